@@ -1,0 +1,27 @@
+import json
+import subprocess
+import sys
+
+from core.cli import main
+
+
+def test_stitch_json(capsys):
+    assert main(["stitch", "--dataset", "digits", "--n-anchors", "100", "--format", "json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert {"dataset", "encoders", "n_anchors", "absolute", "relative"} <= set(out)
+    assert out["dataset"] == "digits" and out["n_anchors"] == 100 and len(out["encoders"]) >= 5
+    m = len(out["encoders"])
+    for key in ("absolute", "relative"):
+        assert len(out[key]) == m and all(len(r) == m for r in out[key])
+    assert any(v is None for row in out["absolute"] for v in row)  # dims differ
+    assert all(v is not None for row in out["relative"] for v in row)
+
+
+def test_bad_n_anchors_is_a_clear_error(capsys):
+    assert main(["stitch", "--n-anchors", "5000", "--format", "json"]) == 2
+    assert "n_anchors=5000 must be <= n_samples=1437" in capsys.readouterr().err
+
+
+def test_console_script_is_installed():
+    out = subprocess.run([sys.executable, "-m", "core.cli", "zoo", "list"], capture_output=True, text=True, check=True)
+    assert "mlp-s0" in out.stdout and "cnn-s0" in out.stdout
