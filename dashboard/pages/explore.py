@@ -113,12 +113,17 @@ keys = {
 }
 done_layouts = loaders.computed_layouts()
 want = {k: (*keys[k], method, frame, int(n_neighbors), float(min_dist)) for k in keys}
+pending = [k for k in ("abs", "rel") if method == "umap" and want[k] not in done_layouts]
 
-# 1) an instant PCA preview for anything whose UMAP is not cached yet
-if method == "umap" and not all(w in done_layouts for w in want.values()):
-    for kind in ("abs", "rel"):
+# 1) rows whose layout is cached are drawn at once; the others get an instant PCA preview
+for kind in ("abs", "rel"):
+    if kind in pending:
         LA, LB, used = loaders.layouts(*keys[kind], "pca", frame, 15, 0.1)
         draw(kind, LA, LB, used, "pca", "· *preview while UMAP computes*")
+    else:
+        LA, LB, used = loaders.layouts(*want[kind])
+        done_layouts.add(want[kind])
+        draw(kind, LA, LB, used, method, frame_note(kind))
 
 # 2) stitching readout (cached per anchor set)
 with readout:
@@ -132,11 +137,11 @@ with readout:
 
     A, R = abs_res.scores["absolute"], rel_res.scores["relative"]
     cols = st.columns(4)
-    cols[0].metric(f"B → A's head · relative", fmt(R[ia, ib]), f"{R[ia, ib] - R[ia, ia]:+.3f} vs A on A", delta_color="off")
-    cols[1].metric(f"B → A's head · absolute", fmt(A[ia, ib]),
+    cols[0].metric("B → A's head · relative", fmt(R[ia, ib]), f"{R[ia, ib] - R[ia, ia]:+.3f} vs A on A", delta_color="off")
+    cols[1].metric("B → A's head · absolute", fmt(A[ia, ib]),
                    None if np.isnan(A[ia, ib]) else f"{A[ia, ib] - A[ia, ia]:+.3f} vs A on A", delta_color="off")
-    cols[2].metric(f"A → B's head · relative", fmt(R[ib, ia]), f"{R[ib, ia] - R[ib, ib]:+.3f} vs B on B", delta_color="off")
-    cols[3].metric(f"A → B's head · absolute", fmt(A[ib, ia]),
+    cols[2].metric("A → B's head · relative", fmt(R[ib, ia]), f"{R[ib, ia] - R[ib, ib]:+.3f} vs B on B", delta_color="off")
+    cols[3].metric("A → B's head · absolute", fmt(A[ib, ia]),
                    None if np.isnan(A[ib, ia]) else f"{A[ib, ia] - A[ib, ib]:+.3f} vs B on B", delta_color="off")
     table = pd.DataFrame(
         {
@@ -158,21 +163,18 @@ with readout:
         f"stitched absolute {abs_res.stitched_mean('absolute'):.3f}, stitched relative {rel_res.stitched_mean('relative'):.3f}."
     )
 
-# 3) the requested layouts
-if method == "umap" and not all(w in done_layouts for w in want.values()):
+# 3) the UMAP layouts not cached yet
+if pending:
     with status_slot.status("Computing UMAP layouts…", expanded=False) as status:
-        for i, kind in enumerate(("abs", "rel")):
-            status.update(label=f"Computing UMAP layouts… {i}/2 rows (the first run also compiles UMAP, ~20 s)")
+        for i, kind in enumerate(pending):
+            row = "absolute" if kind == "abs" else "relative"
+            status.update(label=f"Computing the UMAP layout of the {row} row ({i + 1}/{len(pending)}); "
+                                "the first one in a fresh server also compiles UMAP (~20 s)…")
             LA, LB, used = loaders.layouts(*want[kind])
             done_layouts.add(want[kind])
             draw(kind, LA, LB, used, method, frame_note(kind))
         status.update(label="UMAP layouts ready", state="complete")
     status_slot.empty()
-else:
-    for kind in ("abs", "rel"):
-        LA, LB, used = loaders.layouts(*want[kind])
-        done_layouts.add(want[kind])
-        draw(kind, LA, LB, used, method, frame_note(kind))
 
 # ---------------------------------------------------------------- all pairs
 st.subheader("All encoder pairs")
