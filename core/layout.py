@@ -21,6 +21,7 @@ def compute_layout(
     n_neighbors: int = 15,
     min_dist: float = 0.1,
     metric: str = "cosine",
+    n_epochs: int = 200,
     random_state: int = 0,
 ) -> np.ndarray:
     """2-D coordinates of every row of ``X``; no point is sampled or dropped.
@@ -38,6 +39,9 @@ def compute_layout(
     metric : {"cosine", "euclidean"}, default="cosine"
         UMAP input metric. Distances are computed exactly with scikit-learn and passed
         as ``metric="precomputed"`` (2.5x faster than umap's own path for small n).
+    n_epochs : int, default=200
+        UMAP optimisation epochs (umap-learn uses 500 below 10k points; 200 halves the
+        time and gives the same clusters on the bundled data).
     random_state : int, default=0
 
     Returns
@@ -69,6 +73,7 @@ def compute_layout(
         n_neighbors=n_neighbors,
         min_dist=min_dist,
         metric="precomputed",
+        n_epochs=n_epochs,
         random_state=random_state,
         n_jobs=1,
     )
@@ -117,6 +122,7 @@ def layout_pair(
     n_neighbors: int = 15,
     min_dist: float = 0.1,
     metric: str = "cosine",
+    n_epochs: int = 200,
     random_state: int = 0,
 ) -> tuple[np.ndarray, np.ndarray, str]:
     """Maps of two parallel spaces, B drawn in A's frame when their coordinates agree in kind.
@@ -134,7 +140,7 @@ def layout_pair(
         coordinates mean what A's mean, which is what a head trained on A needs.
         ``"own"``: each space gets its own layout and B's is aligned to A's by
         orthogonal Procrustes. Falls back to ``"own"`` when ``d_A != d_B``.
-    n_neighbors, min_dist, metric, random_state
+    n_neighbors, min_dist, metric, n_epochs, random_state
         See :func:`compute_layout`.
 
     Returns
@@ -150,8 +156,9 @@ def layout_pair(
     if frame not in ("A", "own"):
         raise ValueError(f"frame={frame!r} must be 'A' or 'own'")
     if frame == "own" or XA.shape[1] != XB.shape[1]:
-        LA = compute_layout(XA, method=method, n_neighbors=n_neighbors, min_dist=min_dist, metric=metric, random_state=random_state)
-        LB = compute_layout(XB, method=method, n_neighbors=n_neighbors, min_dist=min_dist, metric=metric, random_state=random_state)
+        kw = dict(method=method, n_neighbors=n_neighbors, min_dist=min_dist, metric=metric, n_epochs=n_epochs, random_state=random_state)
+        LA = compute_layout(XA, **kw)
+        LB = compute_layout(XB, **kw)
         return LA, align_layout(LB, LA), "own"
     if method == "pca":
         from sklearn.decomposition import PCA
@@ -169,7 +176,7 @@ def layout_pair(
 
     DA = np.maximum(pairwise_distances(XA, metric=metric), 0.0).astype(np.float32)
     np.fill_diagonal(DA, 0.0)
-    reducer = umap.UMAP(n_neighbors=n_neighbors, min_dist=min_dist, metric="precomputed", random_state=random_state, n_jobs=1)
+    reducer = umap.UMAP(n_neighbors=n_neighbors, min_dist=min_dist, metric="precomputed", n_epochs=n_epochs, random_state=random_state, n_jobs=1)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         LA = reducer.fit_transform(DA)
