@@ -1,13 +1,23 @@
-"""Relative projection: represent each sample by its similarity to anchor samples."""
+"""Relative projection: represent each sample by its similarity to anchor samples.
+
+``relative_projection`` is the pure function; :class:`RelativeProjection` is the
+scikit-learn estimator that stores what it learned from the anchors (``fit``) and
+applies it to new vectors (``transform``). Both give identical results.
+"""
 
 from __future__ import annotations
 
 import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted, validate_data
 
-__all__ = ["relative_projection", "SIMILARITIES"]
+__all__ = ["relative_projection", "RelativeProjection", "SIMILARITIES", "PRODUCT_BLOCKS"]
 
 #: Similarities accepted by :func:`relative_projection`.
-SIMILARITIES = ("cosine",)
+SIMILARITIES = ("cosine", "angular", "euclidean", "l1", "linf", "product")
+#: The blocks concatenated by ``similarity="product"``, in order.
+PRODUCT_BLOCKS = ("cosine", "euclidean", "l1", "linf")
+_CENTERS = (None, "anchors")
 
 
 def _as_float_2d(name: str, M) -> np.ndarray:
@@ -15,20 +25,145 @@ def _as_float_2d(name: str, M) -> np.ndarray:
     if M.ndim != 2:
         raise ValueError(f"{name} must be 2-D (n, d); got shape {M.shape}")
     if M.dtype not in (np.float32, np.float64):
-        M = M.astype(np.float64 if not np.issubdtype(M.dtype, np.floating) else np.float32)
+        M = M.astype(np.float32 if M.dtype == np.float16 else np.float64)
     if not np.all(np.isfinite(M)):
         bad = np.unique(np.nonzero(~np.isfinite(M))[0])[:10].tolist()
         raise ValueError(f"{name} contains NaN or Inf in rows {bad}; clean or drop those rows first")
     return M
 
 
-def relative_projection(X, A, *, similarity: str = "cosine") -> np.ndarray:
+def _check_params(similarity, center, scale, topk, power):
+    if similarity not in SIMILARITIES:
+        raise ValueError(f"similarity={similarity!r} is not supported; choose one of {list(SIMILARITIES)}")
+    if center not in _CENTERS:
+        raise ValueError(f"center={center!r} is not supported; use None or 'anchors'")
+    if not isinstance(scale, (bool, np.bool_)):
+        raise TypeError(f"scale={scale!r} must be True or False")
+    if topk is not None and (isinstance(topk, bool) or not isinstance(topk, (int, np.integer)) or topk < 1):
+        raise ValueError(f"topk={topk!r} must be None or an int >= 1")
+    if not (isinstance(power, (int, float, np.number)) and np.isfinite(power) and power > 0):
+        raise ValueError(f"power={power!r} must be a finite number > 0")
+
+
+def _block(similarity: str, X: np.ndarray, A: np.ndarray) -> np.ndarray:
+    """One similarity block, shape (n, k). Distances are negated so that larger = more similar."""
+    if similarity in ("cosine", "angular"):
+        a_norm = np.linalg.norm(A, axis=1)
+        if np.any(a_norm == 0):
+            raise ValueError(
+                f"anchor rows {np.nonzero(a_norm == 0)[0][:10].tolist()} are all zero after centering/scaling: "
+                "cosine is undefined; choose other anchors or another similarity"
+            )
+        x_norm = np.linalg.norm(X, axis=1)
+        if np.any(x_norm == 0):
+            raise ValueError(
+                f"rows {np.nonzero(x_norm == 0)[0][:10].tolist()} of X are all zero after centering/scaling: "
+                "cosine is undefined; drop them or use a distance-based similarity"
+            )
+        # Scale the small (k, d) anchor matrix and the (n, k) output, never a copy of X.
+        R = X @ (A / a_norm[:, None]).T
+        R /= x_norm[:, None]
+        if similarity == "angular":
+            np.clip(R, -1.0, 1.0, out=R)
+            R = 1.0 - np.arccos(R) / np.pi
+        return R
+    if similarity == "euclidean":
+        sq = (X * X).sum(1)[:, None] - 2.0 * (X @ A.T) + (A * A).sum(1)[None, :]
+        return -np.sqrt(np.maximum(sq, 0.0))
+    p = 1 if similarity == "l1" else np.inf
+    out = np.empty((X.shape[0], A.shape[0]), dtype=X.dtype)
+    step = max(1, int(2**24 // max(1, A.shape[0] * X.shape[1])))
+    for s in range(0, X.shape[0], step):
+        diff = np.abs(X[s : s + step, None, :] - A[None, :, :])
+        out[s : s + step] = -(diff.sum(-1) if p == 1 else diff.max(-1))
+    return out
+
+
+def _fit_stats(A: np.ndarray, *, similarity, center, scale) -> dict:
+    """Everything learned from the anchors: centre, scale, per-block z-score stats."""
+    stats = {"anchors": A, "mean": None, "std": None, "blocks": None}
+    if center == "anchors" and A.shape[0] < 2:
+        raise ValueError(
+            f"center='anchors' needs at least 2 anchors (n_samples=1 given): a single centred anchor is all zero"
+        )
+    if center == "anchors":
+        stats["mean"] = A.mean(0)
+    if scale and A.shape[0] < 2:
+        raise ValueError("scale=True needs at least 2 anchors (n_samples=1 given) to estimate a standard deviation")
+    if scale:
+        std = A.std(0)
+        if np.any(std == 0):
+            cols = np.nonzero(std == 0)[0][:10].tolist()
+            raise ValueError(
+                f"scale=True: columns {cols} are constant on the anchors (std 0); drop those features, "
+                "pick more varied anchors or set scale=False"
+            )
+        stats["std"] = std
+        if stats["mean"] is None:
+            stats["mean_for_scale"] = A.mean(0)
+    Ap = _preprocess(A, stats)
+    stats["anchors_pre"] = Ap
+    if similarity == "product":
+        blocks = []
+        for sim in PRODUCT_BLOCKS:
+            B = _block(sim, Ap, Ap)
+            sd = B.std()
+            blocks.append((B.mean(), sd if sd > 0 else 1.0))
+        stats["blocks"] = blocks
+    return stats
+
+
+def _preprocess(X: np.ndarray, stats: dict) -> np.ndarray:
+    if stats["mean"] is not None:
+        X = X - stats["mean"].astype(X.dtype, copy=False)
+    if stats["std"] is not None:
+        if stats["mean"] is None:
+            X = X - stats["mean_for_scale"].astype(X.dtype, copy=False)
+        X = X / stats["std"].astype(X.dtype, copy=False)
+    return X
+
+
+def _apply(X: np.ndarray, stats: dict, *, similarity, topk, power) -> np.ndarray:
+    Xp = _preprocess(X, stats)
+    Ap = stats["anchors_pre"].astype(X.dtype, copy=False)
+    if similarity == "product":
+        parts = [(_block(sim, Xp, Ap) - m) / s for sim, (m, s) in zip(PRODUCT_BLOCKS, stats["blocks"])]
+        R = np.concatenate(parts, axis=1).astype(X.dtype, copy=False)
+    else:
+        R = _block(similarity, Xp, Ap)
+    if topk is not None or power != 1:
+        R = _asif(R, topk=topk, power=power)
+    return R
+
+
+def _asif(R: np.ndarray, *, topk, power) -> np.ndarray:
+    """ASIF post-processing: keep the top-k entries of each row, raise to ``power``, L2-renormalise."""
+    R = R.copy()
+    if topk is not None and topk < R.shape[1]:
+        drop = np.argpartition(R, R.shape[1] - topk, axis=1)[:, : R.shape[1] - topk]
+        np.put_along_axis(R, drop, 0.0, axis=1)
+    if power != 1:
+        R = np.sign(R) * np.abs(R) ** power
+    norm = np.linalg.norm(R, axis=1, keepdims=True)
+    norm[norm == 0] = 1.0
+    return (R / norm).astype(R.dtype, copy=False)
+
+
+def relative_projection(
+    X,
+    A,
+    *,
+    similarity: str = "cosine",
+    center: str | None = None,
+    scale: bool = False,
+    topk: int | None = None,
+    power: float = 1.0,
+) -> np.ndarray:
     """Similarity of every sample to every anchor.
 
-    ``r(x) = [cos(x, a_1), ..., cos(x, a_k)]`` (Moschella et al., ICLR 2023). With
-    ``similarity="cosine"`` this is ``normalize(X) @ normalize(A).T``: invariant to
-    rotations, reflections and isotropic rescaling of the latent space applied to both
-    ``X`` and ``A``.
+    ``r(x) = [sim(x, a_1), ..., sim(x, a_k)]`` (Moschella et al., ICLR 2023). With the
+    default ``similarity="cosine"`` this is ``normalize(X) @ normalize(A).T``: invariant
+    to rotations, reflections and isotropic rescaling applied to both ``X`` and ``A``.
 
     Parameters
     ----------
@@ -36,21 +171,51 @@ def relative_projection(X, A, *, similarity: str = "cosine") -> np.ndarray:
         Vectors to project.
     A : array-like of shape (n_anchors, n_dims)
         Anchor vectors, in the same space as ``X``.
-    similarity : {"cosine"}, default="cosine"
+    similarity : {"cosine", "angular", "euclidean", "l1", "linf", "product"}, default="cosine"
+        - ``cosine``: ``<x, a> / (|x| |a|)``, range [-1, 1].
+        - ``angular``: ``1 - arccos(cos(x, a)) / pi``, range [0, 1]; same invariances as cosine.
+        - ``euclidean`` / ``l1`` / ``linf``: the negated distance ``-|x - a|_p``, range
+          (-inf, 0]. Invariant to rotations (euclidean only), translations and
+          permutations, *not* to rescaling.
+        - ``product``: the cosine, euclidean, l1 and linf blocks concatenated, each
+          z-scored with the mean and standard deviation of its anchor-vs-anchor block
+          (Cannistraci et al., ICLR 2024); shape (n_samples, 4 * n_anchors). The
+          z-scoring makes every block invariant to isotropic rescaling.
+    center : {None, "anchors"}, default=None
+        ``"anchors"`` subtracts the anchor mean from ``X`` and ``A`` first, which adds
+        invariance to translations.
+    scale : bool, default=False
+        Standard-scale each feature with the anchors' mean and standard deviation
+        (per-feature, so it breaks rotation invariance; it adds invariance to
+        per-feature scaling and translation).
+    topk : int, optional
+        ASIF post-processing (Norelli et al., 2023): keep the ``topk`` largest entries of
+        each row and zero the others.
+    power : float, default=1.0
+        ASIF exponent applied (sign-preserving) after ``topk``. When ``topk`` is set or
+        ``power != 1``, rows are L2-renormalised.
 
     Returns
     -------
-    R : ndarray of shape (n_samples, n_anchors)
-        float32 when both inputs are float32, else float64. Values in [-1, 1].
+    R : ndarray of shape (n_samples, n_anchors), or (n_samples, 4 * n_anchors) for ``product``
+        float32 when both inputs are float32 (or float16), else float64.
 
     Raises
     ------
     ValueError
-        On non-2-D inputs, mismatched ``n_dims``, NaN/Inf, or all-zero rows (whose
-        cosine is undefined; the message gives their row positions).
+        On non-2-D inputs, mismatched ``n_dims``, NaN/Inf, no anchors, all-zero rows
+        under cosine/angular (the message gives their row positions), or a constant
+        feature under ``scale=True``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[1.0, 0.0], [0.0, 2.0]])
+    >>> relative_projection(X, X)
+    array([[1., 0.],
+           [0., 1.]])
     """
-    if similarity not in SIMILARITIES:
-        raise ValueError(f"similarity={similarity!r} is not supported; choose one of {list(SIMILARITIES)}")
+    _check_params(similarity, center, scale, topk, power)
     X = _as_float_2d("X", X)
     A = _as_float_2d("A", A)
     if X.shape[1] != A.shape[1]:
@@ -62,19 +227,120 @@ def relative_projection(X, A, *, similarity: str = "cosine") -> np.ndarray:
     dtype = np.result_type(X.dtype, A.dtype)
     X = X.astype(dtype, copy=False)
     A = A.astype(dtype, copy=False)
-    a_norm = np.linalg.norm(A, axis=1)
-    if np.any(a_norm == 0):
-        raise ValueError(
-            f"anchor rows {np.nonzero(a_norm == 0)[0][:10].tolist()} of A are all zero: cosine is undefined; "
-            "choose other anchors"
-        )
-    x_norm = np.linalg.norm(X, axis=1)
-    if np.any(x_norm == 0):
-        raise ValueError(
-            f"rows {np.nonzero(x_norm == 0)[0][:10].tolist()} of X are all zero: cosine is undefined; "
-            "drop them or use a similarity that is defined at the origin"
-        )
-    # Scale the small (k, d) anchor matrix and the (n, k) output, never a copy of X.
-    R = X @ (A / a_norm[:, None]).T
-    R /= x_norm[:, None]
-    return R
+    stats = _fit_stats(A, similarity=similarity, center=center, scale=scale)
+    return _apply(X, stats, similarity=similarity, topk=topk, power=power)
+
+
+class RelativeProjection(TransformerMixin, BaseEstimator):
+    """Scikit-learn transformer: vectors -> similarities to fitted anchors.
+
+    ``fit`` learns the anchors (and their centre, scale and block statistics);
+    ``transform`` returns :func:`relative_projection` of new vectors against them.
+
+    Parameters
+    ----------
+    similarity : str, default="cosine"
+        See :func:`relative_projection`.
+    center : {None, "anchors"}, default=None
+    scale : bool, default=False
+    topk : int, optional
+    power : float, default=1.0
+    anchor_ids : array-like of shape (n_anchors,), optional
+        If None, every row passed to ``fit`` is an anchor. Otherwise the anchors are
+        the rows of ``fit``'s ``X`` whose sample ids (``ids`` argument of ``fit``, or
+        the row numbers 0..n-1 when ``ids`` is not given) are in ``anchor_ids``, taken
+        in the order of ``anchor_ids``.
+
+    Attributes
+    ----------
+    anchors_ : ndarray of shape (n_anchors, n_features_in_)
+        The anchor vectors as given (before centring/scaling).
+    center_ : ndarray of shape (n_features_in_,) or None
+        Anchor mean subtracted when ``center="anchors"``.
+    scale_ : ndarray of shape (n_features_in_,) or None
+        Anchor standard deviation when ``scale=True``.
+    n_features_in_ : int
+    n_anchors_ : int
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> X = np.random.default_rng(0).normal(size=(50, 8)); y = (X[:, 0] > 0).astype(int)
+    >>> rp = RelativeProjection(anchor_ids=[0, 5, 9]).fit(X)
+    >>> rp.transform(X).shape
+    (50, 3)
+    """
+
+    def __init__(self, similarity="cosine", *, center=None, scale=False, topk=None, power=1.0, anchor_ids=None):
+        self.similarity = similarity
+        self.center = center
+        self.scale = scale
+        self.topk = topk
+        self.power = power
+        self.anchor_ids = anchor_ids
+
+    def fit(self, X, y=None, ids=None):
+        """Learn the anchors.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Anchor vectors, or candidate vectors when ``anchor_ids`` is set.
+        y : ignored
+        ids : array-like of shape (n_samples,), optional
+            Sample ids of the rows of ``X`` (used with ``anchor_ids``).
+
+        Returns
+        -------
+        self
+        """
+        _check_params(self.similarity, self.center, self.scale, self.topk, self.power)
+        X = validate_data(self, X, dtype=(np.float64, np.float32), reset=True)
+        if self.anchor_ids is None:
+            A = X
+        else:
+            want = np.asarray(self.anchor_ids)
+            if want.ndim != 1 or len(want) == 0:
+                raise ValueError(f"anchor_ids must be a non-empty 1-D list of ids; got shape {want.shape}")
+            if len(np.unique(want)) != len(want):
+                raise ValueError("anchor_ids contain duplicates; each anchor id must appear once")
+            have = np.arange(X.shape[0]) if ids is None else np.asarray(ids)
+            if have.shape != (X.shape[0],):
+                raise ValueError(f"ids must have shape ({X.shape[0]},); got {have.shape}")
+            lookup = {v: i for i, v in enumerate(have.tolist())}
+            missing = [a for a in want.tolist() if a not in lookup]
+            if missing:
+                raise ValueError(f"{len(missing)} anchor id(s) are not among the fitted samples: {missing[:10]}")
+            A = X[[lookup[a] for a in want.tolist()]]
+        self._stats = _fit_stats(A, similarity=self.similarity, center=self.center, scale=self.scale)
+        self.anchors_ = A
+        self.center_ = self._stats["mean"]
+        self.scale_ = self._stats["std"]
+        self.n_anchors_ = A.shape[0]
+        return self
+
+    def transform(self, X):
+        """Similarities to the fitted anchors.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features_in_)
+
+        Returns
+        -------
+        R : ndarray of shape (n_samples, n_anchors_) (``4 * n_anchors_`` for ``product``)
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=(np.float64, np.float32), reset=False)
+        stats = self._stats
+        if stats["anchors"].dtype != X.dtype:
+            stats = _fit_stats(stats["anchors"].astype(X.dtype), similarity=self.similarity, center=self.center, scale=self.scale)
+        return _apply(X, stats, similarity=self.similarity, topk=self.topk, power=self.power)
+
+    def get_feature_names_out(self, input_features=None):
+        """Names ``rel_<similarity>_<j>`` of the output columns."""
+        check_is_fitted(self)
+        blocks = PRODUCT_BLOCKS if self.similarity == "product" else (self.similarity,)
+        return np.asarray([f"rel_{b}_{j}" for b in blocks for j in range(self.n_anchors_)], dtype=object)

@@ -64,7 +64,7 @@ def test_does_not_modify_inputs(XA):
         (np.ones((3, 5)), np.ones((2, 4)), "n_dims=5 but A has n_dims=4"),
         (np.ones((3, 5)), np.zeros((0, 5)), "A is empty"),
         (np.array([[1.0, np.nan]]), np.ones((2, 2)), r"NaN or Inf in rows \[0\]"),
-        (np.ones((3, 2)), np.array([[1.0, 1.0], [0.0, 0.0]]), r"anchor rows \[1\] of A are all zero"),
+        (np.ones((3, 2)), np.array([[1.0, 1.0], [0.0, 0.0]]), r"anchor rows \[1\] are all zero"),
         (np.array([[1.0, 1.0], [0.0, 0.0]]), np.ones((2, 2)), r"rows \[1\] of X are all zero"),
     ],
 )
