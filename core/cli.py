@@ -3,7 +3,9 @@
 Sub-commands
 ------------
 stitchboard dashboard [--port P] [STREAMLIT ARGS...]
-stitchboard stitch --dataset digits --n-anchors N --seed S [--strategy random] [--format json|table]
+stitchboard stitch --dataset digits --n-anchors N --seed S [--strategy random] [--similarity cosine]
+                   [--translation orthogonal] [--format json|table]
+stitchboard compare --dataset digits --n-anchors N [--k 10] [--format json|table]
 stitchboard zoo build [--dataset digits] [--out DIR] [--check]
 stitchboard zoo list [--dataset digits]
 """
@@ -45,32 +47,76 @@ def cmd_dashboard(args, extra) -> int:
     return subprocess.call(cmd)
 
 
-def cmd_stitch(args) -> int:
+def _zoo_and_anchors(args):
     from .anchors import select_anchors
-    from .stitching import stitching_matrix
     from .zoo import Zoo
 
     zoo = Zoo(args.dataset)
     train, test = zoo.spaces("train"), zoo.spaces("test")
     first = next(iter(train.values()))
     anchors = select_anchors(first, args.n_anchors, strategy=args.strategy, random_state=args.seed)
-    res = stitching_matrix(train, test, anchors, progress=_progress if args.format == "table" else None)
-    out = {"dataset": args.dataset, **res.to_dict(), "seed": args.seed, "strategy": args.strategy, "head": res.params["head"]}
+    return zoo, train, test, anchors
+
+
+def cmd_stitch(args) -> int:
+    from .stitching import MODES, stitching_matrix
+
+    _, train, test, anchors = _zoo_and_anchors(args)
+    res = stitching_matrix(
+        train, test, anchors, modes=MODES, similarity=args.similarity, center=args.center,
+        translation=args.translation, progress=_progress if args.format == "table" else None,
+    )
+    out = {
+        "dataset": args.dataset, **res.to_dict(), "seed": args.seed, "strategy": args.strategy,
+        "similarity": args.similarity, "center": args.center, "translation": args.translation, "head": res.params["head"],
+        "summary": {
+            mode: {"non_stitched": res.non_stitched_mean(mode), "stitched": res.stitched_mean(mode)} for mode in res.scores
+        },
+    }
     if args.format == "json":
         print(json.dumps(out))
         return 0
     import pandas as pd
 
-    for mode in ("absolute", "relative"):
+    for mode in res.scores:
         df = pd.DataFrame(res.scores[mode], index=res.encoders, columns=res.encoders)
         note = " (NaN: dims differ)" if mode == "absolute" else ""
         print(f"\n{mode}: rows = head of encoder i, columns = space of encoder j{note}")
         print(df.round(3).to_string())
-    print(
-        f"\nnon-stitched mean {res.non_stitched_mean('relative'):.3f} (relative), "
-        f"{res.non_stitched_mean('absolute'):.3f} (absolute); stitched mean: "
-        f"absolute {res.stitched_mean('absolute'):.3f}, relative {res.stitched_mean('relative'):.3f}"
-    )
+    print()
+    for mode in res.scores:
+        print(f"{mode:<10} non-stitched mean {res.non_stitched_mean(mode):.3f}   stitched mean {res.stitched_mean(mode):.3f}")
+    return 0
+
+
+def cmd_compare(args) -> int:
+    from .metrics import compare_spaces
+    from .relative import relative_projection
+
+    _, train, test, anchors = _zoo_and_anchors(args)
+    names = list(test)
+    rel = {n: relative_projection(test[n].vectors, train[n].take(anchors), similarity=args.similarity) for n in names}
+    ref_ids = test[names[0]].ids
+    rows = []
+    for i, a in enumerate(names):
+        for b in names[i + 1 :]:
+            pa, pb = test[a].positions(ref_ids), test[b].positions(ref_ids)
+            for kind, Xa, Xb in (
+                ("absolute", test[a].vectors[pa], test[b].vectors[pb]),
+                ("relative", rel[a][pa], rel[b][pb]),
+            ):
+                m = compare_spaces(Xa, Xb, k=args.k)
+                rows.append({"a": a, "b": b, "space": kind, **{k: (None if v != v else round(v, 6)) for k, v in m.items()}})
+    if args.format == "json":
+        print(json.dumps({"dataset": args.dataset, "split": "test", "n_anchors": args.n_anchors, "seed": args.seed,
+                          "strategy": args.strategy, "similarity": args.similarity, "k": args.k, "pairs": rows}))
+        return 0
+    import pandas as pd
+
+    df = pd.DataFrame(rows)
+    print(df.to_string(index=False))
+    print("\nmeans over pairs (NaN: coordinates cannot be compared when dims differ):")
+    print(df.drop(columns=["a", "b"]).groupby("space").mean().round(3).to_string())
     return 0
 
 
@@ -105,6 +151,8 @@ def cmd_zoo(args) -> int:
 def build_parser() -> argparse.ArgumentParser:
     from .anchors import STRATEGIES
     from .datasets import DATASETS
+    from .relative import SIMILARITIES
+    from .translation import TRANSLATIONS
 
     p = argparse.ArgumentParser(prog="stitchboard", description="Relative representations and zero-shot stitching.")
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -113,12 +161,18 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--port", type=int, default=8501)
     d.add_argument("--headless", action="store_true", help="do not open a browser window")
 
-    s = sub.add_parser("stitch", help="all-pairs stitching accuracy, absolute vs relative")
-    s.add_argument("--dataset", default="digits", choices=DATASETS)
-    s.add_argument("--n-anchors", type=int, default=100)
-    s.add_argument("--seed", type=int, default=0)
-    s.add_argument("--strategy", default="random", choices=STRATEGIES)
-    s.add_argument("--format", default="table", choices=("json", "table"))
+    s = sub.add_parser("stitch", help="all-pairs stitching accuracy: absolute, relative, translated")
+    c = sub.add_parser("compare", help="space metrics for every pair, absolute vs relative (test split)")
+    for q in (s, c):
+        q.add_argument("--dataset", default="digits", choices=DATASETS)
+        q.add_argument("--n-anchors", type=int, default=100)
+        q.add_argument("--seed", type=int, default=0)
+        q.add_argument("--strategy", default="random", choices=STRATEGIES)
+        q.add_argument("--similarity", default="cosine", choices=SIMILARITIES)
+        q.add_argument("--format", default="table", choices=("json", "table"))
+    s.add_argument("--center", default=None, choices=("anchors",), help="centre on the anchor mean")
+    s.add_argument("--translation", default="orthogonal", choices=TRANSLATIONS, help="method of the translated mode")
+    c.add_argument("--k", type=int, default=10, help="neighbourhood size of jaccard and mutual_knn")
 
     z = sub.add_parser("zoo", help="build or list the bundled encoder zoo")
     zsub = z.add_subparsers(dest="zoo_cmd", required=True)
@@ -142,6 +196,8 @@ def main(argv=None) -> int:
             return cmd_dashboard(args, extra)
         if args.cmd == "stitch":
             return cmd_stitch(args)
+        if args.cmd == "compare":
+            return cmd_compare(args)
         return cmd_zoo(args)
     except (ValueError, KeyError, FileNotFoundError) as exc:
         msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc

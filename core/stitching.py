@@ -10,11 +10,12 @@ import numpy as np
 from .heads import make_head
 from .latent_space import LatentSpace
 from .relative import relative_projection
+from .translation import LatentTranslation
 
 __all__ = ["StitchingResult", "stitching_matrix", "MODES"]
 
 #: Stitching modes computed by :func:`stitching_matrix`.
-MODES = ("absolute", "relative")
+MODES = ("absolute", "relative", "translated")
 
 
 @dataclass
@@ -83,16 +84,25 @@ def stitching_matrix(
     test: Mapping[str, LatentSpace],
     anchor_ids,
     *,
-    modes=MODES,
+    modes=("absolute", "relative"),
     head: str = "logreg",
     similarity: str = "cosine",
+    center: str | None = None,
+    translation: str = "orthogonal",
     progress: Callable[[int, int, str], None] | None = None,
 ) -> StitchingResult:
     """Stitching accuracy for every ordered pair of encoders.
 
-    For each encoder i, a head is trained on i's train-split space (absolute vectors,
-    or relative vectors w.r.t. the anchors) and evaluated on every encoder j's
-    test-split space. Anchors are the same sample ids in every space.
+    For each encoder i, a head is trained on i's train-split space and evaluated on
+    every encoder j's test-split space. Anchors are the same sample ids in every space.
+
+    - ``absolute``: i's head on i's raw latents, fed j's raw latents (NaN when the
+      latent dims differ: the head cannot even take j's vectors).
+    - ``relative``: i's head on i's relative vectors w.r.t. the anchors, fed j's
+      relative vectors w.r.t. the same anchor ids encoded by j.
+    - ``translated``: i's ORIGINAL absolute head, fed j's test latents translated into
+      i's space by a :class:`~core.translation.LatentTranslation` fitted on the
+      anchors (j's anchor vectors -> i's anchor vectors).
 
     Parameters
     ----------
@@ -101,25 +111,31 @@ def stitching_matrix(
     test : mapping of str to LatentSpace
         Parallel test-split spaces, same encoder names.
     anchor_ids : array-like of shape (n_anchors,)
-        Anchor sample ids, all present in the train spaces.
-    modes : sequence of {"absolute", "relative"}, default=("absolute", "relative")
+        Anchor sample ids, all present in the train spaces (unused by ``absolute``).
+    modes : sequence of {"absolute", "relative", "translated"}, default=("absolute", "relative")
     head : str, default="logreg"
         See :func:`core.heads.make_head`.
     similarity : str, default="cosine"
         See :func:`core.relative.relative_projection`.
+    center : {None, "anchors"}, default=None
+        Relative-projection centring.
+    translation : {"orthogonal", "linear", "affine"}, default="orthogonal"
+        Method of the ``translated`` mode.
     progress : callable(done, total, what), optional
 
     Returns
     -------
     StitchingResult
+        ``scores[mode]`` of shape (n_encoders, n_encoders) for each requested mode.
     """
+    modes = tuple(modes)
     for m in modes:
         if m not in MODES:
             raise ValueError(f"mode={m!r} is not supported; choose from {list(MODES)}")
     _check_parallel(train, test)
     names = list(train)
     anchor_ids = np.asarray(anchor_ids)
-    if "relative" in modes:
+    if "relative" in modes or "translated" in modes:
         if anchor_ids.ndim != 1 or len(anchor_ids) == 0:
             raise ValueError(f"anchor_ids must be a non-empty 1-D list of ids; got shape {anchor_ids.shape}")
         uniq = np.unique(anchor_ids)
@@ -128,35 +144,59 @@ def stitching_matrix(
         for s in train.values():
             s.positions(anchor_ids)  # raises KeyError naming unknown ids
     m = len(names)
-    total = m * len(modes)
+    n_heads = m * (("absolute" in modes or "translated" in modes) + ("relative" in modes))
     done = 0
+    order = {n: test[n].positions(test[names[0]].ids) for n in names}  # align test rows by id
+    y_test = test[names[0]].labels
     scores = {}
-    for mode in modes:
+
+    def tick(what):
+        nonlocal done
+        if progress:
+            progress(done, n_heads, what)
+        done += 1
+
+    if "absolute" in modes or "translated" in modes:
+        abs_heads = {}
+        for a in names:
+            tick(f"absolute head of {a}")
+            abs_heads[a] = make_head(head).fit(train[a].vectors, train[a].labels)
+        if "absolute" in modes:
+            M = np.full((m, m), np.nan)
+            for i, a in enumerate(names):
+                for j, b in enumerate(names):
+                    if test[b].n_dims == train[a].n_dims:
+                        M[i, j] = float((abs_heads[a].predict(test[b].vectors[order[b]]) == y_test).mean())
+            scores["absolute"] = M
+        if "translated" in modes:
+            import warnings
+
+            M = np.full((m, m), np.nan)
+            anchors = {n: train[n].take(anchor_ids) for n in names}
+            for i, a in enumerate(names):
+                for j, b in enumerate(names):
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore", UserWarning)  # under-determined: reported by n_anchors
+                        t = LatentTranslation(translation).fit(anchors[b], anchors[a])
+                    Xb = t.transform(test[b].vectors[order[b]]).astype(train[a].vectors.dtype)
+                    M[i, j] = float((abs_heads[a].predict(Xb) == y_test).mean())
+            scores["translated"] = M
+    if "relative" in modes:
+        kw = dict(similarity=similarity, center=center)
+        feats_tr = {n: relative_projection(train[n].vectors, train[n].take(anchor_ids), **kw) for n in names}
+        feats_te = {n: relative_projection(test[n].vectors, train[n].take(anchor_ids), **kw)[order[n]] for n in names}
         M = np.full((m, m), np.nan)
-        if mode == "relative":
-            feats_tr = {n: relative_projection(train[n].vectors, train[n].take(anchor_ids), similarity=similarity) for n in names}
-            feats_te = {n: relative_projection(test[n].vectors, train[n].take(anchor_ids), similarity=similarity) for n in names}
-        else:
-            feats_tr = {n: train[n].vectors for n in names}
-            feats_te = {n: test[n].vectors for n in names}
-        order = {n: test[n].positions(test[names[0]].ids) for n in names}  # align rows by id
-        y_test = test[names[0]].labels
         for i, a in enumerate(names):
-            if progress:
-                progress(done, total, f"{mode} head of {a}")
+            tick(f"relative head of {a}")
             h = make_head(head).fit(feats_tr[a], train[a].labels)
             for j, b in enumerate(names):
-                Xb = feats_te[b][order[b]]
-                if Xb.shape[1] != feats_tr[a].shape[1]:
-                    continue  # absolute stitching only type-checks when dims match
-                M[i, j] = float((h.predict(Xb) == y_test).mean())
-            done += 1
-        scores[mode] = M
+                M[i, j] = float((h.predict(feats_te[b]) == y_test).mean())
+        scores["relative"] = M
     if progress:
-        progress(total, total, "done")
+        progress(n_heads, n_heads, "done")
     return StitchingResult(
         encoders=names,
-        scores=scores,
+        scores={k: scores[k] for k in modes},
         anchor_ids=anchor_ids,
-        params={"head": head, "similarity": similarity, "modes": list(modes)},
+        params={"head": head, "similarity": similarity, "center": center, "translation": translation, "modes": list(modes)},
     )

@@ -57,7 +57,7 @@ def map_figure(coords, *, ids, labels, target_names, split, anchor_ids, height: 
     return fig
 
 
-def heatmap_figure(M, *, encoders, title: str, highlight=None, height: int = 360) -> go.Figure:
+def heatmap_figure(M, *, encoders, title: str, highlight=None, height: int = 380) -> go.Figure:
     """Annotated all-pairs heatmap; NaN cells read "n/a".
 
     Parameters
@@ -73,7 +73,7 @@ def heatmap_figure(M, *, encoders, title: str, highlight=None, height: int = 360
     fig = go.Figure(
         go.Heatmap(
             z=M, x=list(encoders), y=list(encoders), text=text, texttemplate="%{text}",
-            zmin=0, zmax=1, colorscale="Viridis", colorbar=dict(title="acc", len=0.9),
+            zmin=0, zmax=1, colorscale="Viridis", showscale=False, textfont=dict(size=12),
             hovertemplate="head of %{y}<br>fed space of %{x}<br>accuracy %{text}<extra></extra>",
         )
     )
@@ -81,6 +81,6 @@ def heatmap_figure(M, *, encoders, title: str, highlight=None, height: int = 360
         fig.add_shape(type="rect", x0=j - 0.5, x1=j + 0.5, y0=i - 0.5, y1=i + 0.5, line=dict(color="red", width=3))
     fig.update_layout(
         title=dict(text=title, x=0.0, font=dict(size=14)), height=height, margin=dict(l=10, r=10, t=40, b=10),
-        xaxis=dict(title="space fed in (encoder j)", side="bottom"), yaxis=dict(title="head trained on (encoder i)", autorange="reversed"),
+        xaxis=dict(title="space fed in (j)", side="bottom", tickangle=-35), yaxis=dict(title="head of (i)", autorange="reversed"),
     )
     return fig

@@ -62,3 +62,8 @@ def layouts(dataset: str, enc_a: str, enc_b: str, anchor_ids: tuple | None, meth
 def computed_layouts() -> set:
     """Keys of layouts already in the cache, so the PCA preview is skipped for them."""
     return set()
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def translated_stitching(dataset: str, anchor_ids: tuple):
+    return stitching_matrix(spaces(dataset, "train"), spaces(dataset, "test"), list(anchor_ids), modes=("translated",))

@@ -25,8 +25,12 @@ with st.sidebar:
     enc_b = st.selectbox("Encoder B", names, index=min(1, len(names) - 1), key="enc_b")
     n_train = int((zoo.data.split == "train").sum())
     n_anchors = st.slider("Number of anchors", 2, min(500, n_train), 100, key="n_anchors")
-    strategy = st.radio("Anchor strategy", STRATEGIES, horizontal=True, key="strategy",
-                        help="random: uniform over the train split. stratified: class-balanced round robin.")
+    strategy = st.selectbox(
+        "Anchor strategy", STRATEGIES, key="strategy",
+        help="random: uniform over the train split. stratified: class-balanced round robin. kmeans: the sample "
+             "nearest each k-means centroid. fps: farthest-point sampling. kdpp: greedy k-DPP, diverse anchors "
+             "(our own extension).",
+    )
     seed = st.number_input("Seed", min_value=0, max_value=2**31 - 1, value=0, step=1, key="seed")
     st.header("Maps")
     method = st.radio("Layout", ("umap", "pca"), horizontal=True, key="method",
@@ -184,8 +188,19 @@ st.caption(
     "when latent dims differ."
 )
 hl = [(ia, ib), (ib, ia)]
-h1, h2 = st.columns(2)
+h1, h2, h3 = st.columns(3)
 h1.plotly_chart(figures.heatmap_figure(A, encoders=abs_res.encoders, title="Absolute stitching", highlight=hl),
                 key="heat_abs", width="stretch")
 h2.plotly_chart(figures.heatmap_figure(R, encoders=rel_res.encoders, title=f"Relative stitching ({len(anchor_ids)} anchors)", highlight=hl),
                 key="heat_rel", width="stretch")
+with h3:
+    with st.spinner("Fitting translations…"):
+        T = loaders.translated_stitching(dataset, anchor_ids).scores["translated"]
+    st.plotly_chart(
+        figures.heatmap_figure(T, encoders=rel_res.encoders, title=f"Translated (Procrustes on {len(anchor_ids)} anchors)", highlight=hl),
+        key="heat_tr", width="stretch",
+    )
+st.caption(
+    "Translated: encoder j's test vectors mapped into encoder i's space by an orthogonal map fitted on the anchors "
+    "(Maiorca et al., 2023; zero-padded when dims differ), then fed to i's ORIGINAL absolute head."
+)

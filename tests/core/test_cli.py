@@ -25,3 +25,23 @@ def test_bad_n_anchors_is_a_clear_error(capsys):
 def test_console_script_is_installed():
     out = subprocess.run([sys.executable, "-m", "core.cli", "zoo", "list"], capture_output=True, text=True, check=True)
     assert "mlp-s0" in out.stdout and "cnn-s0" in out.stdout
+
+
+def test_stitch_with_similarity_strategy_and_translated(capsys):
+    assert main(["stitch", "--n-anchors", "80", "--similarity", "angular", "--strategy", "kmeans", "--format", "json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["similarity"] == "angular" and out["strategy"] == "kmeans"
+    assert "translated" in out and len(out["translated"]) == len(out["encoders"])
+    assert out["summary"]["translated"]["stitched"] > 0.9
+
+
+def test_compare_json(capsys):
+    assert main(["compare", "--dataset", "digits", "--n-anchors", "50", "--format", "json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    m = len(json.loads(json.dumps(out))["pairs"]) // 2
+    assert m == 15  # 6 encoders -> 15 unordered pairs, each absolute and relative
+    rows = out["pairs"]
+    assert {"a", "b", "space", "jaccard", "mrr", "cosine", "linear_cka", "mutual_knn", "rsa"} <= set(rows[0])
+    rel = [r for r in rows if r["space"] == "relative"]
+    ab = [r for r in rows if r["space"] == "absolute" and r["jaccard"] is not None]
+    assert min(r["cosine"] for r in rel) > 0.8 and max(r["mrr"] for r in ab) < 0.1

@@ -18,7 +18,7 @@ def test_app_runs_shows_maps_and_readout():
     assert not at.error
     titles = _map_titles(at)
     assert len(titles) == 4, titles
-    assert len(at.get("plotly_chart")) == 6  # 4 maps + 2 heatmaps
+    assert len(at.get("plotly_chart")) == 7  # 4 maps + 3 heatmaps
     labels = [m.label for m in at.metric]
     assert "B → A's head · relative" in labels and "A → B's head · absolute" in labels
     rel = {m.label: float(m.value) for m in at.metric if "relative" in m.label}
@@ -33,6 +33,11 @@ def test_app_runs_shows_maps_and_readout():
     at.radio(key="method").set_value("pca").run()
     assert not at.exception, at.exception
     assert all("PCA" in t for t in _map_titles(at))
+
+    for strategy in ("stratified", "kmeans", "fps", "kdpp"):
+        at.selectbox(key="strategy").set_value(strategy).run()
+        assert not at.exception, (strategy, at.exception)
+        assert len(at.get("plotly_chart")) == 7
 
 
 def test_app_dims_differ_is_shown_not_an_error():

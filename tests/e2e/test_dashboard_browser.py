@@ -16,7 +16,7 @@ def _wait_for_final_maps(page, timeout: float = 180.0) -> float:
         plots = page.locator(".js-plotly-plot").count()
         preview = page.get_by_text("preview while UMAP computes").count()
         running = page.locator('[data-testid="stStatusWidget"]').count()
-        if plots >= 6 and preview == 0 and running == 0:
+        if plots >= 7 and preview == 0 and running == 0:
             return time.time() - t0
         time.sleep(0.25)
     raise AssertionError(f"maps not final after {timeout:.0f} s (plots={plots}, preview={preview})")

@@ -1,0 +1,95 @@
+import numpy as np
+import pytest
+
+from core import metrics as M
+
+
+@pytest.fixture(scope="module")
+def XY():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(150, 12))
+    Q = np.linalg.qr(rng.normal(size=(12, 12)))[0]
+    return X, 3.0 * X @ Q, rng.normal(size=(150, 12))
+
+
+@pytest.mark.parametrize("fn", [M.linear_cka, M.debiased_cka, M.rbf_cka, M.mutual_knn, M.rsa])
+def test_rotated_copy_scores_one(XY, fn):
+    X, XR, _ = XY
+    assert fn(X, XR) == pytest.approx(1.0, abs=1e-9)
+
+
+@pytest.mark.parametrize("fn", [M.linear_cka, M.debiased_cka, M.rbf_cka])
+def test_cka_ignores_translation(XY, fn):
+    X, XR, _ = XY
+    assert fn(X, XR + 5.0) == pytest.approx(1.0, abs=1e-9)
+
+
+@pytest.mark.parametrize("fn, bound", [(M.linear_cka, 0.2), (M.debiased_cka, 0.05), (M.rbf_cka, 0.2), (M.mutual_knn, 0.15), (M.rsa, 0.1)])
+def test_independent_noise_scores_near_zero(XY, fn, bound):
+    X, _, N = XY
+    assert abs(fn(X, N)) < bound
+
+
+def test_procrustes_distance():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(80, 5))
+    Q = np.linalg.qr(rng.normal(size=(5, 5)))[0]
+    assert M.procrustes_distance(X, 4 * X @ Q - 1) == pytest.approx(0.0, abs=1e-6)
+    assert M.procrustes_distance(X, rng.normal(size=(80, 5))) > 0.8
+    # hand case: orthogonal 1-d columns -> |X^T Y|_* = 0 -> d = sqrt(2)
+    a = np.array([[1.0], [-1.0], [1.0], [-1.0]])
+    b = np.array([[1.0], [1.0], [-1.0], [-1.0]])
+    assert M.procrustes_distance(a, b) == pytest.approx(np.sqrt(2))
+
+
+def test_cross_space_metrics_hand_cases():
+    X = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    assert M.mrr(X, X) == 1.0
+    assert M.mean_cosine(X, X) == pytest.approx(1.0)
+    assert M.knn_jaccard(X, X, k=1) == 1.0
+    Y = X[:, ::-1]  # swap coordinates: x0 now matches y1
+    # cos(x0, y) = [0, 1, .707] -> rank of y0 is 3; x1 same; x2 ranks y2 first
+    assert M.mrr(X, Y) == pytest.approx((1 / 3 + 1 / 3 + 1) / 3)
+    assert M.mean_cosine(X, Y) == pytest.approx((0 + 0 + 1) / 3)
+
+
+def test_linear_cka_hand_case():
+    X = np.array([[1.0, 0.0], [0.0, 1.0], [-1.0, 0.0], [0.0, -1.0]])
+    Y = X[:, :1]  # keep one of two equal-variance directions
+    # Xc^T Xc = 2I, Yc^T Yc = [2]; |Yc^T Xc|^2 = 4; CKA = 4 / (2*sqrt2 * 2)
+    assert M.linear_cka(X, Y) == pytest.approx(1 / np.sqrt(2))
+
+
+def test_mutual_knn_hand_case():
+    X = np.array([[1.0, 0.0], [0.9, 0.1], [0.0, 1.0], [0.1, 0.9]])
+    Y = np.array([[1.0, 0.0], [0.1, 0.9], [0.0, 1.0], [0.9, 0.1]])  # swaps the partners of 1 and 3
+    # X neighbours: 0-1, 1-0, 2-3, 3-2. Y neighbours: 0-3, 1-2, 2-1, 3-0 -> no overlap
+    assert M.mutual_knn(X, Y, k=1) == 0.0
+    assert M.mutual_knn(X, X, k=1) == 1.0
+
+
+def test_compare_spaces_and_errors(XY):
+    X, XR, _ = XY
+    out = M.compare_spaces(X, X[:, :5])
+    assert set(out) == set(M.METRICS) and np.isnan(out["jaccard"]) and not np.isnan(out["linear_cka"])
+    with pytest.raises(ValueError, match="dims differ"):
+        M.mrr(X, X[:, :5])
+    with pytest.raises(ValueError, match="X has 150 rows but Y has 10"):
+        M.linear_cka(X, X[:10])
+    with pytest.raises(ValueError, match=r"k=0 must be an int in \[1, 149\]"):
+        M.mutual_knn(X, XR, k=0)
+    with pytest.raises(ValueError, match="unknown metrics"):
+        M.compare_spaces(X, XR, metrics=["nope"])
+
+
+def test_relative_spaces_agree_where_absolute_do_not(train_spaces, test_spaces):
+    from core import relative_projection, select_anchors
+
+    anchors = select_anchors(train_spaces["mlp-s0"], 100, random_state=0)
+    a, b = test_spaces["mlp-s0"], test_spaces["mlp-s1"]
+    ra = relative_projection(a.vectors, train_spaces["mlp-s0"].take(anchors))
+    rb = relative_projection(b.vectors, train_spaces["mlp-s1"].take(anchors))
+    absolute, relative = M.compare_spaces(a.vectors, b.vectors), M.compare_spaces(ra, rb)
+    assert absolute["jaccard"] < 0.05 and absolute["mrr"] < 0.05 and abs(absolute["cosine"]) < 0.1
+    assert relative["jaccard"] > 0.4 and relative["mrr"] > 0.4 and relative["cosine"] > 0.9
+    assert absolute["linear_cka"] > 0.9  # same geometry all along
