@@ -29,15 +29,15 @@ __all__ = [
 ]
 
 
-def _pair(X, Y, *, same_dims: bool = False):
+def _pair(X, Y, *, same_dims: bool = False, min_samples: int = 2, what: str = "this metric"):
     X = np.asarray(X, dtype=np.float64)
     Y = np.asarray(Y, dtype=np.float64)
     if X.ndim != 2 or Y.ndim != 2:
         raise ValueError(f"X and Y must be 2-D; got shapes {X.shape} and {Y.shape}")
     if X.shape[0] != Y.shape[0]:
         raise ValueError(f"X has {X.shape[0]} rows but Y has {Y.shape[0]}; pass parallel spaces (same samples, same order)")
-    if X.shape[0] < 2:
-        raise ValueError(f"n_samples={X.shape[0]} must be >= 2")
+    if X.shape[0] < min_samples:
+        raise ValueError(f"n_samples={X.shape[0]} must be >= {min_samples} for {what}")
     if same_dims and X.shape[1] != Y.shape[1]:
         raise ValueError(
             f"dims differ ({X.shape[1]} vs {Y.shape[1]}): this metric compares coordinates directly; "
@@ -154,9 +154,7 @@ def debiased_cka(X, Y) -> float:
     X : array-like of shape (n_samples, d_x)
     Y : array-like of shape (n_samples, d_y)
     """
-    X, Y = _pair(X, Y)
-    if X.shape[0] < 4:
-        raise ValueError(f"n_samples={X.shape[0]} must be >= 4 for the unbiased HSIC")
+    X, Y = _pair(X, Y, min_samples=4, what="the unbiased HSIC")
     K, L = X @ X.T, Y @ Y.T
     kk, ll = _hsic_unbiased(K, K), _hsic_unbiased(L, L)
     if kk <= 0 or ll <= 0:
@@ -252,9 +250,7 @@ def rsa(X, Y) -> float:
     """
     from scipy.stats import spearmanr
 
-    X, Y = _pair(X, Y)
-    if X.shape[0] < 3:
-        raise ValueError(f"n_samples={X.shape[0]} must be >= 3 for RSA")
+    X, Y = _pair(X, Y, min_samples=3, what="RSA")
     iu = np.triu_indices(X.shape[0], 1)
     dx = 1.0 - (_normalize(X) @ _normalize(X).T)[iu]
     dy = 1.0 - (_normalize(Y) @ _normalize(Y).T)[iu]

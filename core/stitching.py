@@ -12,7 +12,7 @@ from .latent_space import LatentSpace
 from .relative import relative_projection
 from .translation import LatentTranslation
 
-__all__ = ["StitchingResult", "stitching_matrix", "MODES"]
+__all__ = ["StitchingResult", "stitching_matrix", "fit_absolute_heads", "MODES"]
 
 #: Stitching modes computed by :func:`stitching_matrix`.
 MODES = ("absolute", "relative", "translated")
@@ -79,6 +79,27 @@ def _check_parallel(train: Mapping[str, LatentSpace], test: Mapping[str, LatentS
                 raise ValueError(f"{group} space {s.name!r} has no labels: classification stitching needs labels")
 
 
+def fit_absolute_heads(train: Mapping[str, LatentSpace], *, head: str = "logreg", progress=None) -> dict:
+    """Train one head per encoder on its absolute train space.
+
+    Parameters
+    ----------
+    train : mapping of str to LatentSpace
+    head : str, default="logreg"
+    progress : callable(what), optional
+
+    Returns
+    -------
+    dict of str to fitted head
+    """
+    heads = {}
+    for a, space in train.items():
+        if progress:
+            progress(f"absolute head of {a}")
+        heads[a] = make_head(head).fit(space.vectors, space.labels)
+    return heads
+
+
 def stitching_matrix(
     train: Mapping[str, LatentSpace],
     test: Mapping[str, LatentSpace],
@@ -89,6 +110,7 @@ def stitching_matrix(
     similarity: str = "cosine",
     center: str | None = None,
     translation: str = "orthogonal",
+    absolute_heads: Mapping | None = None,
     progress: Callable[[int, int, str], None] | None = None,
 ) -> StitchingResult:
     """Stitching accuracy for every ordered pair of encoders.
@@ -121,6 +143,9 @@ def stitching_matrix(
         Relative-projection centring.
     translation : {"orthogonal", "linear", "affine"}, default="orthogonal"
         Method of the ``translated`` mode.
+    absolute_heads : mapping of str to fitted head, optional
+        Heads already trained on each encoder's absolute train space (they do not depend
+        on the anchors), e.g. from :func:`fit_absolute_heads`; trained here if None.
     progress : callable(done, total, what), optional
 
     Returns
@@ -157,10 +182,14 @@ def stitching_matrix(
         done += 1
 
     if "absolute" in modes or "translated" in modes:
-        abs_heads = {}
-        for a in names:
-            tick(f"absolute head of {a}")
-            abs_heads[a] = make_head(head).fit(train[a].vectors, train[a].labels)
+        if absolute_heads is not None:
+            missing = [a for a in names if a not in absolute_heads]
+            if missing:
+                raise ValueError(f"absolute_heads lacks encoders {missing}")
+            abs_heads = dict(absolute_heads)
+            done += len(names)
+        else:
+            abs_heads = fit_absolute_heads(train, head=head, progress=tick)
         if "absolute" in modes:
             M = np.full((m, m), np.nan)
             for i, a in enumerate(names):

@@ -12,7 +12,7 @@ import streamlit as st
 from core.anchors import select_anchors
 from core.layout import layout_pair
 from core.relative import relative_projection
-from core.stitching import stitching_matrix
+from core.stitching import fit_absolute_heads, stitching_matrix
 from core.zoo import Zoo
 
 
@@ -34,7 +34,9 @@ def anchors(dataset: str, n_anchors: int, strategy: str, seed: int) -> tuple:
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def absolute_stitching(dataset: str):
-    return stitching_matrix(spaces(dataset, "train"), spaces(dataset, "test"), [], modes=("absolute",))
+    return stitching_matrix(
+        spaces(dataset, "train"), spaces(dataset, "test"), [], modes=("absolute",), absolute_heads=absolute_heads(dataset)
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -64,6 +66,15 @@ def computed_layouts() -> set:
     return set()
 
 
+@st.cache_resource(show_spinner=False)
+def absolute_heads(dataset: str) -> dict:
+    """Heads on each encoder's absolute space: independent of the anchors, trained once."""
+    return fit_absolute_heads(spaces(dataset, "train"))
+
+
 @st.cache_data(show_spinner=False, max_entries=32)
 def translated_stitching(dataset: str, anchor_ids: tuple):
-    return stitching_matrix(spaces(dataset, "train"), spaces(dataset, "test"), list(anchor_ids), modes=("translated",))
+    return stitching_matrix(
+        spaces(dataset, "train"), spaces(dataset, "test"), list(anchor_ids), modes=("translated",),
+        absolute_heads=absolute_heads(dataset),
+    )

@@ -57,3 +57,13 @@ def test_head_is_trained_on_i_and_evaluated_on_j():
     res = stitching_matrix(train, test, ids[:30])
     assert res.scores["relative"].min() > 0.95
     assert res.scores["absolute"][0, 0] > 0.95 and res.scores["absolute"][0, 1] < 0.8
+
+
+def test_prefitted_absolute_heads_give_the_same_scores(train_spaces, test_spaces, result):
+    from core.stitching import fit_absolute_heads
+
+    heads = fit_absolute_heads(train_spaces)
+    again = stitching_matrix(train_spaces, test_spaces, result.anchor_ids, modes=("absolute", "translated"), absolute_heads=heads)
+    np.testing.assert_array_equal(again.scores["absolute"], result.scores["absolute"])
+    with pytest.raises(ValueError, match="absolute_heads lacks encoders"):
+        stitching_matrix(train_spaces, test_spaces, result.anchor_ids, modes=("absolute",), absolute_heads={})
