@@ -79,13 +79,13 @@ def _check_parallel(train: Mapping[str, LatentSpace], test: Mapping[str, LatentS
                 raise ValueError(f"{group} space {s.name!r} has no labels: classification stitching needs labels")
 
 
-def fit_absolute_heads(train: Mapping[str, LatentSpace], *, head: str = "logreg", progress=None) -> dict:
+def fit_absolute_heads(train: Mapping[str, LatentSpace], *, head: str = "ridge", progress=None) -> dict:
     """Train one head per encoder on its absolute train space.
 
     Parameters
     ----------
     train : mapping of str to LatentSpace
-    head : str, default="logreg"
+    head : str, default="ridge"
     progress : callable(what), optional
 
     Returns
@@ -106,7 +106,7 @@ def stitching_matrix(
     anchor_ids,
     *,
     modes=("absolute", "relative"),
-    head: str = "logreg",
+    head: str = "ridge",
     similarity: str = "cosine",
     center: str | None = None,
     translation: str = "orthogonal",
@@ -135,7 +135,7 @@ def stitching_matrix(
     anchor_ids : array-like of shape (n_anchors,)
         Anchor sample ids, all present in the train spaces (unused by ``absolute``).
     modes : sequence of {"absolute", "relative", "translated"}, default=("absolute", "relative")
-    head : str, default="logreg"
+    head : str, default="ridge"
         See :func:`core.heads.make_head`.
     similarity : str, default="cosine"
         See :func:`core.relative.relative_projection`.

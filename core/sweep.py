@@ -22,7 +22,7 @@ def anchor_sweep(
     strategies=("random",),
     seeds=(0,),
     modes=("relative",),
-    head: str = "logreg",
+    head: str = "ridge",
     similarity: str = "cosine",
     progress: Callable[[int, int, str], None] | None = None,
 ) -> pd.DataFrame:

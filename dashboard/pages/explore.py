@@ -161,8 +161,8 @@ with readout:
     )
     st.dataframe(table, width="stretch")
     st.caption(
-        f"Test accuracy ({int((data.split == 'test').sum())} test samples). Heads: row-standardised logistic "
-        f"regression trained on each encoder's train split, absolute or relative to the {len(anchor_ids)} anchors. "
+        f"Test accuracy ({int((data.split == 'test').sum())} test samples). Heads: row-standardised ridge "
+        f"classifiers trained on each encoder's train split, absolute or relative to the {len(anchor_ids)} anchors. "
         f"All-pairs means: non-stitched {rel_res.non_stitched_mean('relative'):.3f} (relative), "
         f"stitched absolute {abs_res.stitched_mean('absolute'):.3f}, stitched relative {rel_res.stitched_mean('relative'):.3f}."
     )

@@ -67,3 +67,21 @@ def test_prefitted_absolute_heads_give_the_same_scores(train_spaces, test_spaces
     np.testing.assert_array_equal(again.scores["absolute"], result.scores["absolute"])
     with pytest.raises(ValueError, match="absolute_heads lacks encoders"):
         stitching_matrix(train_spaces, test_spaces, result.anchor_ids, modes=("absolute",), absolute_heads={})
+
+
+def test_logreg_head_also_stitches(train_spaces, test_spaces, result):
+    res = stitching_matrix(train_spaces, test_spaces, result.anchor_ids, modes=("relative",), head="logreg")
+    assert res.stitched_mean("relative") >= 0.85 and res.non_stitched_mean("relative") >= 0.9
+    with pytest.raises(ValueError, match="head='svm' is not supported"):
+        stitching_matrix(train_spaces, test_spaces, result.anchor_ids, modes=("relative",), head="svm")
+
+
+def test_sample_scaled_ridge_alpha_follows_n():
+    from core.heads import SampleScaledRidge
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(200, 5)), rng.integers(0, 3, 200)
+    m = SampleScaledRidge(alpha_per_sample=0.5).fit(X, y)
+    assert m.alpha_ == 100.0 and m.alpha_per_sample == 0.5 and m.predict(X).shape == (200,)
+    with pytest.raises(ValueError, match="alpha_per_sample=0 must be > 0"):
+        SampleScaledRidge(alpha_per_sample=0).fit(X, y)
