@@ -74,12 +74,12 @@ def test_inverse_relative_projection_stitches_into_the_target_head(train_spaces,
 
     anchors = select_anchors(train_spaces["mlp-s0"], 200, random_state=0)
     a, b = "mlp-s0", "cnn-s0"
-    head_b = make_head().fit(train_spaces[b].vectors, train_spaces[b].labels)
+    head_b = make_head("logreg").fit(train_spaces[b].vectors, train_spaces[b].labels)
     r_a = relative_projection(test_spaces[a].vectors, train_spaces[a].take(anchors))
     y = inverse_relative_projection(r_a, train_spaces[b].take(anchors))
     acc = (head_b.predict(y) == test_spaces[a].labels).mean()
     print(f"inverse relative projection {a} -> {b}'s head: {acc:.3f}")
-    assert acc > 0.8
+    assert acc > 0.9  # 0.931 with the logreg head; the ridge head reads it less well (0.797)
 
 
 def test_inverse_warns_when_too_few_anchors():
