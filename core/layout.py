@@ -22,6 +22,7 @@ def compute_layout(
     min_dist: float = 0.1,
     metric: str = "cosine",
     n_epochs: int = 200,
+    init=None,
     random_state: int = 0,
 ) -> np.ndarray:
     """2-D coordinates of every row of ``X``; no point is sampled or dropped.
@@ -42,6 +43,9 @@ def compute_layout(
     n_epochs : int, default=200
         UMAP optimisation epochs (umap-learn uses 500 below 10k points; 200 halves the
         time and gives the same clusters on the bundled data).
+    init : array-like of shape (n_samples, 2), optional
+        UMAP warm start, e.g. the map of a closely related space; then 60 epochs are
+        enough (``n_epochs`` is capped at 60).
     random_state : int, default=0
 
     Returns
@@ -63,26 +67,51 @@ def compute_layout(
         raise ValueError(f"method={method!r} is not supported; choose one of {list(LAYOUT_METHODS)}")
     if not 2 <= n_neighbors < X.shape[0]:
         raise ValueError(f"n_neighbors={n_neighbors} must be in [2, n_samples={X.shape[0]})")
-    import umap
     from sklearn.metrics import pairwise_distances
 
     D = pairwise_distances(X, metric=metric).astype(np.float32)
     np.fill_diagonal(D, 0.0)
     D = np.maximum(D, 0.0)
-    reducer = umap.UMAP(
-        n_neighbors=n_neighbors,
-        min_dist=min_dist,
-        metric="precomputed",
-        n_epochs=n_epochs,
-        random_state=random_state,
-        n_jobs=1,
-    )
+    reducer = _umap(n_neighbors, min_dist, n_epochs, init, random_state, X.shape[0])
     import warnings
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # precomputed / random_state notices
         Y = reducer.fit_transform(D)
     return np.asarray(Y, dtype=np.float32)
+
+
+def _umap(n_neighbors, min_dist, n_epochs, init, random_state, n):
+    import umap
+
+    if init is not None:
+        init = np.asarray(init, dtype=np.float64)
+        if init.shape != (n, 2):
+            raise ValueError(f"init must have shape ({n}, 2); got {init.shape}")
+        n_epochs = min(n_epochs, 60)
+    return umap.UMAP(
+        n_neighbors=n_neighbors,
+        min_dist=min_dist,
+        metric="precomputed",
+        n_epochs=n_epochs,
+        init="spectral" if init is None else init,
+        random_state=random_state,
+        n_jobs=1,
+    )
+
+
+def _similarity_fit(Y: np.ndarray, R: np.ndarray):
+    """Scale s, orthogonal Q and shifts such that ``s (Y - mu_y) Q + mu_r ~ R``."""
+    mu_y, mu_r = Y.mean(0), R.mean(0)
+    Yc, Rc = Y - mu_y, R - mu_r
+    U, S, Vt = np.linalg.svd(Yc.T @ Rc)
+    norm = (Yc**2).sum()
+    return (S.sum() / norm if norm > 0 else 1.0), U @ Vt, mu_y, mu_r
+
+
+def _similarity_apply(Y, params) -> np.ndarray:
+    s, Q, mu_y, mu_r = params
+    return (s * (np.asarray(Y, dtype=np.float64) - mu_y) @ Q + mu_r).astype(np.float32)
 
 
 def align_layout(coords, reference) -> np.ndarray:
@@ -104,13 +133,7 @@ def align_layout(coords, reference) -> np.ndarray:
     R = np.asarray(reference, dtype=np.float64)
     if Y.shape != R.shape or Y.ndim != 2:
         raise ValueError(f"coords {Y.shape} and reference {R.shape} must have the same (n_samples, 2) shape")
-    mu_y, mu_r = Y.mean(0), R.mean(0)
-    Yc, Rc = Y - mu_y, R - mu_r
-    U, S, Vt = np.linalg.svd(Yc.T @ Rc)
-    Q = U @ Vt
-    norm = (Yc**2).sum()
-    s = S.sum() / norm if norm > 0 else 1.0
-    return (s * Yc @ Q + mu_r).astype(np.float32)
+    return _similarity_apply(Y, _similarity_fit(Y, R))
 
 
 def layout_pair(
@@ -123,6 +146,8 @@ def layout_pair(
     min_dist: float = 0.1,
     metric: str = "cosine",
     n_epochs: int = 200,
+    init=None,
+    reference=None,
     random_state: int = 0,
 ) -> tuple[np.ndarray, np.ndarray, str]:
     """Maps of two parallel spaces, B drawn in A's frame when their coordinates agree in kind.
@@ -140,8 +165,13 @@ def layout_pair(
         coordinates mean what A's mean, which is what a head trained on A needs.
         ``"own"``: each space gets its own layout and B's is aligned to A's by
         orthogonal Procrustes. Falls back to ``"own"`` when ``d_A != d_B``.
-    n_neighbors, min_dist, metric, n_epochs, random_state
-        See :func:`compute_layout`.
+    n_neighbors, min_dist, metric, n_epochs, init, random_state
+        See :func:`compute_layout`; ``init`` warm-starts A's UMAP.
+    reference : array-like of shape (n_samples, 2), optional
+        Orient both maps like this one: the similarity transform (rotation/reflection,
+        scale, shift) that best maps A's coordinates onto ``reference`` (orthogonal
+        Procrustes on the same samples) is applied to A's and B's maps alike, so their
+        relation is kept.
 
     Returns
     -------
@@ -155,10 +185,21 @@ def layout_pair(
         raise ValueError(f"XA has {XA.shape[0]} rows but XB has {XB.shape[0]}; pass parallel spaces")
     if frame not in ("A", "own"):
         raise ValueError(f"frame={frame!r} must be 'A' or 'own'")
+    LA, LB, used = _layout_pair(XA, XB, method, frame, n_neighbors, min_dist, metric, n_epochs, init, random_state)
+    if reference is not None:
+        reference = np.asarray(reference, dtype=np.float64)
+        if reference.shape != LA.shape:
+            raise ValueError(f"reference must have shape {LA.shape}; got {reference.shape}")
+        params = _similarity_fit(LA.astype(np.float64), reference)
+        LA, LB = _similarity_apply(LA, params), _similarity_apply(LB, params)
+    return LA, LB, used
+
+
+def _layout_pair(XA, XB, method, frame, n_neighbors, min_dist, metric, n_epochs, init, random_state):
     if frame == "own" or XA.shape[1] != XB.shape[1]:
         kw = dict(method=method, n_neighbors=n_neighbors, min_dist=min_dist, metric=metric, n_epochs=n_epochs, random_state=random_state)
-        LA = compute_layout(XA, **kw)
-        LB = compute_layout(XB, **kw)
+        LA = compute_layout(XA, init=init, **kw)
+        LB = compute_layout(XB, init=init, **kw)
         return LA, align_layout(LB, LA), "own"
     if method == "pca":
         from sklearn.decomposition import PCA
@@ -171,12 +212,11 @@ def layout_pair(
         raise ValueError(f"n_neighbors={n_neighbors} must be in [2, n_samples={XA.shape[0]})")
     import warnings
 
-    import umap
     from sklearn.metrics import pairwise_distances
 
     DA = np.maximum(pairwise_distances(XA, metric=metric), 0.0).astype(np.float32)
     np.fill_diagonal(DA, 0.0)
-    reducer = umap.UMAP(n_neighbors=n_neighbors, min_dist=min_dist, metric="precomputed", n_epochs=n_epochs, random_state=random_state, n_jobs=1)
+    reducer = _umap(n_neighbors, min_dist, n_epochs, init, random_state, XA.shape[0])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         LA = reducer.fit_transform(DA)

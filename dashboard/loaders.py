@@ -54,10 +54,18 @@ def map_vectors(dataset: str, encoder: str, anchor_ids: tuple | None) -> np.ndar
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def layouts(dataset: str, enc_a: str, enc_b: str, anchor_ids: tuple | None, method: str, frame: str, n_neighbors: int, min_dist: float):
-    """Layouts of A and B (absolute when ``anchor_ids`` is None, else relative)."""
+    """Layouts of A and B (absolute when ``anchor_ids`` is None, else relative).
+
+    The relative row starts from A's absolute map (UMAP warm start) and is oriented
+    like it, so anchor edits move the relative maps only as much as the data do.
+    """
     XA = map_vectors(dataset, enc_a, anchor_ids)
     XB = map_vectors(dataset, enc_b, anchor_ids)
-    return layout_pair(XA, XB, method=method, frame=frame, n_neighbors=n_neighbors, min_dist=min_dist)
+    kw = dict(method=method, frame=frame, n_neighbors=n_neighbors, min_dist=min_dist)
+    if anchor_ids is None:
+        return layout_pair(XA, XB, **kw)
+    ref = layouts(dataset, enc_a, enc_b, None, method, frame, n_neighbors, min_dist)[0]
+    return layout_pair(XA, XB, init=ref if method == "umap" else None, reference=ref, **kw)
 
 
 @st.cache_resource(show_spinner=False)

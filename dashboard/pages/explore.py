@@ -89,7 +89,9 @@ def draw(kind: str, coords_a, coords_b, frame_used: str, method_used: str, note:
     space_word = "absolute" if kind == "abs" else "relative"
     for side, enc, coords in (("A", enc_a, coords_a), ("B", enc_b, coords_b)):
         box = slot_fill[(kind, side)].container()
-        if side == "A":
+        if side == "A" and kind == "rel":
+            where = f"{method_used.upper()} fitted on A" + (", started from" if method_used == "umap" else ", oriented like") + " A's absolute map"
+        elif side == "A":
             where = f"{method_used.upper()} fitted on A"
         elif frame_used == "A":
             where = f"placed in A's {method_used.upper()} frame"
