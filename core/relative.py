@@ -20,16 +20,21 @@ PRODUCT_BLOCKS = ("cosine", "euclidean", "l1", "linf")
 _CENTERS = (None, "anchors")
 
 
-def _as_float_2d(name: str, M) -> np.ndarray:
+def _as_float_2d(name: str, M, *, check_finite: bool = True) -> np.ndarray:
     M = np.asarray(M)
     if M.ndim != 2:
         raise ValueError(f"{name} must be 2-D (n, d); got shape {M.shape}")
     if M.dtype not in (np.float32, np.float64):
         M = M.astype(np.float32 if M.dtype == np.float16 else np.float64)
+    if check_finite:
+        _check_finite(name, M)
+    return M
+
+
+def _check_finite(name: str, M: np.ndarray) -> None:
     if not np.all(np.isfinite(M)):
         bad = np.unique(np.nonzero(~np.isfinite(M))[0])[:10].tolist()
         raise ValueError(f"{name} contains NaN or Inf in rows {bad}; clean or drop those rows first")
-    return M
 
 
 def _check_params(similarity, center, scale, topk, power):
@@ -45,6 +50,58 @@ def _check_params(similarity, center, scale, topk, power):
         raise ValueError(f"power={power!r} must be a finite number > 0")
 
 
+#: Rows per block of the cosine kernel, for wide (compute-bound) and narrow
+#: (memory-bound) inputs. Measured on 2 cores with numpy's BLAS, which beat torch at
+#: every shape tried (1M and 10k rows, 64 and 384 dims, 300 anchors).
+_BLOCK_ROWS_WIDE = 131072
+_BLOCK_ROWS_NARROW = 4096
+
+
+def _cosine_blocked(X: np.ndarray, AnT: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(X @ AnT) / |x|`` block by block, without copying X as a whole.
+
+    - Narrow rows (``d <= 128``; the GEMM is bound by writing the output): each block
+      of X is normalised into a small reused buffer, then multiplied, so the output
+      is written once.
+    - Wide rows: one large GEMM per block, then the output block is scaled by the
+      inverse row norms.
+
+    A row of ``X`` with NaN or Inf shows up as a non-finite norm, which is then
+    reported with the exact rows, so finite inputs pay no separate validation pass.
+    See ``benchmarks/bench_relative.py``.
+
+    Returns the (n, k) output and the (n,) row norms of X.
+    """
+    n, d = X.shape
+    R = np.empty((n, AnT.shape[1]), dtype=X.dtype)
+    x_norm = np.empty(n, dtype=X.dtype)
+    narrow = d <= 128
+    step = _BLOCK_ROWS_NARROW if narrow else _BLOCK_ROWS_WIDE
+    buf = np.empty((min(step, n), d), dtype=X.dtype) if narrow else None
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        for s in range(0, n, step):
+            Xb = X[s : s + step]
+            m = Xb.shape[0]
+            nb = np.sqrt(np.einsum("ij,ij->i", Xb, Xb))
+            x_norm[s : s + m] = nb
+            inv = (1.0 / nb)[:, None]
+            if narrow:
+                np.multiply(Xb, inv, out=buf[:m])
+                np.matmul(buf[:m], AnT, out=R[s : s + m])
+            else:
+                Rb = R[s : s + m]
+                np.matmul(Xb, AnT, out=Rb)
+                Rb *= inv
+    if not np.all(np.isfinite(x_norm)):
+        _check_finite("X", X)  # names the rows with NaN/Inf
+        # finite but huge: the float32 norm overflowed; redo in float64
+        x64 = X.astype(np.float64)
+        x_norm = np.linalg.norm(x64, axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            R = ((x64 @ AnT.astype(np.float64)) / x_norm[:, None]).astype(X.dtype)
+    return R, x_norm
+
+
 def _block(similarity: str, X: np.ndarray, A: np.ndarray) -> np.ndarray:
     """One similarity block, shape (n, k). Distances are negated so that larger = more similar."""
     if similarity in ("cosine", "angular"):
@@ -54,15 +111,12 @@ def _block(similarity: str, X: np.ndarray, A: np.ndarray) -> np.ndarray:
                 f"anchor rows {np.nonzero(a_norm == 0)[0][:10].tolist()} are all zero after centering/scaling: "
                 "cosine is undefined; choose other anchors or another similarity"
             )
-        x_norm = np.linalg.norm(X, axis=1)
+        R, x_norm = _cosine_blocked(X, np.ascontiguousarray((A / a_norm[:, None]).T))
         if np.any(x_norm == 0):
             raise ValueError(
                 f"rows {np.nonzero(x_norm == 0)[0][:10].tolist()} of X are all zero after centering/scaling: "
                 "cosine is undefined; drop them or use a distance-based similarity"
             )
-        # Scale the small (k, d) anchor matrix and the (n, k) output, never a copy of X.
-        R = X @ (A / a_norm[:, None]).T
-        R /= x_norm[:, None]
         if similarity == "angular":
             np.clip(R, -1.0, 1.0, out=R)
             R = 1.0 - np.arccos(R) / np.pi
@@ -216,7 +270,9 @@ def relative_projection(
            [0., 1.]])
     """
     _check_params(similarity, center, scale, topk, power)
-    X = _as_float_2d("X", X)
+    # cosine/angular without pre-processing validate X through its row norms (no extra pass)
+    fused = similarity in ("cosine", "angular") and center is None and not scale
+    X = _as_float_2d("X", X, check_finite=not fused)
     A = _as_float_2d("A", A)
     if X.shape[1] != A.shape[1]:
         raise ValueError(
