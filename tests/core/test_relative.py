@@ -76,3 +76,27 @@ def test_errors_name_the_problem(X, A, match):
 def test_unknown_similarity():
     with pytest.raises(ValueError, match="similarity='dot' is not supported"):
         relative_projection(np.ones((2, 2)), np.ones((2, 2)), similarity="dot")
+
+
+@pytest.mark.parametrize("d", [16, 200])  # narrow (normalise X blocks) and wide (scale output) paths
+def test_blocked_kernel_matches_naive_across_blocks(monkeypatch, d):
+    import core.relative as cr
+
+    monkeypatch.setattr(cr, "_BLOCK_ROWS_NARROW", 7)
+    monkeypatch.setattr(cr, "_BLOCK_ROWS_WIDE", 7)
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(50, d)).astype(np.float32)
+    A = rng.normal(size=(9, d)).astype(np.float32)
+    naive = (X / np.linalg.norm(X, axis=1, keepdims=True)) @ (A / np.linalg.norm(A, axis=1, keepdims=True)).T
+    np.testing.assert_allclose(relative_projection(X, A), naive, rtol=1e-5, atol=1e-6)
+    X[23, 3] = np.inf
+    with pytest.raises(ValueError, match=r"NaN or Inf in rows \[23\]"):
+        relative_projection(X, A)
+
+
+def test_huge_finite_float32_values_do_not_overflow():
+    X = np.array([[3e19, 4e19], [1.0, 0.0]], dtype=np.float32)  # squares overflow float32
+    A = np.array([[1.0, 0.0], [0.0, 1.0]], dtype=np.float32)
+    R = relative_projection(X, A)
+    assert R.dtype == np.float32
+    np.testing.assert_allclose(R, [[0.6, 0.8], [1.0, 0.0]], rtol=1e-6)
