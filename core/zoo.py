@@ -27,6 +27,7 @@ __all__ = [
     "build_zoo",
     "Zoo",
     "load_zoo",
+    "tensor_sha256",
 ]
 
 
@@ -83,6 +84,20 @@ def assets_dir() -> Path:
 
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def tensor_sha256(state: dict) -> str:
+    """Canonical hash of a state dict: names, dtypes, shapes and raw bytes, sorted by name.
+
+    The safetensors file bytes are not a stable fingerprint (the order of its JSON
+    header can change from one process to the next); this hash is.
+    """
+    h = hashlib.sha256()
+    for name in sorted(state):
+        t = state[name].detach().contiguous().cpu()
+        h.update(f"{name}|{t.dtype}|{tuple(t.shape)}|".encode())
+        h.update(t.numpy().tobytes())
+    return h.hexdigest()
 
 
 def train_encoder(spec: EncoderSpec, dataset: Dataset):
@@ -182,6 +197,7 @@ def build_zoo(
                 "test_accuracy": round(acc, 6),
                 "file": path.name,
                 "sha256": _sha256(path),
+                "tensor_sha256": tensor_sha256(state),
             }
         )
     if progress:

@@ -4,7 +4,7 @@ import numpy as np
 import torch
 
 from core.datasets import load_dataset
-from core.zoo import ZOO_SPECS, Zoo, train_encoder
+from core.zoo import ZOO_SPECS, Zoo, tensor_sha256, train_encoder
 
 
 def test_manifest_describes_a_varied_zoo(zoo):
@@ -24,6 +24,7 @@ def test_weights_match_manifest_hashes_and_accuracy(zoo):
     Xte, yte, _ = data.part("test")
     for name, e in zoo.entries.items():
         assert hashlib.sha256((zoo.root / e["file"]).read_bytes()).hexdigest() == e["sha256"]
+        assert tensor_sha256(zoo.model(name).state_dict()) == e["tensor_sha256"]
         with torch.no_grad():
             acc = (zoo.model(name)(torch.from_numpy(Xte)).argmax(1).numpy() == yte).mean()
         assert abs(acc - e["test_accuracy"]) < 1e-6, name
