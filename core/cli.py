@@ -95,16 +95,13 @@ def cmd_compare(args) -> int:
 
     _, train, test, anchors = _zoo_and_anchors(args)
     names = list(test)
-    rel = {n: relative_projection(test[n].vectors, train[n].take(anchors), similarity=args.similarity) for n in names}
     ref_ids = test[names[0]].ids
+    absolute = {n: test[n].vectors[test[n].positions(ref_ids)] for n in names}  # rows aligned by id
+    rel = {n: relative_projection(absolute[n], train[n].take(anchors), similarity=args.similarity) for n in names}
     rows = []
     for i, a in enumerate(names):
         for b in names[i + 1 :]:
-            pa, pb = test[a].positions(ref_ids), test[b].positions(ref_ids)
-            for kind, Xa, Xb in (
-                ("absolute", test[a].vectors[pa], test[b].vectors[pb]),
-                ("relative", rel[a][pa], rel[b][pb]),
-            ):
+            for kind, Xa, Xb in (("absolute", absolute[a], absolute[b]), ("relative", rel[a], rel[b])):
                 m = compare_spaces(Xa, Xb, k=args.k)
                 rows.append({"a": a, "b": b, "space": kind, **{k: (None if v != v else round(v, 6)) for k, v in m.items()}})
     if args.format == "json":

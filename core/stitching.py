@@ -171,7 +171,8 @@ def stitching_matrix(
     m = len(names)
     n_heads = m * (("absolute" in modes or "translated" in modes) + ("relative" in modes))
     done = 0
-    order = {n: test[n].positions(test[names[0]].ids) for n in names}  # align test rows by id
+    ref_ids = test[names[0]].ids
+    X_test = {n: test[n].vectors[test[n].positions(ref_ids)] for n in names}  # test rows aligned by id
     y_test = test[names[0]].labels
     scores = {}
 
@@ -195,7 +196,7 @@ def stitching_matrix(
             for i, a in enumerate(names):
                 for j, b in enumerate(names):
                     if test[b].n_dims == train[a].n_dims:
-                        M[i, j] = float((abs_heads[a].predict(test[b].vectors[order[b]]) == y_test).mean())
+                        M[i, j] = float((abs_heads[a].predict(X_test[b]) == y_test).mean())
             scores["absolute"] = M
         if "translated" in modes:
             import warnings
@@ -207,13 +208,14 @@ def stitching_matrix(
                     with warnings.catch_warnings():
                         warnings.simplefilter("ignore", UserWarning)  # under-determined: reported by n_anchors
                         t = LatentTranslation(translation).fit(anchors[b], anchors[a])
-                    Xb = t.transform(test[b].vectors[order[b]]).astype(train[a].vectors.dtype)
+                    Xb = t.transform(X_test[b]).astype(train[a].vectors.dtype)
                     M[i, j] = float((abs_heads[a].predict(Xb) == y_test).mean())
             scores["translated"] = M
     if "relative" in modes:
         kw = dict(similarity=similarity, center=center)
-        feats_tr = {n: relative_projection(train[n].vectors, train[n].take(anchor_ids), **kw) for n in names}
-        feats_te = {n: relative_projection(test[n].vectors, train[n].take(anchor_ids), **kw)[order[n]] for n in names}
+        anchors = {n: train[n].take(anchor_ids) for n in names}
+        feats_tr = {n: relative_projection(train[n].vectors, anchors[n], **kw) for n in names}
+        feats_te = {n: relative_projection(X_test[n], anchors[n], **kw) for n in names}
         M = np.full((m, m), np.nan)
         for i, a in enumerate(names):
             tick(f"relative head of {a}")

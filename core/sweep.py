@@ -8,7 +8,7 @@ import pandas as pd
 
 from .anchors import select_anchors
 from .latent_space import LatentSpace
-from .stitching import stitching_matrix
+from .stitching import fit_absolute_heads, stitching_matrix
 
 __all__ = ["anchor_sweep"]
 
@@ -63,6 +63,8 @@ def anchor_sweep(
         train = {n: train[n] for n in names}
         test = {n: test[n] for n in names}
     first = next(iter(train.values()))
+    # absolute heads do not depend on the anchors: train them once for the whole sweep
+    abs_heads = fit_absolute_heads(train, head=head) if {"absolute", "translated"} & set(modes) else None
     rows = []
     total = len(strategies) * len(seeds) * len(counts)
     step = 0
@@ -73,7 +75,9 @@ def anchor_sweep(
                     progress(step, total, f"{strategy}, seed {seed}, {n} anchors")
                 step += 1
                 ids = select_anchors(first, n, strategy=strategy, random_state=seed)
-                res = stitching_matrix(train, test, ids, modes=modes, head=head, similarity=similarity)
+                res = stitching_matrix(
+                    train, test, ids, modes=modes, head=head, similarity=similarity, absolute_heads=abs_heads
+                )
                 for mode in modes:
                     M = res.scores[mode]
                     for i, a in enumerate(res.encoders):
