@@ -6,6 +6,8 @@ confused with the relative projection.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 __all__ = ["compute_layout", "align_layout", "layout_pair", "LAYOUT_METHODS"]
@@ -65,23 +67,28 @@ def compute_layout(
         return Y.astype(np.float32)
     if method != "umap":
         raise ValueError(f"method={method!r} is not supported; choose one of {list(LAYOUT_METHODS)}")
-    if not 2 <= n_neighbors < X.shape[0]:
-        raise ValueError(f"n_neighbors={n_neighbors} must be in [2, n_samples={X.shape[0]})")
-    from sklearn.metrics import pairwise_distances
-
-    D = pairwise_distances(X, metric=metric).astype(np.float32)
-    np.fill_diagonal(D, 0.0)
-    D = np.maximum(D, 0.0)
     reducer = _umap(n_neighbors, min_dist, n_epochs, init, random_state, X.shape[0])
-    import warnings
-
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # precomputed / random_state notices
-        Y = reducer.fit_transform(D)
+        Y = reducer.fit_transform(_distances(X, metric=metric))
     return np.asarray(Y, dtype=np.float32)
 
 
+def _distances(X, Y=None, *, metric: str) -> np.ndarray:
+    """Exact distances for UMAP's ``metric="precomputed"``: (n_Y or n_X, n_X), float32, >= 0."""
+    from sklearn.metrics import pairwise_distances
+
+    if Y is None:
+        D = np.maximum(pairwise_distances(X, metric=metric), 0.0).astype(np.float32)
+        np.fill_diagonal(D, 0.0)
+        return D
+    return np.maximum(pairwise_distances(Y, X, metric=metric), 0.0).astype(np.float32)
+
+
 def _umap(n_neighbors, min_dist, n_epochs, init, random_state, n):
+    """An unfitted UMAP on precomputed distances for ``n`` samples (validated settings)."""
+    if not 2 <= n_neighbors < n:
+        raise ValueError(f"n_neighbors={n_neighbors} must be in [2, n_samples={n})")
     import umap
 
     if init is not None:
@@ -208,18 +215,9 @@ def _layout_pair(XA, XB, method, frame, n_neighbors, min_dist, metric, n_epochs,
         return pca.transform(XA).astype(np.float32), pca.transform(XB).astype(np.float32), "A"
     if method != "umap":
         raise ValueError(f"method={method!r} is not supported; choose one of {list(LAYOUT_METHODS)}")
-    if not 2 <= n_neighbors < XA.shape[0]:
-        raise ValueError(f"n_neighbors={n_neighbors} must be in [2, n_samples={XA.shape[0]})")
-    import warnings
-
-    from sklearn.metrics import pairwise_distances
-
-    DA = np.maximum(pairwise_distances(XA, metric=metric), 0.0).astype(np.float32)
-    np.fill_diagonal(DA, 0.0)
     reducer = _umap(n_neighbors, min_dist, n_epochs, init, random_state, XA.shape[0])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        LA = reducer.fit_transform(DA)
-        DBA = np.maximum(pairwise_distances(XB, XA, metric=metric), 0.0).astype(np.float32)
-        LB = reducer.transform(DBA)
+        LA = reducer.fit_transform(_distances(XA, metric=metric))
+        LB = reducer.transform(_distances(XA, XB, metric=metric))
     return np.asarray(LA, np.float32), np.asarray(LB, np.float32), "A"
