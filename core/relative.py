@@ -122,7 +122,7 @@ def _block(similarity: str, X: np.ndarray, A: np.ndarray) -> np.ndarray:
             R = 1.0 - np.arccos(R) / np.pi
         return R
     if similarity == "euclidean":
-        sq = (X * X).sum(1)[:, None] - 2.0 * (X @ A.T) + (A * A).sum(1)[None, :]
+        sq = np.einsum("ij,ij->i", X, X)[:, None] - 2.0 * (X @ A.T) + np.einsum("ij,ij->i", A, A)[None, :]
         return -np.sqrt(np.maximum(sq, 0.0))
     p = 1 if similarity == "l1" else np.inf
     out = np.empty((X.shape[0], A.shape[0]), dtype=X.dtype)
@@ -135,13 +135,15 @@ def _block(similarity: str, X: np.ndarray, A: np.ndarray) -> np.ndarray:
 
 def _fit_stats(A: np.ndarray, *, similarity, center, scale) -> dict:
     """Everything learned from the anchors: centre, scale, per-block z-score stats."""
-    stats = {"anchors": A, "mean": None, "std": None, "blocks": None}
+    stats = {"anchors": A, "shift": None, "mean": None, "std": None, "blocks": None}
     if center == "anchors" and A.shape[0] < 2:
         raise ValueError(
             f"center='anchors' needs at least 2 anchors (n_samples=1 given): a single centred anchor is all zero"
         )
+    if center == "anchors" or scale:
+        stats["shift"] = A.mean(0)  # centring and standard scaling both subtract the anchor mean
     if center == "anchors":
-        stats["mean"] = A.mean(0)
+        stats["mean"] = stats["shift"]
     if scale and A.shape[0] < 2:
         raise ValueError("scale=True needs at least 2 anchors (n_samples=1 given) to estimate a standard deviation")
     if scale:
@@ -153,8 +155,6 @@ def _fit_stats(A: np.ndarray, *, similarity, center, scale) -> dict:
                 "pick more varied anchors or set scale=False"
             )
         stats["std"] = std
-        if stats["mean"] is None:
-            stats["mean_for_scale"] = A.mean(0)
     Ap = _preprocess(A, stats)
     stats["anchors_pre"] = Ap
     if similarity == "product":
@@ -168,11 +168,9 @@ def _fit_stats(A: np.ndarray, *, similarity, center, scale) -> dict:
 
 
 def _preprocess(X: np.ndarray, stats: dict) -> np.ndarray:
-    if stats["mean"] is not None:
-        X = X - stats["mean"].astype(X.dtype, copy=False)
+    if stats["shift"] is not None:
+        X = X - stats["shift"].astype(X.dtype, copy=False)
     if stats["std"] is not None:
-        if stats["mean"] is None:
-            X = X - stats["mean_for_scale"].astype(X.dtype, copy=False)
         X = X / stats["std"].astype(X.dtype, copy=False)
     return X
 
@@ -191,8 +189,10 @@ def _apply(X: np.ndarray, stats: dict, *, similarity, topk, power) -> np.ndarray
 
 
 def _asif(R: np.ndarray, *, topk, power) -> np.ndarray:
-    """ASIF post-processing: keep the top-k entries of each row, raise to ``power``, L2-renormalise."""
-    R = R.copy()
+    """ASIF post-processing: keep the top-k entries of each row, raise to ``power``, L2-renormalise.
+
+    Modifies ``R`` in place (callers pass a freshly computed array) and returns it renormalised.
+    """
     if topk is not None and topk < R.shape[1]:
         drop = np.argpartition(R, R.shape[1] - topk, axis=1)[:, : R.shape[1] - topk]
         np.put_along_axis(R, drop, 0.0, axis=1)
