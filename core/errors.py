@@ -1,0 +1,64 @@
+"""Stitchboard's documented error types.
+
+Every error we raise on bad input is one of these. They subclass the built-in
+``ValueError`` / ``TypeError`` so callers' existing handlers keep working, and each
+message names what is wrong and how to fix it.
+
+=========================  =======================  =====================================
+type                       built-in base            raised when
+=========================  =======================  =====================================
+``StitchboardError``       ``Exception``            base of all below (catch-all)
+``InvalidInputError``      ``ValueError``           bad values or shapes (NaN, 1-D, ...)
+``InvalidTypeError``       ``TypeError``            wrong type (a str where ids belong)
+``AnchorError``            ``InvalidInputError``    bad anchor ids or counts
+``MismatchError``          ``InvalidInputError``    spaces that cannot be matched
+``LoadError``              ``InvalidInputError``    a file that cannot be read
+``UnsafeFileError``        ``LoadError``            a file that would need unpickling
+``FileTooLargeError``      ``LoadError``            an upload over the size limit
+=========================  =======================  =====================================
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "StitchboardError",
+    "InvalidInputError",
+    "InvalidTypeError",
+    "AnchorError",
+    "MismatchError",
+    "LoadError",
+    "UnsafeFileError",
+    "FileTooLargeError",
+]
+
+
+class StitchboardError(Exception):
+    """Base class of every error Stitchboard raises on bad input."""
+
+
+class InvalidInputError(StitchboardError, ValueError):
+    """A value or shape is not usable (NaN/Inf, wrong ndim, empty, out of range...)."""
+
+
+class InvalidTypeError(StitchboardError, TypeError):
+    """An argument has the wrong type."""
+
+
+class AnchorError(InvalidInputError):
+    """Anchor ids or anchor counts are invalid (duplicates, unknown ids, n_anchors > n)."""
+
+
+class MismatchError(InvalidInputError):
+    """Spaces cannot be matched: ids, row counts or dimensions disagree."""
+
+
+class LoadError(InvalidInputError):
+    """A file cannot be read: truncated, corrupt, wrong format or wrong content."""
+
+
+class UnsafeFileError(LoadError):
+    """A file would need unpickling (object arrays, ``.pt``/``.pkl`` pickles) and is refused."""
+
+
+class FileTooLargeError(LoadError):
+    """An upload exceeds the documented size limit."""
