@@ -126,3 +126,24 @@ class LatentSpace:
     def is_parallel(self, other: LatentSpace) -> bool:
         """True when ``other`` holds the same sample ids (in any order)."""
         return len(self) == len(other) and np.array_equal(np.sort(self.ids), np.sort(other.ids))
+
+    def subset(self, ids) -> "LatentSpace":
+        """A new space holding only the given sample ids, in that order.
+
+        Parameters
+        ----------
+        ids : array-like of shape (k,)
+
+        Returns
+        -------
+        LatentSpace
+            vectors (k, n_dims), the ids and their labels; same name and meta.
+        """
+        pos = self.positions(ids)
+        return LatentSpace(
+            self.vectors[pos],
+            self.ids[pos],
+            labels=None if self.labels is None else self.labels[pos],
+            name=self.name,
+            meta=dict(self.meta),
+        )
