@@ -13,13 +13,24 @@ _ROOT = str(Path(__file__).resolve().parent.parent)
 if _ROOT not in sys.path:
     sys.path.insert(0, _ROOT)
 
+from dashboard import controls, share  # noqa: E402  (needs the path above)
+
 st.set_page_config(page_title="Stitchboard", page_icon="🧵", layout="wide")
+
+controls.init_defaults()
+controls.keep_widget_values()
+share.restore_from_url()
 
 _PAGES = Path(__file__).resolve().parent / "pages"
 explore = st.Page(str(_PAGES / "explore.py"), title="Explore & stitch", icon="🗺️", default=True)
 st.session_state["_explore_page"] = explore
 nav = st.navigation([
     explore,
+    st.Page(str(_PAGES / "stitching.py"), title="Stitching", icon="🧵"),
+    st.Page(str(_PAGES / "compare.py"), title="Compare spaces", icon="⚖️"),
+    st.Page(str(_PAGES / "playground.py"), title="Invariance playground", icon="🔄"),
+    st.Page(str(_PAGES / "sweep.py"), title="Anchor sweep", icon="📈"),
+    st.Page(str(_PAGES / "export.py"), title="Share & export", icon="💾"),
     st.Page(str(_PAGES / "data.py"), title="Data & encoders", icon="📦"),
 ])
 nav.run()
