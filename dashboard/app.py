@@ -13,13 +13,9 @@ _ROOT = str(Path(__file__).resolve().parent.parent)
 if _ROOT not in sys.path:
     sys.path.insert(0, _ROOT)
 
-from dashboard import controls, share  # noqa: E402  (needs the path above)
+from dashboard import bootstrap  # noqa: E402  (needs the path above)
 
-st.set_page_config(page_title="Stitchboard", page_icon="🧵", layout="wide")
-
-controls.init_defaults()
-controls.keep_widget_values()
-share.restore_from_url()
+bootstrap.prepare()
 
 _PAGES = Path(__file__).resolve().parent / "pages"
 explore = st.Page(str(_PAGES / "explore.py"), title="Explore & stitch", icon="🗺️", default=True)

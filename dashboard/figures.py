@@ -125,7 +125,7 @@ def map_figure(
     if len(a_pos):
         fig.add_trace(go.Scatter(
             x=coords[a_pos, 0], y=coords[a_pos, 1], name=f"anchors ({len(a_pos)})",
-            marker=dict(symbol="star", size=10, color="#ffd400", opacity=0.95, line=dict(width=1, color="black")),
+            marker=dict(symbol="star", size=9, color="#ffd400", opacity=0.9, line=dict(width=0.7, color="#333")),
             customdata=_ids_column(ids[a_pos]), hovertext=np.array(["<b>anchor</b> " + h for h in hover[a_pos]], dtype=object),
             **common,
         ))
@@ -176,6 +176,41 @@ def heatmap_figure(M, *, encoders, title: str, highlight=None, height: int = 380
         title=dict(text=title, x=0.0, font=dict(size=14)), height=height, margin=dict(l=10, r=10, t=40, b=10),
         xaxis=dict(title="space fed in (j)", side="bottom", tickangle=-35), yaxis=dict(title="head of (i)", autorange="reversed"),
     )
+    return fig
+
+
+def heatmaps_figure(matrices: dict, *, encoders, highlight=None, height: int = 470) -> go.Figure:
+    """Several all-pairs heatmaps side by side, sharing the encoder axes; NaN cells read "n/a".
+
+    Parameters
+    ----------
+    matrices : dict of str -> ndarray of shape (n_encoders, n_encoders)
+        Panel title -> ``M[i, j]``, accuracy of encoder i's head fed encoder j's space.
+    encoders : sequence of str
+    highlight : tuple of (int, int) pairs, optional
+        Cells outlined in every panel (the chosen A/B pair).
+    """
+    from plotly.subplots import make_subplots
+
+    titles = list(matrices)
+    fig = make_subplots(rows=1, cols=len(titles), subplot_titles=titles, shared_yaxes=True, horizontal_spacing=0.02)
+    small = len(encoders) > 6
+    for k, title in enumerate(titles, start=1):
+        M = np.asarray(matrices[title], dtype=float)
+        text = [["n/a" if np.isnan(v) else f"{v:.2f}" for v in row] for row in M]
+        fig.add_trace(go.Heatmap(
+            z=M, x=list(encoders), y=list(encoders), text=text, texttemplate="%{text}", zmin=0, zmax=1,
+            colorscale="Viridis", showscale=False, textfont=dict(size=9 if small else 12),
+            hovertemplate=f"{title}<br>head of %{{y}}<br>fed space of %{{x}}<br>accuracy %{{text}}<extra></extra>",
+        ), row=1, col=k)
+        for i, j in highlight or ():
+            fig.add_shape(type="rect", x0=j - 0.5, x1=j + 0.5, y0=i - 0.5, y1=i + 0.5, line=dict(color="red", width=3),
+                          row=1, col=k)
+        fig.update_xaxes(tickangle=-40, tickfont=dict(size=10), title_text="space fed in (j)", row=1, col=k)
+    fig.update_yaxes(autorange="reversed", tickfont=dict(size=10))
+    fig.update_yaxes(title_text="head of (i)", row=1, col=1)
+    fig.update_annotations(font_size=13)
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=30, b=10))
     return fig
 
 

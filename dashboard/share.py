@@ -96,8 +96,8 @@ def restore_from_url() -> None:
     params = st.query_params.to_dict()
     if not params:
         return
+    dataset = params.setdefault("dataset", st.session_state.get(state.SOURCE_KEY) or state.sources()[0])
     try:
-        dataset = params.get("dataset")
         coll = loaders.collection(dataset) if dataset in state.sources() else None
         id_type = int if coll is None or coll.ids.dtype.kind in "iu" else str
         clean = _validate(session_from_query(params, id_type=id_type), require_version=False)

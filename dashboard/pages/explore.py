@@ -11,7 +11,7 @@ from core.anchors import STRATEGIES
 from core.errors import StitchboardError
 from core.export import layout_table
 from core.layout import LAYOUT_METHODS
-from dashboard import anchor_state, controls, figures, inspector, loaders, share
+from dashboard import anchor_state, bootstrap, controls, figures, inspector, loaders, share
 from dashboard.selection import selected_ids
 
 METHOD_NAMES = {"umap": "UMAP", "pca": "PCA", "tsne": "t-SNE"}
@@ -26,6 +26,7 @@ STRATEGY_HELP = {
     "kdpp": "greedy k-DPP: diverse anchors in A's space (our own extension)",
 }
 
+bootstrap.prepare()
 source, coll, enc_a, enc_b = controls.pair_setup()
 id_type = int if coll.ids.dtype.kind in "iu" else str
 is_train = dict(zip(coll.ids.tolist(), (coll.split == "train").tolist()))
