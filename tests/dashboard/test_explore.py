@@ -41,7 +41,7 @@ def test_first_visit_is_a_ready_umap_view_with_every_point(digits):
         assert n == digits.n_samples  # nothing sampled
         assert "anchors (100)" in trace_names(spec)
     assert any("Every one of the **1,797** samples" in c.value for c in at.caption)
-    assert dict(at.query_params)["dataset"] == ["digits"] or at.query_params["dataset"] in ("digits", ["digits"])
+    assert at.query_params["dataset"] == "digits" and at.query_params["method"] == "umap"
 
 
 def test_click_on_a_map_toggles_one_anchor_and_the_readout_follows(digits):
