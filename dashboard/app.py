@@ -15,7 +15,7 @@ if _ROOT not in sys.path:
 
 from dashboard import bootstrap  # noqa: E402  (needs the path above)
 
-bootstrap.prepare()
+bootstrap.prepare(entry=True)
 
 _PAGES = Path(__file__).resolve().parent / "pages"
 explore = st.Page(str(_PAGES / "explore.py"), title="Explore & stitch", icon="🗺️", default=True)

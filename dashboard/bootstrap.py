@@ -14,14 +14,22 @@ import streamlit as st
 
 from dashboard import controls, share
 
+_switched = False
+
 
 def _leave_pages_folder_mode() -> None:
-    """Switch Streamlit from the pages-folder mode to ``st.navigation`` and rerun via ``app.py``.
+    """Once per process: switch Streamlit from the pages-folder mode to ``st.navigation``.
 
-    Uses Streamlit's ``PagesManager.uses_pages_directory`` flag (the one ``st.navigation``
-    clears itself); without that attribute nothing happens. The clean fix is a page
-    folder not named ``pages/``.
+    Clears Streamlit's ``PagesManager.uses_pages_directory`` flag (the one ``st.navigation``
+    clears itself) and reruns, so this deep link goes through ``app.py``. Once per
+    process only, because Streamlit's AppTest resets the flag before every run, and a
+    rerun there would drop the button click being tested. Without that attribute
+    nothing happens. The clean fix is a page folder not named ``pages/``.
     """
+    global _switched
+    if _switched:
+        return
+    _switched = True
     try:
         from streamlit.runtime.pages_manager import PagesManager
     except ImportError:  # pragma: no cover - a future Streamlit without it
@@ -31,8 +39,10 @@ def _leave_pages_folder_mode() -> None:
         st.rerun()
 
 
-def prepare() -> None:
-    _leave_pages_folder_mode()
+def prepare(*, entry: bool = False) -> None:
+    """Run by ``app.py`` (``entry=True``: its ``st.navigation`` leaves the pages-folder mode itself) and by pages."""
+    if not entry:
+        _leave_pages_folder_mode()
     st.set_page_config(page_title="Stitchboard", page_icon="🧵", layout="wide")
     controls.init_defaults()
     controls.keep_widget_values()

@@ -117,9 +117,9 @@ if coll.images is not None and aes:
         decoder = st.selectbox("Decoder trained on", aes, key="rec_decoder")
         key = (source, decoder, anchors, tuple(aes))
         done = st.session_state.setdefault("_rec_done", set())
-        if key not in done and not st.button(f"Train the decoders on {decoder} (about 10-30 s)", key="btn_rec",
-                                             type="primary"):
-            st.caption("The decoders are trained on demand (absolute and relative, 60 epochs each).")
+        if key not in done and not st.button("Train the decoders", key="btn_rec", type="primary"):
+            st.caption(f"Two decoders are trained on demand on {decoder}'s train vectors (absolute and relative, "
+                       "60 epochs each, about 10-30 s).")
         else:
             with st.status(f"Training decoders on {decoder}'s absolute and relative train vectors…", expanded=False) as status:
                 rec = loaders.reconstruction(source, decoder, anchors, tuple(aes))

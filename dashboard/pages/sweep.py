@@ -35,7 +35,9 @@ n_seeds = c[2].number_input("Seeds", 1, 5, 1, key="sw_seeds", help="Repeats with
 mode_choice = c[3].radio("Vectors", ("relative", "translated"), key="sw_mode", horizontal=False)
 
 total = len(chosen) * len(counts) * int(n_seeds)
-run = st.button(f"Run the sweep ({total} anchor sets × 2 heads)", type="primary", key="sw_run", disabled=total == 0)
+run = st.button("Run the sweep", type="primary", key="sw_run", disabled=total == 0,
+                help="Picks fresh anchors and trains heads for every strategy, count and seed chosen.")
+st.caption(f"{total} anchor sets, 4 relative heads each (A and B, both directions).")
 key = (source, enc_a, enc_b, tuple(sorted(counts)), tuple(chosen), tuple(range(int(n_seeds))))
 done = st.session_state.setdefault("_sweep_done", set())
 if not total:
