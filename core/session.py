@@ -125,27 +125,37 @@ def validate_session(
     unknown = sorted(set(data) - set(FIELDS))
     if unknown:
         problems.append(f"unknown keys {unknown}; known keys are {sorted(FIELDS)}")
+    typed = {}
     for key, value in data.items():
-        if key in FIELDS and not _type_ok(value, FIELDS[key][0]):
+        if key not in FIELDS:
+            continue
+        if _type_ok(value, FIELDS[key][0]):
+            typed[key] = value
+        else:
             want = " or ".join(t.__name__ for t in FIELDS[key][0])
             problems.append(f"{key}: must be {want} ({FIELDS[key][1]}); got {type(value).__name__} {value!r}"[:200])
-    if problems:
+
+    def fail():
         raise InvalidInputError("invalid session: " + "; ".join(problems))
+
     if require_version and "version" not in data:
         problems.append('missing "version" (this app writes version 1)')
-    if "version" in data and data["version"] != SESSION_VERSION:
-        problems.append(f"version {data['version']} is not supported; this app reads version {SESSION_VERSION}")
-    if "dataset" not in data:
-        problems.append('missing "dataset"')
-        raise InvalidInputError("invalid session: " + "; ".join(problems))
-    if data["dataset"] not in sources:
-        hint = " (an upload: load its files again on the Data & encoders page first)" if data["dataset"].startswith("upload:") else ""
-        problems.append(f"dataset {data['dataset']!r} is not available{hint}; available: {list(sources)}")
-        raise InvalidInputError("invalid session: " + "; ".join(problems))
+    if "version" in typed and typed["version"] != SESSION_VERSION:
+        problems.append(f"version {typed['version']} is not supported; this app reads version {SESSION_VERSION}")
+    if "dataset" not in typed:
+        if "dataset" not in data:
+            problems.append('missing "dataset"')
+        fail()
+    if typed["dataset"] not in sources:
+        hint = " (an upload: load its files again on the Data & encoders page first)" if typed["dataset"].startswith("upload:") else ""
+        problems.append(f"dataset {typed['dataset']!r} is not available{hint}; available: {list(sources)}")
+        fail()
     try:
-        coll = collection_of(data["dataset"])
+        coll = collection_of(typed["dataset"])
     except (KeyError, StitchboardError) as exc:
-        raise InvalidInputError(f"invalid session: dataset {data['dataset']!r} cannot be opened: {exc}") from None
+        problems.append(f"dataset {typed['dataset']!r} cannot be opened: {exc}")
+        fail()
+    data = typed
     out = dict(data)
     for key in ("enc_a", "enc_b"):
         if key in data and data[key] not in coll.names:

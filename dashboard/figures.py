@@ -242,13 +242,15 @@ def sweep_figure(df, *, title: str, height: int = 420) -> go.Figure:
     ----------
     df : pandas.DataFrame
         Columns ``n_anchors``, ``accuracy``, ``strategy``, ``what`` (e.g. "stitched
-        B → A's head"), and optionally ``std`` (across seeds).
+        B → A's head"; names containing "no stitching" are dotted, the others solid),
+        and optionally ``std`` (across seeds).
     """
     fig = go.Figure()
     strategies = list(dict.fromkeys(df["strategy"]))
+    whats = sorted(dict.fromkeys(df["what"]), key=lambda w: "no stitching" in w)  # stitched first: solid
     dashes = ["solid", "dot", "dash", "dashdot"]
     for si, strategy in enumerate(strategies):
-        for wi, what in enumerate(dict.fromkeys(df["what"])):
+        for wi, what in enumerate(whats):
             d = df[(df["strategy"] == strategy) & (df["what"] == what)].sort_values("n_anchors")
             if d.empty:
                 continue
@@ -260,7 +262,8 @@ def sweep_figure(df, *, title: str, height: int = 420) -> go.Figure:
             ))
     fig.update_layout(
         title=dict(text=title, x=0.0, font=dict(size=14)), height=height, margin=dict(l=10, r=10, t=40, b=10),
-        xaxis=dict(title="number of anchors", type="log"), yaxis=dict(title="test accuracy", range=[0, 1.02]),
+        xaxis=dict(title="number of anchors", type="log", tickvals=sorted(set(df["n_anchors"]))),
+        yaxis=dict(title="test accuracy", range=[0, 1.02]),
         legend=dict(font=dict(size=11)),
     )
     return fig

@@ -32,8 +32,8 @@ def show_sample(coll, sample_id, *, caption: str = "", image_scale: int = 10) ->
     head = f"**id {sample_id}** · {row['split']}" + (f" · label **{row['label']}**" if "label" in row.index else "")
     img = image_of(coll, sample_id, scale=image_scale)
     if img is not None:
-        st.image(img, caption=f"id {sample_id}" + (f" · {caption}" if caption else ""), clamp=True)
-        st.caption(head.replace("**", ""))
+        st.image(img, clamp=True)
+        st.caption(head.replace("**", "") + (f" · {caption}" if caption else ""))
         return
     st.markdown(head + (f" · {caption}" if caption else ""))
     extra = metadata_columns(coll)

@@ -124,7 +124,11 @@ def show_url_error() -> None:
 
 
 def download(label: str, data, file_name: str, mime: str, *, key: str, help: str | None = None) -> None:
-    """A download button whose data (a callable) is made only when clicked; no rerun."""
+    """A download button; no rerun on click.
+
+    ``data`` may be a callable, made only when clicked. It then runs outside the script
+    run, without ``st.session_state``: capture every value it needs beforehand.
+    """
     st.download_button(label, data=data, file_name=file_name, mime=mime, key=key, on_click="ignore", help=help,
                        icon=":material/download:")
 

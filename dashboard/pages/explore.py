@@ -243,14 +243,14 @@ def map_title(kind: str, side: str, method_used: str, frame_used: str, note: str
     enc = enc_a if side == "A" else enc_b
     m = METHOD_NAMES[method_used]
     if side == "A" and kind == "rel":
-        where = f"{m} fitted on A, " + ("started from" if method_used in ("umap", "tsne") else "oriented like") + " A's absolute map"
+        where = f"{m} of A, " + ("started from" if method_used in ("umap", "tsne") else "turned like") + " A's absolute map"
     elif side == "A":
         where = f"{m} fitted on A"
     elif frame_used == "A":
         where = f"placed in A's {m} frame"
     else:
         where = f"own {m} layout, Procrustes-aligned to A"
-    return f"**{'Absolute' if kind == 'abs' else 'Relative'} {side}: `{enc}`** · {where} {note}"
+    return f"**{'Absolute' if kind == 'abs' else 'Relative'} {side}: `{enc}`**  \n:small[{where} {note}]"
 
 
 def show_maps(anchors: tuple) -> dict:

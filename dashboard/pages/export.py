@@ -35,7 +35,7 @@ st.subheader("Session")
 c1, c2 = st.columns(2)
 with c1:
     st.markdown("**Save**")
-    share.download("Save session (JSON)", share.session_json, "stitchboard_session.json", "application/json",
+    share.download("Save session (JSON)", share.session_json(), "stitchboard_session.json", "application/json",
                    key="dl_session")
     with st.expander("What is saved"):
         st.json(share.current_session(), expanded=False)
