@@ -6,6 +6,7 @@ stitchboard dashboard [--port P] [STREAMLIT ARGS...]
 stitchboard stitch --dataset digits --n-anchors N --seed S [--strategy random] [--similarity cosine]
                    [--translation orthogonal] [--format json|table]
 stitchboard compare --dataset digits --n-anchors N [--k 10] [--format json|table]
+stitchboard import FILE... [--name NAME...] [--table CSV] [--out DIR] [--intersect]
 stitchboard zoo build [--dataset digits|wine|breast_cancer|text|all] [--out DIR] [--check]
 stitchboard zoo list [--dataset ...|all]
 """
@@ -150,6 +151,48 @@ def cmd_zoo(args) -> int:
     return status
 
 
+def cmd_import(args) -> int:
+    import numpy as np
+
+    from .importing import load_collection
+
+    coll = load_collection(
+        args.files, names=args.name, table=args.table, name=args.collection or "imported",
+        id_column=args.id_column, label_column=args.label_column, intersect=args.intersect,
+    )
+    info = coll.summary()
+    written = []
+    if args.out:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        for n, sp in coll.spaces.items():
+            path = out / f"{n}.npz"
+            arrays = {"vectors": sp.vectors, "ids": sp.ids}
+            if sp.labels is not None:
+                arrays["labels"] = np.asarray(coll.target_names)[sp.labels] if coll.target_names else sp.labels
+            np.savez(path, **arrays)
+            written.append(str(path))
+        (out / "split.json").write_text(json.dumps({"ids": coll.ids.tolist(), "split": coll.split.tolist()}))
+        written.append(str(out / "split.json"))
+    if args.format == "json":
+        print(json.dumps({**info, "matching": "by id" if not coll.notes else list(coll.notes), "written": written}))
+        return 0
+    print(f"collection {info['name']!r}: {info['n_samples']:,} samples ({info['n_train']:,} train / {info['n_test']:,} test, seeded split)")
+    for n, d in info["spaces"].items():
+        sp = coll.spaces[n]
+        print(f"  space {n:<20} dim {d:<5} from {sp.meta.get('file')}" + (f" on {sp.meta['table']}" if sp.meta.get("table") else ""))
+    if info["labels"] is None:
+        print("  labels: none (classification stitching unavailable)")
+    else:
+        print(f"  labels: {info['labels']['n_classes']} classes: {', '.join(info['labels']['classes'][:10])}")
+    print("  rows matched by id in every file" if not any("ORDER" in n for n in coll.notes) else "")
+    for note in coll.notes:
+        print(f"  note: {note}")
+    for w in written:
+        print(f"  wrote {w}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from .anchors import STRATEGIES
     from .datasets import DATASETS
@@ -176,6 +219,22 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--translation", default="orthogonal", choices=TRANSLATIONS, help="method of the translated mode")
     c.add_argument("--k", type=int, default=10, help="neighbourhood size of jaccard and mutual_knn")
 
+    im = sub.add_parser(
+        "import", help="check and convert your own embeddings/models into parallel spaces",
+        description="Read embeddings files (.npy .npz .csv .parquet) and/or models (.onnx, .safetensors + .json "
+                    "sidecar, run on --table), match rows by id, and report what was found. With --out, write one "
+                    "normalised .npz per space (vectors, ids, labels) plus split.json. Pickles are refused.",
+    )
+    im.add_argument("files", nargs="+", help="embeddings files and/or models (one space each), .json sidecars")
+    im.add_argument("--name", nargs="+", default=None, help="one name per space (default: file stems)")
+    im.add_argument("--table", default=None, help="CSV/parquet data table for the models to encode")
+    im.add_argument("--collection", default=None, help="name of the whole collection")
+    im.add_argument("--id-column", default=None)
+    im.add_argument("--label-column", default=None)
+    im.add_argument("--intersect", action="store_true", help="keep only ids present in every file")
+    im.add_argument("--out", default=None, help="folder to write the converted spaces into")
+    im.add_argument("--format", default="table", choices=("json", "table"))
+
     z = sub.add_parser("zoo", help="build or list the bundled encoder zoo")
     zsub = z.add_subparsers(dest="zoo_cmd", required=True)
     zb = zsub.add_parser("build", help="train the zoo deterministically into assets/")
@@ -200,8 +259,10 @@ def main(argv=None) -> int:
             return cmd_stitch(args)
         if args.cmd == "compare":
             return cmd_compare(args)
+        if args.cmd == "import":
+            return cmd_import(args)
         return cmd_zoo(args)
-    except (ValueError, KeyError, FileNotFoundError) as exc:
+    except (ValueError, KeyError, FileNotFoundError, ImportError) as exc:
         msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
         print(f"error: {msg}", file=sys.stderr)
         return 2

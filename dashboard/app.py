@@ -22,11 +22,11 @@ explore = st.Page(str(_PAGES / "explore.py"), title="Explore & stitch", icon="�
 st.session_state["_explore_page"] = explore
 nav = st.navigation([
     explore,
-    st.Page(str(_PAGES / "stitching.py"), title="Stitching", icon="🧵"),
-    st.Page(str(_PAGES / "compare.py"), title="Compare spaces", icon="⚖️"),
-    st.Page(str(_PAGES / "playground.py"), title="Invariance playground", icon="🔄"),
-    st.Page(str(_PAGES / "sweep.py"), title="Anchor sweep", icon="📈"),
-    st.Page(str(_PAGES / "export.py"), title="Share & export", icon="💾"),
-    st.Page(str(_PAGES / "data.py"), title="Data & encoders", icon="📦"),
+    st.Page(str(_PAGES / "stitching.py"), title="Stitching", icon="🧵", url_path="stitching"),
+    st.Page(str(_PAGES / "compare.py"), title="Compare spaces", icon="⚖️", url_path="compare"),
+    st.Page(str(_PAGES / "playground.py"), title="Invariance playground", icon="🔄", url_path="playground"),
+    st.Page(str(_PAGES / "sweep.py"), title="Anchor sweep", icon="📈", url_path="sweep"),
+    st.Page(str(_PAGES / "export.py"), title="Share & export", icon="💾", url_path="export"),
+    st.Page(str(_PAGES / "data.py"), title="Data & encoders", icon="📦", url_path="data"),
 ])
 nav.run()

@@ -45,7 +45,7 @@ def session_json() -> str:
 def apply_session(data: dict) -> None:
     """Apply an already validated session (call before the widgets are drawn, or from a callback)."""
     ss = st.session_state
-    ss[state.SOURCE_KEY] = data["dataset"]
+    state.set_source(data["dataset"])
     for k in _WIDGET_FIELDS:
         if k in data:
             ss[k] = data[k]

@@ -261,7 +261,7 @@ def show_maps(anchors: tuple) -> dict:
     hover = loaders.hover_text(source)
     n_train = int((coll.split == "train").sum())
     st.caption(
-        f"Every one of the **{n_total:,}** samples is drawn in each map ({n_train:,} train + {n_total - n_train:,} "
+        f"Every one of the {n_total:,} {coll.name} samples is drawn in each map ({n_train:,} train + {n_total - n_train:,} "
         f"test); nothing is sampled. Colour: {coloring.name}. ★ the {len(anchors)} anchors"
         + (f"; ◯ the {len(highlight)} highlighted samples" if highlight else "") + "."
     )

@@ -49,7 +49,7 @@ def no_errors(at: AppTest) -> None:
 
 def on_upload(source: str) -> dict:
     """Session keys that make ``source`` (registered upload) the current dataset."""
-    return {"uploaded_sources": [source], "dataset": source}
+    return {"uploaded_sources": [source], "source": source}
 
 
 def plotly_array(v) -> np.ndarray:

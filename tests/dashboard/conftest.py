@@ -25,6 +25,9 @@ def unlabelled_source(tmp_path_factory, digits):
         files.append(p)
     coll = load_collection(files, name="my bare npy")
     assert coll.labels is None
-    return loaders.register_collection("testunlabelled", coll)
+    holder = {}  # uploads are held weakly by the loaders: this fixture keeps it alive for the session
+    source = loaders.register_collection("testunlabelled", coll, holder=holder)
+    yield source
+    holder.clear()
 
 

@@ -41,4 +41,4 @@ def test_a_bad_link_is_reported_and_the_defaults_stay(digits):
     assert metric(at, "Anchors") == "100"  # the default set
     at = start(query={"dataset": "nope", "method": "pca"})
     assert any("'nope' is not available" in e.value for e in at.error)
-    assert at.session_state["dataset"] == "digits"
+    assert at.session_state["source"] == "digits"

@@ -40,7 +40,7 @@ def test_first_visit_is_a_ready_umap_view_with_every_point(digits):
         n = sum(len(plotly_array(t["x"])) for t in spec["data"] if not t["name"].startswith("anchors"))
         assert n == digits.n_samples  # nothing sampled
         assert "anchors (100)" in trace_names(spec)
-    assert any("Every one of the **1,797** samples" in c.value for c in at.caption)
+    assert any("Every one of the 1,797 digits samples" in c.value for c in at.caption)
     assert at.query_params["dataset"] == "digits" and at.query_params["method"] == "umap"
 
 
@@ -142,7 +142,7 @@ def test_colour_by_stitching_outcome_and_continuous_column():
     no_errors(at)
     names = trace_names(map_specs(at)[0])
     assert {"correct", "wrong", "train (not scored)"} <= set(names)
-    at = start(dataset="wine", color_by="alcohol", **PCA)
+    at = start(source="wine", color_by="alcohol", **PCA)
     no_errors(at)
     spec = map_specs(at)[0]
     assert spec["data"][0]["marker"]["colorbar"]["title"]["text"] == "alcohol"
@@ -150,7 +150,7 @@ def test_colour_by_stitching_outcome_and_continuous_column():
 
 
 def test_tsne_layout_and_dims_differ():
-    at = start(method="tsne", dataset="wine", perplexity=20.0)
+    at = start(method="tsne", source="wine", perplexity=20.0)
     no_errors(at)
     titles = [m.value for m in at.markdown if m.value.startswith(("**Absolute", "**Relative"))]
     assert len(titles) == 4 and all("t-SNE" in t for t in titles), titles
@@ -162,7 +162,7 @@ def test_tsne_layout_and_dims_differ():
 
 def test_every_bundled_dataset_and_an_unlabelled_upload(unlabelled_source):
     for dataset in ("wine", "breast_cancer", "text"):
-        at = start(dataset=dataset, **PCA)
+        at = start(source=dataset, **PCA)
         no_errors(at)
         assert len(at.get("plotly_chart")) == 4, dataset
         rel = float(metric(at, "B → A's head · relative"))
