@@ -5,6 +5,7 @@ from __future__ import annotations
 import textwrap
 
 import numpy as np
+import pandas as pd
 
 __all__ = ["sample_descriptions", "metadata_columns"]
 
@@ -43,7 +44,7 @@ def sample_descriptions(collection, *, max_features: int = 6, text_chars: int = 
     if "label" in df.columns:
         head = [f"{h} · label <b>{lab}</b>" for h, lab in zip(head, df["label"].astype(str).tolist())]
     extra = metadata_columns(collection)
-    text_cols = [c for c in extra if df[c].dtype == object]
+    text_cols = [c for c in extra if not pd.api.types.is_numeric_dtype(df[c])]
     num_cols = [c for c in extra if c not in text_cols]
     lines = []
     for r in range(n):

@@ -8,6 +8,7 @@ that does not draw that widget.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 
 from core.describe import metadata_columns
@@ -99,7 +100,7 @@ def color_choices(coll) -> list[str]:
     out.append("split")
     df = coll.samples
     for c in metadata_columns(coll):
-        if df[c].dtype != object or df[c].nunique() <= 30:  # long free text cannot colour a map
+        if pd.api.types.is_numeric_dtype(df[c]) or df[c].nunique() <= 30:  # long free text cannot colour a map
             out.append(c)
     if is_labelled(coll):
         out.append(COLOR_STITCHED)

@@ -37,7 +37,7 @@ def show_sample(coll, sample_id, *, caption: str = "", image_scale: int = 10) ->
         return
     st.markdown(head + (f" · {caption}" if caption else ""))
     extra = metadata_columns(coll)
-    text_cols = [c for c in extra if coll.samples[c].dtype == object]
+    text_cols = [c for c in extra if not pd.api.types.is_numeric_dtype(coll.samples[c])]
     for c in text_cols:
         st.markdown(f"> {row[c]}")
     num_cols = [c for c in extra if c not in text_cols]

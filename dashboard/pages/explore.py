@@ -230,7 +230,7 @@ def coloring_for(anchors: tuple) -> figures.Coloring:
                                 categories=tuple(figures.OUTCOME_COLORS), colors=figures.OUTCOME_COLORS)
     col = color_by if color_by in df.columns else ("label" if "label" in df.columns else "split")
     values = df[col].to_numpy()
-    if df[col].dtype != object and df[col].nunique() > 12:
+    if pd.api.types.is_numeric_dtype(df[col]) and df[col].nunique() > 12:
         return figures.Coloring(col, values.astype(float), continuous=True)
     if col == "label" and coll.target_names:
         cats = tuple(str(t) for t in coll.target_names)

@@ -28,6 +28,10 @@ NAMES = {
     "permutation": "permute the axes", "noise": "Gaussian noise",
 }
 #: slider (min, max, default, step) of ``strength`` per transform; None: no strength.
+LABELS = {
+    "rotation": "angle (degrees)", "isotropic_scale": "scale factor", "translation": "shift (× mean vector norm)",
+    "anisotropic_scale": "largest axis factor", "noise": "noise (× RMS)",
+}
 SLIDERS = {
     "rotation": (0.0, 180.0, 90.0, 5.0), "isotropic_scale": (0.1, 10.0, 3.0, 0.1), "translation": (0.0, 5.0, 1.0, 0.1),
     "anisotropic_scale": (1.0, 20.0, 5.0, 0.5), "noise": (0.0, 2.0, 0.3, 0.05),
@@ -41,7 +45,8 @@ c = st.columns([1.6, 2, 0.8, 1.4], vertical_alignment="bottom")
 kind = c[0].selectbox("Transform of B", TRANSFORMS, index=1, key="pg_kind", format_func=NAMES.get)
 if kind in SLIDERS:
     lo, hi, default, step = SLIDERS[kind]
-    strength = c[1].slider(TRANSFORM_HELP[kind][0], lo, hi, default, step=step, key=f"pg_strength_{kind}")
+    strength = c[1].slider(LABELS[kind], lo, hi, default, step=step, key=f"pg_strength_{kind}",
+                           help=TRANSFORM_HELP[kind][0].capitalize() + ".")
 else:
     strength = 1.0
     c[1].caption(TRANSFORM_HELP[kind][0].capitalize())
@@ -63,9 +68,13 @@ with st.spinner("Transforming B and re-running the heads…"):
 st.subheader("Readout: before → after")
 geo = res["geometry"]
 g = st.columns(2)
-g[0].metric("Absolute vectors: mean cosine(B, transformed B)", f"{geo['absolute']:.3f}",
+def num(v: float) -> str:
+    return f"{v:.3f}".replace("-0.000", "0.000")
+
+
+g[0].metric("Absolute vectors: mean cosine(B, transformed B)", num(geo['absolute']),
             help="1.000: every vector points where it did.")
-g[1].metric("Relative vectors: mean cosine(before, after)", f"{geo['relative']:.3f}",
+g[1].metric("Relative vectors: mean cosine(before, after)", num(geo['relative']),
             help="1.000: the relative representation is unchanged.")
 scores = res["scores"]
 if scores is None:
@@ -89,9 +98,10 @@ else:
 st.subheader("Maps of B: before and after")
 st.caption(
     f"All {coll.n_samples:,} samples. PCA fitted on the untransformed vectors; the transformed ones are placed in the "
-    "same frame, so a map that changes shows a representation that changed. Colour: label."
+    "same frame, so a map that changes shows a representation that changed. Colour: "
+    + ("label." if "label" in coll.samples.columns else "split (no labels).")
 )
-coloring_vals = coll.samples["label"].astype(str).to_numpy() if "label" in coll.samples.columns else coll.split
+coloring_vals = coll.samples["label"].astype(str).to_numpy() if "label" in coll.samples.columns else coll.split.astype(str)
 cats = tuple(str(t) for t in coll.target_names) if coll.target_names else tuple(sorted(set(coloring_vals.tolist())))
 coloring = figures.Coloring("label" if "label" in coll.samples.columns else "split", coloring_vals, categories=cats)
 hover = loaders.hover_text(source)

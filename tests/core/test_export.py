@@ -32,7 +32,10 @@ def test_layout_table_and_shape_check(coll):
 def test_descriptions_show_text_or_features():
     from core.zoo import Zoo
 
-    text = sample_descriptions(Zoo("text").collection())
+    coll = Zoo("text").collection()
+    text = sample_descriptions(coll)
     wine = sample_descriptions(Zoo("wine").collection())
-    assert text[0].startswith("id ") and "label <b>" in text[0] and len(text[0]) > 40
+    first = str(coll.samples["text"].iloc[0])
+    assert text[0].startswith("id ") and "label <b>" in text[0] and first.split()[0] in text[0]
+    assert "<br>".join(text[0].split("<br>")[1:]).replace("<br>", " ") == first[:159] + ("…" if len(first) > 160 else "")
     assert "alcohol=" in wine[0] and "(+7 more features)" in wine[0]

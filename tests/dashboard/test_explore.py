@@ -167,6 +167,19 @@ def test_every_bundled_dataset_and_an_unlabelled_upload(unlabelled_source):
         assert len(at.get("plotly_chart")) == 4, dataset
         rel = float(metric(at, "B → A's head · relative"))
         assert 0.5 <= rel <= 1.0, (dataset, rel)
+        # a click shows the sample itself in the inspector: the sentence, or the row's values
+        from core.zoo import Zoo
+
+        samples = Zoo(dataset).collection().samples
+        at.session_state["pick_mode"] = "highlight"
+        select_on_map(at, [int(samples["id"].iloc[0])])
+        no_errors(at)
+        if dataset == "text":
+            assert any(str(samples["text"].iloc[0]) in m.value for m in at.markdown)
+        else:
+            shown = [d.value for d in at.dataframe if list(d.value.columns) == ["value"]]
+            assert shown and shown[0].index[0] == samples.columns[3]
+            assert shown[0].iloc[0, 0] == pytest.approx(samples.iloc[0, 3])
     at = start(**on_upload(unlabelled_source), **PCA)
     no_errors(at)
     assert len(at.get("plotly_chart")) == 4
