@@ -20,8 +20,13 @@ INSPECT = "inspect_ids"
 REV = "anchor_rev"
 MESSAGE = "anchor_message"
 ERROR = "anchor_error"
-#: Default anchor set on a first visit: 100 (or every train sample, if fewer) random train samples.
+#: Default anchor set on a first visit: 100 random train samples, or a quarter of the train
+#: split when that is smaller (so that small datasets are not all stars).
 DEFAULT_N, DEFAULT_STRATEGY, DEFAULT_SEED = 100, "random", 0
+
+
+def default_n(coll) -> int:
+    return max(2, min(DEFAULT_N, n_train(coll) // 4))
 
 
 def n_train(coll) -> int:
@@ -32,7 +37,7 @@ def ensure(source: str, coll) -> None:
     """Give ``source`` its default anchors unless the session's anchors already belong to it."""
     if st.session_state.get(OWNER) == source and isinstance(st.session_state.get(HISTORY), AnchorHistory):
         return
-    ids = loaders.anchors(source, min(DEFAULT_N, n_train(coll)), DEFAULT_STRATEGY, DEFAULT_SEED)
+    ids = loaders.anchors(source, min(default_n(coll), n_train(coll)), DEFAULT_STRATEGY, DEFAULT_SEED)
     st.session_state[HISTORY] = AnchorHistory(ids)
     st.session_state[OWNER] = source
     st.session_state[HIGHLIGHT] = ()

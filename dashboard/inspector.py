@@ -42,7 +42,13 @@ def show_sample(coll, sample_id, *, caption: str = "", image_scale: int = 10) ->
         st.markdown(f"> {row[c]}")
     num_cols = [c for c in extra if c not in text_cols]
     if num_cols:
-        st.dataframe(row[num_cols].rename("value").to_frame(), height=min(35 * len(num_cols) + 38, 300), width="stretch")
+        def fmt(v):
+            return f"{v:.4g}" if isinstance(v, (float, np.floating)) else str(v)
+
+        st.markdown("  \n".join(f"`{c}` {fmt(row[c])}" for c in num_cols[:12]))
+        if len(num_cols) > 12:
+            with st.expander(f"all {len(num_cols)} values"):
+                st.dataframe(row[num_cols].rename("value").to_frame(), width="stretch")
 
 
 def show_grid(coll, sample_ids, *, captions=None, per_row: int = 6, image_scale: int = 8) -> None:

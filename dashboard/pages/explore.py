@@ -394,6 +394,7 @@ def workbench() -> None:
             t1.text_input("Toggle ids", key="typed_ids", placeholder="e.g. 3, 17, 20-25")
             t2.button("Toggle", on_click=on_typed, key="btn_typed")
         s = st.columns([0.9, 0.9, 1.5] + [1.0] * len(STRATEGIES), vertical_alignment="bottom")
+        st.session_state["n_anchors"] = max(1, min(int(st.session_state["n_anchors"]), anchor_state.n_train(coll)))
         s[0].number_input("n", min_value=1, max_value=anchor_state.n_train(coll), step=10, key="n_anchors",
                           help="How many anchors a strategy button picks.")
         s[1].number_input("seed", min_value=0, max_value=2**31 - 1, step=1, key="seed")

@@ -8,6 +8,7 @@ import pytest
 from tests.dashboard.apphelp import anchors_of, metric, no_errors, on_upload, plotly_array, select_on_map, start
 
 from core.stitching import stitching_matrix
+from core.zoo import Zoo
 
 PCA = {"method": "pca"}
 
@@ -166,10 +167,9 @@ def test_every_bundled_dataset_and_an_unlabelled_upload(unlabelled_source):
         no_errors(at)
         assert len(at.get("plotly_chart")) == 4, dataset
         rel = float(metric(at, "B → A's head · relative"))
-        assert 0.5 <= rel <= 1.0, (dataset, rel)
+        n_classes = len(set(Zoo(dataset).collection().labels.tolist()))
+        assert 1.5 / n_classes < rel <= 1.0, (dataset, rel)  # clearly better than chance
         # a click shows the sample itself in the inspector: the sentence, or the row's values
-        from core.zoo import Zoo
-
         samples = Zoo(dataset).collection().samples
         at.session_state["pick_mode"] = "highlight"
         select_on_map(at, [int(samples["id"].iloc[0])])
@@ -177,17 +177,16 @@ def test_every_bundled_dataset_and_an_unlabelled_upload(unlabelled_source):
         if dataset == "text":
             assert any(str(samples["text"].iloc[0]) in m.value for m in at.markdown)
         else:
-            shown = [d.value for d in at.dataframe if list(d.value.columns) == ["value"]]
-            assert shown and shown[0].index[0] == samples.columns[3]
-            assert shown[0].iloc[0, 0] == pytest.approx(samples.iloc[0, 3])
+            col = samples.columns[3]  # the first feature
+            assert any(f"`{col}` {samples[col].iloc[0]:.4g}" in m.value for m in at.markdown), col
     at = start(**on_upload(unlabelled_source), **PCA)
     no_errors(at)
     assert len(at.get("plotly_chart")) == 4
     assert any("no labels" in i.value for i in at.info)
-    assert metric(at, "Anchors") == "100"
+    assert metric(at, "Anchors") == "80"  # a quarter of the 320 train samples
     before = anchors_of(at)
     at.button(key="btn_stratified").click().run()  # needs labels: an error, the anchors stay
     assert anchors_of(at) == before
     assert any("stratified" in e.value and "labels" in e.value for e in at.error)
     at.button(key="btn_kmeans").click().run()
-    assert not at.exception and len(anchors_of(at)) == 100 and anchors_of(at) != before
+    assert not at.exception and len(anchors_of(at)) == 100 and anchors_of(at) != before  # n = 100
