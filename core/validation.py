@@ -255,13 +255,13 @@ def check_number(name: str, value, *, low=None, high=None, low_open=False, high_
     """
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, np.integer, np.floating)):
         raise InvalidTypeError(f"{name}={value!r} must be a number")
-    value = float(value)
+    given, value = value, float(value)
     if not np.isfinite(value):
-        raise InvalidInputError(f"{name}={value!r} must be a finite number")
+        raise InvalidInputError(f"{name}={given!r} must be a finite number")
     if low is not None and (value <= low if low_open else value < low):
-        raise InvalidInputError(f"{name}={value!r} must be {'>' if low_open else '>='} {low}")
+        raise InvalidInputError(f"{name}={given!r} must be {'>' if low_open else '>='} {low}")
     if high is not None and (value >= high if high_open else value > high):
-        raise InvalidInputError(f"{name}={value!r} must be {'<' if high_open else '<='} {high}")
+        raise InvalidInputError(f"{name}={given!r} must be {'<' if high_open else '<='} {high}")
     return value
 
 
