@@ -19,6 +19,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from .errors import StitchboardError
+
 __all__ = ["main"]
 
 
@@ -197,7 +199,7 @@ def main(argv=None) -> int:
         if args.cmd == "compare":
             return cmd_compare(args)
         return cmd_zoo(args)
-    except (ValueError, KeyError, FileNotFoundError) as exc:
+    except (StitchboardError, ValueError, KeyError, FileNotFoundError) as exc:
         msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
         print(f"error: {msg}", file=sys.stderr)
         return 2

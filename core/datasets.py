@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .validation import check_choice, check_int, check_number
+
 __all__ = ["Dataset", "load_dataset", "DATASETS"]
 
 #: Names accepted by :func:`load_dataset`.
@@ -66,10 +68,9 @@ class Dataset:
         y : ndarray of shape (n_part,)
         ids : ndarray of shape (n_part,)
         """
+        check_choice("split", which, ("train", "test", "all"))
         if which == "all":
             return self.X, self.y, self.ids
-        if which not in ("train", "test"):
-            raise ValueError(f"split={which!r} is not one of 'train', 'test', 'all'")
         mask = self.split == which
         return self.X[mask], self.y[mask], self.ids[mask]
 
@@ -91,10 +92,9 @@ def load_dataset(name: str = "digits", *, test_size: float = 0.2, random_state: 
     -------
     Dataset
     """
-    if name not in DATASETS:
-        raise ValueError(f"dataset={name!r} is not bundled; choose one of {list(DATASETS)}")
-    if not 0.0 < test_size < 1.0:
-        raise ValueError(f"test_size={test_size!r} must be in (0, 1)")
+    check_choice("dataset", name, DATASETS)
+    check_number("test_size", test_size, low=0.0, high=1.0, low_open=True, high_open=True)
+    random_state = check_int("random_state", random_state, low=0, high=2**32 - 1)
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
 

@@ -58,7 +58,9 @@ class CNNClassifier(nn.Module):
     def __init__(self, side: int = 8, *, channels: int = 16, latent_dim: int = 64, n_classes: int = 10):
         super().__init__()
         if side % 2:
-            raise ValueError(f"side={side} must be even (one 2x2 max-pool)")
+            from .errors import InvalidInputError
+
+            raise InvalidInputError(f"side={side} must be even (one 2x2 max-pool)")
         self.side = side
         self.encoder = nn.Sequential(
             nn.Conv2d(1, channels, 3, padding=1),
@@ -99,9 +101,18 @@ def build_model(arch: str, config: dict) -> nn.Module:
     -------
     torch.nn.Module
     """
-    if arch not in ARCHITECTURES:
-        raise ValueError(f"arch={arch!r} is not a zoo architecture; choose one of {sorted(ARCHITECTURES)}")
+    from .errors import InvalidInputError
+
+    if not isinstance(arch, str) or arch not in ARCHITECTURES:
+        raise InvalidInputError(f"arch={arch!r} is not a zoo architecture; choose one of {sorted(ARCHITECTURES)}")
+    if not isinstance(config, dict):
+        raise InvalidInputError(f"config must be a dict of constructor arguments; got {type(config).__name__}")
     config = dict(config)
     first = "in_dim" if arch == "mlp" else "side"
+    if first not in config:
+        raise InvalidInputError(f"config of arch={arch!r} needs {first!r}")
     first_value = config.pop(first)
-    return ARCHITECTURES[arch](first_value, **config)
+    try:
+        return ARCHITECTURES[arch](first_value, **config)
+    except (TypeError, ValueError, RuntimeError) as exc:
+        raise InvalidInputError(f"config {dict(config, **{first: first_value})} does not build arch={arch!r}: {exc}") from None
