@@ -57,7 +57,7 @@ def check_labels(y, n: int, *, what: str = "y") -> np.ndarray:
         raise InvalidInputError(f"{what} mix types; make them all ints or all strings") from None
     if len(classes) < 2:
         raise InvalidInputError(
-            f"{what} has a single class ({classes[0].item() if len(classes) else None!r}): a classifier needs "
+            f"a single class ({classes[0].item() if len(classes) else None!r}) in {what}: a classifier needs "
             "at least 2 classes; label more kinds of samples"
         )
     return y

@@ -126,7 +126,7 @@ class LatentSpace:
         if not isinstance(name, str):
             raise InvalidTypeError(f"name={name!r} must be a str (the display name of the space)")
         what = f"space {name!r}"
-        vectors = as_vectors(self.vectors, name=f"vectors of {what}", finite=False)
+        vectors = as_vectors(self.vectors, name=f"vectors of {what}", finite=False, var="vectors")
         n = vectors.shape[0]
         ids = _check_ids(self.ids, n, what)
         check_finite(vectors, name=f"vectors of {what}", ids=ids)

@@ -50,16 +50,18 @@ def fmt_list(values: Iterable, limit: int = 10) -> str:
     return f"{shown}{more}"
 
 
-def _to_array(X, name: str) -> np.ndarray:
+def _to_array(X, name: str, var: str) -> np.ndarray:
     if hasattr(X, "tocsr") and hasattr(X, "toarray"):  # scipy.sparse, without importing it
-        raise InvalidTypeError(f"{name} is a sparse matrix, which is not supported; pass a dense array ({name}.toarray())")
+        raise InvalidTypeError(f"{name} is a sparse matrix, which is not supported; pass a dense array ({var}.toarray())")
     try:
         return np.asarray(X)
-    except (ValueError, TypeError) as exc:  # ragged nested lists, unconvertible objects
+    except ValueError:  # ragged nested lists
         raise InvalidInputError(
-            f"{name} cannot be read as an array ({exc}); pass a rectangular (n_samples, n_dims) numeric array, "
-            "every row the same length"
+            f"{name} cannot be read as an array: its rows have different lengths; pass a rectangular "
+            "(n_samples, n_dims) array, every row the same length"
         ) from None
+    except TypeError as exc:  # objects numpy cannot hold
+        raise InvalidTypeError(f"{name} cannot be read as an array ({exc}); pass a numeric (n_samples, n_dims) array") from None
 
 
 def float_dtype_for(M: np.ndarray, *, name: str = "X") -> np.dtype:
@@ -95,8 +97,7 @@ def _to_float(M: np.ndarray, name: str) -> np.ndarray:
             M = M.astype(np.float64)
         except (TypeError, ValueError) as exc:
             raise InvalidTypeError(
-                f"{name} has dtype object with non-numeric elements ({exc}); pass a numeric array, "
-                f"e.g. np.asarray({name}, dtype=np.float32) after removing text and None"
+                f"{name} has dtype object with non-numeric elements ({exc}); convert or drop the text first"
             ) from None
         return M
     dtype = float_dtype_for(M, name=name)
@@ -138,6 +139,7 @@ def as_vectors(
     min_rows: int = 1,
     min_dims: int = 1,
     finite: bool = True,
+    var: str | None = None,
 ) -> np.ndarray:
     """``X`` as a 2-D float32/float64 array, validated.
 
@@ -152,6 +154,8 @@ def as_vectors(
     min_dims : int, default=1
     finite : bool, default=True
         Check for NaN/Inf (callers that detect them more cheaply pass False).
+    var : str, optional
+        The variable name used in code hints (``X.reshape(1, -1)``); ``name`` by default.
 
     Returns
     -------
@@ -165,12 +169,13 @@ def as_vectors(
     InvalidTypeError
         Non-numeric dtype.
     """
-    M = _to_array(X, name)
+    var = name if var is None else var
+    M = _to_array(X, name, var)
     if M.ndim != 2:
         hint = {
             0: "pass a 2-D array of shape (n_samples, n_dims)",
-            1: f"Reshape your data: {name}.reshape(1, -1) for one sample, {name}.reshape(-1, 1) for one feature",
-        }.get(M.ndim, f"flatten each sample first: {name}.reshape(len({name}), -1)")
+            1: f"Reshape your data: {var}.reshape(1, -1) for one sample, {var}.reshape(-1, 1) for one feature",
+        }.get(M.ndim, f"flatten each sample first: {var}.reshape(len({var}), -1)")
         raise InvalidInputError(f"{name} must be 2-D (n_samples, n_dims); got shape {M.shape}: {hint}")
     if M.shape[0] < min_rows:
         what = "is empty: 0" if M.shape[0] == 0 else f"has {M.shape[0]}"
