@@ -481,12 +481,21 @@ class RelativeProjection(TransformerMixin, BaseEstimator):
         if not fused:
             check_finite(X, name="X")
         stats = self._stats
-        if stats["anchors"].dtype != X.dtype:
-            stats = _fit_stats(
-                stats["anchors"].astype(X.dtype), similarity=self.similarity, center=self.center, scale=self.scale,
-                a_ids=stats.get("a_ids"),
-            )
         kw = dict(similarity=self.similarity, center=self.center, scale=self.scale, topk=self.topk, power=self.power)
+        if stats["anchors"].dtype != X.dtype:
+            with np.errstate(over="ignore"):
+                A = stats["anchors"].astype(X.dtype)
+            if not np.all(np.isfinite(A)):  # float64 anchors beyond float32: compute in float64
+                R = _project(X.astype(stats["anchors"].dtype), stats, **kw)
+                with np.errstate(over="ignore"):
+                    out = R.astype(X.dtype)
+                if not np.all(np.isfinite(out)):
+                    raise InvalidInputError(
+                        f"the relative vectors overflow {X.dtype}: the fitted anchors are beyond its range; "
+                        "pass X as float64"
+                    )
+                return out
+            stats = _fit_stats(A, similarity=self.similarity, center=self.center, scale=self.scale, a_ids=stats.get("a_ids"))
         return _project(X, stats, **kw)
 
     def _check_fitted(self):
