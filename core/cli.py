@@ -6,8 +6,9 @@ stitchboard dashboard [--port P] [STREAMLIT ARGS...]
 stitchboard stitch --dataset digits --n-anchors N --seed S [--strategy random] [--similarity cosine]
                    [--translation orthogonal] [--format json|table]
 stitchboard compare --dataset digits --n-anchors N [--k 10] [--format json|table]
-stitchboard zoo build [--dataset digits] [--out DIR] [--check]
-stitchboard zoo list [--dataset digits]
+stitchboard import FILE... [--name NAME...] [--table CSV] [--out DIR] [--intersect]
+stitchboard zoo build [--dataset digits|wine|breast_cancer|text|all] [--out DIR] [--check]
+stitchboard zoo list [--dataset ...|all]
 """
 
 from __future__ import annotations
@@ -119,32 +120,78 @@ def cmd_compare(args) -> int:
     return 0
 
 
-def cmd_zoo(args) -> int:
-    from .zoo import Zoo, build_zoo
+def _scores(e: dict) -> str:
+    return " ".join(f"{k}={e[k]:.4f}" for k in ("test_accuracy", "test_mse", "explained_variance") if k in e)
 
-    if args.zoo_cmd == "list":
-        zoo = Zoo(args.dataset)
-        for e in zoo.manifest["encoders"]:
-            print(f"{e['name']:<14} arch={e['arch']:<4} seed={e['seed']} latent_dim={e['latent_dim']:<3} test_accuracy={e['test_accuracy']:.4f}")
-        return 0
-    if args.check:
-        bundled = Zoo(args.dataset)
-        with tempfile.TemporaryDirectory() as tmp:
-            manifest = build_zoo(args.dataset, out_dir=tmp, progress=_progress)
-            bad = []
+
+def cmd_zoo(args) -> int:
+    from .datasets import DATASETS
+    from .zoo import Zoo, build_zoo, check_zoo
+
+    datasets = list(DATASETS) if args.dataset == "all" else [args.dataset]
+    status = 0
+    for ds in datasets:
+        if len(datasets) > 1:
+            print(f"== {ds}")
+        if args.zoo_cmd == "list":
+            zoo = Zoo(ds)
+            for name in zoo.names:
+                e = zoo.entries[name]
+                dim = e["latent_dim"] if e["latent_dim"] is not None else "?"
+                extra = f"model={e['model']} (pretrained, from the text extra)" if e.get("model") else _scores(e)
+                print(f"{name:<14} arch={e['arch']:<4} seed={e.get('seed')} latent_dim={dim:<3} {extra}")
+        elif args.check:
+            rep = check_zoo(ds, progress=_progress)
+            for name, r in rep["encoders"].items():
+                print(f"{name:<14} {r['verdict']:<16} max |diff| = {r['max_abs_diff']:.3g}")
+            print(f"{ds}: {rep['verdict']} (tolerance {rep['tolerance']:g}) across {len(rep['encoders'])} rebuilt encoders")
+            status = max(status, int(rep["verdict"] == "differs"))
+        else:
+            manifest = build_zoo(ds, out_dir=args.out if len(datasets) == 1 else None, progress=_progress)
             for e in manifest["encoders"]:
-                ref = bundled.entries.get(e["name"])
-                if ref is None or ref.get("tensor_sha256") != e["tensor_sha256"]:
-                    bad.append(e["name"])
-        if bad:
-            print(f"NOT bit-for-bit: rebuilt tensors differ for {bad} (different torch/CPU?); "
-                  "the test suite checks mlp-s0 within 1e-6")
-            return 1
-        print(f"bit-for-bit: the tensors of all {len(manifest['encoders'])} rebuilt encoders match the bundled ones")
+                print(f"{e['name']:<14} {_scores(e)} sha256={e['sha256'][:12]}")
+    return status
+
+
+def cmd_import(args) -> int:
+    import numpy as np
+
+    from .importing import load_collection
+
+    coll = load_collection(
+        args.files, names=args.name, table=args.table, name=args.collection or "imported",
+        id_column=args.id_column, label_column=args.label_column, intersect=args.intersect,
+    )
+    info = coll.summary()
+    written = []
+    if args.out:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        for n, sp in coll.spaces.items():
+            path = out / f"{n}.npz"
+            arrays = {"vectors": sp.vectors, "ids": sp.ids}
+            if sp.labels is not None:
+                arrays["labels"] = np.asarray(coll.target_names)[sp.labels] if coll.target_names else sp.labels
+            np.savez(path, **arrays)
+            written.append(str(path))
+        (out / "split.json").write_text(json.dumps({"ids": coll.ids.tolist(), "split": coll.split.tolist()}))
+        written.append(str(out / "split.json"))
+    if args.format == "json":
+        print(json.dumps({**info, "matching": "by id" if not coll.notes else list(coll.notes), "written": written}))
         return 0
-    manifest = build_zoo(args.dataset, out_dir=args.out, progress=_progress)
-    for e in manifest["encoders"]:
-        print(f"{e['name']:<14} test_accuracy={e['test_accuracy']:.4f} sha256={e['sha256'][:12]}")
+    print(f"collection {info['name']!r}: {info['n_samples']:,} samples ({info['n_train']:,} train / {info['n_test']:,} test, seeded split)")
+    for n, d in info["spaces"].items():
+        sp = coll.spaces[n]
+        print(f"  space {n:<20} dim {d:<5} from {sp.meta.get('file')}" + (f" on {sp.meta['table']}" if sp.meta.get("table") else ""))
+    if info["labels"] is None:
+        print("  labels: none (classification stitching unavailable)")
+    else:
+        print(f"  labels: {info['labels']['n_classes']} classes: {', '.join(info['labels']['classes'][:10])}")
+    print("  rows matched by id in every file" if not any("ORDER" in n for n in coll.notes) else "")
+    for note in coll.notes:
+        print(f"  note: {note}")
+    for w in written:
+        print(f"  wrote {w}")
     return 0
 
 
@@ -174,14 +221,30 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--translation", default="orthogonal", choices=TRANSLATIONS, help="method of the translated mode")
     c.add_argument("--k", type=int, default=10, help="neighbourhood size of jaccard and mutual_knn")
 
+    im = sub.add_parser(
+        "import", help="check and convert your own embeddings/models into parallel spaces",
+        description="Read embeddings files (.npy .npz .csv .parquet) and/or models (.onnx, .safetensors + .json "
+                    "sidecar, run on --table), match rows by id, and report what was found. With --out, write one "
+                    "normalised .npz per space (vectors, ids, labels) plus split.json. Pickles are refused.",
+    )
+    im.add_argument("files", nargs="+", help="embeddings files and/or models (one space each), .json sidecars")
+    im.add_argument("--name", nargs="+", default=None, help="one name per space (default: file stems)")
+    im.add_argument("--table", default=None, help="CSV/parquet data table for the models to encode")
+    im.add_argument("--collection", default=None, help="name of the whole collection")
+    im.add_argument("--id-column", default=None)
+    im.add_argument("--label-column", default=None)
+    im.add_argument("--intersect", action="store_true", help="keep only ids present in every file")
+    im.add_argument("--out", default=None, help="folder to write the converted spaces into")
+    im.add_argument("--format", default="table", choices=("json", "table"))
+
     z = sub.add_parser("zoo", help="build or list the bundled encoder zoo")
     zsub = z.add_subparsers(dest="zoo_cmd", required=True)
     zb = zsub.add_parser("build", help="train the zoo deterministically into assets/")
-    zb.add_argument("--dataset", default="digits", choices=DATASETS)
+    zb.add_argument("--dataset", default="digits", choices=(*DATASETS, "all"))
     zb.add_argument("--out", default=None, help="output folder (default: assets/<dataset>)")
     zb.add_argument("--check", action="store_true", help="rebuild into a temp dir and compare with the bundled weights")
     zl = zsub.add_parser("list", help="list the bundled encoders")
-    zl.add_argument("--dataset", default="digits", choices=DATASETS)
+    zl.add_argument("--dataset", default="digits", choices=(*DATASETS, "all"))
     return p
 
 
@@ -198,8 +261,10 @@ def main(argv=None) -> int:
             return cmd_stitch(args)
         if args.cmd == "compare":
             return cmd_compare(args)
+        if args.cmd == "import":
+            return cmd_import(args)
         return cmd_zoo(args)
-    except (StitchboardError, ValueError, KeyError, FileNotFoundError) as exc:
+    except (StitchboardError, ValueError, KeyError, FileNotFoundError, ImportError) as exc:
         msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
         print(f"error: {msg}", file=sys.stderr)
         return 2

@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-__all__ = ["MLPClassifier", "CNNClassifier", "ARCHITECTURES", "build_model"]
+__all__ = ["MLPClassifier", "CNNClassifier", "AutoEncoder", "ARCHITECTURES", "build_model"]
 
 
 class MLPClassifier(nn.Module):
@@ -83,8 +83,52 @@ class CNNClassifier(nn.Module):
         return self.head(self.encode(x))
 
 
+class AutoEncoder(nn.Module):
+    """``in_dim -> hidden -> latent_dim -> hidden -> in_dim`` MLP autoencoder.
+
+    Trained to reconstruct inputs in [0, 1] (sigmoid output, MSE loss); its latent
+    space is the bottleneck (after Tanh). No labels are used in training.
+
+    Parameters
+    ----------
+    in_dim : int, default=64
+    hidden : int, default=128
+    latent_dim : int, default=32
+    """
+
+    def __init__(self, in_dim: int = 64, *, hidden: int = 128, latent_dim: int = 32):
+        super().__init__()
+        self.encoder = nn.Sequential(
+            nn.Linear(in_dim, hidden),
+            nn.ReLU(),
+            nn.Linear(hidden, latent_dim),
+            nn.Tanh(),
+        )
+        self.decoder = nn.Sequential(
+            nn.Linear(latent_dim, hidden),
+            nn.ReLU(),
+            nn.Linear(hidden, in_dim),
+            nn.Sigmoid(),
+        )
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        """x : (n, in_dim) -> latents (n, latent_dim)."""
+        return self.encoder(x.reshape(x.shape[0], -1))
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        """z : (n, latent_dim) -> reconstructions (n, in_dim) in [0, 1]."""
+        return self.decoder(z)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """x : (n, in_dim) -> reconstructions (n, in_dim)."""
+        return self.decode(self.encode(x))
+
+
 #: Architecture name -> class. The manifest's ``arch`` field names one of these.
-ARCHITECTURES = {"mlp": MLPClassifier, "cnn": CNNClassifier}
+ARCHITECTURES = {"mlp": MLPClassifier, "cnn": CNNClassifier, "ae": AutoEncoder}
+
+#: Architectures trained to reconstruct their input rather than to classify.
+AUTOENCODERS = frozenset({"ae"})
 
 
 def build_model(arch: str, config: dict) -> nn.Module:
@@ -108,11 +152,11 @@ def build_model(arch: str, config: dict) -> nn.Module:
     if not isinstance(config, dict):
         raise InvalidInputError(f"config must be a dict of constructor arguments; got {type(config).__name__}")
     config = dict(config)
-    first = "in_dim" if arch == "mlp" else "side"
+    first = "side" if arch == "cnn" else "in_dim"
     if first not in config:
-        raise InvalidInputError(f"config of arch={arch!r} needs {first!r}")
+        raise InvalidInputError(f"config for arch={arch!r} needs {first!r}; got keys {sorted(config)}")
     first_value = config.pop(first)
     try:
         return ARCHITECTURES[arch](first_value, **config)
     except (TypeError, ValueError, RuntimeError) as exc:
-        raise InvalidInputError(f"config {dict(config, **{first: first_value})} does not build arch={arch!r}: {exc}") from None
+        raise InvalidInputError(f"config for arch={arch!r} is not valid: {exc}") from None

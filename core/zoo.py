@@ -30,6 +30,8 @@ __all__ = [
     "Zoo",
     "load_zoo",
     "tensor_sha256",
+    "check_zoo",
+    "PRETRAINED",
 ]
 
 
@@ -60,15 +62,51 @@ class EncoderSpec:
     batch_size: int = 64
 
 
+def _mlp(in_dim, hidden, latent, n_classes):
+    return {"in_dim": in_dim, "hidden": hidden, "latent_dim": latent, "n_classes": n_classes}
+
+
+_DIGITS_MLP = _mlp(64, 128, 64, 10)
+_WINE_MLP = _mlp(13, 32, 16, 3)
+_CANCER_MLP = _mlp(30, 64, 16, 2)
+_AE = {"in_dim": 64, "hidden": 128, "latent_dim": 32}
+
+#: Every bundled encoder, per dataset. ``stitchboard zoo build`` trains exactly these.
 ZOO_SPECS: dict[str, tuple[EncoderSpec, ...]] = {
     "digits": (
-        EncoderSpec("mlp-s0", "mlp", {"in_dim": 64, "hidden": 128, "latent_dim": 64, "n_classes": 10}, seed=0),
-        EncoderSpec("mlp-s1", "mlp", {"in_dim": 64, "hidden": 128, "latent_dim": 64, "n_classes": 10}, seed=1),
-        EncoderSpec("mlp-s2", "mlp", {"in_dim": 64, "hidden": 128, "latent_dim": 64, "n_classes": 10}, seed=2),
-        EncoderSpec("mlp-wide-s0", "mlp", {"in_dim": 64, "hidden": 256, "latent_dim": 32, "n_classes": 10}, seed=0),
+        EncoderSpec("mlp-s0", "mlp", _DIGITS_MLP, seed=0),
+        EncoderSpec("mlp-s1", "mlp", _DIGITS_MLP, seed=1),
+        EncoderSpec("mlp-s2", "mlp", _DIGITS_MLP, seed=2),
+        EncoderSpec("mlp-wide-s0", "mlp", _mlp(64, 256, 32, 10), seed=0),
+        EncoderSpec("mlp-narrow-s0", "mlp", _mlp(64, 128, 16, 10), seed=0),
         EncoderSpec("cnn-s0", "cnn", {"side": 8, "channels": 16, "latent_dim": 64, "n_classes": 10}, seed=0),
         EncoderSpec("cnn-s1", "cnn", {"side": 8, "channels": 16, "latent_dim": 64, "n_classes": 10}, seed=1),
+        EncoderSpec("ae-s0", "ae", _AE, seed=0, epochs=60),
+        EncoderSpec("ae-s1", "ae", _AE, seed=1, epochs=60),
     ),
+    "wine": (
+        EncoderSpec("mlp-s0", "mlp", _WINE_MLP, seed=0, epochs=150, batch_size=16),
+        EncoderSpec("mlp-s1", "mlp", _WINE_MLP, seed=1, epochs=150, batch_size=16),
+        EncoderSpec("mlp-s2", "mlp", _WINE_MLP, seed=2, epochs=150, batch_size=16),
+        EncoderSpec("mlp-wide-s0", "mlp", _mlp(13, 64, 8, 3), seed=0, epochs=150, batch_size=16),
+    ),
+    "breast_cancer": (
+        EncoderSpec("mlp-s0", "mlp", _CANCER_MLP, seed=0, epochs=80, batch_size=32),
+        EncoderSpec("mlp-s1", "mlp", _CANCER_MLP, seed=1, epochs=80, batch_size=32),
+        EncoderSpec("mlp-s2", "mlp", _CANCER_MLP, seed=2, epochs=80, batch_size=32),
+        EncoderSpec("mlp-wide-s0", "mlp", _mlp(30, 128, 8, 2), seed=0, epochs=80, batch_size=32),
+    ),
+    "text": (
+        EncoderSpec("lsa-word", "lsa", {"n_components": 128, "analyzer": "word", "ngram_range": [1, 1], "min_df": 1}, seed=0),
+        EncoderSpec("lsa-bigram", "lsa", {"n_components": 128, "analyzer": "word", "ngram_range": [1, 2], "min_df": 1}, seed=0),
+        EncoderSpec("lsa-char", "lsa", {"n_components": 128, "analyzer": "char_wb", "ngram_range": [2, 4], "min_df": 2}, seed=0),
+    ),
+}
+
+#: Encoders not stored in ``assets/``: pretrained models computed at load time when
+#: their optional extra is installed. ``name -> (arch, model name)``.
+PRETRAINED: dict[str, dict[str, tuple[str, str]]] = {
+    "text": {"minilm": ("sentence-transformer", "sentence-transformers/all-MiniLM-L6-v2")},
 }
 
 
@@ -96,14 +134,24 @@ def tensor_sha256(state: dict) -> str:
     """
     h = hashlib.sha256()
     for name in sorted(state):
-        t = state[name].detach().contiguous().cpu()
-        h.update(f"{name}|{t.dtype}|{tuple(t.shape)}|".encode())
-        h.update(t.numpy().tobytes())
+        t = state[name]
+        if hasattr(t, "detach"):  # torch tensor
+            t = t.detach().contiguous().cpu()
+            h.update(f"{name}|{t.dtype}|{tuple(t.shape)}|".encode())
+            h.update(t.numpy().tobytes())
+        else:
+            t = np.ascontiguousarray(t)
+            h.update(f"{name}|{t.dtype}|{t.shape}|".encode())
+            h.update(t.tobytes())
     return h.hexdigest()
 
 
 def train_encoder(spec: EncoderSpec, dataset: Dataset):
     """Train one encoder deterministically on the dataset's train split.
+
+    Classifiers (``mlp``, ``cnn``) minimise cross-entropy, autoencoders (``ae``)
+    reconstruction MSE, and ``lsa`` fits TF-IDF + SVD on the train sentences. Torch
+    training runs on one thread so that reductions are bit-reproducible.
 
     Parameters
     ----------
@@ -112,40 +160,54 @@ def train_encoder(spec: EncoderSpec, dataset: Dataset):
 
     Returns
     -------
-    model : torch.nn.Module
+    model : torch.nn.Module or LSAEncoder
         Trained, in eval mode.
-    test_accuracy : float
+    scores : dict
+        ``{"test_accuracy": ...}`` for classifiers, ``{"test_mse": ...}`` for
+        autoencoders, ``{"explained_variance": ...}`` (train) for LSA.
     """
+    Xtr, ytr, _ = dataset.part("train")
+    Xte, yte, _ = dataset.part("test")
+    if spec.arch == "lsa":
+        from .text_encoders import LSAEncoder
+
+        cfg = spec.config
+        enc = LSAEncoder(cfg["n_components"], analyzer=cfg["analyzer"], ngram_range=tuple(cfg["ngram_range"]),
+                         min_df=cfg.get("min_df", 1), random_state=spec.seed).fit(list(Xtr))
+        return enc, {"explained_variance": round(enc.explained_variance_ratio_, 6)}
+
     import torch
 
-    from .encoders import build_model
+    from .encoders import AUTOENCODERS, build_model
 
+    autoencoder = spec.arch in AUTOENCODERS
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # bit-reproducible reductions
     try:
         torch.manual_seed(spec.seed)
         model = build_model(spec.arch, spec.config)
-        Xtr, ytr, _ = dataset.part("train")
-        Xte, yte, _ = dataset.part("test")
         Xtr_t, ytr_t = torch.from_numpy(Xtr), torch.from_numpy(ytr)
         gen = torch.Generator().manual_seed(spec.seed)
         opt = torch.optim.Adam(model.parameters(), lr=spec.lr)
-        loss_fn = torch.nn.CrossEntropyLoss()
+        loss_fn = torch.nn.MSELoss() if autoencoder else torch.nn.CrossEntropyLoss()
         model.train()
         for _ in range(spec.epochs):
             perm = torch.randperm(len(Xtr_t), generator=gen)
             for start in range(0, len(perm), spec.batch_size):
                 idx = perm[start : start + spec.batch_size]
                 opt.zero_grad()
-                loss = loss_fn(model(Xtr_t[idx]), ytr_t[idx])
+                xb = Xtr_t[idx]
+                loss = loss_fn(model(xb), xb if autoencoder else ytr_t[idx])
                 loss.backward()
                 opt.step()
         model.eval()
         with torch.no_grad():
-            pred = model(torch.from_numpy(Xte)).argmax(1).numpy()
+            out = model(torch.from_numpy(Xte))
     finally:
         torch.set_num_threads(threads)
-    return model, float((pred == yte).mean())
+    if autoencoder:
+        return model, {"test_mse": round(float(((out.numpy() - Xte) ** 2).mean()), 6)}
+    return model, {"test_accuracy": round(float((out.argmax(1).numpy() == yte).mean()), 6)}
 
 
 def build_zoo(
@@ -181,21 +243,25 @@ def build_zoo(
     for i, spec in enumerate(specs):
         if progress:
             progress(i, len(specs), spec.name)
-        model, acc = train_encoder(spec, data)
+        model, scores = train_encoder(spec, data)
         path = out / f"{spec.name}.safetensors"
-        state = {k: v.detach().contiguous() for k, v in model.state_dict().items()}
-        save_file(state, str(path), metadata={"arch": spec.arch, "seed": str(spec.seed)})
+        if spec.arch == "lsa":
+            model.save(path)
+            state = model.state_dict()
+            latent_dim = int(spec.config["n_components"])
+        else:
+            state = {k: v.detach().contiguous() for k, v in model.state_dict().items()}
+            save_file(state, str(path), metadata={"arch": spec.arch, "seed": str(spec.seed)})
+            latent_dim = int(spec.config["latent_dim"])
         entries.append(
             {
                 "name": spec.name,
                 "arch": spec.arch,
                 "config": spec.config,
                 "seed": spec.seed,
-                "latent_dim": int(spec.config["latent_dim"]),
-                "epochs": spec.epochs,
-                "lr": spec.lr,
-                "batch_size": spec.batch_size,
-                "test_accuracy": round(acc, 6),
+                "latent_dim": latent_dim,
+                **({} if spec.arch == "lsa" else {"epochs": spec.epochs, "lr": spec.lr, "batch_size": spec.batch_size}),
+                **scores,
                 "file": path.name,
                 "sha256": _sha256(path),
                 "tensor_sha256": tensor_sha256(state),
@@ -203,15 +269,25 @@ def build_zoo(
         )
     if progress:
         progress(len(specs), len(specs), "done")
+    from .datasets import DESCRIPTIONS
+
     manifest = {
         "dataset": dataset,
+        "description": DESCRIPTIONS[dataset],
         "split": data.params,
-        "latent": "penultimate layer (encoder output, after Tanh)",
+        "latent": _LATENT_NOTE[data.modality],
         "built_with": {"torch": torch.__version__, "numpy": np.__version__, "python": platform.python_version()},
         "encoders": entries,
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     return manifest
+
+
+_LATENT_NOTE = {
+    "image": "encoder output after Tanh: the penultimate layer of classifiers, the bottleneck of autoencoders",
+    "tabular": "penultimate layer (encoder output, after Tanh)",
+    "text": "LSA: TF-IDF (sublinear tf) projected on the truncated-SVD components",
+}
 
 
 class Zoo:
@@ -237,12 +313,16 @@ class Zoo:
             )
         self.manifest = _read_manifest(manifest_path)
         self.entries = {e["name"]: e for e in self.manifest["encoders"]}
+        for name, (arch, model_name) in PRETRAINED.get(dataset, {}).items():
+            if _pretrained_available(arch):
+                self.entries[name] = {"name": name, "arch": arch, "model": model_name, "file": None, "latent_dim": None}
         self._data: Dataset | None = None
         self._models: dict = {}
+        self._vectors: dict = {}
 
     @property
     def names(self) -> list[str]:
-        """Encoder names, in manifest order."""
+        """Encoder names: the manifest's, then pretrained ones whose extra is installed."""
         return list(self.entries)
 
     @property
@@ -253,12 +333,56 @@ class Zoo:
         return self._data
 
     def model(self, name: str):
-        """The trained torch model of one encoder (eval mode)."""
+        """The trained model of one encoder: a torch module (eval mode), an LSAEncoder or a SentenceTransformer."""
         if not isinstance(name, str) or name not in self.entries:
             raise InvalidInputError(f"encoder={name!r} is not in the {self.dataset_name} zoo; choose one of {self.names}")
         if name not in self._models:
-            self._models[name] = _load_model(self.entries[name], self.root)
+            e = self.entries[name]
+            if e["arch"] == "lsa":
+                from .text_encoders import LSAEncoder
+
+                model = LSAEncoder.load(self.root / e["file"])  # LoadError on a corrupt file
+            elif e["arch"] == "sentence-transformer":
+                from .text_encoders import load_sentence_encoder
+
+                model = load_sentence_encoder(e["model"])
+            else:
+                model = _load_model(e, self.root)
+            self._models[name] = model
         return self._models[name]
+
+    def encode(self, name: str, X) -> np.ndarray:
+        """Run one encoder on inputs.
+
+        Parameters
+        ----------
+        name : str
+        X : ndarray of shape (n, n_features), or sequence of str for text
+
+        Returns
+        -------
+        ndarray of shape (n, latent_dim), float32
+        """
+        model = self.model(name)
+        arch = self.entries[name]["arch"]
+        if arch == "lsa":
+            return model.encode(list(X))
+        if arch == "sentence-transformer":
+            from .text_encoders import encode_texts
+
+            return encode_texts(model, list(X))
+        import torch
+
+        with torch.no_grad():
+            return model.encode(torch.from_numpy(np.asarray(X, dtype=np.float32))).numpy().astype(np.float32)
+
+    def vectors(self, name: str) -> np.ndarray:
+        """Latent vectors of every sample of the dataset, shape (n_samples, latent_dim); computed once."""
+        if name not in self._vectors:
+            Z = self.encode(name, self.data.X)
+            Z.setflags(write=False)
+            self._vectors[name] = Z
+        return self._vectors[name]
 
     def space(self, name: str, split: str = "all") -> LatentSpace:
         """Run one encoder on a split and return its latent space.
@@ -274,26 +398,131 @@ class Zoo:
         LatentSpace
             vectors of shape (n_split, latent_dim), float32, ids and labels of the split.
         """
-        import torch
-
-        X, y, ids = self.data.part(split)
-        with torch.no_grad():
-            Z = self.model(name).encode(torch.from_numpy(X)).numpy().astype(np.float32)
+        data = self.data
+        Z = self.vectors(name)
+        if split != "all":
+            data.part(split)  # validates the name
+            mask = data.split == split
+            Z, y, ids = Z[mask], data.y[mask], data.ids[mask]
+        else:
+            y, ids = data.y, data.ids
         e = self.entries[name]
         return LatentSpace(
             Z,
             ids,
             labels=y,
             name=name,
-            meta={"dataset": self.dataset_name, "split": split, "arch": e["arch"], "seed": e["seed"]},
+            meta={"dataset": self.dataset_name, "split": split, "arch": e["arch"], "seed": e.get("seed")},
         )
 
     def spaces(self, split: str = "all", names=None) -> dict[str, LatentSpace]:
         """Latent spaces of several encoders (all by default), keyed by name."""
         return {n: self.space(n, split) for n in (names or self.names)}
 
+    def collection(self, names=None):
+        """The zoo as a :class:`core.collection.Collection` (all samples, the manifest's split).
 
-_ENTRY_KEYS = {"name": str, "arch": str, "config": dict, "file": str, "seed": int}
+        Parameters
+        ----------
+        names : list of str, optional
+            Encoders to include; all by default.
+
+        Returns
+        -------
+        Collection
+        """
+        import pandas as pd
+
+        from .collection import Collection
+
+        data = self.data
+        spaces = self.spaces("all", names)
+        samples = pd.DataFrame({"id": data.ids, "split": data.split, "label": np.asarray(data.target_names)[data.y]})
+        if data.modality == "text":
+            samples["text"] = data.X
+        elif data.modality == "tabular":
+            for j, f in enumerate(data.feature_names):
+                samples[f] = data.X[:, j]
+        rows = []
+        for n in spaces:
+            e = self.entries[n]
+            row = {"name": n, "dim": spaces[n].n_dims, "arch": e["arch"], "seed": e.get("seed")}
+            for k in ("test_accuracy", "test_mse", "explained_variance", "model"):
+                if k in e:
+                    row[k] = e[k]
+            rows.append(row)
+        images = None
+        if data.image_shape is not None:
+            images = data.X.reshape(len(data.X), *data.image_shape)
+        return Collection(
+            name=self.dataset_name,
+            spaces=spaces,
+            split=data.split,
+            target_names=data.target_names,
+            samples=samples,
+            images=images,
+            encoders=pd.DataFrame(rows),
+            meta={"source": "zoo", "dataset": self.dataset_name, "description": self.manifest.get("description", "")},
+        )
+
+
+def _pretrained_available(arch: str) -> bool:
+    if arch == "sentence-transformer":
+        from .text_encoders import _bundled_model_path, sentence_encoder_available
+
+        return sentence_encoder_available() and _bundled_model_path("all-MiniLM-L6-v2") is not None
+    return False
+
+
+def _load_tensors(path: Path) -> dict:
+    from safetensors.numpy import load_file
+
+    return load_file(str(path))
+
+
+def check_zoo(dataset: str = "digits", *, tolerance: float = 1e-5, progress=None) -> dict:
+    """Rebuild a zoo into a temporary folder and compare it with the bundled files.
+
+    Parameters
+    ----------
+    dataset : str, default="digits"
+    tolerance : float, default=1e-5
+        Largest absolute difference of any weight still called "within tolerance".
+    progress : callable(done, total, name), optional
+
+    Returns
+    -------
+    dict
+        ``{"verdict": "bit-for-bit" | "within tolerance" | "differs", "encoders":
+        {name: {"verdict": ..., "max_abs_diff": float}}}``.
+    """
+    import tempfile
+
+    bundled = Zoo(dataset)
+    report = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        manifest = build_zoo(dataset, out_dir=tmp, progress=progress)
+        for e in manifest["encoders"]:
+            ref = bundled.entries.get(e["name"])
+            if ref is None or not ref.get("file"):
+                report[e["name"]] = {"verdict": "differs", "max_abs_diff": float("inf"), "why": "not bundled"}
+                continue
+            if ref.get("tensor_sha256") == e["tensor_sha256"]:
+                report[e["name"]] = {"verdict": "bit-for-bit", "max_abs_diff": 0.0}
+                continue
+            new, old = _load_tensors(Path(tmp) / e["file"]), _load_tensors(bundled.root / ref["file"])
+            if set(new) != set(old) or any(new[k].shape != old[k].shape for k in new):
+                report[e["name"]] = {"verdict": "differs", "max_abs_diff": float("inf"), "why": "tensor names/shapes"}
+                continue
+            diff = max(float(np.abs(new[k].astype(np.float64) - old[k].astype(np.float64)).max()) for k in new)
+            report[e["name"]] = {"verdict": "within tolerance" if diff <= tolerance else "differs", "max_abs_diff": diff}
+    order = ("bit-for-bit", "within tolerance", "differs")
+    verdict = max((r["verdict"] for r in report.values()), key=order.index, default="bit-for-bit")
+    return {"dataset": dataset, "verdict": verdict, "tolerance": tolerance, "encoders": report}
+
+
+_ENTRY_KEYS = {"name": str, "arch": str, "file": str}
+_OPTIONAL_KEYS = {"config": dict, "seed": int}
 
 
 def _read_manifest(path: Path) -> dict:
@@ -307,6 +536,7 @@ def _read_manifest(path: Path) -> dict:
         raise LoadError(f"zoo manifest {path} has no 'encoders' list; rebuild it with `stitchboard zoo build`")
     for i, e in enumerate(entries):
         bad = [k for k, t in _ENTRY_KEYS.items() if not isinstance(e, dict) or not isinstance(e.get(k), t)]
+        bad += [k for k, t in _OPTIONAL_KEYS.items() if isinstance(e, dict) and k in e and not isinstance(e[k], t)]
         if bad:
             raise LoadError(f"zoo manifest {path}: encoder entry {i} lacks or mistypes {bad}")
         if Path(e["file"]).name != e["file"] or not e["file"].endswith(".safetensors"):

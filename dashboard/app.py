@@ -16,5 +16,10 @@ if _ROOT not in sys.path:
 st.set_page_config(page_title="Stitchboard", page_icon="🧵", layout="wide")
 
 _PAGES = Path(__file__).resolve().parent / "pages"
-nav = st.navigation([st.Page(str(_PAGES / "explore.py"), title="Explore & stitch", icon="🗺️", default=True)])
+explore = st.Page(str(_PAGES / "explore.py"), title="Explore & stitch", icon="🗺️", default=True)
+st.session_state["_explore_page"] = explore
+nav = st.navigation([
+    explore,
+    st.Page(str(_PAGES / "data.py"), title="Data & encoders", icon="📦"),
+])
 nav.run()

@@ -17,11 +17,14 @@ def map_figure(coords, *, ids, labels, target_names, split, anchor_ids, height: 
     Parameters
     ----------
     coords : ndarray of shape (n_samples, 2)
-    ids, labels, split : ndarray of shape (n_samples,)
+    ids, split : ndarray of shape (n_samples,)
+    labels : ndarray of shape (n_samples,) of int, or None when unlabelled
     target_names : sequence of str, indexed by label
     anchor_ids : sequence of int
     """
     coords = np.asarray(coords)
+    if labels is None:  # unlabelled upload: one colour
+        labels, target_names = np.zeros(len(ids), dtype=np.int64), ("unlabelled",)
     fig = go.Figure()
     anchor_mask = np.isin(ids, np.asarray(anchor_ids, dtype=ids.dtype))
     kind = go.Scattergl if len(ids) > 5000 else go.Scatter  # SVG renders everywhere; WebGL for big maps

