@@ -51,6 +51,8 @@ from core.errors import (  # noqa: E402
     StitchboardError,
     UnknownIdError,
 )
+from core.errors import UnsafeFileError  # noqa: E402
+from core.importing import encode_table, load_collection, load_model, read_embeddings  # noqa: E402
 from core.layout import compute_layout, layout_pair  # noqa: E402
 from core.metrics import debiased_cka, knn_jaccard  # noqa: E402
 from core.session import MAX_SESSION_BYTES, from_json, from_query  # noqa: E402
@@ -71,7 +73,7 @@ class Case:
     trigger: Callable[[Path], object]
     error: type
     match: str
-    stable: int | None = None  # leading characters that are ours (the rest quotes a library)
+    stable: str | None = None  # the README shows the message up to and including this (the rest quotes a library)
 
 
 @dataclass(frozen=True)
@@ -159,6 +161,77 @@ def _real_weights() -> bytes:
     return (assets_dir() / "digits" / "mlp-s0.safetensors").read_bytes()
 
 
+def _csv(tmp: Path, text: str, name: str = "space.csv") -> Path:
+    path = tmp / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _npy(tmp: Path, array, name="space.npy", **kw) -> Path:
+    path = tmp / name
+    np.save(path, array, **kw)
+    return path
+
+
+class _Evil:
+    """A pickle whose loading runs a shell command (it would create ``marker``)."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        import os
+
+        return (os.system, (f"touch {self.marker}",))
+
+
+def _evil_file(tmp: Path, name: str):
+    import pickle
+
+    marker = tmp / "PWNED"
+    path = tmp / name
+    path.write_bytes(pickle.dumps(_Evil(marker)))
+    try:
+        return load_collection([path])
+    finally:
+        assert not marker.exists(), "the pickle's command ran"
+
+
+def _tiny_model(tmp: Path, config=None) -> tuple[Path, Path]:
+    import torch
+    from safetensors.torch import save_file
+
+    from core.encoders import build_model
+
+    real = {"in_dim": 3, "hidden": 4, "latent_dim": 2, "n_classes": 2}
+    torch.manual_seed(0)
+    save_file(build_model("mlp", real).state_dict(), str(tmp / "enc.safetensors"))
+    (tmp / "enc.json").write_text(json.dumps({"arch": "mlp", "config": config or real}))
+    return tmp / "enc.safetensors", tmp / "enc.json"
+
+
+def _onnx(tmp: Path, input_shape=("n", 3)) -> Path:
+    from onnx import TensorProto, helper, numpy_helper
+
+    W = numpy_helper.from_array(np.ones((3, 2), np.float32), name="W")
+    graph = helper.make_graph(
+        [helper.make_node("Flatten", ["x"], ["flat"], axis=1), helper.make_node("MatMul", ["flat", "W"], ["latent"])],
+        "enc",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, list(input_shape))],
+        [helper.make_tensor_value_info("latent", TensorProto.FLOAT, None)], initializer=[W],
+    )
+    path = tmp / "enc.onnx"
+    path.write_bytes(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], ir_version=8)
+                     .SerializeToString())
+    return path
+
+
+def _table3(tmp: Path, n_features=3) -> Path:
+    cols = ",".join(f"f{i}" for i in range(n_features))
+    rows = "\n".join(f"{i}," + ",".join(str(0.1 * (i + j)) for j in range(n_features)) for i in range(4))
+    return _csv(tmp, f"id,{cols}\n{rows}\n", "table.csv")
+
+
 def _sparse():
     from scipy.sparse import csr_matrix
 
@@ -189,7 +262,8 @@ CASES: list[Case] = [
          InvalidTypeError, r"dtype <U1, which is not numeric"),
     Case("vectors-object-text", "an object array holding text",
          lambda t: relative_projection(np.array([[1.0, "n/a"]], dtype=object), np.eye(2)), InvalidTypeError,
-         r"X has dtype object with non-numeric elements", stable=44),
+         r"X has dtype object with non-numeric elements",
+         stable="non-numeric elements"),
     Case("vectors-complex", "complex vectors", lambda t: relative_projection(np.ones((2, 2), complex), np.eye(2)),
          InvalidInputError, r"Complex data not supported"),
     Case("vectors-sparse", "a scipy sparse matrix", lambda t: _sparse(), InvalidTypeError,
@@ -349,10 +423,12 @@ CASES: list[Case] = [
          InvalidInputError, r"encoder='resnet' is not in the digits zoo"),
     Case("zoo-truncated-weights", "a truncated safetensors file",
          lambda t: _zoo_model(t, weights=_real_weights()[:100]), LoadError,
-         r"is not a readable safetensors file", stable=76),
+         r"is not a readable safetensors file",
+         stable="readable safetensors file"),
     Case("zoo-shape-mismatch", "safetensors shapes that do not match the named architecture",
          lambda t: _zoo_model(t, config={"in_dim": 64, "hidden": 32, "latent_dim": 64, "n_classes": 10}),
-         LoadError, r"weights in mlp-s0.safetensors do not match architecture 'mlp'", stable=139),
+         LoadError, r"weights in mlp-s0.safetensors do not match architecture 'mlp'",
+         stable="'n_classes': 10}:"),
     # sessions (saved JSON and URL query)
     Case("session-unknown-key", "a session JSON with an unknown key",
          lambda t: from_json('{"dataset": "digits", "admin": true}'), InvalidInputError,
@@ -378,6 +454,79 @@ CASES: list[Case] = [
          InvalidInputError, r"n_anchors is empty"),
     Case("sweep-no-encoders", "an anchor sweep with no encoders", lambda t: anchor_sweep({}, {}, [2]),
          InvalidInputError, r"no encoders given"),
+    # files (core.importing): embeddings, tables, models, pickles
+    Case("csv-non-numeric", "a CSV with a text feature column",
+         lambda t: read_embeddings(_csv(t, "id,a,b\n1,x,3\n2,y,4\n")), LoadError,
+         r"non-numeric column\(s\) \['a'\]"),
+    Case("csv-header-only", "a CSV with a header and no rows", lambda t: read_embeddings(_csv(t, "id,a,b\n")),
+         LoadError, r"the table has a header but no rows"),
+    Case("csv-empty", "an empty CSV file", lambda t: read_embeddings(_csv(t, "")), LoadError, r"the file is empty"),
+    Case("csv-ragged", "a CSV whose rows have different lengths",
+         lambda t: read_embeddings(_csv(t, "id,a,b\n1,2,3\n2,3,4,5\n")), LoadError,
+         r"rows have different numbers of fields",
+         stable="different numbers of fields"),
+    Case("csv-nan", "a CSV with a missing value", lambda t: read_embeddings(_csv(t, "id,a,b\n7,1,2\n8,,3\n")),
+         InvalidInputError, r"contain NaN or Inf \(ids \[8\]\)"),
+    Case("csv-nan-labels", "a CSV with missing labels",
+         lambda t: read_embeddings(_csv(t, "id,a,label\n7,1,x\n8,2,\n")), InvalidInputError,
+         r"label\(s\) are missing .* for ids \[8\]"),
+    Case("file-duplicate-ids", "duplicate ids within a file",
+         lambda t: read_embeddings(_csv(t, "id,a\n1,0.5\n1,0.7\n2,0.1\n")), LoadError,
+         r"ids must be unique; duplicated: \[1\]"),
+    Case("file-float32-overflow", "float64 values beyond float32 (1e300)",
+         lambda t: read_embeddings(_npy(t, np.array([[1e300, 1.0], [0.5, 2.0]]))), InvalidInputError,
+         r"beyond the float32 range"),
+    Case("parquet-corrupt", "a truncated parquet file",
+         lambda t: read_embeddings(("x.parquet", b"PAR1\x00\x00 not really")), LoadError,
+         r"not a readable parquet file", stable="(truncated or corrupt?)"),
+    Case("npy-truncated", "a truncated .npy", lambda t: read_embeddings(
+        ("x.npy", _npy(t, np.ones((50, 4), np.float32)).read_bytes()[:140])), LoadError,
+         r"not a valid .npy file", stable=".npy file"),
+    Case("npy-bad-header", "a .npy whose header was tampered with", lambda t: read_embeddings(
+        ("x.npy", _npy(t, np.ones((5, 4), np.float32)).read_bytes().replace(b"(5, 4)", b"(5**4)"))), LoadError,
+         r"not a valid .npy file", stable=".npy file"),
+    Case("npz-corrupt", "a corrupt .npz", lambda t: read_embeddings(("x.npz", b"PK\x03\x04 broken zip")), LoadError,
+         r"not a valid .npz file", stable=".npz file"),
+    Case("npy-object", "an object-dtype (pickled) .npy", lambda t: read_embeddings(
+        _npy(t, np.array([{"a": 1}, None], dtype=object), allow_pickle=True)), UnsafeFileError,
+         r"holds Python objects \(a pickle\), which Stitchboard never loads"),
+    Case("npz-object", "an object-dtype (pickled) array inside an .npz", lambda t: read_embeddings(
+        ("x.npz", (lambda b: (np.savez(b, vectors=np.ones((2, 2)), ids=np.array([object(), 1], dtype=object)),
+                              b.getvalue())[1])(__import__("io").BytesIO()))), UnsafeFileError,
+         r"an array in the npz holds Python objects"),
+    Case("pickle-pt", "a .pt pickle whose loading would run a command", lambda t: _evil_file(t, "model.pt"),
+         UnsafeFileError, r"model.pt: .pt files are Python pickles, which can run code when loaded"),
+    Case("pickle-pkl", "a .pkl pickle whose loading would run a command", lambda t: _evil_file(t, "data.pkl"),
+         UnsafeFileError, r"data.pkl: .pkl files are Python pickles"),
+    Case("pickle-as-npy", "a pickle renamed to .npy", lambda t: _evil_file(t, "vectors.npy"), UnsafeFileError,
+         r"vectors.npy: holds Python objects \(a pickle\)"),
+    Case("upload-too-large", "an upload over the size limit",
+         lambda t: load_collection([("big.npy", b"\x00" * 2_000_000)], max_bytes=1_000_000), FileTooLargeError,
+         r"big.npy: 2.0 MB is over the 1 MB limit"),
+    Case("unsupported-format", "a file of an unsupported format",
+         lambda t: load_collection([_csv(t, "1 2 3", "vectors.txt")]), LoadError, r"unsupported format .txt"),
+    Case("files-partial-overlap", "two files sharing only some ids", lambda t: load_collection([
+        _csv(t, "id,a\n1,0.1\n2,0.2\n3,0.3\n", "a.csv"), _csv(t, "id,a\n2,0.5\n3,0.6\n4,0.7\n", "b.csv")]),
+         MismatchError, r"ids do not match across files: only 2 ids are in every file"),
+    Case("files-row-count", "files without ids and different row counts", lambda t: load_collection([
+        _npy(t, np.ones((3, 2)), "a.npy"), _npy(t, np.ones((4, 2)), "b.npy")]), MismatchError,
+         r"matched by row order when row counts agree"),
+    Case("safetensors-no-sidecar", "safetensors weights without their JSON sidecar",
+         lambda t: load_model(("enc.safetensors", _tiny_model(t)[0].read_bytes())), LoadError,
+         r"need a JSON sidecar naming the architecture"),
+    Case("safetensors-truncated", "truncated safetensors weights", lambda t: load_model(
+        ("enc.safetensors", _tiny_model(t)[0].read_bytes()[:60]), sidecar=_tiny_model(t)[1]), LoadError,
+         r"not a valid safetensors file", stable="(truncated or corrupt?)"),
+    Case("safetensors-shape-mismatch", "safetensors shapes that do not match the sidecar's architecture",
+         lambda t: load_model(_tiny_model(t, {"in_dim": 3, "hidden": 10**8, "latent_dim": 2, "n_classes": 2})[0]),
+         LoadError, r"weights do not match arch='mlp'"),
+    Case("onnx-corrupt", "a truncated ONNX model", lambda t: load_model(("enc.onnx", _onnx(t).read_bytes()[:40])),
+         LoadError, r"not a valid ONNX model", stable="(truncated or corrupt?)"),
+    Case("onnx-input-rank", "an ONNX model whose input is not (n, features)",
+         lambda t: load_model(_onnx(t, ("n", 3, 1))), LoadError, r"Stitchboard feeds a 2-D table"),
+    Case("onnx-input-width", "an ONNX model fed a table of the wrong width",
+         lambda t: encode_table(_table3(t, 2), load_model(_onnx(t))), MismatchError,
+         r"the model expects 3 input features, the table has 2"),
 ]
 
 
@@ -442,6 +591,23 @@ def _huge_and_tiny_cosine(tmp):
     np.testing.assert_allclose(relative_projection(X, np.eye(2)), [[0.6, 0.8], [0.6, 0.8]])
 
 
+def _no_labels(tmp):
+    coll = load_collection([_csv(tmp, "id,a,b\n1,0.1,0.3\n2,0.2,0.1\n3,0.5,0.2\n")])
+    assert coll.target_names == () and any("classification stitching is unavailable" in n for n in coll.notes)
+
+
+def _single_class(tmp):
+    coll = load_collection([_csv(tmp, "id,a,label\n1,0.1,x\n2,0.2,x\n3,0.5,x\n")])
+    assert any("same label" in n and "unavailable" in n for n in coll.notes)
+
+
+def _html_names(tmp):
+    evil = "<script>alert(1)</script>"
+    path = _csv(tmp, f"id,a,label\n1,0.1,{evil}\n2,0.2,<b>x\n", "<img src=x onerror=alert(1)>.csv")
+    coll = load_collection([path])
+    assert evil in coll.target_names and "<img src=x onerror=alert(1)>" in coll.spaces  # verbatim, as text
+
+
 ACCEPTED: list[Accepted] = [
     Accepted("int-vectors", "int vectors", _int_vectors,
              "works: 8/16-bit ints become float32, wider ints float64 (exact, never rounded)"),
@@ -456,6 +622,12 @@ ACCEPTED: list[Accepted] = [
              "works: only cosine/angular need a direction"),
     Accepted("huge-tiny-cosine", "values of 1e300 and 1e-300 under cosine", _huge_and_tiny_cosine,
              "works: norms are taken after dividing each row by its largest entry"),
+    Accepted("files-no-labels", "files without a label column", _no_labels,
+             "loads; notes say classification stitching is unavailable (maps and metrics work)"),
+    Accepted("files-single-class", "labels with a single class", _single_class,
+             "loads; notes say all samples share one label, so classification stitching is unavailable"),
+    Accepted("html-in-names", "a label or file name holding <script> / <img onerror>", _html_names,
+             "loads; kept verbatim as text (the dashboard renders it as text, never as HTML)"),
 ]
 
 
@@ -495,12 +667,15 @@ def _message(case: Case, tmp: Path) -> str:
         msg = " ".join(str(exc).replace(str(tmp), "<dir>").split())
     else:
         raise AssertionError(f"{case.name} did not raise")
-    cut = min(MESSAGE_CHARS, case.stable or MESSAGE_CHARS)
+    cut = MESSAGE_CHARS
+    if case.stable is not None:
+        assert case.stable in msg, f"{case.name}: stable part {case.stable!r} not in {msg!r}"
+        cut = min(cut, msg.index(case.stable) + len(case.stable))
     return msg if len(msg) <= cut else msg[:cut].rstrip() + " …"
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|")
+    return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def readme_table() -> str:
