@@ -20,6 +20,6 @@ explore = st.Page(str(_PAGES / "explore.py"), title="Explore & stitch", icon="�
 st.session_state["_explore_page"] = explore
 nav = st.navigation([
     explore,
-    st.Page(str(_PAGES / "data.py"), title="Data & encoders", icon="📦"),
+    st.Page(str(_PAGES / "data.py"), title="Data & encoders", icon="📦", url_path="data"),
 ])
 nav.run()

@@ -7,7 +7,7 @@ import streamlit as st
 
 from core.datasets import DESCRIPTIONS
 from core.errors import StitchboardError
-from core.importing import EMBEDDING_FORMATS, MODEL_FORMATS, load_collection
+from core.importing import EMBEDDING_FORMATS, MODEL_FORMATS, PICKLE_SUFFIXES, load_collection
 from dashboard import loaders, state
 
 #: Per-file upload limit in MB (Streamlit's ``server.maxUploadSize``; raise it with
@@ -68,7 +68,8 @@ Limit: {UPLOAD_LIMIT_MB} MB per file. Pickles (`.pt`, `.pkl`, object arrays) are
     )
     files = st.file_uploader(
         "Embeddings files and/or models", accept_multiple_files=True, key="upload_files",
-        type=[s.lstrip(".") for s in EMBEDDING_FORMATS + MODEL_FORMATS] + ["json"],
+        # pickle suffixes are accepted here only so that the refusal can say why
+        type=[s.lstrip(".") for s in EMBEDDING_FORMATS + MODEL_FORMATS + PICKLE_SUFFIXES] + ["json"],
     )
     table = st.file_uploader("Data table for the models (CSV/parquet)", type=["csv", "parquet"], key="upload_table")
     with st.expander("Options"):

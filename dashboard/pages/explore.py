@@ -62,7 +62,7 @@ st.subheader("Maps")
 n_total = coll.n_samples
 n_train_total = int((coll.split == "train").sum())
 st.caption(
-    f"Every one of the {n_total:,} {dataset} samples is drawn in each map ({n_train_total:,} train + "
+    f"Every one of the {n_total:,} {coll.name} samples is drawn in each map ({n_train_total:,} train + "
     f"{n_total - n_train_total:,} test); nothing is sampled. Colour: true label. ★: the {len(anchor_ids)} anchors "
     "(train samples, the same ids in every space). Top row: absolute latent vectors. Bottom row: relative "
     "vectors (cosine to each anchor)."
