@@ -231,7 +231,7 @@ def select_anchors(
         ``space`` not a LatentSpace; ``n_anchors`` or ``random_state`` not an int.
     """
     _check_space(space)
-    check_choice("strategy", strategy, STRATEGIES + ("explicit",))
+    check_choice(strategy, name="strategy", choices=STRATEGIES + ("explicit",))
     if strategy == "explicit":
         if ids is None:
             raise AnchorError("strategy='explicit' needs ids=[...], the anchor sample ids")
@@ -244,10 +244,10 @@ def select_anchors(
     if n_anchors is None:
         raise AnchorError(f"strategy={strategy!r} needs n_anchors, e.g. select_anchors(space, 100)")
     n = space.n_samples
-    n_anchors = check_int("n_anchors", n_anchors, low=1, error=AnchorError)
+    n_anchors = check_int(n_anchors, name="n_anchors", low=1, error=AnchorError)
     if n_anchors > n:
         raise AnchorError(f"n_anchors={n_anchors} must be <= n_samples={n}")
-    random_state = check_int("random_state", random_state, low=0, high=2**32 - 1)
+    random_state = check_int(random_state, name="random_state", low=0, high=2**32 - 1)
     rng = np.random.default_rng(random_state)
     if strategy == "random":
         pos = rng.choice(n, size=n_anchors, replace=False)
@@ -280,7 +280,7 @@ def anchor_coverage(space: LatentSpace, anchor_ids, *, reduce: str = "mean") -> 
     float
     """
     _check_space(space)
-    check_choice("reduce", reduce, ("mean", "max"))
+    check_choice(reduce, name="reduce", choices=("mean", "max"))
     V = _normalized(space.vectors)
     A = _normalized(space.take(validate_anchor_ids(space, anchor_ids)))
     nearest = np.sqrt(np.maximum(2.0 - 2.0 * V @ A.T, 0.0).min(1))

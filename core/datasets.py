@@ -88,7 +88,7 @@ class Dataset:
         y : ndarray of shape (n_part,)
         ids : ndarray of shape (n_part,)
         """
-        check_choice("split", which, ("train", "test", "all"))
+        check_choice(which, name="split", choices=("train", "test", "all"))
         if which == "all":
             return self.X, self.y, self.ids
         mask = self.split == which
@@ -114,9 +114,9 @@ def load_dataset(name: str = "digits", *, test_size: float = 0.2, random_state: 
     -------
     Dataset
     """
-    check_choice("dataset", name, DATASETS)
-    check_number("test_size", test_size, low=0.0, high=1.0, low_open=True, high_open=True)
-    random_state = check_int("random_state", random_state, low=0, high=2**32 - 1)
+    check_choice(name, name="dataset", choices=DATASETS)
+    check_number(test_size, name="test_size", low=0.0, high=1.0, low_open=True, high_open=True)
+    random_state = check_int(random_state, name="random_state", low=0, high=2**32 - 1)
     from sklearn.model_selection import train_test_split
 
     feature_names = None

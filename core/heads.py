@@ -17,7 +17,7 @@ __all__ = ["RowStandardizer", "SampleScaledRidge", "make_head", "check_labels", 
 HEADS = ("ridge", "logreg")
 
 
-def check_labels(y, n: int, *, what: str = "y") -> np.ndarray:
+def check_labels(y, *, n: int, what: str = "y") -> np.ndarray:
     """Training labels for a classifier: ``n`` of them, none missing, at least 2 classes.
 
     Parameters
@@ -121,8 +121,8 @@ class SampleScaledRidge(ClassifierMixin, BaseEstimator):
     def fit(self, X, y):
         """X : (n_samples, n_features); y : (n_samples,)."""
         X = check_array(as_vectors(X), dtype=(np.float64, np.float32))
-        check_number("alpha_per_sample", self.alpha_per_sample, low=0, low_open=True)
-        y = check_labels(y, X.shape[0])
+        check_number(self.alpha_per_sample, name="alpha_per_sample", low=0, low_open=True)
+        y = check_labels(y, n=X.shape[0])
         self.alpha_ = float(self.alpha_per_sample * X.shape[0])
         self._ridge = RidgeClassifier(alpha=self.alpha_).fit(X, y)
         self.classes_ = self._ridge.classes_
@@ -168,7 +168,7 @@ def make_head(kind: str = "ridge", *, random_state: int = 0) -> Pipeline:
     sklearn.pipeline.Pipeline
         With ``fit(X, y)`` and ``predict(X)``; X of shape (n_samples, n_features).
     """
-    check_choice("head", kind, HEADS)
+    check_choice(kind, name="head", choices=HEADS)
     if kind == "ridge":
         return Pipeline([("standardize", RowStandardizer()), ("classifier", SampleScaledRidge())])
     return Pipeline(

@@ -41,7 +41,7 @@ def _check_ids(ids, n: int, what: str) -> np.ndarray:
         bad = ~np.isfinite(ids) | (ids != np.round(ids))
         if bad.any():
             raise InvalidInputError(
-                f"ids of {what} must be ints or strings; got floats, e.g. {fmt_list(ids[bad], 3)} at rows "
+                f"ids of {what} must be ints or strings; got floats, e.g. {fmt_list(ids[bad], limit=3)} at rows "
                 f"{fmt_list(np.nonzero(bad)[0])}: give every sample a whole-number or text id"
             )
         ids = ids.astype(np.int64)

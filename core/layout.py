@@ -59,9 +59,9 @@ def compute_layout(
     -------
     coords : ndarray of shape (n_samples, 2), float32
     """
-    check_choice("method", method, LAYOUT_METHODS)
+    check_choice(method, name="method", choices=LAYOUT_METHODS)
     X = _layout_input(X, "X")
-    random_state = check_int("random_state", random_state, low=0, high=2**32 - 1)
+    random_state = check_int(random_state, name="random_state", low=0, high=2**32 - 1)
     if method == "pca":
         return _pca(X, random_state)
     reducer = _umap(n_neighbors, min_dist, n_epochs, init, random_state, X.shape[0], metric)
@@ -116,12 +116,12 @@ def _distances(X, Y=None, *, metric: str) -> np.ndarray:
 
 def _umap(n_neighbors, min_dist, n_epochs, init, random_state, n, metric="cosine"):
     """An unfitted UMAP on precomputed distances for ``n`` samples (validated settings)."""
-    check_int("n_neighbors", n_neighbors)
+    check_int(n_neighbors, name="n_neighbors")
     if not 2 <= n_neighbors < n:
         raise InvalidInputError(f"n_neighbors={n_neighbors} must be in [2, n_samples={n}); lower it")
-    check_number("min_dist", min_dist, low=0.0, high=1.0)
-    n_epochs = check_int("n_epochs", n_epochs, low=1)
-    check_choice("metric", metric, UMAP_METRICS)
+    check_number(min_dist, name="min_dist", low=0.0, high=1.0)
+    n_epochs = check_int(n_epochs, name="n_epochs", low=1)
+    check_choice(metric, name="metric", choices=UMAP_METRICS)
     import umap
 
     if init is not None:
@@ -219,13 +219,13 @@ def layout_pair(
     coords_B : ndarray of shape (n_samples, 2)
     frame_used : {"A", "own"}
     """
-    check_choice("method", method, LAYOUT_METHODS)
-    check_choice("frame", frame, ("A", "own"))
+    check_choice(method, name="method", choices=LAYOUT_METHODS)
+    check_choice(frame, name="frame", choices=("A", "own"))
     XA = _layout_input(XA, "XA")
     XB = _layout_input(XB, "XB")
     if XA.shape[0] != XB.shape[0]:
         raise MismatchError(f"XA has {XA.shape[0]} rows but XB has {XB.shape[0]}; pass parallel spaces")
-    random_state = check_int("random_state", random_state, low=0, high=2**32 - 1)
+    random_state = check_int(random_state, name="random_state", low=0, high=2**32 - 1)
     LA, LB, used = _layout_pair(XA, XB, method, frame, n_neighbors, min_dist, metric, n_epochs, init, random_state)
     if reference is not None:
         reference = as_vectors(reference, name="reference").astype(np.float64)

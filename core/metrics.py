@@ -69,7 +69,7 @@ def _normalize(M):
 def _check_k(k, n, *, exclude_self=False):
     limit = n - 1 if exclude_self else n
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= limit:
-        check_int("k", k)  # the type error first
+        check_int(k, name="k")  # the type error first
         raise InvalidInputError(f"k={k!r} must be an int in [1, {limit}]; lower k or pass more samples")
 
 
@@ -193,7 +193,7 @@ def rbf_cka(X, Y, *, sigma_frac: float = 0.8) -> float:
     sigma_frac : float, default=0.8
     """
     X, Y = _pair(X, Y)
-    check_number("sigma_frac", sigma_frac, low=0, low_open=True)
+    check_number(sigma_frac, name="sigma_frac", low=0, low_open=True)
 
     def kernel(M):
         sq = (M * M).sum(1)

@@ -25,12 +25,12 @@ _CENTERS = (None, "anchors")
 
 
 def _check_params(similarity, center, scale, topk, power):
-    check_choice("similarity", similarity, SIMILARITIES)
-    check_choice("center", center, _CENTERS[1:], allow_none=True)
-    check_bool("scale", scale)
+    check_choice(similarity, name="similarity", choices=SIMILARITIES)
+    check_choice(center, name="center", choices=_CENTERS[1:], allow_none=True)
+    check_bool(scale, name="scale")
     if topk is not None:
-        check_int("topk", topk, low=1)
-    check_number("power", power, low=0, low_open=True)
+        check_int(topk, name="topk", low=1)
+    check_number(power, name="power", low=0, low_open=True)
 
 
 def _where(rows, ids) -> str:

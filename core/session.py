@@ -136,7 +136,7 @@ def _check_value(key, value, kind, spec, problems):
     out = [int(v) if _is_int(v) else v for v in value]
     huge = [v for v in out if isinstance(v, int) and not -(2**63) <= v < 2**63]
     if huge:
-        problems.append((False, f"'anchors' has ids out of the int64 range: {fmt_list(huge, 3)}"))
+        problems.append((False, f"'anchors' has ids out of the int64 range: {fmt_list(huge, limit=3)}"))
         return None
     seen, dup = set(), []
     for v in out:

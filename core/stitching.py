@@ -139,7 +139,7 @@ def _check_parallel(train: Mapping[str, LatentSpace], test: Mapping[str, LatentS
             )
     if labels:
         for name, s in train.items():
-            check_labels(s.labels, len(s), what=f"labels of train space {s.name!r}")
+            check_labels(s.labels, n=len(s), what=f"labels of train space {s.name!r}")
     return train, test
 
 
@@ -157,9 +157,9 @@ def fit_absolute_heads(train: Mapping[str, LatentSpace], *, head: str = "ridge",
     dict of str to fitted head
     """
     train = _check_spaces(train, "train")
-    check_choice("head", head, HEADS)
+    check_choice(head, name="head", choices=HEADS)
     for s in train.values():
-        check_labels(s.labels, len(s), what=f"labels of train space {s.name!r}")
+        check_labels(s.labels, n=len(s), what=f"labels of train space {s.name!r}")
     heads = {}
     for a, space in train.items():
         if progress:
@@ -225,9 +225,9 @@ def stitching_matrix(
     if not modes:
         raise InvalidInputError(f"modes is empty; choose some of {list(MODES)}")
     for m in modes:
-        check_choice("mode", m, MODES)
-    check_choice("head", head, HEADS)
-    check_choice("translation", translation, TRANSLATIONS)
+        check_choice(m, name="mode", choices=MODES)
+    check_choice(head, name="head", choices=HEADS)
+    check_choice(translation, name="translation", choices=TRANSLATIONS)
     _check_params(similarity, center, False, None, 1.0)
     train, test = _check_parallel(train, test)
     names = list(train)

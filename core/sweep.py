@@ -53,15 +53,15 @@ def anchor_sweep(
         columns ``strategy, seed, n_anchors, mode, head_encoder, space_encoder,
         stitched, accuracy``.
     """
-    counts = [check_int("n_anchors", n, low=1) for n in ([n_anchors] if isinstance(n_anchors, int) else n_anchors)]
+    counts = [check_int(n, name="n_anchors", low=1) for n in ([n_anchors] if isinstance(n_anchors, int) else n_anchors)]
     if not counts:
         raise InvalidInputError("n_anchors is empty: pass at least one anchor count")
     strategies, seeds, modes = ([v] if isinstance(v, (str, int)) else list(v) for v in (strategies, seeds, modes))
     for s in strategies:
-        check_choice("strategy", s, STRATEGIES)
-    seeds = [check_int("seed", s, low=0, high=2**32 - 1) for s in seeds]
+        check_choice(s, name="strategy", choices=STRATEGIES)
+    seeds = [check_int(s, name="seed", low=0, high=2**32 - 1) for s in seeds]
     for m in modes:
-        check_choice("mode", m, MODES)
+        check_choice(m, name="mode", choices=MODES)
     train, test = _check_parallel(train, test)
     if pairs is not None:
         try:

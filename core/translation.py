@@ -152,9 +152,9 @@ class LatentTranslation(BaseEstimator):
         -------
         self
         """
-        check_choice("method", self.method, TRANSLATIONS)
-        check_bool("std_scale", self.std_scale)
-        check_bool("pad", self.pad)
+        check_choice(self.method, name="method", choices=TRANSLATIONS)
+        check_bool(self.std_scale, name="std_scale")
+        check_bool(self.pad, name="pad")
         S = _check_2d("source_anchors", source_anchors)
         T = _check_2d("target_anchors", target_anchors)
         if S.shape[0] != T.shape[0]:
@@ -320,7 +320,7 @@ def inverse_relative_projection(R, target_anchors, *, norm: float | None = None)
     if not np.all(np.isfinite(a_norm)):
         raise InvalidInputError("target_anchors are too large (their norms overflow float64); rescale them")
     if norm is not None:
-        norm = check_number("norm", norm, low=0, low_open=True)
+        norm = check_number(norm, name="norm", low=0, low_open=True)
     if A.shape[0] < A.shape[1]:
         warnings.warn(
             f"n_anchors={A.shape[0]} < d={A.shape[1]}: inverse relative projection is under-determined; "

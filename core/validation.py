@@ -42,7 +42,7 @@ class NotFittedYetError(InvalidInputError, NotFittedError):
     """An estimator used before ``fit``: ours, and scikit-learn's ``NotFittedError`` too."""
 
 
-def fmt_list(values: Iterable, limit: int = 10) -> str:
+def fmt_list(values: Iterable, *, limit: int = 10) -> str:
     """``[a, b, c]`` of the first ``limit`` values, plus ``...`` and the total when cut."""
     values = list(values)
     shown = [v.item() if isinstance(v, np.generic) else v for v in values[:limit]]
@@ -228,7 +228,7 @@ def unit_rows(M: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return S / np.where(zero, 1.0, n)[:, None], zero
 
 
-def check_int(name: str, value, *, low: int | None = None, high: int | None = None, error=InvalidInputError) -> int:
+def check_int(value, *, name: str, low: int | None = None, high: int | None = None, error=InvalidInputError) -> int:
     """``value`` as a Python int in ``[low, high]``.
 
     Raises
@@ -248,7 +248,7 @@ def check_int(name: str, value, *, low: int | None = None, high: int | None = No
     return value
 
 
-def check_number(name: str, value, *, low=None, high=None, low_open=False, high_open=False) -> float:
+def check_number(value, *, name: str, low=None, high=None, low_open=False, high_open=False) -> float:
     """``value`` as a finite Python float within the given bounds.
 
     Raises
@@ -270,14 +270,14 @@ def check_number(name: str, value, *, low=None, high=None, low_open=False, high_
     return value
 
 
-def check_bool(name: str, value) -> bool:
+def check_bool(value, *, name: str) -> bool:
     """``value`` as a bool; anything but True/False raises :class:`InvalidTypeError`."""
     if not isinstance(value, (bool, np.bool_)):
         raise InvalidTypeError(f"{name}={value!r} must be True or False")
     return bool(value)
 
 
-def check_choice(name: str, value, choices, *, allow_none: bool = False):
+def check_choice(value, *, name: str, choices, allow_none: bool = False):
     """``value`` if it is one of ``choices`` (compared as plain strings), else raise.
 
     Raises

@@ -234,7 +234,7 @@ def build_zoo(
     import torch
     from safetensors.torch import save_file
 
-    check_choice("dataset", dataset, sorted(ZOO_SPECS))
+    check_choice(dataset, name="dataset", choices=sorted(ZOO_SPECS))
     out = Path(out_dir) if out_dir is not None else assets_dir() / dataset
     out.mkdir(parents=True, exist_ok=True)
     data = load_dataset(dataset)
