@@ -44,7 +44,7 @@ from core.translation import TRANSLATIONS
 SCALE = float(os.environ.get("STITCHBOARD_FUZZ_SCALE", "1"))
 
 
-def fuzz_settings(examples: int, deadline_s: float = 2.0):
+def fuzz_settings(examples: int, deadline_s: float = 20.0):
     return settings(
         max_examples=max(1, int(examples * SCALE)),
         deadline=timedelta(seconds=deadline_s),
@@ -243,7 +243,7 @@ def test_fuzz_relative_estimator(fuzz_stats, data, A, similarity, center):
     run(fuzz_stats, "RelativeProjection", call, check)
 
 
-@fuzz_settings(150, deadline_s=5)
+@fuzz_settings(150)
 @given(
     data=spaces(ids="range", rows=(2, 12)),
     n_anchors=st.one_of(st.integers(1, 6), st.integers(1, 6), st.integers(-2, 14), st.sampled_from([2.5, None, True])),
@@ -270,7 +270,7 @@ def test_fuzz_select_anchors(fuzz_stats, data, n_anchors, strategy, seed, explic
     run(fuzz_stats, "select_anchors", call, check)
 
 
-@fuzz_settings(150, deadline_s=10)
+@fuzz_settings(150, deadline_s=30)
 @given(
     data=st.data(),
     n_train=st.integers(3, 8),

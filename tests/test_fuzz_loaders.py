@@ -173,7 +173,7 @@ def _valid_space(sp):
 # ------------------------------------------------------------------ targets
 
 
-@fuzz_settings(300, deadline_s=CASE_SECONDS)
+@fuzz_settings(300, deadline_s=3 * CASE_SECONDS)
 @given(data=st.data(), fmt=st.sampled_from([".npy", ".npz", ".csv", ".parquet"]), suffix=st.sampled_from(SUFFIXES))
 def test_fuzz_read_embeddings(fuzz_stats, data, fmt, suffix):
     blob = data.draw(mutated(seeds()[fmt]))
@@ -181,7 +181,7 @@ def test_fuzz_read_embeddings(fuzz_stats, data, fmt, suffix):
     run_file(fuzz_stats, "read_embeddings", lambda: read_embeddings((name, blob)), _valid_space)
 
 
-@fuzz_settings(200, deadline_s=CASE_SECONDS)
+@fuzz_settings(200, deadline_s=3 * CASE_SECONDS)
 @given(data=st.data(), fmt=st.sampled_from([".safetensors", ".onnx"]))
 def test_fuzz_load_model(fuzz_stats, data, fmt):
     weights = data.draw(mutated(seeds()[fmt]))
@@ -200,7 +200,7 @@ def test_fuzz_load_model(fuzz_stats, data, fmt):
     run_file(fuzz_stats, "load_model+encode_table", call, _valid_space)
 
 
-@fuzz_settings(150, deadline_s=CASE_SECONDS)
+@fuzz_settings(150, deadline_s=3 * CASE_SECONDS)
 @given(
     base=st.lists(st.integers(0, 12), min_size=1, max_size=8, unique=True),
     variant=st.sampled_from(["same", "shuffled", "shuffled", "partial", "disjoint", "duplicate", "random"]),
