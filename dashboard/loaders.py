@@ -23,8 +23,7 @@ from core.collection import Collection
 from core.datasets import DATASETS
 from core.zoo import Zoo
 
-#: Uploaded collections by key; bounded so that abandoned uploads are released.
-_UPLOADS_MAX = 32
+import weakref
 
 
 @st.cache_resource(show_spinner=False)
@@ -33,17 +32,32 @@ def zoo(dataset: str) -> Zoo:
 
 
 @st.cache_resource(show_spinner=False)
-def _uploads() -> dict:
-    return {}
+def _uploads() -> weakref.WeakValueDictionary:
+    """Uploaded collections by source key, held *weakly*: the sessions that uploaded them
+    hold the strong references (in their session state), so an upload is released when the
+    last session holding it ends."""
+    return weakref.WeakValueDictionary()
 
 
-def register_collection(key: str, coll: Collection) -> str:
-    """Make an uploaded collection available under ``"upload:<key>"`` (key = content hash)."""
-    store = _uploads()
+def register_collection(key: str, coll: Collection, *, holder: dict) -> str:
+    """Make an uploaded collection available under ``"upload:<key>"`` (key = content hash).
+
+    Parameters
+    ----------
+    key : str
+        A hash of the uploaded bytes and the load options.
+    coll : Collection
+    holder : dict
+        Where the caller keeps the strong reference, e.g. a dict in the session state.
+
+    Returns
+    -------
+    str
+        The source key.
+    """
     source = f"upload:{key}"
-    store[source] = coll
-    while len(store) > _UPLOADS_MAX:
-        store.pop(next(iter(store)))
+    coll = _uploads().setdefault(source, coll)
+    holder[source] = coll
     return source
 
 

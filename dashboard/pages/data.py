@@ -94,7 +94,7 @@ Limit: {UPLOAD_LIMIT_MB} MB per file. Pickles (`.pt`, `.pkl`, object arrays) are
         except (StitchboardError, ImportError) as exc:
             st.error(f"Could not load these files: {exc}")
         else:
-            src = loaders.register_collection(h.hexdigest()[:16], new)
+            src = loaders.register_collection(h.hexdigest()[:16], new, holder=st.session_state.setdefault("_upload_refs", {}))
             state.add_upload(src)
             st.session_state["upload_last"] = src
             st.rerun()
