@@ -1,4 +1,4 @@
-"""2-D layouts (maps) of a space for display: UMAP or PCA, orientation-aligned.
+"""2-D layouts (maps) of a space for display: UMAP, PCA or t-SNE, orientation-aligned.
 
 A *layout* is only for display. It is never called a projection, so that it is not
 confused with the relative projection.
@@ -16,7 +16,7 @@ from .validation import as_vectors, check_choice, check_int, check_number
 __all__ = ["compute_layout", "align_layout", "layout_pair", "LAYOUT_METHODS"]
 
 #: Methods accepted by :func:`compute_layout`.
-LAYOUT_METHODS = ("umap", "pca")
+LAYOUT_METHODS = ("umap", "pca", "tsne")
 #: Input metrics accepted for UMAP.
 UMAP_METRICS = ("cosine", "euclidean")
 
@@ -30,6 +30,7 @@ def compute_layout(
     metric: str = "cosine",
     n_epochs: int = 200,
     init=None,
+    perplexity: float = 30.0,
     random_state: int = 0,
 ) -> np.ndarray:
     """2-D coordinates of every row of ``X``; no point is sampled or dropped.
@@ -37,9 +38,11 @@ def compute_layout(
     Parameters
     ----------
     X : array-like of shape (n_samples, n_dims)
-    method : {"umap", "pca"}, default="umap"
+    method : {"umap", "pca", "tsne"}, default="umap"
         ``pca`` takes milliseconds; ``umap`` (umap-learn) a few seconds, plus a
-        one-off JIT compilation of 20-30 s in a fresh process.
+        one-off JIT compilation of 20-30 s in a fresh process; ``tsne``
+        (scikit-learn's Barnes-Hut t-SNE, 500 iterations) 10-30 s for 2,000
+        points. t-SNE cannot place new points, so it has no "A's frame".
     n_neighbors : int, default=15
         UMAP neighbourhood size, ``2 <= n_neighbors < n_samples``.
     min_dist : float, default=0.1
@@ -51,9 +54,12 @@ def compute_layout(
         UMAP optimisation epochs (umap-learn uses 500 below 10k points; 200 halves the
         time and gives the same clusters on the bundled data).
     init : array-like of shape (n_samples, 2), optional
-        UMAP warm start, e.g. the map of a closely related space; then 60 epochs are
-        enough (``n_epochs`` is capped at 60).
+        UMAP or t-SNE warm start, e.g. the map of a closely related space; then 60
+        UMAP epochs are enough (``n_epochs`` is capped at 60).
+    perplexity : float, default=30.0
+        t-SNE perplexity, ``0 < perplexity < n_samples``.
     random_state : int, default=0
+        Seed: the same inputs and seed give the same map.
 
     Returns
     -------
@@ -64,6 +70,8 @@ def compute_layout(
     random_state = check_int(random_state, name="random_state", low=0, high=2**32 - 1)
     if method == "pca":
         return _pca(X, random_state)
+    if method == "tsne":
+        return _tsne(X, perplexity=perplexity, metric=metric, init=init, random_state=random_state)
     reducer = _umap(n_neighbors, min_dist, n_epochs, init, random_state, X.shape[0], metric)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # precomputed / random_state notices
@@ -101,6 +109,27 @@ def _pca(X: np.ndarray, random_state: int) -> np.ndarray:
     if n_comp < 2:
         Y = np.hstack([Y, np.zeros((len(Y), 1))])
     return Y.astype(np.float32)
+
+
+def _tsne(X, *, perplexity, metric, init, random_state) -> np.ndarray:
+    """t-SNE of every row (scikit-learn, Barnes-Hut, 500 iterations, one thread, seeded)."""
+    from sklearn.manifold import TSNE
+
+    n = X.shape[0]
+    if not 0 < perplexity < n:
+        raise InvalidInputError(f"perplexity={perplexity} must be in (0, n_samples={n})")
+    if init is not None:
+        init = np.asarray(init, dtype=np.float32)
+        if init.shape != (n, 2):
+            raise InvalidInputError(f"init must have shape ({n}, 2); got {init.shape}")
+        init = (init - init.mean(0)) / (init[:, 0].std() + 1e-12) * 1e-4  # t-SNE's expected init scale
+    tsne = TSNE(
+        n_components=2, perplexity=perplexity, metric=metric, init="pca" if init is None else init,
+        max_iter=500, random_state=random_state, n_jobs=1,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pca init with cosine metric notice
+        return np.asarray(tsne.fit_transform(X), dtype=np.float32)
 
 
 def _distances(X, Y=None, *, metric: str) -> np.ndarray:
@@ -188,6 +217,7 @@ def layout_pair(
     n_epochs: int = 200,
     init=None,
     reference=None,
+    perplexity: float = 30.0,
     random_state: int = 0,
 ) -> tuple[np.ndarray, np.ndarray, str]:
     """Maps of two parallel spaces, B drawn in A's frame when their coordinates agree in kind.
@@ -197,16 +227,17 @@ def layout_pair(
     XA : array-like of shape (n_samples, d_A)
     XB : array-like of shape (n_samples, d_B)
         Same samples, same row order as ``XA``.
-    method : {"umap", "pca"}, default="umap"
+    method : {"umap", "pca", "tsne"}, default="umap"
     frame : {"A", "own"}, default="A"
         ``"A"``: the layout is fitted on ``XA`` and ``XB`` is placed with the *same*
         fitted reducer (UMAP ``transform`` from B's nearest neighbours among A's
         vectors, or A's principal axes). B then looks like A exactly when B's
         coordinates mean what A's mean, which is what a head trained on A needs.
         ``"own"``: each space gets its own layout and B's is aligned to A's by
-        orthogonal Procrustes. Falls back to ``"own"`` when ``d_A != d_B``.
-    n_neighbors, min_dist, metric, n_epochs, init, random_state
-        See :func:`compute_layout`; ``init`` warm-starts A's UMAP.
+        orthogonal Procrustes. Falls back to ``"own"`` when ``d_A != d_B`` and for
+        t-SNE (which cannot place new points).
+    n_neighbors, min_dist, metric, n_epochs, init, perplexity, random_state
+        See :func:`compute_layout`; ``init`` warm-starts A's UMAP or t-SNE.
     reference : array-like of shape (n_samples, 2), optional
         Orient both maps like this one: the similarity transform (rotation/reflection,
         scale, shift) that best maps A's coordinates onto ``reference`` (orthogonal
@@ -226,7 +257,7 @@ def layout_pair(
     if XA.shape[0] != XB.shape[0]:
         raise MismatchError(f"XA has {XA.shape[0]} rows but XB has {XB.shape[0]}; pass parallel spaces")
     random_state = check_int(random_state, name="random_state", low=0, high=2**32 - 1)
-    LA, LB, used = _layout_pair(XA, XB, method, frame, n_neighbors, min_dist, metric, n_epochs, init, random_state)
+    LA, LB, used = _layout_pair(XA, XB, method, frame, n_neighbors, min_dist, metric, n_epochs, init, perplexity, random_state)
     if reference is not None:
         reference = as_vectors(reference, name="reference").astype(np.float64)
         if reference.shape != LA.shape:
@@ -236,9 +267,10 @@ def layout_pair(
     return LA, LB, used
 
 
-def _layout_pair(XA, XB, method, frame, n_neighbors, min_dist, metric, n_epochs, init, random_state):
-    if frame == "own" or XA.shape[1] != XB.shape[1]:
-        kw = dict(method=method, n_neighbors=n_neighbors, min_dist=min_dist, metric=metric, n_epochs=n_epochs, random_state=random_state)
+def _layout_pair(XA, XB, method, frame, n_neighbors, min_dist, metric, n_epochs, init, perplexity, random_state):
+    if frame == "own" or method == "tsne" or XA.shape[1] != XB.shape[1]:
+        kw = dict(method=method, n_neighbors=n_neighbors, min_dist=min_dist, metric=metric, n_epochs=n_epochs,
+                  perplexity=perplexity, random_state=random_state)
         LA = compute_layout(XA, init=init, **kw)
         LB = compute_layout(XB, init=init, **kw)
         return LA, align_layout(LB, LA), "own"

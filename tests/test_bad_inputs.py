@@ -55,7 +55,7 @@ from core.errors import UnsafeFileError  # noqa: E402
 from core.importing import encode_table, load_collection, load_model, read_embeddings  # noqa: E402
 from core.layout import compute_layout, layout_pair  # noqa: E402
 from core.metrics import debiased_cka, knn_jaccard  # noqa: E402
-from core.session import MAX_SESSION_BYTES, from_json, from_query  # noqa: E402
+from core.session_io import MAX_SESSION_BYTES, from_json, from_query  # noqa: E402
 from core.validation import NotFittedYetError  # noqa: E402
 from core.zoo import Zoo, assets_dir  # noqa: E402
 

@@ -38,7 +38,7 @@ from core.errors import StitchboardError
 from core.layout import compute_layout, layout_pair
 from core.metrics import METRICS
 from core.relative import SIMILARITIES
-from core.session import from_json, from_query
+from core.session_io import from_json, from_query
 from core.translation import TRANSLATIONS
 
 SCALE = float(os.environ.get("STITCHBOARD_FUZZ_SCALE", "1"))

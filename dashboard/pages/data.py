@@ -8,12 +8,13 @@ import streamlit as st
 from core.datasets import DESCRIPTIONS
 from core.errors import StitchboardError
 from core.importing import EMBEDDING_FORMATS, MODEL_FORMATS, PICKLE_SUFFIXES, load_collection
-from dashboard import loaders, state
+from dashboard import bootstrap, loaders, state
 
 #: Per-file upload limit in MB (Streamlit's ``server.maxUploadSize``; raise it with
 #: ``stitchboard dashboard --server.maxUploadSize 1000``).
 UPLOAD_LIMIT_MB = int(st.get_option("server.maxUploadSize"))
 
+bootstrap.prepare()  # defaults, kept choices, links; deep links on a fresh server
 st.title("Data & encoders")
 st.caption(
     "**What am I looking at?** Every view in Stitchboard works on a *collection*: several encoders' spaces over "

@@ -1,68 +1,74 @@
-"""core.session: sessions round-trip through JSON and URL queries; tampering is refused."""
-
-import json
-
-import numpy as np
 import pytest
 
-from core.errors import FileTooLargeError, InvalidInputError, InvalidTypeError, LoadError
-from core.session import MAX_SESSION_BYTES, SESSION_KEYS, from_json, from_query, to_json, to_query, validate_session
-
-FULL = {
-    "version": 1, "dataset": "digits", "enc_a": "mlp-s0", "enc_b": "cnn-s0", "anchors": [5, 3, 200],
-    "strategy": "explicit", "seed": 7, "n_anchors": 3, "method": "pca", "frame": "own", "n_neighbors": 15,
-    "min_dist": 0.25,
-}
-CONTEXT = dict(datasets=["digits"], encoders=["mlp-s0", "cnn-s0"], ids=np.arange(1000, dtype=np.int64))
+from core.errors import InvalidInputError
+from core.session import decode_ids, encode_ids, session_from_query, session_to_query, validate_session
 
 
-def test_every_key_is_covered_by_the_example():
-    assert set(FULL) == set(SESSION_KEYS)
+@pytest.fixture(scope="module")
+def coll(zoo):
+    return zoo.collection()
 
 
-def test_json_round_trip_keeps_every_value():
-    text = to_json(FULL, **CONTEXT)
-    assert from_json(text, **CONTEXT) == FULL
-    assert from_json(text.encode("utf-8"), **CONTEXT) == FULL
+def check(data, coll, **kw):
+    return validate_session(data, sources=("digits", "wine"), collection_of=lambda s: coll, **kw)
 
 
-def test_query_round_trip_keeps_every_value():
-    q = to_query(FULL, **CONTEXT)
-    assert all(isinstance(v, str) for v in q.values()) and q["anchors"] == "5,3,200"
-    assert from_query(q, **CONTEXT) == FULL
+def good(coll):
+    train = [int(i) for i in coll.ids[coll.split == "train"][:5]]
+    return {"version": 1, "dataset": "digits", "enc_a": "mlp-s0", "enc_b": "cnn-s1", "anchors": train,
+            "highlight": [int(coll.ids[coll.split == "test"][0])], "strategy": "fps", "n_anchors": 50, "seed": 3,
+            "method": "tsne", "frame": "own", "n_neighbors": 15, "min_dist": 0.1, "perplexity": 30, "color_by": "label",
+            "pick_mode": "highlight"}
 
 
-def test_numpy_values_become_plain_python():
-    s = validate_session({"seed": np.int64(3), "anchors": list(np.array([1, 2])), "min_dist": np.float32(0.5)})
-    assert s == {"seed": 3, "anchors": [1, 2], "min_dist": 0.5}
-    assert type(s["seed"]) is int and all(type(a) is int for a in s["anchors"])
-    json.dumps(s)
+def test_a_good_session_passes_unchanged(coll):
+    data = good(coll)
+    out = check(data, coll)
+    assert out == {**data, "perplexity": 30.0}
 
 
-def test_unicode_and_string_ids_round_trip():
-    s = {"dataset": "données-日本", "anchors": ["é1", "ü2"]}
-    assert from_json(to_json(s, ids=["é1", "ü2", "x"]), ids=["é1", "ü2", "x"]) == s
+@pytest.mark.parametrize("change, message", [
+    ({"colour": "red"}, "unknown keys ['colour']"),
+    ({"seed": "3"}, "seed: must be int"),
+    ({"n_anchors": True}, "n_anchors: must be int"),
+    ({"anchors": "1,2"}, "anchors: must be list"),
+    ({"anchors": [1, 1]}, "duplicated ids [1]"),
+    ({"anchors": [99999]}, "not train samples of this dataset: [99999]"),
+    ({"anchors": ["a"]}, "ids must be integers"),
+    ({"enc_a": "resnet"}, "encoder 'resnet' is not in 'digits'"),
+    ({"method": "isomap"}, "method='isomap' must be one of"),
+    ({"n_anchors": 5000}, "n_anchors=5000 must be in [1, 1437]"),
+    ({"min_dist": 2.0}, "min_dist=2.0 must be in [0.0, 0.99]"),
+    ({"version": 2}, "version 2 is not supported"),
+    ({"dataset": "imagenet"}, "dataset 'imagenet' is not available"),
+])
+def test_every_bad_field_is_refused_with_its_reason(coll, change, message):
+    with pytest.raises(InvalidInputError) as err:
+        check({**good(coll), **change}, coll)
+    assert message in str(err.value)
 
 
-def test_all_problems_are_reported_at_once():
-    with pytest.raises(InvalidInputError) as exc:
-        validate_session({"evil": 1, "seed": "3", "anchors": [1, 1, 5000]}, ids=range(100))
-    msg = str(exc.value)
-    for part in ("unknown keys ['evil']", "'seed' must be an int", "repeats ids [1]", "out of range", "[5000]"):
-        assert part in msg
+def test_a_test_sample_is_no_anchor_and_all_problems_are_listed(coll):
+    test_id = int(coll.ids[coll.split == "test"][0])
+    with pytest.raises(InvalidInputError) as err:
+        check({**good(coll), "anchors": [test_id], "seed": -1, "pick_mode": "draw"}, coll)
+    msg = str(err.value)
+    assert f"[{test_id}]" in msg and "seed=-1" in msg and "pick_mode='draw'" in msg
+    with pytest.raises(InvalidInputError, match="must be a JSON object"):
+        check([1, 2], coll)
+    with pytest.raises(InvalidInputError, match='missing "version"'):
+        check({"dataset": "digits"}, coll)
+    assert check({"dataset": "digits"}, coll, require_version=False) == {"dataset": "digits"}
 
 
-def test_only_type_problems_give_a_type_error():
-    with pytest.raises(InvalidTypeError):
-        validate_session({"seed": "3", "min_dist": "far"})
-    with pytest.raises(InvalidInputError) as exc:
-        validate_session({"seed": -1})
-    assert not isinstance(exc.value, InvalidTypeError)
-
-
-def test_oversized_and_malformed_json():
-    with pytest.raises(FileTooLargeError):
-        from_json(b"{" + b" " * MAX_SESSION_BYTES + b"}")
-    for text in ('{"seed": NaN}', '{"seed": 1, "seed": 2}', "not json", "[" * 100_000, b"\xff\xfe"):
-        with pytest.raises(LoadError):
-            from_json(text)
+def test_ids_and_query_round_trip(coll):
+    ids = [5, 6, 7, 1, 9, 10, 200]
+    assert encode_ids(ids) == "5-7,1,9-10,200"
+    assert decode_ids(encode_ids(ids)) == ids
+    assert decode_ids(encode_ids(["a,b", "c"]), str) == ["a,b", "c"]
+    q = session_to_query(good(coll))
+    assert set(q) == {"dataset", "enc_a", "enc_b", "anchors", "strategy", "n_anchors", "seed", "method"}
+    back = check(session_from_query(q), coll, require_version=False)
+    assert back["anchors"] == good(coll)["anchors"] and back["seed"] == 3 and back["n_anchors"] == 50
+    with pytest.raises(InvalidInputError, match="seed='x'"):
+        session_from_query({"seed": "x"})

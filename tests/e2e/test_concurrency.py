@@ -92,10 +92,11 @@ def test_eight_sessions_are_isolated_and_the_server_stays_responsive(browser, se
         page.get_by_text("Open Explore & stitch").click()
     for i, (page, (n, _, _)) in enumerate(zip(pages, session_files)):
         page.get_by_text(f"Every one of the {n:,} session {i} samples").wait_for(timeout=180_000)
-        slider = page.get_by_label("Number of anchors").locator("input[type=range]")
-        slider.focus()
-        for _ in range(i + 1):
-            slider.press("ArrowLeft")
+        box = page.get_by_label("n", exact=True)  # how many anchors the strategy buttons pick
+        box.fill(str(100 - i - 1))
+        box.press("Enter")
+        page.wait_for_timeout(500)
+        page.get_by_role("button", name="random", exact=True).click()
         health.append(_health_ms(server))
     for i, page in enumerate(pages):
         page.get_by_text(f"relative to the {100 - i - 1} anchors").wait_for(timeout=180_000)
