@@ -10,10 +10,15 @@ import warnings
 
 import numpy as np
 
+from .errors import InvalidInputError, MismatchError
+from .validation import as_vectors, check_choice, check_int, check_number
+
 __all__ = ["compute_layout", "align_layout", "layout_pair", "LAYOUT_METHODS"]
 
 #: Methods accepted by :func:`compute_layout`.
 LAYOUT_METHODS = ("umap", "pca", "tsne")
+#: Input metrics accepted for UMAP.
+UMAP_METRICS = ("cosine", "euclidean")
 
 
 def compute_layout(
@@ -60,26 +65,50 @@ def compute_layout(
     -------
     coords : ndarray of shape (n_samples, 2), float32
     """
-    X = np.asarray(X, dtype=np.float32)
-    if X.ndim != 2 or X.shape[0] < 3:
-        raise ValueError(f"X must be 2-D with at least 3 rows to lay out; got shape {X.shape}")
+    check_choice(method, name="method", choices=LAYOUT_METHODS)
+    X = _layout_input(X, "X")
+    random_state = check_int(random_state, name="random_state", low=0, high=2**32 - 1)
     if method == "pca":
-        from sklearn.decomposition import PCA
-
-        n_comp = min(2, X.shape[1])
-        Y = PCA(n_components=n_comp, random_state=random_state).fit_transform(X)
-        if n_comp < 2:
-            Y = np.hstack([Y, np.zeros((len(Y), 1))])
-        return Y.astype(np.float32)
+        return _pca(X, random_state)
     if method == "tsne":
         return _tsne(X, perplexity=perplexity, metric=metric, init=init, random_state=random_state)
-    if method != "umap":
-        raise ValueError(f"method={method!r} is not supported; choose one of {list(LAYOUT_METHODS)}")
-    reducer = _umap(n_neighbors, min_dist, n_epochs, init, random_state, X.shape[0])
+    reducer = _umap(n_neighbors, min_dist, n_epochs, init, random_state, X.shape[0], metric)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # precomputed / random_state notices
         Y = reducer.fit_transform(_distances(X, metric=metric))
     return np.asarray(Y, dtype=np.float32)
+
+
+def _layout_input(X, name: str) -> np.ndarray:
+    """float32 (n, d), n >= 3, finite, scaled into float32's comfortable range.
+
+    A layout is for display only, and PCA and UMAP maps are unchanged (up to their
+    own scale) when all vectors are divided by one number: vectors with
+    magnitudes beyond 1e15 or below 1e-15 are divided by their largest magnitude,
+    so squared distances neither overflow nor underflow float32.
+    """
+    X = as_vectors(X, name=name)
+    if X.shape[0] < 3:
+        raise InvalidInputError(f"{name} must be 2-D with at least 3 rows to lay out; got shape {X.shape}")
+    top = float(np.abs(X).max())
+    if top > 1e15 or 0 < top < 1e-15:
+        X = X.astype(np.float64) / top
+    return X.astype(np.float32, copy=False)
+
+
+def _pca(X: np.ndarray, random_state: int) -> np.ndarray:
+    """2-D PCA coordinates (a zero second column when X has one dim)."""
+    import warnings
+
+    from sklearn.decomposition import PCA
+
+    n_comp = min(2, X.shape[1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # explained variance ratio of a constant X is 0/0
+        Y = PCA(n_components=n_comp, random_state=random_state).fit_transform(X)
+    if n_comp < 2:
+        Y = np.hstack([Y, np.zeros((len(Y), 1))])
+    return Y.astype(np.float32)
 
 
 def _tsne(X, *, perplexity, metric, init, random_state) -> np.ndarray:
@@ -88,11 +117,11 @@ def _tsne(X, *, perplexity, metric, init, random_state) -> np.ndarray:
 
     n = X.shape[0]
     if not 0 < perplexity < n:
-        raise ValueError(f"perplexity={perplexity} must be in (0, n_samples={n})")
+        raise InvalidInputError(f"perplexity={perplexity} must be in (0, n_samples={n})")
     if init is not None:
         init = np.asarray(init, dtype=np.float32)
         if init.shape != (n, 2):
-            raise ValueError(f"init must have shape ({n}, 2); got {init.shape}")
+            raise InvalidInputError(f"init must have shape ({n}, 2); got {init.shape}")
         init = (init - init.mean(0)) / (init[:, 0].std() + 1e-12) * 1e-4  # t-SNE's expected init scale
     tsne = TSNE(
         n_components=2, perplexity=perplexity, metric=metric, init="pca" if init is None else init,
@@ -114,16 +143,20 @@ def _distances(X, Y=None, *, metric: str) -> np.ndarray:
     return np.maximum(pairwise_distances(Y, X, metric=metric), 0.0).astype(np.float32)
 
 
-def _umap(n_neighbors, min_dist, n_epochs, init, random_state, n):
+def _umap(n_neighbors, min_dist, n_epochs, init, random_state, n, metric="cosine"):
     """An unfitted UMAP on precomputed distances for ``n`` samples (validated settings)."""
+    check_int(n_neighbors, name="n_neighbors")
     if not 2 <= n_neighbors < n:
-        raise ValueError(f"n_neighbors={n_neighbors} must be in [2, n_samples={n})")
+        raise InvalidInputError(f"n_neighbors={n_neighbors} must be in [2, n_samples={n}); lower it")
+    check_number(min_dist, name="min_dist", low=0.0, high=1.0)
+    n_epochs = check_int(n_epochs, name="n_epochs", low=1)
+    check_choice(metric, name="metric", choices=UMAP_METRICS)
     import umap
 
     if init is not None:
-        init = np.asarray(init, dtype=np.float64)
+        init = as_vectors(init, name="init").astype(np.float64)
         if init.shape != (n, 2):
-            raise ValueError(f"init must have shape ({n}, 2); got {init.shape}")
+            raise MismatchError(f"init must have shape ({n}, 2); got {init.shape}")
         n_epochs = min(n_epochs, 60)
     return umap.UMAP(
         n_neighbors=n_neighbors,
@@ -165,10 +198,10 @@ def align_layout(coords, reference) -> np.ndarray:
     -------
     aligned : ndarray of shape (n_samples, 2), float32
     """
-    Y = np.asarray(coords, dtype=np.float64)
-    R = np.asarray(reference, dtype=np.float64)
-    if Y.shape != R.shape or Y.ndim != 2:
-        raise ValueError(f"coords {Y.shape} and reference {R.shape} must have the same (n_samples, 2) shape")
+    Y = as_vectors(coords, name="coords").astype(np.float64)
+    R = as_vectors(reference, name="reference").astype(np.float64)
+    if Y.shape != R.shape:
+        raise MismatchError(f"coords {Y.shape} and reference {R.shape} must have the same (n_samples, 2) shape")
     return _similarity_apply(Y, _similarity_fit(Y, R))
 
 
@@ -217,19 +250,18 @@ def layout_pair(
     coords_B : ndarray of shape (n_samples, 2)
     frame_used : {"A", "own"}
     """
-    XA = np.asarray(XA, dtype=np.float32)
-    XB = np.asarray(XB, dtype=np.float32)
+    check_choice(method, name="method", choices=LAYOUT_METHODS)
+    check_choice(frame, name="frame", choices=("A", "own"))
+    XA = _layout_input(XA, "XA")
+    XB = _layout_input(XB, "XB")
     if XA.shape[0] != XB.shape[0]:
-        raise ValueError(f"XA has {XA.shape[0]} rows but XB has {XB.shape[0]}; pass parallel spaces")
-    if frame not in ("A", "own"):
-        raise ValueError(f"frame={frame!r} must be 'A' or 'own'")
-    if method not in LAYOUT_METHODS:
-        raise ValueError(f"method={method!r} is not supported; choose one of {list(LAYOUT_METHODS)}")
+        raise MismatchError(f"XA has {XA.shape[0]} rows but XB has {XB.shape[0]}; pass parallel spaces")
+    random_state = check_int(random_state, name="random_state", low=0, high=2**32 - 1)
     LA, LB, used = _layout_pair(XA, XB, method, frame, n_neighbors, min_dist, metric, n_epochs, init, perplexity, random_state)
     if reference is not None:
-        reference = np.asarray(reference, dtype=np.float64)
+        reference = as_vectors(reference, name="reference").astype(np.float64)
         if reference.shape != LA.shape:
-            raise ValueError(f"reference must have shape {LA.shape}; got {reference.shape}")
+            raise MismatchError(f"reference must have shape {LA.shape}; got {reference.shape}")
         params = _similarity_fit(LA.astype(np.float64), reference)
         LA, LB = _similarity_apply(LA, params), _similarity_apply(LB, params)
     return LA, LB, used
@@ -243,13 +275,18 @@ def _layout_pair(XA, XB, method, frame, n_neighbors, min_dist, metric, n_epochs,
         LB = compute_layout(XB, init=init, **kw)
         return LA, align_layout(LB, LA), "own"
     if method == "pca":
+        import warnings as _w
+
         from sklearn.decomposition import PCA
 
-        pca = PCA(n_components=2, random_state=random_state).fit(XA)
-        return pca.transform(XA).astype(np.float32), pca.transform(XB).astype(np.float32), "A"
-    if method != "umap":
-        raise ValueError(f"method={method!r} is not supported; choose one of {list(LAYOUT_METHODS)}")
-    reducer = _umap(n_neighbors, min_dist, n_epochs, init, random_state, XA.shape[0])
+        with _w.catch_warnings():
+            _w.simplefilter("ignore", RuntimeWarning)
+            pca = PCA(n_components=min(2, XA.shape[1]), random_state=random_state).fit(XA)
+            LA, LB = pca.transform(XA), pca.transform(XB)
+        if LA.shape[1] < 2:
+            LA, LB = (np.hstack([L, np.zeros((len(L), 1))]) for L in (LA, LB))
+        return LA.astype(np.float32), LB.astype(np.float32), "A"
+    reducer = _umap(n_neighbors, min_dist, n_epochs, init, random_state, XA.shape[0], metric)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         LA = reducer.fit_transform(_distances(XA, metric=metric))
