@@ -93,6 +93,7 @@ def test_eight_sessions_are_isolated_and_the_server_stays_responsive(browser, se
     for i, (page, (n, _, _)) in enumerate(zip(pages, session_files)):
         page.get_by_text(f"Every one of the {n:,} session {i} samples").wait_for(timeout=180_000)
         box = page.get_by_label("n", exact=True)  # how many anchors the strategy buttons pick
+        box.wait_for(timeout=180_000)  # widgets load their code lazily; eight busy sessions slow that down
         box.fill(str(100 - i - 1))
         box.press("Enter")
         page.wait_for_timeout(500)
