@@ -278,14 +278,16 @@ def metrics_figure(table, *, title: str, height: int = 360) -> go.Figure:
         Index: metric names; columns ``absolute`` and ``relative`` (NaN: not applicable).
     """
     fig = go.Figure()
-    for col, color in (("absolute", "#7f7f7f"), ("relative", "#1f77b4")):
-        vals = table[col].astype(float)
+    names = list(table.index)[::-1]  # horizontal bars, first metric on top: labels never overlap
+    for col, color in (("relative", "#1f77b4"), ("absolute", "#7f7f7f")):
+        vals = table[col].astype(float).iloc[::-1]
         fig.add_trace(go.Bar(
-            x=list(table.index), y=vals.fillna(0.0), name=col, marker_color=color,
-            text=["n/a" if np.isnan(v) else f"{v:.2f}" for v in vals], textposition="outside",
+            y=names, x=vals.fillna(0.0), name=col, marker_color=color, orientation="h",
+            text=["n/a" if np.isnan(v) else f"{v:.2f}" for v in vals], textposition="outside", cliponaxis=False,
         ))
     fig.update_layout(
-        barmode="group", title=dict(text=title, x=0.0, font=dict(size=14)), height=height,
-        margin=dict(l=10, r=10, t=40, b=10), yaxis=dict(range=[min(0.0, float(table.min().min()) - 0.1), 1.15]),
+        barmode="group", title=dict(text=title, x=0.0, font=dict(size=14)), height=max(height, 46 * len(names) + 80),
+        margin=dict(l=10, r=40, t=40, b=10), xaxis=dict(range=[min(0.0, float(table.min().min()) - 0.1), 1.15]),
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0, traceorder="reversed"),
     )
     return fig

@@ -27,7 +27,7 @@ if not controls.is_labelled(coll):
 n_train = anchor_state.n_train(coll)
 preset = [c for c in (2, 5, 10, 20, 50, 100, 200, 500, 1000) if c <= n_train]
 strategies = [s for s in STRATEGIES if s != "stratified" or coll.labels is not None]
-c = st.columns([2, 2, 1, 1.3])
+c = st.columns([2, 3, 1, 1.3])
 chosen = c[0].multiselect("Strategies", strategies, default=["random", "fps"], key="sw_strategies")
 counts = c[1].multiselect("Anchor counts", preset, default=[p for p in preset if p in (5, 10, 20, 50, 100, 200)],
                           key="sw_counts")
@@ -72,9 +72,10 @@ elif run or key in done:
         share.figure_download(fig, f"sweep_{enc_a}_{enc_b}_{mode_choice}", key="dl_sweep_html")
     pivot = agg[agg["what"] == what[(enc_a, enc_b)]].pivot(index="n_anchors", columns="strategy", values="accuracy")
     st.dataframe(pivot.style.format("{:.3f}"), width="stretch")
-    st.caption(f"Stitched accuracy (mean over {int(n_seeds)} seed(s)) per anchor count and strategy; "
+    st.caption(f"Stitched accuracy, mean over {int(n_seeds)} seed(s), per anchor count and strategy; "
                f"{int((coll.split == 'test').sum())} test samples.")
 else:
-    st.caption("The sweep trains two heads per anchor set; press the button to run it (a progress bar follows).")
+    st.caption("The sweep picks every anchor set and trains its heads (A's and B's); press the button to run it "
+               "(a progress bar follows).")
 
 share.sync_url()

@@ -53,6 +53,8 @@ def session_files(tmp_path_factory):
 def test_eight_sessions_are_isolated_and_the_server_stays_responsive(browser, server, session_files, tmp_path):
     contexts = [browser.new_context(viewport={"width": 1300, "height": 1400}) for _ in range(N_SESSIONS)]
     pages = [c.new_page() for c in contexts]
+    for page in pages:  # eight sessions share two cores: every step may wait its turn
+        page.set_default_timeout(180_000)
     health = []
     t0 = time.time()
     for page in pages:  # eight fresh sessions on the data page
