@@ -51,13 +51,30 @@ def _check_params(similarity, center, scale, topk, power):
 
 
 #: Rows per block of the cosine kernel, for wide (compute-bound) and narrow
-#: (memory-bound) inputs. Measured on 2 cores with numpy's BLAS, which beat torch at
-#: every shape tried (1M and 10k rows, 64 and 384 dims, 300 anchors).
+#: (memory-bound) inputs; see ``benchmarks/bench_relative.py``.
 _BLOCK_ROWS_WIDE = 131072
 _BLOCK_ROWS_NARROW = 4096
+#: Rows of X at or above this width go through torch's GEMM (MKL), narrower ones
+#: through numpy's (OpenBLAS); measured per shape by ``benchmarks/bench_relative.py``.
+_TORCH_FROM_DIMS = 256
+#: Narrow rows are those with at most this many dims: the output dominates memory
+#: traffic, so X's block is normalised in a small buffer before the GEMM.
+_NARROW_DIMS = 128
 
 
-def _cosine_blocked(X: np.ndarray, AnT: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _gemm_backend(X: np.ndarray, AnT: np.ndarray) -> str:
+    """``"torch"`` or ``"numpy"``: the faster GEMM for this shape (torch only on plain
+    native-endian arrays it can view without a copy)."""
+    if X.shape[1] < _TORCH_FROM_DIMS or not X.dtype.isnative or any(s < 0 for s in X.strides):
+        return "numpy"
+    try:
+        import torch  # noqa: F401  (a core dependency; imported lazily)
+    except ImportError:  # pragma: no cover
+        return "numpy"
+    return "torch"
+
+
+def _cosine_blocked(X: np.ndarray, AnT: np.ndarray, out: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """``(X @ AnT) / |x|`` block by block, without copying X as a whole.
 
     - Narrow rows (``d <= 128``; the GEMM is bound by writing the output): each block
@@ -66,17 +83,48 @@ def _cosine_blocked(X: np.ndarray, AnT: np.ndarray) -> tuple[np.ndarray, np.ndar
     - Wide rows: one large GEMM per block, then the output block is scaled by the
       inverse row norms.
 
+    The GEMM runs in numpy or, for wide rows, in torch on a zero-copy view of the same
+    memory (``torch.from_numpy``), whichever is faster for the shape.
+
     A row of ``X`` with NaN or Inf shows up as a non-finite norm, which is then
     reported with the exact rows, so finite inputs pay no separate validation pass.
-    See ``benchmarks/bench_relative.py``.
 
-    Returns the (n, k) output and the (n,) row norms of X.
+    Parameters
+    ----------
+    X : ndarray of shape (n, d)
+    AnT : ndarray of shape (d, k)
+        Normalised anchors, transposed, C-contiguous, same dtype as X.
+    out : ndarray of shape (n, k), optional
+        Written in place (C-contiguous rows, X's dtype), e.g. a chunk of an output file.
+
+    Returns
+    -------
+    R : ndarray of shape (n, k)
+        ``out`` when given.
+    x_norm : ndarray of shape (n,)
+        Row norms of X.
     """
     n, d = X.shape
-    R = np.empty((n, AnT.shape[1]), dtype=X.dtype)
-    x_norm = np.empty(n, dtype=X.dtype)
-    narrow = d <= 128
+    R = np.empty((n, AnT.shape[1]), dtype=X.dtype) if out is None else out
+    narrow = d <= _NARROW_DIMS
     step = _BLOCK_ROWS_NARROW if narrow else _BLOCK_ROWS_WIDE
+    if _gemm_backend(X, AnT) == "torch":
+        x_norm = _cosine_blocks_torch(X, AnT, R, step=step, narrow=narrow)
+    else:
+        x_norm = _cosine_blocks_numpy(X, AnT, R, step=step, narrow=narrow)
+    if not np.all(np.isfinite(x_norm)):
+        _check_finite("X", X)  # names the rows with NaN/Inf
+        # finite but huge: the float32 norm overflowed; redo in float64
+        x64 = X.astype(np.float64)
+        x_norm = np.linalg.norm(x64, axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            R[...] = (x64 @ AnT.astype(np.float64)) / x_norm[:, None]
+    return R, x_norm
+
+
+def _cosine_blocks_numpy(X, AnT, R, *, step, narrow) -> np.ndarray:
+    n, d = X.shape
+    x_norm = np.empty(n, dtype=X.dtype)
     buf = np.empty((min(step, n), d), dtype=X.dtype) if narrow else None
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         for s in range(0, n, step):
@@ -92,18 +140,41 @@ def _cosine_blocked(X: np.ndarray, AnT: np.ndarray) -> tuple[np.ndarray, np.ndar
                 Rb = R[s : s + m]
                 np.matmul(Xb, AnT, out=Rb)
                 Rb *= inv
-    if not np.all(np.isfinite(x_norm)):
-        _check_finite("X", X)  # names the rows with NaN/Inf
-        # finite but huge: the float32 norm overflowed; redo in float64
-        x64 = X.astype(np.float64)
-        x_norm = np.linalg.norm(x64, axis=1)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            R = ((x64 @ AnT.astype(np.float64)) / x_norm[:, None]).astype(X.dtype)
-    return R, x_norm
+    return x_norm
 
 
-def _block(similarity: str, X: np.ndarray, A: np.ndarray) -> np.ndarray:
-    """One similarity block, shape (n, k). Distances are negated so that larger = more similar."""
+def _cosine_blocks_torch(X, AnT, R, *, step, narrow) -> np.ndarray:
+    import warnings
+
+    import torch
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # read-only X (a memmap, a LatentSpace): never written
+        Xt = torch.from_numpy(X)
+    At, Rt = torch.from_numpy(AnT), torch.from_numpy(R)
+    n, d = X.shape
+    x_norm = torch.empty(n, dtype=Xt.dtype)
+    buf = torch.empty((min(step, n), d), dtype=Xt.dtype) if narrow else None
+    with torch.inference_mode():
+        for s in range(0, n, step):
+            Xb = Xt[s : s + step]
+            m = Xb.shape[0]
+            nb = torch.linalg.vector_norm(Xb, dim=1, out=x_norm[s : s + m])
+            if narrow:
+                torch.div(Xb, nb[:, None], out=buf[:m])
+                torch.mm(buf[:m], At, out=Rt[s : s + m])
+            else:
+                Rb = Rt[s : s + m]
+                torch.mm(Xb, At, out=Rb)
+                Rb.div_(nb[:, None])
+    return x_norm.numpy()
+
+
+def _block(similarity: str, X: np.ndarray, A: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """One similarity block, shape (n, k). Distances are negated so that larger = more similar.
+
+    ``out`` (cosine and angular only) receives the block in place.
+    """
     if similarity in ("cosine", "angular"):
         a_norm = np.linalg.norm(A, axis=1)
         if np.any(a_norm == 0):
@@ -111,7 +182,7 @@ def _block(similarity: str, X: np.ndarray, A: np.ndarray) -> np.ndarray:
                 f"anchor rows {np.nonzero(a_norm == 0)[0][:10].tolist()} are all zero after centering/scaling: "
                 "cosine is undefined; choose other anchors or another similarity"
             )
-        R, x_norm = _cosine_blocked(X, np.ascontiguousarray((A / a_norm[:, None]).T))
+        R, x_norm = _cosine_blocked(X, np.ascontiguousarray((A / a_norm[:, None]).T), out=out)
         if np.any(x_norm == 0):
             raise ValueError(
                 f"rows {np.nonzero(x_norm == 0)[0][:10].tolist()} of X are all zero after centering/scaling: "
@@ -119,7 +190,9 @@ def _block(similarity: str, X: np.ndarray, A: np.ndarray) -> np.ndarray:
             )
         if similarity == "angular":
             np.clip(R, -1.0, 1.0, out=R)
-            R = 1.0 - np.arccos(R) / np.pi
+            np.arccos(R, out=R)
+            R *= -1.0 / np.pi
+            R += 1.0
         return R
     if similarity == "euclidean":
         sq = np.einsum("ij,ij->i", X, X)[:, None] - 2.0 * (X @ A.T) + np.einsum("ij,ij->i", A, A)[None, :]
@@ -175,17 +248,52 @@ def _preprocess(X: np.ndarray, stats: dict) -> np.ndarray:
     return X
 
 
-def _apply(X: np.ndarray, stats: dict, *, similarity, topk, power) -> np.ndarray:
+def _apply(X: np.ndarray, stats: dict, *, similarity, topk, power, out: np.ndarray | None = None) -> np.ndarray:
     Xp = _preprocess(X, stats)
     Ap = stats["anchors_pre"].astype(X.dtype, copy=False)
+    direct = out is not None and similarity in ("cosine", "angular") and topk is None and power == 1
     if similarity == "product":
         parts = [(_block(sim, Xp, Ap) - m) / s for sim, (m, s) in zip(PRODUCT_BLOCKS, stats["blocks"])]
         R = np.concatenate(parts, axis=1).astype(X.dtype, copy=False)
     else:
-        R = _block(similarity, Xp, Ap)
+        R = _block(similarity, Xp, Ap, out=out if direct else None)
     if topk is not None or power != 1:
         R = _asif(R, topk=topk, power=power)
+    if out is not None and R is not out:
+        out[...] = R
+        R = out
     return R
+
+
+def _project(X, stats: dict, *, similarity, topk, power, out: np.ndarray | None = None) -> np.ndarray:
+    """Validate ``X`` and project it with anchor statistics from :func:`_fit_stats`.
+
+    The one code path behind :func:`relative_projection`, the streaming CLI
+    (:mod:`core.streaming`) and the Dask blocks (:mod:`core.distributed`), so all three
+    give the same numbers. ``stats`` must have been fitted in the dtype of the result
+    (``np.result_type(X.dtype, anchors.dtype)``).
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_dims)
+    stats : dict
+    out : ndarray of shape (n_samples, n_outputs), optional
+        C-contiguous, in the result's dtype; receives the result in place.
+
+    Returns
+    -------
+    R : ndarray of shape (n_samples, n_outputs)
+    """
+    # cosine/angular without pre-processing validate X through its row norms (no extra pass)
+    fused = similarity in ("cosine", "angular") and stats["shift"] is None
+    X = _as_float_2d("X", X, check_finite=not fused)
+    A = stats["anchors"]
+    if X.shape[1] != A.shape[1]:
+        raise ValueError(
+            f"X has n_dims={X.shape[1]} but A has n_dims={A.shape[1]}; anchors must live in the same space as X"
+        )
+    X = X.astype(np.result_type(X.dtype, A.dtype), copy=False)
+    return _apply(X, stats, similarity=similarity, topk=topk, power=power, out=out)
 
 
 def _asif(R: np.ndarray, *, topk, power) -> np.ndarray:
@@ -270,21 +378,24 @@ def relative_projection(
            [0., 1.]])
     """
     _check_params(similarity, center, scale, topk, power)
-    # cosine/angular without pre-processing validate X through its row norms (no extra pass)
-    fused = similarity in ("cosine", "angular") and center is None and not scale
-    X = _as_float_2d("X", X, check_finite=not fused)
     A = _as_float_2d("A", A)
-    if X.shape[1] != A.shape[1]:
+    if A.shape[0] == 0:
+        raise ValueError("A is empty: pass at least one anchor vector")
+    X = np.asarray(X)
+    if X.ndim == 2 and X.shape[1] != A.shape[1]:
         raise ValueError(
             f"X has n_dims={X.shape[1]} but A has n_dims={A.shape[1]}; anchors must live in the same space as X"
         )
-    if A.shape[0] == 0:
-        raise ValueError("A is empty: pass at least one anchor vector")
-    dtype = np.result_type(X.dtype, A.dtype)
-    X = X.astype(dtype, copy=False)
-    A = A.astype(dtype, copy=False)
-    stats = _fit_stats(A, similarity=similarity, center=center, scale=scale)
-    return _apply(X, stats, similarity=similarity, topk=topk, power=power)
+    stats = _fit_stats(A.astype(_result_dtype(X, A), copy=False), similarity=similarity, center=center, scale=scale)
+    return _project(X, stats, similarity=similarity, topk=topk, power=power)
+
+
+def _result_dtype(X: np.ndarray, A: np.ndarray) -> np.dtype:
+    """float32 when both are float32 (or float16), else float64 (ints count as float64)."""
+    def kind(M):
+        return M.dtype if M.dtype in (np.float32, np.float64) else np.dtype(np.float32 if M.dtype == np.float16 else np.float64)
+
+    return np.result_type(kind(X), kind(A))
 
 
 class RelativeProjection(TransformerMixin, BaseEstimator):
