@@ -54,9 +54,14 @@ def _check_params(similarity, center, scale, topk, power):
 #: (memory-bound) inputs; see ``benchmarks/bench_relative.py``.
 _BLOCK_ROWS_WIDE = 131072
 _BLOCK_ROWS_NARROW = 4096
-#: Rows of X at or above this width go through torch's GEMM (MKL), narrower ones
-#: through numpy's (OpenBLAS); measured per shape by ``benchmarks/bench_relative.py``.
-_TORCH_FROM_DIMS = 256
+#: Rows of X at least this wide go through torch's GEMM (MKL, on a zero-copy
+#: ``torch.from_numpy`` view) instead of numpy's (OpenBLAS); None: numpy for every
+#: shape. Chosen per shape with ``benchmarks/bench_relative.py`` (its "forced numpy /
+#: forced torch" columns): on the 2-core reference machine numpy was as fast as or
+#: faster than torch at every shape (10k and 1M rows, 64 and 384 dims, 300 anchors;
+#: torch 1.2-9x slower at 64 dims), and importing torch costs seconds, so numpy it is.
+#: Set e.g. 256 on a machine where MKL's sgemm wins.
+_TORCH_FROM_DIMS: int | None = None
 #: Narrow rows are those with at most this many dims: the output dominates memory
 #: traffic, so X's block is normalised in a small buffer before the GEMM.
 _NARROW_DIMS = 128
@@ -65,7 +70,7 @@ _NARROW_DIMS = 128
 def _gemm_backend(X: np.ndarray, AnT: np.ndarray) -> str:
     """``"torch"`` or ``"numpy"``: the faster GEMM for this shape (torch only on plain
     native-endian arrays it can view without a copy)."""
-    if X.shape[1] < _TORCH_FROM_DIMS or not X.dtype.isnative or any(s < 0 for s in X.strides):
+    if _TORCH_FROM_DIMS is None or X.shape[1] < _TORCH_FROM_DIMS or not X.dtype.isnative or any(s < 0 for s in X.strides):
         return "numpy"
     try:
         import torch  # noqa: F401  (a core dependency; imported lazily)
@@ -83,8 +88,9 @@ def _cosine_blocked(X: np.ndarray, AnT: np.ndarray, out: np.ndarray | None = Non
     - Wide rows: one large GEMM per block, then the output block is scaled by the
       inverse row norms.
 
-    The GEMM runs in numpy or, for wide rows, in torch on a zero-copy view of the same
-    memory (``torch.from_numpy``), whichever is faster for the shape.
+    The GEMM runs in numpy or in torch on a zero-copy view of the same memory
+    (``torch.from_numpy``), whichever was measured faster for the shape
+    (``_TORCH_FROM_DIMS``).
 
     A row of ``X`` with NaN or Inf shows up as a non-finite norm, which is then
     reported with the exact rows, so finite inputs pay no separate validation pass.
