@@ -57,7 +57,7 @@ def write_parquet(path, n, d, *, chunk=131_072, seed=1):
 
     rng = np.random.default_rng(seed)
     schema = pa.schema([("id", pa.int64()), ("embedding", pa.list_(pa.float32(), d))])
-    with pq.ParquetWriter(path, schema) as w:
+    with pq.ParquetWriter(path, schema, use_dictionary=["id"], write_statistics=["id"]) as w:  # as an embedding job would
         for s in range(0, n, chunk):
             m = min(chunk, n - s)
             v = rng.standard_normal(m * d, dtype=np.float32)
