@@ -39,6 +39,7 @@ def compute_layout(
     n_epochs: int = 200,
     init=None,
     random_state: int = 0,
+    progress=None,
 ) -> np.ndarray:
     """2-D coordinates of every row of ``X``; no point is sampled or dropped.
 
@@ -66,6 +67,9 @@ def compute_layout(
         enough (``n_epochs`` is capped at 60, and at 30 for landmark maps).
     random_state : int, default=0
         Seeds UMAP, the kNN index and the landmarks: the same inputs give the same map.
+    progress : callable(done, total, what), optional
+        Called before each stage of a UMAP layout (kNN graph, UMAP fit, placing
+        rows) and once at the end with ``done == total``; for a progress bar.
 
     Notes
     -----
@@ -93,7 +97,30 @@ def compute_layout(
         return Y.astype(np.float32)
     if method != "umap":
         raise ValueError(f"method={method!r} is not supported; choose one of {list(LAYOUT_METHODS)}")
-    return _fit_map(X, n_neighbors, min_dist, metric, n_epochs, init, random_state).coords
+    steps = _Steps(progress, _n_stages(X.shape[0]))
+    coords = _fit_map(X, n_neighbors, min_dist, metric, n_epochs, init, random_state, steps=steps).coords
+    steps.finish()
+    return coords
+
+
+def _n_stages(n: int) -> int:
+    return 1 if n <= _DENSE_MAX_ROWS else (2 if n <= _LANDMARKS else 3)
+
+
+class _Steps:
+    """Reports ``progress(done, total, what)`` before each stage of a layout."""
+
+    def __init__(self, progress, total: int):
+        self.progress, self.total, self.done = progress, total, 0
+
+    def __call__(self, what: str) -> None:
+        if self.progress is not None:
+            self.progress(self.done, self.total, what)
+        self.done += 1
+
+    def finish(self) -> None:
+        if self.progress is not None:
+            self.progress(self.total, self.total, "done")
 
 
 class _Map:
@@ -118,11 +145,15 @@ class _Map:
             return _transform_knn(self.reducer, idx, dist, n_epochs=n_epochs)
 
 
-def _fit_map(X, n_neighbors, min_dist, metric, n_epochs, init, random_state) -> _Map:
+def _fit_map(X, n_neighbors, min_dist, metric, n_epochs, init, random_state, *, steps=None, name="") -> _Map:
     """UMAP of ``X``: dense exact distances up to 4,096 rows, a kNN graph up to 20,000,
     else fitted on 20,000 landmark rows with the others placed from their neighbours."""
     n = X.shape[0]
+    if X.ndim != 2 or n < 3:
+        raise ValueError(f"X must be 2-D with at least 3 rows to lay out; got shape {X.shape}")
+    steps = steps or _Steps(None, 0)
     if n <= _DENSE_MAX_ROWS:
+        steps(f"UMAP of {name}{n:,} rows")
         reducer = _umap(n_neighbors, min_dist, n_epochs, init, random_state, n)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # precomputed / random_state notices
@@ -137,11 +168,13 @@ def _fit_map(X, n_neighbors, min_dist, metric, n_epochs, init, random_state) -> 
     if n > _LANDMARKS:
         rows = np.sort(np.random.default_rng(random_state).choice(n, _LANDMARKS, replace=False))
     Xf = X if rows is None else X[rows]
+    steps(f"kNN graph of {name}{len(Xf):,} rows" + (" (landmarks)" if rows is not None else ""))
     index = KnnIndex(Xf, metric=metric, random_state=random_state)
     knn = index.query(n_neighbors=n_neighbors)
     init_f = None if init is None else np.asarray(init, dtype=np.float64)[rows if rows is not None else slice(None)]
     reducer = _umap(n_neighbors, min_dist, n_epochs, init_f, random_state, len(Xf), metric=metric, knn=knn,
                     warm_epochs=_WARM_EPOCHS_LARGE if rows is not None else _WARM_EPOCHS)
+    steps(f"UMAP of {name}{len(Xf):,} rows" + (" (landmarks)" if rows is not None else ""))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         reducer.fit(Xf)
@@ -150,6 +183,7 @@ def _fit_map(X, n_neighbors, min_dist, metric, n_epochs, init, random_state) -> 
         coords = np.empty((n, 2), dtype=np.float32)
         coords[rows] = reducer.embedding_
         rest = np.setdiff1d(np.arange(n), rows, assume_unique=True)
+        steps(f"placing {name}{len(rest):,} other rows among the landmarks")
         coords[rest] = m.place(X[rest])
         m.coords = coords
     return m
@@ -312,6 +346,7 @@ def layout_pair(
     init=None,
     reference=None,
     random_state: int = 0,
+    progress=None,
 ) -> tuple[np.ndarray, np.ndarray, str]:
     """Maps of two parallel spaces, B drawn in A's frame when their coordinates agree in kind.
 
@@ -335,6 +370,8 @@ def layout_pair(
         scale, shift) that best maps A's coordinates onto ``reference`` (orthogonal
         Procrustes on the same samples) is applied to A's and B's maps alike, so their
         relation is kept.
+    progress : callable(done, total, what), optional
+        See :func:`compute_layout`.
 
     Returns
     -------
@@ -348,7 +385,7 @@ def layout_pair(
         raise ValueError(f"XA has {XA.shape[0]} rows but XB has {XB.shape[0]}; pass parallel spaces")
     if frame not in ("A", "own"):
         raise ValueError(f"frame={frame!r} must be 'A' or 'own'")
-    LA, LB, used = _layout_pair(XA, XB, method, frame, n_neighbors, min_dist, metric, n_epochs, init, random_state)
+    LA, LB, used = _layout_pair(XA, XB, method, frame, n_neighbors, min_dist, metric, n_epochs, init, random_state, progress)
     if reference is not None:
         reference = np.asarray(reference, dtype=np.float64)
         if reference.shape != LA.shape:
@@ -358,11 +395,17 @@ def layout_pair(
     return LA, LB, used
 
 
-def _layout_pair(XA, XB, method, frame, n_neighbors, min_dist, metric, n_epochs, init, random_state):
+def _layout_pair(XA, XB, method, frame, n_neighbors, min_dist, metric, n_epochs, init, random_state, progress=None):
     if frame == "own" or XA.shape[1] != XB.shape[1]:
-        kw = dict(method=method, n_neighbors=n_neighbors, min_dist=min_dist, metric=metric, n_epochs=n_epochs, random_state=random_state)
-        LA = compute_layout(XA, init=init, **kw)
-        LB = compute_layout(XB, init=init, **kw)
+        steps = _Steps(progress, _n_stages(XA.shape[0]) + _n_stages(XB.shape[0]))
+        kw = dict(n_neighbors=n_neighbors, min_dist=min_dist, metric=metric, n_epochs=n_epochs, random_state=random_state)
+        if method == "umap":
+            LA = _fit_map(XA, init=init, steps=steps, name="A: ", **kw).coords
+            LB = _fit_map(XB, init=init, steps=steps, name="B: ", **kw).coords
+        else:
+            LA = compute_layout(XA, method=method, init=init, **kw)
+            LB = compute_layout(XB, method=method, init=init, **kw)
+        steps.finish()
         return LA, align_layout(LB, LA), "own"
     if method == "pca":
         from sklearn.decomposition import PCA
@@ -371,5 +414,9 @@ def _layout_pair(XA, XB, method, frame, n_neighbors, min_dist, metric, n_epochs,
         return pca.transform(XA).astype(np.float32), pca.transform(XB).astype(np.float32), "A"
     if method != "umap":
         raise ValueError(f"method={method!r} is not supported; choose one of {list(LAYOUT_METHODS)}")
-    m = _fit_map(XA, n_neighbors, min_dist, metric, n_epochs, init, random_state)
-    return m.coords, m.place(XB, XA), "A"
+    steps = _Steps(progress, _n_stages(XA.shape[0]) + 1)
+    m = _fit_map(XA, n_neighbors, min_dist, metric, n_epochs, init, random_state, steps=steps, name="A: ")
+    steps(f"placing B's {XB.shape[0]:,} rows in A's map")
+    LB = m.place(XB, XA)
+    steps.finish()
+    return m.coords, LB, "A"

@@ -106,9 +106,9 @@ def large_paths(monkeypatch):
 def test_warm_started_layouts_are_deterministic_for_a_seed(request, path):
     if path == "landmarks":
         request.getfixturevalue("large_paths")
-    X, y = _blobs()
+    X, y = _blobs(n=400)
     X1 = X + 0.3 * np.random.default_rng(1).normal(size=X.shape).astype(np.float32)
-    L0 = compute_layout(X, random_state=0)
+    L0 = compute_layout(X, random_state=0, n_epochs=50)
     a = compute_layout(X1, init=L0, random_state=5)
     b = compute_layout(X1, init=L0, random_state=5)
     assert np.array_equal(a, b)
@@ -148,3 +148,13 @@ def test_large_init_shape_is_checked(large_paths):
     X, _ = _blobs()
     with pytest.raises(ValueError, match=r"init must have shape \(700, 2\)"):
         compute_layout(X, init=np.zeros((10, 2)))
+
+
+def test_progress_reports_every_stage_then_done(large_paths):
+    X, _ = _blobs()
+    calls = []
+    layout_pair(X, X[:, ::-1].copy(), progress=lambda done, total, what: calls.append((done, total, what)))
+    whats = [w for _, _, w in calls]
+    assert [d for d, _, _ in calls] == list(range(len(calls))) and calls[-1][:2] == (calls[-1][1], calls[-1][1])
+    assert any("kNN graph of A" in w for w in whats) and any("landmarks" in w for w in whats)
+    assert any("placing B" in w for w in whats) and whats[-1] == "done"
