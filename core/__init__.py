@@ -6,6 +6,17 @@ No streamlit import anywhere in this package, and nothing heavy happens on impor
 
 from .anchors import STRATEGIES, anchor_coverage, select_anchors, validate_anchor_ids
 from .datasets import DATASETS, Dataset, load_dataset
+from .errors import (
+    AnchorError,
+    FileTooLargeError,
+    InvalidInputError,
+    InvalidTypeError,
+    LoadError,
+    MismatchError,
+    StitchboardError,
+    UnknownIdError,
+    UnsafeFileError,
+)
 from .latent_space import LatentSpace
 from .metrics import compare_spaces
 from .relative import SIMILARITIES, RelativeProjection, relative_projection
@@ -16,6 +27,15 @@ from .translation import TRANSLATIONS, LatentTranslation, inverse_relative_proje
 __version__ = "0.1.0"
 
 __all__ = [
+    "AnchorError",
+    "FileTooLargeError",
+    "InvalidInputError",
+    "InvalidTypeError",
+    "LoadError",
+    "MismatchError",
+    "StitchboardError",
+    "UnknownIdError",
+    "UnsafeFileError",
     "DATASETS",
     "MODES",
     "SIMILARITIES",

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .errors import AnchorError, InvalidInputError, InvalidTypeError, UnknownIdError
 from .latent_space import LatentSpace
+from .validation import check_choice, check_int, fmt_list, unit_rows
 
 __all__ = ["select_anchors", "validate_anchor_ids", "STRATEGIES", "anchor_coverage"]
 
@@ -13,10 +15,17 @@ STRATEGIES = ("random", "stratified", "kmeans", "fps", "kdpp")
 
 
 def _normalized(V: np.ndarray) -> np.ndarray:
-    V = np.asarray(V, dtype=np.float64)
-    n = np.linalg.norm(V, axis=1, keepdims=True)
-    n[n == 0] = 1.0
-    return V / n
+    """Unit rows in float64 (all-zero rows stay zero), robust to huge and tiny values."""
+    return unit_rows(V)[0]
+
+
+def _check_space(space, what: str = "space") -> LatentSpace:
+    if not isinstance(space, LatentSpace):
+        raise InvalidTypeError(
+            f"{what} must be a LatentSpace; got {type(space).__name__}: wrap your vectors, "
+            "e.g. LatentSpace(vectors, ids, labels=labels)"
+        )
+    return space
 
 
 def validate_anchor_ids(space: LatentSpace, ids) -> np.ndarray:
@@ -30,30 +39,67 @@ def validate_anchor_ids(space: LatentSpace, ids) -> np.ndarray:
     Returns
     -------
     ids : ndarray of shape (n_anchors,)
+        In the dtype of ``space.ids`` (e.g. ``3.0`` becomes ``3`` for int ids).
 
     Raises
     ------
-    ValueError
-        Empty, not 1-D, duplicated, or unknown ids (the message lists them).
+    AnchorError
+        Empty, not 1-D or duplicated ids (the message lists them).
+    UnknownIdError
+        Ids that are not in the space (also a ``KeyError``).
+    InvalidTypeError
+        Not a list of ints or strings.
     """
-    ids = np.asarray(ids)
+    _check_space(space)
+    if ids is None or isinstance(ids, (str, bytes)):
+        raise InvalidTypeError(f"anchor ids must be a list of sample ids, e.g. [12, 40, 7]; got {ids!r}")
+    try:
+        ids = np.asarray(ids)
+    except (ValueError, TypeError) as exc:
+        raise AnchorError(f"anchor ids cannot be read as a 1-D list ({exc}); pass a flat list of sample ids") from None
     if ids.ndim != 1 or len(ids) == 0:
-        raise ValueError(f"anchor ids must be a non-empty 1-D list; got shape {ids.shape}")
-    uniq, counts = np.unique(ids, return_counts=True)
+        raise AnchorError(f"anchor ids must be a non-empty 1-D list; got shape {ids.shape}")
+    kind, mine = ids.dtype.kind, space.ids.dtype.kind
+    if kind == "b" or kind not in "iufUSO":
+        raise InvalidTypeError(f"anchor ids must be ints or strings; got dtype {ids.dtype}")
+    if kind == "O":
+        elems = ids.tolist()
+        if not all(isinstance(v, (str, int, np.integer)) and not isinstance(v, bool) for v in elems):
+            types = sorted({type(v).__name__ for v in elems})
+            raise InvalidTypeError(f"anchor ids must be ints or strings; got {types}")
+        ids = np.asarray(elems, dtype=str) if all(isinstance(v, str) for v in elems) else ids
+    if ids.dtype.kind == "f" and mine in "iu":
+        whole = np.isfinite(ids) & (ids == np.round(ids))
+        if whole.all():
+            ids = ids.astype(space.ids.dtype)
+    if ids.dtype.kind == "S":
+        ids = ids.astype(str)
+    try:
+        uniq, counts = np.unique(ids, return_counts=True)
+    except TypeError:
+        raise InvalidTypeError("anchor ids mix ints and strings; use the type of the space's ids") from None
     if len(uniq) != len(ids):
-        raise ValueError(f"anchor ids contain duplicates: {uniq[counts > 1][:10].tolist()}; each id must appear once")
-    missing = ids[~np.isin(ids, space.ids)]
+        raise AnchorError(
+            f"anchor ids contain duplicates: {fmt_list(uniq[counts > 1])}; each id must appear once"
+        )
+    comparable = (mine in "iu" and ids.dtype.kind in "iuf") or (mine == "U" and ids.dtype.kind == "U")
+    missing = ids[~np.isin(ids, space.ids)] if comparable else ids
     if len(missing):
-        raise ValueError(
-            f"{len(missing)} anchor id(s) are not in space {space.name!r}: {missing[:10].tolist()}"
-            + (" ..." if len(missing) > 10 else "")
+        hint = ""
+        if not comparable:
+            hint = f" (the ids of this space are {'ints' if mine in 'iu' else 'strings'}, got dtype {ids.dtype})"
+        raise UnknownIdError(
+            f"{len(missing)} anchor id(s) are not in space {space.name!r}: {fmt_list(missing)}{hint}; "
+            "pick ids of this space (e.g. from its train split)"
         )
     return ids.copy()
 
 
 def _stratified(space, n_anchors, rng):
     if space.labels is None:
-        raise ValueError(f"strategy='stratified' needs labels, but space {space.name!r} has none; use strategy='random'")
+        raise InvalidInputError(
+            f"strategy='stratified' needs labels, but space {space.name!r} has none; use strategy='random'"
+        )
     perm = rng.permutation(space.n_samples)
     labels = space.labels[perm]
     queues = [perm[labels == c] for c in np.unique(labels)]
@@ -70,11 +116,18 @@ def _kmeans(space, n_anchors, random_state):
     from sklearn.cluster import KMeans
 
     V = _normalized(space.vectors)
-    km = KMeans(n_clusters=n_anchors, n_init=1, random_state=random_state).fit(V)
-    D = ((V[None, :, :] - km.cluster_centers_[:, None, :]) ** 2).sum(-1) if V.shape[0] * n_anchors < 5e6 else None
-    if D is None:
-        from sklearn.metrics import pairwise_distances
+    import warnings
 
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.metrics import pairwise_distances
+
+    with warnings.catch_warnings():
+        # fewer distinct points than clusters: handled below (the nearest *unused* sample)
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        km = KMeans(n_clusters=n_anchors, n_init=1, random_state=random_state).fit(V)
+    if V.shape[0] * n_anchors * V.shape[1] <= 2**26:  # exact differences while they fit in 512 MB
+        D = ((V[None, :, :] - km.cluster_centers_[:, None, :]) ** 2).sum(-1)
+    else:  # (e.g. d = 50,000): the same order from the Gram trick, without a k x n x d temporary
         D = pairwise_distances(km.cluster_centers_, V)
     taken = np.zeros(V.shape[0], bool)
     pos = []
@@ -168,28 +221,33 @@ def select_anchors(
 
     Raises
     ------
-    ValueError
+    AnchorError
         ``n_anchors`` out of range, e.g. ``n_anchors=5000 must be <= n_samples=1437``;
-        an unknown strategy; ``stratified`` without labels; bad explicit ids.
+        bad explicit ids (:class:`~core.errors.UnknownIdError` for unknown ones).
+    InvalidInputError
+        An unknown strategy; ``stratified`` without labels; ``random_state`` out of
+        ``[0, 2**32 - 1]``.
+    InvalidTypeError
+        ``space`` not a LatentSpace; ``n_anchors`` or ``random_state`` not an int.
     """
+    _check_space(space)
+    check_choice(strategy, name="strategy", choices=STRATEGIES + ("explicit",))
     if strategy == "explicit":
         if ids is None:
-            raise ValueError("strategy='explicit' needs ids=[...]")
+            raise AnchorError("strategy='explicit' needs ids=[...], the anchor sample ids")
         out = validate_anchor_ids(space, ids)
         if n_anchors is not None and n_anchors != len(out):
-            raise ValueError(f"n_anchors={n_anchors} does not match len(ids)={len(out)}")
+            raise AnchorError(f"n_anchors={n_anchors!r} does not match len(ids)={len(out)}; omit n_anchors or fix it")
         return out
     if ids is not None:
-        raise ValueError(f"ids are only used with strategy='explicit', not strategy={strategy!r}")
-    if strategy not in STRATEGIES:
-        raise ValueError(f"strategy={strategy!r} is not supported; choose one of {list(STRATEGIES) + ['explicit']}")
-    if isinstance(n_anchors, bool) or not isinstance(n_anchors, (int, np.integer)):
-        raise TypeError(f"n_anchors={n_anchors!r} must be an int")
+        raise AnchorError(f"ids are only used with strategy='explicit', not strategy={strategy!r}")
+    if n_anchors is None:
+        raise AnchorError(f"strategy={strategy!r} needs n_anchors, e.g. select_anchors(space, 100)")
     n = space.n_samples
-    if n_anchors < 1:
-        raise ValueError(f"n_anchors={n_anchors} must be >= 1")
+    n_anchors = check_int(n_anchors, name="n_anchors", low=1, error=AnchorError)
     if n_anchors > n:
-        raise ValueError(f"n_anchors={n_anchors} must be <= n_samples={n}")
+        raise AnchorError(f"n_anchors={n_anchors} must be <= n_samples={n}")
+    random_state = check_int(random_state, name="random_state", low=0, high=2**32 - 1)
     rng = np.random.default_rng(random_state)
     if strategy == "random":
         pos = rng.choice(n, size=n_anchors, replace=False)
@@ -221,9 +279,9 @@ def anchor_coverage(space: LatentSpace, anchor_ids, *, reduce: str = "mean") -> 
     -------
     float
     """
+    _check_space(space)
+    check_choice(reduce, name="reduce", choices=("mean", "max"))
     V = _normalized(space.vectors)
-    A = _normalized(space.take(anchor_ids))
-    if reduce not in ("mean", "max"):
-        raise ValueError(f"reduce={reduce!r} must be 'mean' or 'max'")
+    A = _normalized(space.take(validate_anchor_ids(space, anchor_ids)))
     nearest = np.sqrt(np.maximum(2.0 - 2.0 * V @ A.T, 0.0).min(1))
     return float(nearest.mean() if reduce == "mean" else nearest.max())

@@ -22,6 +22,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from .errors import StitchboardError
+
 __all__ = ["main"]
 
 
@@ -328,7 +330,7 @@ def main(argv=None) -> int:
         if args.cmd == "relative":
             return cmd_relative(args)
         return cmd_zoo(args)
-    except (ValueError, KeyError, FileNotFoundError, ImportError) as exc:
+    except (StitchboardError, ValueError, KeyError, FileNotFoundError, ImportError) as exc:
         msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
         print(f"error: {msg}", file=sys.stderr)
         return 2

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .validation import check_choice, check_int, check_number
+
 __all__ = ["Dataset", "load_dataset", "DATASETS", "DESCRIPTIONS", "text_path"]
 
 #: Names accepted by :func:`load_dataset`.
@@ -86,10 +88,9 @@ class Dataset:
         y : ndarray of shape (n_part,)
         ids : ndarray of shape (n_part,)
         """
+        check_choice(which, name="split", choices=("train", "test", "all"))
         if which == "all":
             return self.X, self.y, self.ids
-        if which not in ("train", "test"):
-            raise ValueError(f"split={which!r} is not one of 'train', 'test', 'all'")
         mask = self.split == which
         return self.X[mask], self.y[mask], self.ids[mask]
 
@@ -113,12 +114,9 @@ def load_dataset(name: str = "digits", *, test_size: float = 0.2, random_state: 
     -------
     Dataset
     """
-    from .errors import InvalidInputError
-
-    if name not in DATASETS:
-        raise InvalidInputError(f"dataset={name!r} is not bundled; choose one of {list(DATASETS)}")
-    if not 0.0 < test_size < 1.0:
-        raise InvalidInputError(f"test_size={test_size!r} must be in (0, 1)")
+    check_choice(name, name="dataset", choices=DATASETS)
+    check_number(test_size, name="test_size", low=0.0, high=1.0, low_open=True, high_open=True)
+    random_state = check_int(random_state, name="random_state", low=0, high=2**32 - 1)
     from sklearn.model_selection import train_test_split
 
     feature_names = None
@@ -171,7 +169,9 @@ def _load_text() -> tuple[np.ndarray, np.ndarray, tuple]:
 
     df = pd.read_csv(text_path(), dtype={"id": np.int64, "topic": str, "text": str}, keep_default_na=False)
     if not np.array_equal(df["id"].to_numpy(), np.arange(len(df))):
-        raise ValueError(f"{text_path()}: ids must be 0..n-1 in file order")
+        from .errors import LoadError
+
+        raise LoadError(f"{text_path()}: ids must be 0..n-1 in file order; restore the bundled file")
     topics = tuple(sorted(df["topic"].unique()))
     y = np.searchsorted(np.array(topics), df["topic"].to_numpy()).astype(np.int64)
     return df["text"].to_numpy().astype(str), y, topics

@@ -23,8 +23,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import InvalidInputError, InvalidTypeError, MismatchError
-from .relative import PRODUCT_BLOCKS, _as_float_2d, _check_params, _fit_stats, _project, _result_dtype
+from .errors import AnchorError, InvalidInputError, InvalidTypeError, MismatchError
+from .relative import PRODUCT_BLOCKS, _check_params, _fit_stats, _project_rows, _result_dtype
+from .validation import as_vectors
 
 __all__ = ["relative_projection_dask"]
 
@@ -43,10 +44,10 @@ def _import_dask():
     return dask, da
 
 
-def _project_block(Xb, stats, *, similarity, topk, power, block_info=None):
+def _project_block(Xb, stats, *, block_info=None, **kw):
     """One row block; errors name rows of the whole array, not of the block."""
     try:
-        return _project(Xb, stats, similarity=similarity, topk=topk, power=power)
+        return _project_rows(Xb, stats, **kw)
     except ValueError as exc:
         start = block_info[0]["array-location"][0][0] if block_info else 0
         if start == 0:
@@ -97,9 +98,9 @@ def relative_projection_dask(
     _check_params(similarity, center, scale, topk, power)
     if isinstance(A, da.Array):
         A = A.compute()
-    A = _as_float_2d("A", A)
+    A = as_vectors(A, name="A", min_rows=0)
     if A.shape[0] == 0:
-        raise InvalidInputError("A is empty: pass at least one anchor vector")
+        raise AnchorError("A is empty: pass at least one anchor vector")
     if not isinstance(X, da.Array):
         if isinstance(X, (str, bytes)) or not hasattr(X, "__array__") and not isinstance(X, (list, tuple)):
             raise InvalidTypeError(f"X must be a dask array or array-like (n_samples, n_dims); got {type(X).__name__}")
@@ -116,11 +117,11 @@ def relative_projection_dask(
         )
     if X.numblocks[1] != 1:
         X = X.rechunk({1: -1})
-    dtype = _result_dtype(np.empty((0, 0), X.dtype), A)
+    dtype = _result_dtype(X.dtype, A.dtype)
     stats = _fit_stats(A.astype(dtype, copy=False), similarity=similarity, center=center, scale=scale)
     k = A.shape[0] * (len(PRODUCT_BLOCKS) if similarity == "product" else 1)
     shared = dask.delayed(stats, pure=True)  # one key: the anchors travel to each worker once
     return X.map_blocks(
-        _project_block, shared, similarity=similarity, topk=topk, power=power,
+        _project_block, shared, similarity=similarity, center=center, scale=scale, topk=topk, power=power,
         dtype=dtype, chunks=(X.chunks[0], (k,)), meta=np.empty((0, 0), dtype=dtype),
     )

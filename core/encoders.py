@@ -58,7 +58,9 @@ class CNNClassifier(nn.Module):
     def __init__(self, side: int = 8, *, channels: int = 16, latent_dim: int = 64, n_classes: int = 10):
         super().__init__()
         if side % 2:
-            raise ValueError(f"side={side} must be even (one 2x2 max-pool)")
+            from .errors import InvalidInputError
+
+            raise InvalidInputError(f"side={side} must be even (one 2x2 max-pool)")
         self.side = side
         self.encoder = nn.Sequential(
             nn.Conv2d(1, channels, 3, padding=1),
@@ -145,8 +147,10 @@ def build_model(arch: str, config: dict) -> nn.Module:
     """
     from .errors import InvalidInputError
 
-    if arch not in ARCHITECTURES:
+    if not isinstance(arch, str) or arch not in ARCHITECTURES:
         raise InvalidInputError(f"arch={arch!r} is not a zoo architecture; choose one of {sorted(ARCHITECTURES)}")
+    if not isinstance(config, dict):
+        raise InvalidInputError(f"config must be a dict of constructor arguments; got {type(config).__name__}")
     config = dict(config)
     first = "side" if arch == "cnn" else "in_dim"
     if first not in config:
@@ -154,5 +158,5 @@ def build_model(arch: str, config: dict) -> nn.Module:
     first_value = config.pop(first)
     try:
         return ARCHITECTURES[arch](first_value, **config)
-    except TypeError as exc:
+    except (TypeError, ValueError, RuntimeError) as exc:
         raise InvalidInputError(f"config for arch={arch!r} is not valid: {exc}") from None

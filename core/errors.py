@@ -11,6 +11,8 @@ type                       built-in base            raised when
 ``InvalidInputError``      ``ValueError``           bad values or shapes (NaN, 1-D, ...)
 ``InvalidTypeError``       ``TypeError``            wrong type (a str where ids belong)
 ``AnchorError``            ``InvalidInputError``    bad anchor ids or counts
+``UnknownIdError``         ``AnchorError``,         ids that are not in a space (also a
+                           ``KeyError``             ``KeyError``, as a lookup failure)
 ``MismatchError``          ``InvalidInputError``    spaces that cannot be matched
 ``LoadError``              ``InvalidInputError``    a file that cannot be read
 ``UnsafeFileError``        ``LoadError``            a file that would need unpickling
@@ -25,6 +27,7 @@ __all__ = [
     "InvalidInputError",
     "InvalidTypeError",
     "AnchorError",
+    "UnknownIdError",
     "MismatchError",
     "LoadError",
     "UnsafeFileError",
@@ -46,6 +49,17 @@ class InvalidTypeError(StitchboardError, TypeError):
 
 class AnchorError(InvalidInputError):
     """Anchor ids or anchor counts are invalid (duplicates, unknown ids, n_anchors > n)."""
+
+
+class UnknownIdError(AnchorError, KeyError):
+    """Ids (anchor ids, ids to look up) that are not in a space; the message lists them.
+
+    Also a ``KeyError``, so ``except KeyError`` around a lookup keeps working. Unlike a
+    bare ``KeyError``, ``str(exc)`` is the plain message, not its quoted repr.
+    """
+
+    def __str__(self) -> str:
+        return Exception.__str__(self)
 
 
 class MismatchError(InvalidInputError):

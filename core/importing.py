@@ -218,12 +218,23 @@ def _frame_to_space(df: pd.DataFrame, rf_name: str, *, name: str, id_column, lab
 
 
 # ---------------------------------------------------------------------- embeddings
+def _is_pickle_refusal(exc: Exception) -> bool:
+    """numpy's own refusal of pickled content under ``allow_pickle=False``.
+
+    ("Object arrays cannot be loaded when allow_pickle=False", "This file contains
+    pickled (object) data..."); other ValueErrors are corrupt files, whatever words
+    their message happens to hold (a mangled header can say "<ast.BinOp object>").
+    """
+    msg = str(exc)
+    return "allow_pickle" in msg or "pickled" in msg
+
+
 def _load_npy(rf: ReadFile):
     try:
         # a BytesIO that stays open: npz members are read lazily after np.load returns
         obj = np.load(io.BytesIO(rf.read()), allow_pickle=False)
     except ValueError as exc:
-        if "pickle" in str(exc).lower() or "object" in str(exc).lower():
+        if _is_pickle_refusal(exc):
             raise UnsafeFileError(
                 f"{rf.name}: holds Python objects (a pickle), which Stitchboard never loads because unpickling can "
                 "run code. Save a numeric array: np.save(path, vectors.astype('float32'))"
@@ -249,6 +260,8 @@ def _npz_arrays(obj, rf: ReadFile) -> tuple:
             ids = obj["ids"] if "ids" in keys else None
             labels = obj["labels"] if "labels" in keys else None
     except ValueError as exc:
+        if not _is_pickle_refusal(exc):
+            raise LoadError(f"{rf.name}: not a valid .npz file (a corrupt member?): {exc}") from None
         raise UnsafeFileError(
             f"{rf.name}: an array in the npz holds Python objects (a pickle), which Stitchboard never loads. "
             f"Save numeric arrays with np.savez(path, vectors=..., ids=..., labels=...) ({exc})"
@@ -311,7 +324,9 @@ def _make_space(X, ids, labels, *, name, rf_name, kind) -> LatentSpace:
         raise LoadError(f"{rf_name}: vectors must be a 2-D array (n_samples, n_dims); got shape {X.shape}")
     if X.shape[0] == 0 or X.shape[1] == 0:
         raise LoadError(f"{rf_name}: vectors are empty (shape {X.shape}); need at least one row and one column")
-    X = X.astype(np.float32) if X.dtype != np.float64 else X.astype(np.float32)
+    source_finite = np.isfinite(X).all(axis=1) if X.dtype.kind == "f" else np.ones(len(X), dtype=bool)
+    with np.errstate(over="ignore"):
+        X = X.astype(np.float32)
     finite = np.isfinite(X).all(axis=1)
     has_ids = ids is not None
     ids = np.arange(len(X)) if ids is None else np.asarray(ids)
@@ -319,6 +334,12 @@ def _make_space(X, ids, labels, *, name, rf_name, kind) -> LatentSpace:
         raise LoadError(f"{rf_name}: ids must have shape ({len(X)},); got {ids.shape}")
     if ids.dtype == object:
         ids = ids.astype(str)
+    if not finite.all() and (source_finite & ~finite).any():
+        big = source_finite & ~finite
+        raise InvalidInputError(
+            f"{rf_name}: {int(big.sum())} row(s) hold values beyond the float32 range (|x| > 3.4e38; ids "
+            f"{ids[big][:10].tolist()}); rescale the vectors"
+        )
     if not finite.all():
         bad = ids[~finite][:10].tolist()
         raise InvalidInputError(
@@ -393,12 +414,14 @@ class _TorchZooModel:
                 f"{rf.name}: the JSON sidecar must be {{\"arch\": one of {sorted(ARCHITECTURES)}, \"config\": {{...}}}}; "
                 f"got {json.dumps(sidecar)[:200]}"
             )
-        self.model = build_model(arch, config)
+        import torch
+
+        with torch.device("meta"):  # shapes first, without allocating: a sidecar may ask for huge layers
+            want = {k: tuple(v.shape) for k, v in build_model(arch, config).state_dict().items()}
         try:
             state = load_bytes(rf.read())
         except Exception as exc:
             raise LoadError(f"{rf.name}: not a valid safetensors file (truncated or corrupt?): {exc}") from None
-        want = {k: tuple(v.shape) for k, v in self.model.state_dict().items()}
         have = {k: tuple(v.shape) for k, v in state.items()}
         if want != have:
             diff = [f"{k}: file {have.get(k)} vs {arch} {want.get(k)}" for k in sorted(set(want) | set(have))
@@ -407,6 +430,7 @@ class _TorchZooModel:
                 f"{rf.name}: weights do not match arch={arch!r} with config {config}: {'; '.join(diff)}. "
                 "Fix the sidecar's config (sizes) or the arch"
             )
+        self.model = build_model(arch, config)  # its size is now bounded by the file's
         self.model.load_state_dict(state)
         self.model.eval()
         self.name = rf.name

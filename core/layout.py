@@ -1,4 +1,4 @@
-"""2-D layouts (maps) of a space for display: UMAP or PCA, orientation-aligned.
+"""2-D layouts (maps) of a space for display: UMAP, PCA or t-SNE, orientation-aligned.
 
 A *layout* is only for display. It is never called a projection, so that it is not
 confused with the relative projection.
@@ -10,13 +10,18 @@ import warnings
 
 import numpy as np
 
+from .errors import InvalidInputError, MismatchError
+from .validation import as_vectors, check_choice, check_int, check_number
+
 __all__ = ["compute_layout", "align_layout", "layout_pair", "LAYOUT_METHODS"]
 
 #: Methods accepted by :func:`compute_layout`.
-LAYOUT_METHODS = ("umap", "pca")
+LAYOUT_METHODS = ("umap", "pca", "tsne")
+#: Input metrics accepted for UMAP.
+UMAP_METRICS = ("cosine", "euclidean")
 #: Up to this many rows, UMAP gets the exact dense distance matrix
 #: (``metric="precomputed"``); above it, a k-nearest-neighbour graph from
-#: :mod:`core.neighbors` (``precomputed_knn``), so memory grows as n, not n^2.
+#: :mod:`core.neighbours` (``precomputed_knn``), so memory grows as n, not n^2.
 _DENSE_MAX_ROWS = 4096
 #: Above this many rows, UMAP is fitted on this many landmark rows (a seeded random
 #: sample) and every other row is placed from its nearest landmarks, as UMAP's
@@ -38,6 +43,7 @@ def compute_layout(
     metric: str = "cosine",
     n_epochs: int = 200,
     init=None,
+    perplexity: float = 30.0,
     random_state: int = 0,
     progress=None,
 ) -> np.ndarray:
@@ -46,27 +52,33 @@ def compute_layout(
     Parameters
     ----------
     X : array-like of shape (n_samples, n_dims)
-    method : {"umap", "pca"}, default="umap"
+    method : {"umap", "pca", "tsne"}, default="umap"
         ``pca`` takes milliseconds; ``umap`` (umap-learn) a few seconds, plus a
-        one-off JIT compilation of 20-30 s in a fresh process.
+        one-off JIT compilation of 20-30 s in a fresh process; ``tsne``
+        (scikit-learn's Barnes-Hut t-SNE, 500 iterations) 10-30 s for 2,000
+        points. t-SNE cannot place new points, so it has no "A's frame".
     n_neighbors : int, default=15
         UMAP neighbourhood size, ``2 <= n_neighbors < n_samples``.
     min_dist : float, default=0.1
         UMAP minimum distance in the map.
     metric : {"cosine", "euclidean"}, default="cosine"
-        UMAP input metric. Up to 4,096 rows, distances are computed exactly with
+        Input metric. For UMAP up to 4,096 rows, distances are computed exactly with
         scikit-learn and passed as ``metric="precomputed"`` (2.5x faster than umap's
         own path for small n). Above, UMAP gets a k-nearest-neighbour graph from
-        :class:`core.neighbors.KnnIndex` (no numba JIT; exact up to ~7k rows, then an
+        :class:`core.neighbours.KnnIndex` (no numba JIT; exact up to ~7k rows, then an
         IVF index) and starts from a PCA layout instead of a spectral one.
     n_epochs : int, default=200
         UMAP optimisation epochs (umap-learn uses 500 below 10k points; 200 halves the
         time and gives the same clusters on the bundled data).
     init : array-like of shape (n_samples, 2), optional
-        UMAP warm start, e.g. the map of a closely related space; then 60 epochs are
-        enough (``n_epochs`` is capped at 60, and at 30 for landmark maps).
+        UMAP or t-SNE warm start, e.g. the map of a closely related space; then 60
+        UMAP epochs are enough (``n_epochs`` is capped at 60, and at 30 for landmark
+        maps).
+    perplexity : float, default=30.0
+        t-SNE perplexity, ``0 < perplexity < n_samples``.
     random_state : int, default=0
-        Seeds UMAP, the kNN index and the landmarks: the same inputs give the same map.
+        Seed (of UMAP, the kNN index and the landmarks too): the same inputs and seed
+        give the same map.
     progress : callable(done, total, what), optional
         Called before each stage of a UMAP layout (kNN graph, UMAP fit, placing
         rows) and once at the end with ``done == total``; for a progress bar.
@@ -77,26 +89,20 @@ def compute_layout(
     and each other row is placed from its nearest landmarks, the way UMAP's
     ``transform`` places new points (start at the weighted mean of the neighbours'
     positions, then 30 epochs, 5 when warm-started, that move only the placed rows).
-    Every row is drawn;
-    the fit costs the same at 100k rows as at 20k. See ``benchmarks/bench_scale.py``.
+    Every row is drawn; the fit costs the same at 100k rows as at 20k. See
+    ``benchmarks/bench_scale.py``.
 
     Returns
     -------
     coords : ndarray of shape (n_samples, 2), float32
     """
-    X = np.asarray(X, dtype=np.float32)
-    if X.ndim != 2 or X.shape[0] < 3:
-        raise ValueError(f"X must be 2-D with at least 3 rows to lay out; got shape {X.shape}")
+    check_choice(method, name="method", choices=LAYOUT_METHODS)
+    X = _layout_input(X, "X")
+    random_state = check_int(random_state, name="random_state", low=0, high=2**32 - 1)
     if method == "pca":
-        from sklearn.decomposition import PCA
-
-        n_comp = min(2, X.shape[1])
-        Y = PCA(n_components=n_comp, random_state=random_state).fit_transform(X)
-        if n_comp < 2:
-            Y = np.hstack([Y, np.zeros((len(Y), 1))])
-        return Y.astype(np.float32)
-    if method != "umap":
-        raise ValueError(f"method={method!r} is not supported; choose one of {list(LAYOUT_METHODS)}")
+        return _pca(X, random_state)
+    if method == "tsne":
+        return _tsne(X, perplexity=perplexity, metric=metric, init=init, random_state=random_state)
     steps = _Steps(progress, _n_stages(X.shape[0]))
     coords = _fit_map(X, n_neighbors, min_dist, metric, n_epochs, init, random_state, steps=steps).coords
     steps.finish()
@@ -105,6 +111,59 @@ def compute_layout(
 
 def _n_stages(n: int) -> int:
     return 1 if n <= _DENSE_MAX_ROWS else (2 if n <= _LANDMARKS else 3)
+
+
+def _layout_input(X, name: str) -> np.ndarray:
+    """float32 (n, d), n >= 3, finite, scaled into float32's comfortable range.
+
+    A layout is for display only, and PCA and UMAP maps are unchanged (up to their
+    own scale) when all vectors are divided by one number: vectors with
+    magnitudes beyond 1e15 or below 1e-15 are divided by their largest magnitude,
+    so squared distances neither overflow nor underflow float32.
+    """
+    X = as_vectors(X, name=name)
+    if X.shape[0] < 3:
+        raise InvalidInputError(f"{name} must be 2-D with at least 3 rows to lay out; got shape {X.shape}")
+    top = float(np.abs(X).max())
+    if top > 1e15 or 0 < top < 1e-15:
+        X = X.astype(np.float64) / top
+    return X.astype(np.float32, copy=False)
+
+
+def _pca(X: np.ndarray, random_state: int) -> np.ndarray:
+    """2-D PCA coordinates (a zero second column when X has one dim)."""
+    import warnings
+
+    from sklearn.decomposition import PCA
+
+    n_comp = min(2, X.shape[1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # explained variance ratio of a constant X is 0/0
+        Y = PCA(n_components=n_comp, random_state=random_state).fit_transform(X)
+    if n_comp < 2:
+        Y = np.hstack([Y, np.zeros((len(Y), 1))])
+    return Y.astype(np.float32)
+
+
+def _tsne(X, *, perplexity, metric, init, random_state) -> np.ndarray:
+    """t-SNE of every row (scikit-learn, Barnes-Hut, 500 iterations, one thread, seeded)."""
+    from sklearn.manifold import TSNE
+
+    n = X.shape[0]
+    if not 0 < perplexity < n:
+        raise InvalidInputError(f"perplexity={perplexity} must be in (0, n_samples={n})")
+    if init is not None:
+        init = np.asarray(init, dtype=np.float32)
+        if init.shape != (n, 2):
+            raise InvalidInputError(f"init must have shape ({n}, 2); got {init.shape}")
+        init = (init - init.mean(0)) / (init[:, 0].std() + 1e-12) * 1e-4  # t-SNE's expected init scale
+    tsne = TSNE(
+        n_components=2, perplexity=perplexity, metric=metric, init="pca" if init is None else init,
+        max_iter=500, random_state=random_state, n_jobs=1,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pca init with cosine metric notice
+        return np.asarray(tsne.fit_transform(X), dtype=np.float32)
 
 
 class _Steps:
@@ -150,7 +209,7 @@ def _fit_map(X, n_neighbors, min_dist, metric, n_epochs, init, random_state, *, 
     else fitted on 20,000 landmark rows with the others placed from their neighbours."""
     n = X.shape[0]
     if X.ndim != 2 or n < 3:
-        raise ValueError(f"X must be 2-D with at least 3 rows to lay out; got shape {X.shape}")
+        raise InvalidInputError(f"X must be 2-D with at least 3 rows to lay out; got shape {X.shape}")
     steps = steps or _Steps(None, 0)
     if n <= _DENSE_MAX_ROWS:
         steps(f"UMAP of {name}{n:,} rows")
@@ -159,9 +218,8 @@ def _fit_map(X, n_neighbors, min_dist, metric, n_epochs, init, random_state, *, 
             warnings.simplefilter("ignore")  # precomputed / random_state notices
             reducer.fit(_distances(X, metric=metric))
         return _Map(reducer, reducer.embedding_, metric=metric, n_neighbors=n_neighbors)
-    if metric not in ("cosine", "euclidean"):
-        raise ValueError(f"metric={metric!r} is not supported; use 'cosine' or 'euclidean'")
-    from .neighbors import KnnIndex
+    check_choice(metric, name="metric", choices=UMAP_METRICS)
+    from .neighbours import KnnIndex
 
     _check_init(init, n)
     rows = None
@@ -191,7 +249,7 @@ def _fit_map(X, n_neighbors, min_dist, metric, n_epochs, init, random_state, *, 
 
 def _check_init(init, n):
     if init is not None and np.shape(init) != (n, 2):
-        raise ValueError(f"init must have shape ({n}, 2); got {np.shape(init)}")
+        raise MismatchError(f"init must have shape ({n}, 2); got {np.shape(init)}")
 
 
 def _transform_knn(reducer, idx: np.ndarray, dist: np.ndarray, *, n_epochs=None) -> np.ndarray:
@@ -239,17 +297,6 @@ def _transform_knn(reducer, idx: np.ndarray, dist: np.ndarray, *, n_epochs=None)
     )
 
 
-def _distances(X, Y=None, *, metric: str) -> np.ndarray:
-    """Exact distances for UMAP's ``metric="precomputed"``: (n_Y or n_X, n_X), float32, >= 0."""
-    from sklearn.metrics import pairwise_distances
-
-    if Y is None:
-        D = np.maximum(pairwise_distances(X, metric=metric), 0.0).astype(np.float32)
-        np.fill_diagonal(D, 0.0)
-        return D
-    return np.maximum(pairwise_distances(Y, X, metric=metric), 0.0).astype(np.float32)
-
-
 def _init_positions(csr, E: np.ndarray, nearest: np.ndarray) -> np.ndarray:
     """Start of each new point: the weighted mean of its neighbours' map positions.
 
@@ -271,24 +318,39 @@ def _init_positions(csr, E: np.ndarray, nearest: np.ndarray) -> np.ndarray:
     return out.astype(np.float32)
 
 
-def _umap(n_neighbors, min_dist, n_epochs, init, random_state, n, *, metric="precomputed", knn=None,
+def _distances(X, Y=None, *, metric: str) -> np.ndarray:
+    """Exact distances for UMAP's ``metric="precomputed"``: (n_Y or n_X, n_X), float32, >= 0."""
+    from sklearn.metrics import pairwise_distances
+
+    if Y is None:
+        D = np.maximum(pairwise_distances(X, metric=metric), 0.0).astype(np.float32)
+        np.fill_diagonal(D, 0.0)
+        return D
+    return np.maximum(pairwise_distances(Y, X, metric=metric), 0.0).astype(np.float32)
+
+
+def _umap(n_neighbors, min_dist, n_epochs, init, random_state, n, metric="cosine", *, knn=None,
           warm_epochs=_WARM_EPOCHS):
     """An unfitted UMAP for ``n`` samples (validated settings): on precomputed dense
     distances, or on ``metric`` with a precomputed kNN graph ``knn``."""
+    check_int(n_neighbors, name="n_neighbors")
     if not 2 <= n_neighbors < n:
-        raise ValueError(f"n_neighbors={n_neighbors} must be in [2, n_samples={n})")
+        raise InvalidInputError(f"n_neighbors={n_neighbors} must be in [2, n_samples={n}); lower it")
+    check_number(min_dist, name="min_dist", low=0.0, high=1.0)
+    n_epochs = check_int(n_epochs, name="n_epochs", low=1)
+    check_choice(metric, name="metric", choices=UMAP_METRICS)
     import umap
 
     if init is not None:
-        init = np.asarray(init, dtype=np.float64)
+        init = as_vectors(init, name="init").astype(np.float64)
         if init.shape != (n, 2):
-            raise ValueError(f"init must have shape ({n}, 2); got {init.shape}")
+            raise MismatchError(f"init must have shape ({n}, 2); got {init.shape}")
         n_epochs = min(n_epochs, warm_epochs)
     extra = {} if knn is None else {"precomputed_knn": knn}
     return umap.UMAP(
         n_neighbors=n_neighbors,
         min_dist=min_dist,
-        metric=metric,
+        metric="precomputed" if knn is None else metric,
         n_epochs=n_epochs,
         init=init if init is not None else ("spectral" if knn is None else "pca"),
         random_state=random_state,
@@ -326,10 +388,10 @@ def align_layout(coords, reference) -> np.ndarray:
     -------
     aligned : ndarray of shape (n_samples, 2), float32
     """
-    Y = np.asarray(coords, dtype=np.float64)
-    R = np.asarray(reference, dtype=np.float64)
-    if Y.shape != R.shape or Y.ndim != 2:
-        raise ValueError(f"coords {Y.shape} and reference {R.shape} must have the same (n_samples, 2) shape")
+    Y = as_vectors(coords, name="coords").astype(np.float64)
+    R = as_vectors(reference, name="reference").astype(np.float64)
+    if Y.shape != R.shape:
+        raise MismatchError(f"coords {Y.shape} and reference {R.shape} must have the same (n_samples, 2) shape")
     return _similarity_apply(Y, _similarity_fit(Y, R))
 
 
@@ -345,6 +407,7 @@ def layout_pair(
     n_epochs: int = 200,
     init=None,
     reference=None,
+    perplexity: float = 30.0,
     random_state: int = 0,
     progress=None,
 ) -> tuple[np.ndarray, np.ndarray, str]:
@@ -355,16 +418,17 @@ def layout_pair(
     XA : array-like of shape (n_samples, d_A)
     XB : array-like of shape (n_samples, d_B)
         Same samples, same row order as ``XA``.
-    method : {"umap", "pca"}, default="umap"
+    method : {"umap", "pca", "tsne"}, default="umap"
     frame : {"A", "own"}, default="A"
         ``"A"``: the layout is fitted on ``XA`` and ``XB`` is placed with the *same*
         fitted reducer (UMAP ``transform`` from B's nearest neighbours among A's
         vectors, or A's principal axes). B then looks like A exactly when B's
         coordinates mean what A's mean, which is what a head trained on A needs.
         ``"own"``: each space gets its own layout and B's is aligned to A's by
-        orthogonal Procrustes. Falls back to ``"own"`` when ``d_A != d_B``.
-    n_neighbors, min_dist, metric, n_epochs, init, random_state
-        See :func:`compute_layout`; ``init`` warm-starts A's UMAP.
+        orthogonal Procrustes. Falls back to ``"own"`` when ``d_A != d_B`` and for
+        t-SNE (which cannot place new points).
+    n_neighbors, min_dist, metric, n_epochs, init, perplexity, random_state
+        See :func:`compute_layout`; ``init`` warm-starts A's UMAP or t-SNE.
     reference : array-like of shape (n_samples, 2), optional
         Orient both maps like this one: the similarity transform (rotation/reflection,
         scale, shift) that best maps A's coordinates onto ``reference`` (orthogonal
@@ -379,41 +443,49 @@ def layout_pair(
     coords_B : ndarray of shape (n_samples, 2)
     frame_used : {"A", "own"}
     """
-    XA = np.asarray(XA, dtype=np.float32)
-    XB = np.asarray(XB, dtype=np.float32)
+    check_choice(method, name="method", choices=LAYOUT_METHODS)
+    check_choice(frame, name="frame", choices=("A", "own"))
+    XA = _layout_input(XA, "XA")
+    XB = _layout_input(XB, "XB")
     if XA.shape[0] != XB.shape[0]:
-        raise ValueError(f"XA has {XA.shape[0]} rows but XB has {XB.shape[0]}; pass parallel spaces")
-    if frame not in ("A", "own"):
-        raise ValueError(f"frame={frame!r} must be 'A' or 'own'")
-    LA, LB, used = _layout_pair(XA, XB, method, frame, n_neighbors, min_dist, metric, n_epochs, init, random_state, progress)
+        raise MismatchError(f"XA has {XA.shape[0]} rows but XB has {XB.shape[0]}; pass parallel spaces")
+    random_state = check_int(random_state, name="random_state", low=0, high=2**32 - 1)
+    LA, LB, used = _layout_pair(XA, XB, method, frame, n_neighbors, min_dist, metric, n_epochs, init, perplexity,
+                                random_state, progress)
     if reference is not None:
-        reference = np.asarray(reference, dtype=np.float64)
+        reference = as_vectors(reference, name="reference").astype(np.float64)
         if reference.shape != LA.shape:
-            raise ValueError(f"reference must have shape {LA.shape}; got {reference.shape}")
+            raise MismatchError(f"reference must have shape {LA.shape}; got {reference.shape}")
         params = _similarity_fit(LA.astype(np.float64), reference)
         LA, LB = _similarity_apply(LA, params), _similarity_apply(LB, params)
     return LA, LB, used
 
 
-def _layout_pair(XA, XB, method, frame, n_neighbors, min_dist, metric, n_epochs, init, random_state, progress=None):
-    if frame == "own" or XA.shape[1] != XB.shape[1]:
-        steps = _Steps(progress, _n_stages(XA.shape[0]) + _n_stages(XB.shape[0]))
+def _layout_pair(XA, XB, method, frame, n_neighbors, min_dist, metric, n_epochs, init, perplexity, random_state,
+                 progress=None):
+    if frame == "own" or method == "tsne" or XA.shape[1] != XB.shape[1]:
         kw = dict(n_neighbors=n_neighbors, min_dist=min_dist, metric=metric, n_epochs=n_epochs, random_state=random_state)
         if method == "umap":
+            steps = _Steps(progress, _n_stages(XA.shape[0]) + _n_stages(XB.shape[0]))
             LA = _fit_map(XA, init=init, steps=steps, name="A: ", **kw).coords
             LB = _fit_map(XB, init=init, steps=steps, name="B: ", **kw).coords
+            steps.finish()
         else:
-            LA = compute_layout(XA, method=method, init=init, **kw)
-            LB = compute_layout(XB, method=method, init=init, **kw)
-        steps.finish()
+            LA = compute_layout(XA, method=method, init=init, perplexity=perplexity, **kw)
+            LB = compute_layout(XB, method=method, init=init, perplexity=perplexity, **kw)
         return LA, align_layout(LB, LA), "own"
     if method == "pca":
+        import warnings as _w
+
         from sklearn.decomposition import PCA
 
-        pca = PCA(n_components=2, random_state=random_state).fit(XA)
-        return pca.transform(XA).astype(np.float32), pca.transform(XB).astype(np.float32), "A"
-    if method != "umap":
-        raise ValueError(f"method={method!r} is not supported; choose one of {list(LAYOUT_METHODS)}")
+        with _w.catch_warnings():
+            _w.simplefilter("ignore", RuntimeWarning)
+            pca = PCA(n_components=min(2, XA.shape[1]), random_state=random_state).fit(XA)
+            LA, LB = pca.transform(XA), pca.transform(XB)
+        if LA.shape[1] < 2:
+            LA, LB = (np.hstack([L, np.zeros((len(L), 1))]) for L in (LA, LB))
+        return LA.astype(np.float32), LB.astype(np.float32), "A"
     steps = _Steps(progress, _n_stages(XA.shape[0]) + 1)
     m = _fit_map(XA, n_neighbors, min_dist, metric, n_epochs, init, random_state, steps=steps, name="A: ")
     steps(f"placing B's {XB.shape[0]:,} rows in A's map")

@@ -14,6 +14,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .errors import InvalidInputError, MismatchError
+from .validation import as_vectors, check_finite, check_int, check_number, unit_rows
+
 __all__ = [
     "knn_jaccard",
     "mrr",
@@ -30,34 +33,44 @@ __all__ = [
 
 
 def _pair(X, Y, *, same_dims: bool = False, min_samples: int = 2, what: str = "this metric"):
-    X = np.asarray(X, dtype=np.float64)
-    Y = np.asarray(Y, dtype=np.float64)
-    if X.ndim != 2 or Y.ndim != 2:
-        raise ValueError(f"X and Y must be 2-D; got shapes {X.shape} and {Y.shape}")
+    """Two parallel spaces as float64 arrays, validated.
+
+    Every metric here is invariant to a global rescaling of X (and of Y), so a space
+    whose products could overflow or underflow float64 (max |value| beyond 1e30 or
+    below 1e-30) is divided by its largest magnitude first.
+    """
+    X = as_vectors(X, name="X", finite=False).astype(np.float64, copy=False)
+    Y = as_vectors(Y, name="Y", finite=False).astype(np.float64, copy=False)
     if X.shape[0] != Y.shape[0]:
-        raise ValueError(f"X has {X.shape[0]} rows but Y has {Y.shape[0]}; pass parallel spaces (same samples, same order)")
+        raise MismatchError(
+            f"X has {X.shape[0]} rows but Y has {Y.shape[0]}; pass parallel spaces (same samples, same order)"
+        )
     if X.shape[0] < min_samples:
-        raise ValueError(f"n_samples={X.shape[0]} must be >= {min_samples} for {what}")
+        raise InvalidInputError(f"n_samples={X.shape[0]} must be >= {min_samples} for {what}")
     if same_dims and X.shape[1] != Y.shape[1]:
-        raise ValueError(
+        raise MismatchError(
             f"dims differ ({X.shape[1]} vs {Y.shape[1]}): this metric compares coordinates directly; "
             "compare relative spaces, or use a geometry metric (CKA, mutual kNN, ...)"
         )
-    if not (np.all(np.isfinite(X)) and np.all(np.isfinite(Y))):
-        raise ValueError("X or Y contains NaN or Inf")
-    return X, Y
+    check_finite(X, name="X")
+    check_finite(Y, name="Y")
+    return _rescaled(X), _rescaled(Y)
+
+
+def _rescaled(M: np.ndarray) -> np.ndarray:
+    top = float(np.abs(M).max())
+    return M / top if (top > 1e30 or 0 < top < 1e-30) else M
 
 
 def _normalize(M):
-    n = np.linalg.norm(M, axis=1, keepdims=True)
-    n[n == 0] = 1.0
-    return M / n
+    return unit_rows(M)[0]
 
 
 def _check_k(k, n, *, exclude_self=False):
     limit = n - 1 if exclude_self else n
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= limit:
-        raise ValueError(f"k={k!r} must be an int in [1, {limit}]")
+        check_int(k, name="k")  # the type error first
+        raise InvalidInputError(f"k={k!r} must be an int in [1, {limit}]; lower k or pass more samples")
 
 
 def _topk(S, k):
@@ -127,8 +140,13 @@ def linear_cka(X, Y) -> float:
     """
     X, Y = _pair(X, Y)
     Xc, Yc = X - X.mean(0), Y - Y.mean(0)
-    den = np.linalg.norm(Xc.T @ Xc) * np.linalg.norm(Yc.T @ Yc)
-    return float(np.linalg.norm(Yc.T @ Xc) ** 2 / den) if den > 0 else 0.0
+    if max(X.shape[1], Y.shape[1]) > X.shape[0]:  # wide: the same traces through (n, n) Gram matrices
+        K, L = Xc @ Xc.T, Yc @ Yc.T
+        num, den = float((K * L).sum()), float(np.linalg.norm(K) * np.linalg.norm(L))
+    else:
+        num = float(np.linalg.norm(Yc.T @ Xc) ** 2)
+        den = float(np.linalg.norm(Xc.T @ Xc) * np.linalg.norm(Yc.T @ Yc))
+    return num / den if den > 0 else 0.0
 
 
 def _hsic_unbiased(K, L):
@@ -175,8 +193,7 @@ def rbf_cka(X, Y, *, sigma_frac: float = 0.8) -> float:
     sigma_frac : float, default=0.8
     """
     X, Y = _pair(X, Y)
-    if not sigma_frac > 0:
-        raise ValueError(f"sigma_frac={sigma_frac!r} must be > 0")
+    check_number(sigma_frac, name="sigma_frac", low=0, low_open=True)
 
     def kernel(M):
         sq = (M * M).sum(1)
@@ -232,8 +249,17 @@ def procrustes_distance(X, Y) -> float:
     Xc, Yc = X - X.mean(0), Y - Y.mean(0)
     nx, ny = np.linalg.norm(Xc), np.linalg.norm(Yc)
     if nx == 0 or ny == 0:
-        raise ValueError("a space is constant (zero variance): the Procrustes distance is undefined")
-    nuc = np.linalg.svd((Xc / nx).T @ (Yc / ny), compute_uv=False).sum()
+        raise InvalidInputError(
+            f"{'X' if nx == 0 else 'Y'} is constant (every row the same, zero variance): the Procrustes distance "
+            "is undefined; compare spaces whose samples differ"
+        )
+    Xu, Yu = Xc / nx, Yc / ny
+    if max(X.shape[1], Y.shape[1]) > X.shape[0]:
+        # wide: the singular values of Xu^T Yu are those of (S_x U_x^T) Yu, thin SVD Xu = U_x S_x V_x^T
+        Ux, sx, _ = np.linalg.svd(Xu, full_matrices=False)
+        nuc = np.linalg.svd((Ux * sx).T @ Yu, compute_uv=False).sum()
+    else:
+        nuc = np.linalg.svd(Xu.T @ Yu, compute_uv=False).sum()
     return float(np.sqrt(max(2.0 - 2.0 * nuc, 0.0)))
 
 
@@ -254,6 +280,12 @@ def rsa(X, Y) -> float:
     iu = np.triu_indices(X.shape[0], 1)
     dx = 1.0 - (_normalize(X) @ _normalize(X).T)[iu]
     dy = 1.0 - (_normalize(Y) @ _normalize(Y).T)[iu]
+    for name, d in (("X", dx), ("Y", dy)):
+        if np.ptp(d) == 0:
+            raise InvalidInputError(
+                f"RSA is undefined: all pairwise cosine distances in {name} are equal (a rank correlation needs "
+                "varying distances)"
+            )
     return float(spearmanr(dx, dy).statistic)
 
 
@@ -271,6 +303,10 @@ METRICS = {
 }
 
 
+#: Samples needed by metrics that need more than 2.
+_MIN_SAMPLES = {"debiased_cka": 4, "rsa": 3}
+
+
 def compare_spaces(X, Y, *, k: int = 10, metrics=None) -> dict:
     """Every metric for one pair of parallel spaces.
 
@@ -286,13 +322,40 @@ def compare_spaces(X, Y, *, k: int = 10, metrics=None) -> dict:
     Returns
     -------
     dict of str to float
-        NaN for the coordinate metrics when dims differ.
+        NaN for the coordinate metrics (``jaccard``, ``mrr``, ``cosine``) when dims
+        differ, and for ``rsa`` when all cosine distances within a space are equal
+        (a rank correlation is undefined). Every other value is finite.
+
+    Raises
+    ------
+    InvalidInputError
+        Fewer samples than a requested metric needs (``debiased_cka`` 4, ``rsa`` 3,
+        others 2), ``k`` out of range, NaN/Inf, or a constant space (every row the
+        same: geometry metrics are undefined).
+    MismatchError
+        Different row counts.
     """
-    names = list(METRICS) if metrics is None else list(metrics)
-    unknown = [m for m in names if m not in METRICS]
+    if metrics is None:
+        names = list(METRICS)
+    elif isinstance(metrics, str):
+        names = [metrics]
+    else:
+        names = list(metrics)
+    unknown = [m for m in names if not isinstance(m, str) or m not in METRICS]
     if unknown:
-        raise ValueError(f"unknown metrics {unknown}; choose from {list(METRICS)}")
-    X, Y = _pair(X, Y)
+        raise InvalidInputError(f"unknown metrics {unknown}; choose from {list(METRICS)}")
+    need = max([_MIN_SAMPLES.get(m, 2) for m in names] or [2])
+    X, Y = _pair(X, Y, min_samples=need, what=f"metrics {[m for m in names if _MIN_SAMPLES.get(m, 2) == need]}")
+    for name, M in (("X", X), ("Y", Y)):
+        if np.all(M == M[0]):
+            raise InvalidInputError(
+                f"{name} is constant (every row the same): geometry metrics are undefined; compare spaces whose "
+                "samples differ"
+            )
+    if "jaccard" in names and X.shape[1] == Y.shape[1]:
+        _check_k(k, X.shape[0])
+    if "mutual_knn" in names:
+        _check_k(k, X.shape[0], exclude_self=True)
     out = {}
     for name in names:
         fn, same = METRICS[name]
@@ -300,6 +363,11 @@ def compare_spaces(X, Y, *, k: int = 10, metrics=None) -> dict:
             out[name] = float("nan")
         elif name in ("jaccard", "mutual_knn"):
             out[name] = fn(X, Y, k=k)
+        elif name == "rsa":
+            try:
+                out[name] = fn(X, Y)
+            except InvalidInputError:
+                out[name] = float("nan")  # equal distances: documented as NaN
         else:
             out[name] = fn(X, Y)
     return out

@@ -38,13 +38,8 @@ from pathlib import Path
 import numpy as np
 
 from .errors import AnchorError, InvalidInputError, LoadError, MismatchError, UnsafeFileError
-from .relative import (
-    PRODUCT_BLOCKS,
-    _check_params,
-    _fit_stats,
-    _project,
-    _result_dtype,
-)
+from .relative import PRODUCT_BLOCKS, _check_params, _fit_stats, _project_rows, _result_dtype
+from .validation import as_vectors
 
 __all__ = ["relative_projection_file", "read_anchor_file", "FORMATS"]
 
@@ -507,8 +502,10 @@ def relative_projection_file(
     t0 = time.perf_counter()
     source = _open(src, column=column, id_column=id_column)
     A = _anchor_vectors(source, anchor_ids, anchor_vectors)
-    dtype = _result_dtype(np.empty((0, 0), source.dtype), A)
-    stats = _fit_stats(A.astype(dtype), similarity=similarity, center=center, scale=scale)
+    A = as_vectors(A, name="anchor vectors")
+    dtype = _result_dtype(source.dtype, A.dtype)
+    stats = _fit_stats(A.astype(dtype), similarity=similarity, center=center, scale=scale,
+                       a_ids=None if anchor_ids is None else np.asarray(anchor_ids))
     blocks = PRODUCT_BLOCKS if similarity == "product" else (similarity,)
     k = len(blocks) * A.shape[0]
     names = [f"rel_{b}_{j}" for b in blocks for j in range(A.shape[0])]
@@ -523,8 +520,8 @@ def relative_projection_file(
             pschema = [source.pf.schema_arrow.field(c) for c in source.passthrough]
         sink = _ParquetSink(partial, k, dtype, names=names, layout=source.layout, passthrough_schema=pschema)
     try:
-        rows = _run(source, sink, stats, dtype=dtype, k=k, chunk_rows=chunk_rows, similarity=similarity,
-                    topk=topk, power=power, progress=progress)
+        rows = _run(source, sink, stats, dtype=dtype, k=k, chunk_rows=chunk_rows, progress=progress,
+                    kw=dict(similarity=similarity, center=center, scale=scale, topk=topk, power=power))
         sink.close()
         os.replace(partial, dst)
     except BaseException:
@@ -540,7 +537,7 @@ def relative_projection_file(
     }
 
 
-def _run(source, sink, stats, *, dtype, k, chunk_rows, similarity, topk, power, progress) -> int:
+def _run(source, sink, stats, *, dtype, k, chunk_rows, progress, kw) -> int:
     """Read, project and write chunk by chunk; the next read and the previous write
     run in two I/O threads while this one computes (two buffers of each)."""
     from tqdm import tqdm
@@ -563,9 +560,9 @@ def _run(source, sink, stats, *, dtype, k, chunk_rows, similarity, topk, power, 
                 start, X, passthrough = item
                 out = outs[i % 2][: len(X)]
                 try:
-                    _project(X, stats, similarity=similarity, topk=topk, power=power, out=out)
+                    _project_rows(X, stats, out=out, **kw)
                 except ValueError as exc:
-                    raise _chunk_error(exc, X, start, stats, similarity, source.path) from None
+                    raise _chunk_error(exc, X, start, stats, kw["similarity"], source.path) from None
                 if writing is not None:
                     writing.result()
                 writing = pool.submit(sink.write, out, passthrough)

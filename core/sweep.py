@@ -6,9 +6,11 @@ from typing import Callable, Mapping
 
 import pandas as pd
 
-from .anchors import select_anchors
+from .anchors import STRATEGIES, select_anchors
+from .errors import InvalidInputError
 from .latent_space import LatentSpace
-from .stitching import fit_absolute_heads, stitching_matrix
+from .stitching import MODES, _check_parallel, fit_absolute_heads, stitching_matrix
+from .validation import check_choice, check_int
 
 __all__ = ["anchor_sweep"]
 
@@ -51,14 +53,29 @@ def anchor_sweep(
         columns ``strategy, seed, n_anchors, mode, head_encoder, space_encoder,
         stitched, accuracy``.
     """
-    counts = [int(n) for n in n_anchors]
+    counts = [check_int(n, name="n_anchors", low=1) for n in ([n_anchors] if isinstance(n_anchors, int) else n_anchors)]
     if not counts:
-        raise ValueError("n_anchors is empty: pass at least one anchor count")
+        raise InvalidInputError("n_anchors is empty: pass at least one anchor count")
+    strategies, seeds, modes = ([v] if isinstance(v, (str, int)) else list(v) for v in (strategies, seeds, modes))
+    for s in strategies:
+        check_choice(s, name="strategy", choices=STRATEGIES)
+    seeds = [check_int(s, name="seed", low=0, high=2**32 - 1) for s in seeds]
+    for m in modes:
+        check_choice(m, name="mode", choices=MODES)
+    train, test = _check_parallel(train, test)
     if pairs is not None:
-        pairs = [tuple(p) for p in pairs]
-        unknown = sorted({n for p in pairs for n in p} - set(train))
+        try:
+            pairs = [tuple(p) for p in pairs]
+        except TypeError:
+            raise InvalidInputError("pairs must be a list of (head_encoder, space_encoder) pairs") from None
+        if any(len(p) != 2 for p in pairs):
+            raise InvalidInputError("pairs must be a list of (head_encoder, space_encoder) pairs")
+        try:
+            unknown = sorted({n for p in pairs for n in p} - set(train), key=str)
+        except TypeError:
+            raise InvalidInputError("pairs must name encoders by their str names") from None
         if unknown:
-            raise ValueError(f"pairs name unknown encoders {unknown}; choose from {sorted(train)}")
+            raise InvalidInputError(f"pairs name unknown encoders {unknown}; choose from {sorted(train)}")
         names = [n for n in train if any(n in p for p in pairs)]
         train = {n: train[n] for n in names}
         test = {n: test[n] for n in names}

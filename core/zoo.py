@@ -18,7 +18,9 @@ from typing import Callable
 import numpy as np
 
 from .datasets import Dataset, load_dataset
+from .errors import InvalidInputError, LoadError
 from .latent_space import LatentSpace
+from .validation import check_choice
 
 __all__ = [
     "EncoderSpec",
@@ -232,10 +234,7 @@ def build_zoo(
     import torch
     from safetensors.torch import save_file
 
-    from .errors import InvalidInputError
-
-    if dataset not in ZOO_SPECS:
-        raise InvalidInputError(f"dataset={dataset!r} has no zoo; choose one of {sorted(ZOO_SPECS)}")
+    check_choice(dataset, name="dataset", choices=sorted(ZOO_SPECS))
     out = Path(out_dir) if out_dir is not None else assets_dir() / dataset
     out.mkdir(parents=True, exist_ok=True)
     data = load_dataset(dataset)
@@ -302,15 +301,17 @@ class Zoo:
     """
 
     def __init__(self, dataset: str = "digits", *, root: str | Path | None = None):
+        if not isinstance(dataset, str) or not dataset or "/" in dataset or "\\" in dataset or dataset.startswith("."):
+            raise InvalidInputError(f"dataset={dataset!r} must be a plain folder name such as 'digits'")
         self.dataset_name = dataset
         self.root = Path(root) if root is not None else assets_dir() / dataset
         manifest_path = self.root / "manifest.json"
         if not manifest_path.is_file():
-            raise FileNotFoundError(
+            raise LoadError(
                 f"No zoo manifest at {manifest_path}. Run `stitchboard zoo build --dataset {dataset}` first, "
                 "or set STITCHBOARD_ASSETS to the folder holding the bundled assets."
             )
-        self.manifest = json.loads(manifest_path.read_text())
+        self.manifest = _read_manifest(manifest_path)
         self.entries = {e["name"]: e for e in self.manifest["encoders"]}
         for name, (arch, model_name) in PRETRAINED.get(dataset, {}).items():
             if _pretrained_available(arch):
@@ -333,28 +334,20 @@ class Zoo:
 
     def model(self, name: str):
         """The trained model of one encoder: a torch module (eval mode), an LSAEncoder or a SentenceTransformer."""
-        if name not in self.entries:
-            from .errors import InvalidInputError
-
+        if not isinstance(name, str) or name not in self.entries:
             raise InvalidInputError(f"encoder={name!r} is not in the {self.dataset_name} zoo; choose one of {self.names}")
         if name not in self._models:
             e = self.entries[name]
             if e["arch"] == "lsa":
                 from .text_encoders import LSAEncoder
 
-                model = LSAEncoder.load(self.root / e["file"])
+                model = LSAEncoder.load(self.root / e["file"])  # LoadError on a corrupt file
             elif e["arch"] == "sentence-transformer":
                 from .text_encoders import load_sentence_encoder
 
                 model = load_sentence_encoder(e["model"])
             else:
-                from safetensors.torch import load_file
-
-                from .encoders import build_model
-
-                model = build_model(e["arch"], e["config"])
-                model.load_state_dict(load_file(str(self.root / e["file"])))
-                model.eval()
+                model = _load_model(e, self.root)
             self._models[name] = model
         return self._models[name]
 
@@ -526,6 +519,60 @@ def check_zoo(dataset: str = "digits", *, tolerance: float = 1e-5, progress=None
     order = ("bit-for-bit", "within tolerance", "differs")
     verdict = max((r["verdict"] for r in report.values()), key=order.index, default="bit-for-bit")
     return {"dataset": dataset, "verdict": verdict, "tolerance": tolerance, "encoders": report}
+
+
+_ENTRY_KEYS = {"name": str, "arch": str, "file": str}
+_OPTIONAL_KEYS = {"config": dict, "seed": int}
+
+
+def _read_manifest(path: Path) -> dict:
+    """``manifest.json``, parsed and checked: a dict with a list of encoder entries."""
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise LoadError(f"zoo manifest {path} is not valid JSON ({exc}); rebuild it with `stitchboard zoo build`") from None
+    entries = manifest.get("encoders") if isinstance(manifest, dict) else None
+    if not isinstance(entries, list) or not entries:
+        raise LoadError(f"zoo manifest {path} has no 'encoders' list; rebuild it with `stitchboard zoo build`")
+    for i, e in enumerate(entries):
+        bad = [k for k, t in _ENTRY_KEYS.items() if not isinstance(e, dict) or not isinstance(e.get(k), t)]
+        bad += [k for k, t in _OPTIONAL_KEYS.items() if isinstance(e, dict) and k in e and not isinstance(e[k], t)]
+        if bad:
+            raise LoadError(f"zoo manifest {path}: encoder entry {i} lacks or mistypes {bad}")
+        if Path(e["file"]).name != e["file"] or not e["file"].endswith(".safetensors"):
+            raise LoadError(f"zoo manifest {path}: file {e['file']!r} must be a .safetensors file name in the zoo folder")
+    return manifest
+
+
+def _load_model(entry: dict, root: Path):
+    """Build the entry's architecture and fill it from its safetensors file (no pickle)."""
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
+    from .encoders import build_model
+
+    path = root / entry["file"]
+    try:
+        model = build_model(entry["arch"], entry["config"])
+    except (InvalidInputError, TypeError, KeyError, ValueError) as exc:
+        raise LoadError(f"zoo entry {entry['name']!r}: cannot build arch={entry['arch']!r} from its config ({exc})") from None
+    try:
+        state = load_file(str(path))
+    except FileNotFoundError:
+        raise LoadError(f"weights file {path} is missing; rebuild the zoo with `stitchboard zoo build`") from None
+    except (SafetensorError, OSError, ValueError) as exc:
+        raise LoadError(f"weights file {path} is not a readable safetensors file ({exc}); it may be truncated or corrupt") from None
+    try:
+        model.load_state_dict(state)
+    except RuntimeError as exc:
+        first = str(exc).strip().splitlines()
+        detail = " ".join(line.strip() for line in first[:3])
+        raise LoadError(
+            f"weights in {path.name} do not match architecture {entry['arch']!r} with config {entry['config']}: "
+            f"{detail}"
+        ) from None
+    model.eval()
+    return model
 
 
 def load_zoo(dataset: str = "digits") -> Zoo:

@@ -13,13 +13,20 @@ _ROOT = str(Path(__file__).resolve().parent.parent)
 if _ROOT not in sys.path:
     sys.path.insert(0, _ROOT)
 
-st.set_page_config(page_title="Stitchboard", page_icon="🧵", layout="wide")
+from dashboard import bootstrap  # noqa: E402  (needs the path above)
+
+bootstrap.prepare(entry=True)
 
 _PAGES = Path(__file__).resolve().parent / "pages"
 explore = st.Page(str(_PAGES / "explore.py"), title="Explore & stitch", icon="🗺️", default=True)
 st.session_state["_explore_page"] = explore
 nav = st.navigation([
     explore,
-    st.Page(str(_PAGES / "data.py"), title="Data & encoders", icon="📦"),
+    st.Page(str(_PAGES / "stitching.py"), title="Stitching", icon="🧵", url_path="stitching"),
+    st.Page(str(_PAGES / "compare.py"), title="Compare spaces", icon="⚖️", url_path="compare"),
+    st.Page(str(_PAGES / "playground.py"), title="Invariance playground", icon="🔄", url_path="playground"),
+    st.Page(str(_PAGES / "sweep.py"), title="Anchor sweep", icon="📈", url_path="sweep"),
+    st.Page(str(_PAGES / "export.py"), title="Share & export", icon="💾", url_path="export"),
+    st.Page(str(_PAGES / "data.py"), title="Data & encoders", icon="📦", url_path="data"),
 ])
 nav.run()

@@ -12,19 +12,30 @@ when they uploaded the very same bytes with the same options.
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
+import pandas as pd
 import streamlit as st
 
 from core.anchors import select_anchors
-from core.layout import layout_pair
-from core.relative import relative_projection
-from core.stitching import fit_absolute_heads, stitching_matrix
 from core.collection import Collection
 from core.datasets import DATASETS
+from core.describe import sample_descriptions
+from core.export import relative_table
+from core.latent_space import LatentSpace
+from core.layout import layout_pair
+from core.metrics import compare_spaces
+from core.neighbours import nearest_neighbours
+from core.playground import transform_effect
+from core.reconstruction import reconstruction_stitching
+from core.relative import relative_projection
+from core.stitching import PairStitching, fit_absolute_heads, stitch_pair, stitching_matrix
+from core.sweep import anchor_sweep
+from core.transforms import transform_space
 from core.zoo import Zoo
 
-#: Uploaded collections by key; bounded so that abandoned uploads are released.
-_UPLOADS_MAX = 32
+import weakref
 
 
 @st.cache_resource(show_spinner=False)
@@ -33,17 +44,32 @@ def zoo(dataset: str) -> Zoo:
 
 
 @st.cache_resource(show_spinner=False)
-def _uploads() -> dict:
-    return {}
+def _uploads() -> weakref.WeakValueDictionary:
+    """Uploaded collections by source key, held *weakly*: the sessions that uploaded them
+    hold the strong references (in their session state), so an upload is released when the
+    last session holding it ends."""
+    return weakref.WeakValueDictionary()
 
 
-def register_collection(key: str, coll: Collection) -> str:
-    """Make an uploaded collection available under ``"upload:<key>"`` (key = content hash)."""
-    store = _uploads()
+def register_collection(key: str, coll: Collection, *, holder: dict) -> str:
+    """Make an uploaded collection available under ``"upload:<key>"`` (key = content hash).
+
+    Parameters
+    ----------
+    key : str
+        A hash of the uploaded bytes and the load options.
+    coll : Collection
+    holder : dict
+        Where the caller keeps the strong reference, e.g. a dict in the session state.
+
+    Returns
+    -------
+    str
+        The source key.
+    """
     source = f"upload:{key}"
-    store[source] = coll
-    while len(store) > _UPLOADS_MAX:
-        store.pop(next(iter(store)))
+    coll = _uploads().setdefault(source, coll)
+    holder[source] = coll
     return source
 
 
@@ -81,9 +107,12 @@ def spaces(source: str, split: str) -> dict:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def anchors(source: str, n_anchors: int, strategy: str, seed: int) -> tuple:
+def anchors(source: str, n_anchors: int, strategy: str, seed: int, encoder: str | None = None) -> tuple:
+    """Anchor ids picked by a strategy among the train samples of ``encoder`` (the first space by default)."""
     train = spaces(source, "train")
-    return tuple(int(i) for i in select_anchors(next(iter(train.values())), n_anchors, strategy=strategy, random_state=seed))
+    space = train[encoder] if encoder is not None else next(iter(train.values()))
+    return tuple(i.item() if hasattr(i, "item") else i
+                 for i in select_anchors(space, n_anchors, strategy=strategy, random_state=seed))
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -107,19 +136,20 @@ def map_vectors(source: str, encoder: str, anchor_ids: tuple | None) -> np.ndarr
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def layouts(source: str, enc_a: str, enc_b: str, anchor_ids: tuple | None, method: str, frame: str, n_neighbors: int, min_dist: float):
+def layouts(source: str, enc_a: str, enc_b: str, anchor_ids: tuple | None, method: str, frame: str,
+            n_neighbors: int, min_dist: float, perplexity: float = 30.0):
     """Layouts of A and B (absolute when ``anchor_ids`` is None, else relative).
 
-    The relative row starts from A's absolute map (UMAP warm start) and is oriented
-    like it, so anchor edits move the relative maps only as much as the data do.
+    The relative row starts from A's absolute map (UMAP / t-SNE warm start) and is
+    oriented like it, so anchor edits move the relative maps only as much as the data do.
     """
     XA = map_vectors(source, enc_a, anchor_ids)
     XB = map_vectors(source, enc_b, anchor_ids)
-    kw = dict(method=method, frame=frame, n_neighbors=n_neighbors, min_dist=min_dist)
+    kw = dict(method=method, frame=frame, n_neighbors=n_neighbors, min_dist=min_dist, perplexity=perplexity)
     if anchor_ids is None:
         return layout_pair(XA, XB, **kw)
-    ref = layouts(source, enc_a, enc_b, None, method, frame, n_neighbors, min_dist)[0]
-    return layout_pair(XA, XB, init=ref if method == "umap" else None, reference=ref, **kw)
+    ref = layouts(source, enc_a, enc_b, None, method, frame, n_neighbors, min_dist, perplexity)[0]
+    return layout_pair(XA, XB, init=ref if method in ("umap", "tsne") else None, reference=ref, **kw)
 
 
 @st.cache_resource(show_spinner=False)
@@ -140,3 +170,100 @@ def translated_stitching(source: str, anchor_ids: tuple):
         spaces(source, "train"), spaces(source, "test"), list(anchor_ids), modes=("translated",),
         absolute_heads=absolute_heads(source),
     )
+
+
+# ---------------------------------------------------------------- explorer, drill-downs, pages
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def hover_text(source: str) -> np.ndarray:
+    """One hover line per sample: id, split, label, then its text or first feature values."""
+    return sample_descriptions(collection(source))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def pair_stitching(source: str, head_encoder: str, space_encoder: str, anchor_ids: tuple, mode: str) -> PairStitching:
+    """One head fed one space, with per-sample predictions (see :func:`core.stitching.stitch_pair`)."""
+    return stitch_pair(
+        spaces(source, "train"), spaces(source, "test"), list(anchor_ids), head_encoder=head_encoder,
+        space_encoder=space_encoder, mode=mode,
+        absolute_head=absolute_heads(source)[head_encoder] if mode != "relative" else None,
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def pair_relative_stitching(source: str, enc_a: str, enc_b: str, anchor_ids: tuple):
+    """Relative stitching of A and B only (2 heads): the live readout of an anchor edit."""
+    names = list(dict.fromkeys([enc_a, enc_b]))
+    train, test = spaces(source, "train"), spaces(source, "test")
+    return stitching_matrix({n: train[n] for n in names}, {n: test[n] for n in names}, list(anchor_ids), modes=("relative",))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def relative_csv(source: str, encoder: str, anchor_ids: tuple) -> bytes:
+    return relative_table(collection(source), encoder, anchor_ids).to_csv(index=False).encode()
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def relative_parquet(source: str, encoder: str, anchor_ids: tuple) -> bytes:
+    buf = io.BytesIO()
+    relative_table(collection(source), encoder, anchor_ids).to_parquet(buf, index=False)
+    return buf.getvalue()
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def space_metrics(source: str, enc_a: str, enc_b: str, anchor_ids: tuple, k: int) -> pd.DataFrame:
+    """Every space metric of A vs B, absolute and relative (all samples)."""
+    sp = spaces(source, "all")
+    A, B = sp[enc_a], sp[enc_b]
+    abs_m = compare_spaces(A.vectors, B.vectors, k=k)
+    rel_m = compare_spaces(
+        relative_projection(A.vectors, A.take(list(anchor_ids))), relative_projection(B.vectors, B.take(list(anchor_ids))), k=k
+    )
+    return pd.DataFrame({"absolute": abs_m, "relative": rel_m})
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def neighbours(source: str, encoder: str, anchor_ids: tuple | None, query_id, k: int):
+    """Ids and cosine similarities of the k nearest samples to ``query_id`` in one space."""
+    coll = collection(source)
+    X = map_vectors(source, encoder, anchor_ids)
+    q = int(coll.spaces[encoder].positions([query_id])[0])
+    pos, sims = nearest_neighbours(X, q, k=k)
+    return coll.ids[pos], sims
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def sweep(source: str, enc_a: str, enc_b: str, counts: tuple, strategies: tuple, seeds: tuple, _progress=None) -> pd.DataFrame:
+    """Anchor sweep of one pair (both directions and non-stitched), relative and translated."""
+    names = list(dict.fromkeys([enc_a, enc_b]))
+    pairs = [(a, b) for a in names for b in names]
+    return anchor_sweep(spaces(source, "train"), spaces(source, "test"), list(counts), pairs=pairs,
+                        strategies=strategies, seeds=seeds, modes=("relative", "translated"), progress=_progress)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def reconstruction(source: str, decoder: str, anchor_ids: tuple, encoders: tuple):
+    """A decoder trained on one autoencoder's space, fed each given space's test vectors (pixels)."""
+    coll = collection(source)
+    if coll.images is None:
+        raise ValueError(f"{coll.name} has no images to reconstruct")
+    pixels = LatentSpace(coll.images.reshape(coll.n_samples, -1), coll.ids, name="pixels")
+    return reconstruction_stitching(
+        spaces(source, "train"), spaces(source, "test"), pixels, list(anchor_ids), decoder=decoder, encoders=list(encoders)
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def transformed_space(source: str, encoder: str, kind: str, strength: float, seed: int) -> np.ndarray:
+    """Every sample of one encoder's space after a transform (see :func:`core.transforms.transform_space`)."""
+    return transform_space(spaces(source, "all")[encoder].vectors, kind=kind, strength=strength, random_state=seed)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def playground(source: str, enc_a: str, enc_b: str, anchor_ids: tuple, kind: str, strength: float, seed: int,
+               center: bool) -> dict:
+    """Stitching and maps before/after transforming B: see :func:`core.playground.transform_effect`."""
+    coll = collection(source)
+    moved = transformed_space(source, enc_b, kind, strength, seed)
+    return transform_effect(coll, enc_a, enc_b, moved, list(anchor_ids), center="anchors" if center else None)

@@ -7,13 +7,14 @@ import streamlit as st
 
 from core.datasets import DESCRIPTIONS
 from core.errors import StitchboardError
-from core.importing import EMBEDDING_FORMATS, MODEL_FORMATS, load_collection
-from dashboard import loaders, state
+from core.importing import EMBEDDING_FORMATS, MODEL_FORMATS, PICKLE_SUFFIXES, load_collection
+from dashboard import bootstrap, loaders, state
 
 #: Per-file upload limit in MB (Streamlit's ``server.maxUploadSize``; raise it with
 #: ``stitchboard dashboard --server.maxUploadSize 1000``).
 UPLOAD_LIMIT_MB = int(st.get_option("server.maxUploadSize"))
 
+bootstrap.prepare()  # defaults, kept choices, links; deep links on a fresh server
 st.title("Data & encoders")
 st.caption(
     "**What am I looking at?** Every view in Stitchboard works on a *collection*: several encoders' spaces over "
@@ -68,7 +69,8 @@ Limit: {UPLOAD_LIMIT_MB} MB per file. Pickles (`.pt`, `.pkl`, object arrays) are
     )
     files = st.file_uploader(
         "Embeddings files and/or models", accept_multiple_files=True, key="upload_files",
-        type=[s.lstrip(".") for s in EMBEDDING_FORMATS + MODEL_FORMATS] + ["json"],
+        # pickle suffixes are accepted here only so that the refusal can say why
+        type=[s.lstrip(".") for s in EMBEDDING_FORMATS + MODEL_FORMATS + PICKLE_SUFFIXES] + ["json"],
     )
     table = st.file_uploader("Data table for the models (CSV/parquet)", type=["csv", "parquet"], key="upload_table")
     with st.expander("Options"):
@@ -93,7 +95,7 @@ Limit: {UPLOAD_LIMIT_MB} MB per file. Pickles (`.pt`, `.pkl`, object arrays) are
         except (StitchboardError, ImportError) as exc:
             st.error(f"Could not load these files: {exc}")
         else:
-            src = loaders.register_collection(h.hexdigest()[:16], new)
+            src = loaders.register_collection(h.hexdigest()[:16], new, holder=st.session_state.setdefault("_upload_refs", {}))
             state.add_upload(src)
             st.session_state["upload_last"] = src
             st.rerun()

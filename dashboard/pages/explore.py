@@ -1,219 +1,431 @@
-"""Explore & stitch: the 2x2 absolute/relative x A/B maps and the live stitching readout."""
+"""Explore & stitch: pick anchors on the 2x2 maps and watch zero-shot stitching respond."""
+
+import json
 
 import numpy as np
 import pandas as pd
 import streamlit as st
 
+from core.anchor_history import parse_ids
 from core.anchors import STRATEGIES
-from dashboard import figures, loaders, state
+from core.errors import StitchboardError
+from core.export import layout_table
+from core.layout import LAYOUT_METHODS
+from dashboard import anchor_state, bootstrap, controls, figures, inspector, loaders, share
+from dashboard.selection import selected_ids
 
-st.title("Stitchboard")
-st.caption(
-    "Relative representations (Moschella et al., ICLR 2023): describe every sample by its cosine similarity "
-    "to a fixed set of **anchor** samples. Encoders that disagree in absolute coordinates then agree, and a "
-    "classifier head trained on one encoder works on another with no training (zero-shot stitching)."
-)
+METHOD_NAMES = {"umap": "UMAP", "pca": "PCA", "tsne": "t-SNE"}
+KINDS = ("abs", "rel")
+SIDES = ("A", "B")
+STAGES = ("pv", "fin")
+STRATEGY_HELP = {
+    "random": "uniform over the train split",
+    "stratified": "class-balanced round robin (needs labels)",
+    "kmeans": "the sample nearest each k-means centroid of A's space",
+    "fps": "farthest-point sampling in A's space",
+    "kdpp": "greedy k-DPP: diverse anchors in A's space (our own extension)",
+}
 
-# ---------------------------------------------------------------- controls
+bootstrap.prepare()
+source, coll, enc_a, enc_b = controls.pair_setup()
+id_type = int if coll.ids.dtype.kind in "iu" else str
+is_train = dict(zip(coll.ids.tolist(), (coll.split == "train").tolist()))
+labelled = controls.is_labelled(coll)
+n_total = coll.n_samples
+
+# ---------------------------------------------------------------- sidebar: how the maps are drawn
 with st.sidebar:
-    st.header("Setup")
-    dataset = state.source_selector()
-    coll = loaders.collection(dataset)
-    names = coll.names
-    enc_a = st.selectbox("Encoder A", names, index=0, key="enc_a")
-    enc_b = st.selectbox("Encoder B", names, index=min(1, len(names) - 1), key="enc_b")
-    n_train = int((coll.split == "train").sum())
-    n_anchors = st.slider("Number of anchors", 2, min(500, n_train), 100, key="n_anchors")
-    strategy = st.selectbox(
-        "Anchor strategy", STRATEGIES, key="strategy",
-        help="random: uniform over the train split. stratified: class-balanced round robin. kmeans: the sample "
-             "nearest each k-means centroid. fps: farthest-point sampling. kdpp: greedy k-DPP, diverse anchors "
-             "(our own extension).",
-    )
-    seed = st.number_input("Seed", min_value=0, max_value=2**31 - 1, value=0, step=1, key="seed")
     st.header("Maps")
-    method = st.radio("Layout", ("umap", "pca"), horizontal=True, key="method",
-                      format_func=lambda m: {"umap": "UMAP", "pca": "PCA"}[m])
+    method = st.radio("Layout", LAYOUT_METHODS, key="method", horizontal=True, format_func=METHOD_NAMES.get)
     frame = st.radio(
         "Place B", ("A", "own"), key="frame",
         format_func=lambda f: {"A": "in A's frame (what A's head sees)", "own": "own layout, aligned to A"}[f],
-        help="In A's frame, the layout is fitted on A and B's vectors are placed by the same fitted map: "
-             "B looks like A only if B's coordinates mean what A's mean. 'Own layout' fits B separately "
-             "and rotates it onto A (orthogonal Procrustes).",
+        help="In A's frame, the layout is fitted on A and B's vectors are placed by the same fitted map: B looks "
+             "like A only if B's coordinates mean what A's mean. 'Own layout' fits B separately and rotates it onto "
+             "A (orthogonal Procrustes). t-SNE cannot place new points, so it always uses own layouts.",
     )
-    with st.expander("UMAP parameters"):
-        n_neighbors = st.slider("n_neighbors", 5, 100, 15, key="n_neighbors")
-        min_dist = st.slider("min_dist", 0.0, 0.99, 0.3, step=0.01, key="min_dist")
+    with st.expander(f"{METHOD_NAMES[method]} parameters", expanded=method != "pca"):
+        if method == "umap":
+            top = max(3, min(100, n_total - 1))
+            st.session_state["n_neighbors"] = min(int(st.session_state["n_neighbors"]), top)
+            st.slider("n_neighbors", 2, top, key="n_neighbors", help="Neighbourhood size: larger shows more global structure.")
+            st.slider("min_dist", 0.0, 0.99, step=0.01, key="min_dist", help="How tightly points may pack.")
+        elif method == "tsne":
+            top = float(max(2, min(50, n_total - 1)))
+            st.session_state["perplexity"] = min(float(st.session_state["perplexity"]), top)
+            st.slider("perplexity", 2.0, top, step=1.0, key="perplexity",
+                      help="Effective number of neighbours. t-SNE re-fits on every anchor edit (10-30 s).")
+        else:
+            st.caption("PCA has no parameters: the two directions of largest variance of A (milliseconds).")
+    choices = controls.color_choices(coll)
+    if st.session_state.get("color_by") not in choices:
+        st.session_state["color_by"] = choices[0]
+    color_by = st.selectbox("Colour by", choices, key="color_by",
+                            help="Any column of the sample table; numbers with many values use a colour scale. "
+                                 "'stitched correctly?': test samples that A's relative head gets right from B's space.")
     with st.expander("Encoders"):
         st.dataframe(coll.encoders, hide_index=True)
 
-try:
-    anchor_ids = loaders.anchors(dataset, int(n_anchors), strategy, int(seed))
-except ValueError as exc:
-    st.error(f"Could not pick anchors: {exc}")
-    st.stop()
+params = {
+    "n_neighbors": int(st.session_state["n_neighbors"]) if method == "umap" else 15,
+    "min_dist": float(st.session_state["min_dist"]) if method == "umap" else 0.1,
+    "perplexity": float(st.session_state["perplexity"]) if method == "tsne" else 30.0,
+}
+
+st.title("Explore & stitch")
+share.show_url_error()
+controls.what_note(
+    "Relative representations (Moschella et al., ICLR 2023) describe every sample by its cosine similarity to a "
+    "few **anchor** samples (★). Top row: each encoder's own latent vectors (absolute); bottom row: the same "
+    "samples as relative vectors. Encoders that disagree in absolute coordinates agree in relative ones, so a "
+    "head trained on A's relative space reads B's (zero-shot stitching, the readout). **Click, box- or "
+    "lasso-select points on any map** to toggle them as anchors, or switch to *highlight* to find the same "
+    "samples in all four maps."
+)
+
+
+def chart_key(kind: str, side: str, stage: str, rev: int) -> str:
+    return f"map_{kind}_{side}_{stage}_{rev}"
+
+
+# ---------------------------------------------------------------- anchor edits (callbacks run before the rerun)
+def describe_edit(old: tuple, new: tuple) -> str:
+    added = [i for i in new if i not in set(old)]
+    removed = [i for i in old if i not in set(new)]
+    parts = []
+    if added:
+        parts.append(f"added {len(added)} ({', '.join(map(str, added[:8]))}{' …' if len(added) > 8 else ''})")
+    if removed:
+        parts.append(f"removed {len(removed)} ({', '.join(map(str, removed[:8]))}{' …' if len(removed) > 8 else ''})")
+    return " and ".join(parts) if parts else "no change"
+
+
+def on_strategy(strategy: str) -> None:
+    n, seed = int(st.session_state["n_anchors"]), int(st.session_state["seed"])
+    fill = st.session_state.get("fill_mode") == "fill"
+    try:
+        picks = loaders.anchors(source, n, strategy, seed, enc_a)
+    except (ValueError, TypeError, StitchboardError) as exc:
+        anchor_state.fail(f"Could not pick {strategy} anchors: {exc}. Your anchors are unchanged.")
+        return
+    old = anchor_state.history()
+    new = old.fill(picks, n_anchors=n) if fill else old.replace(picks)
+    st.session_state["strategy"] = strategy
+    verb = f"Filled up to {n}" if fill else f"Replaced by {n}"
+    anchor_state.commit(new, f"{verb} {strategy} anchors (seed {seed}): {describe_edit(old.ids, new.ids)}.")
+
+
+def on_typed() -> None:
+    text = st.session_state.get("typed_ids", "")
+    try:
+        wanted = parse_ids(text, id_type)
+    except StitchboardError as exc:
+        anchor_state.fail(f"{exc}. Your anchors are unchanged.")
+        return
+    if not wanted:
+        anchor_state.fail("Type one or more ids first, e.g. `3, 17, 20-25`.")
+        return
+    bad = [i for i in wanted if i not in is_train]
+    test = [i for i in wanted if i in is_train and not is_train[i]]
+    if bad or test:
+        why = []
+        if bad:
+            why.append(f"{len(bad)} id(s) are not in this dataset: {bad[:10]}")
+        if test:
+            why.append(f"{len(test)} are test samples (anchors come from the train split): {test[:10]}")
+        anchor_state.fail("; ".join(why) + ". Your anchors are unchanged.")
+        return
+    old = anchor_state.history()
+    new = old.toggle(wanted)
+    anchor_state.commit(new, f"Typed ids: {describe_edit(old.ids, new.ids)}.")
+    anchor_state.set_inspected(wanted[:12])
+    st.session_state["typed_ids"] = ""
+
+
+def on_undo() -> None:
+    old = anchor_state.history()
+    new = old.undo()
+    anchor_state.commit(new, f"Undo: {describe_edit(old.ids, new.ids)}.")
+
+
+def on_clear() -> None:
+    anchor_state.commit(anchor_state.history().clear(), "Cleared every anchor.")
+
+
+def on_clear_highlight() -> None:
+    anchor_state.set_highlight((), "Highlight cleared.")
+
+
+def apply_map_selection() -> None:
+    """Act once on a new click/box/lasso selection in any map (keys carry the revision)."""
+    rev = anchor_state.rev()
+    for kind in KINDS:
+        for side in SIDES:
+            for stage in STAGES:
+                event = st.session_state.get(chart_key(kind, side, stage, rev))
+                ids = selected_ids(event, id_type=id_type)
+                if not ids:
+                    continue
+                where = f"{'Absolute' if kind == 'abs' else 'Relative'} {side}"
+                anchor_state.set_inspected(ids[:12])
+                if st.session_state.get("pick_mode") == "highlight":
+                    anchor_state.set_highlight(ids, f"Highlighted {len(ids)} sample(s) selected on {where} in every map.")
+                    return
+                picked = [i for i in ids if is_train.get(i)]
+                n_test = len(ids) - len(picked)
+                old = anchor_state.history()
+                new = old.toggle(picked)
+                note = f" {n_test} test sample(s) skipped: anchors come from the train split." if n_test else ""
+                if picked:
+                    anchor_state.commit(new, f"Selection on {where}: {describe_edit(old.ids, new.ids)}.{note}")
+                else:
+                    anchor_state.fail(f"Selection on {where}:{note} Nothing changed.")
+                anchor_state.bump()  # fresh chart keys: this selection is never applied twice
+                return
+
 
 # ---------------------------------------------------------------- readout
-st.subheader("Stitching readout")
-readout = st.container()
-
-# ---------------------------------------------------------------- maps
-st.subheader("Maps")
-n_total = coll.n_samples
-n_train_total = int((coll.split == "train").sum())
-st.caption(
-    f"Every one of the {n_total:,} {dataset} samples is drawn in each map ({n_train_total:,} train + "
-    f"{n_total - n_train_total:,} test); nothing is sampled. Colour: true label. ★: the {len(anchor_ids)} anchors "
-    "(train samples, the same ids in every space). Top row: absolute latent vectors. Bottom row: relative "
-    "vectors (cosine to each anchor)."
-)
-status_slot = st.empty()
-row_abs = st.columns(2)
-row_rel = st.columns(2)
-slots = {
-    ("abs", "A"): row_abs[0].container(), ("abs", "B"): row_abs[1].container(),
-    ("rel", "A"): row_rel[0].container(), ("rel", "B"): row_rel[1].container(),
-}
-slot_fill = {k: v.empty() for k, v in slots.items()}
-
-dims_a = coll.dim(enc_a)
-dims_b = coll.dim(enc_b)
+def fmt(v: float) -> str:
+    return "n/a: dims differ" if np.isnan(v) else f"{v:.3f}"
 
 
-def draw(kind: str, coords_a, coords_b, frame_used: str, method_used: str, note: str = "") -> None:
-    space_word = "absolute" if kind == "abs" else "relative"
-    for side, enc, coords in (("A", enc_a, coords_a), ("B", enc_b, coords_b)):
-        box = slot_fill[(kind, side)].container()
-        if side == "A" and kind == "rel":
-            where = f"{method_used.upper()} fitted on A" + (", started from" if method_used == "umap" else ", oriented like") + " A's absolute map"
-        elif side == "A":
-            where = f"{method_used.upper()} fitted on A"
-        elif frame_used == "A":
-            where = f"placed in A's {method_used.upper()} frame"
-        else:
-            where = f"own {method_used.upper()} layout, Procrustes-aligned to A"
-        box.markdown(f"**{space_word.capitalize()} {side}: `{enc}`** · {where} {note}")
-        box.plotly_chart(
-            figures.map_figure(
-                coords, ids=coll.ids, labels=coll.labels, target_names=coll.target_names,
-                split=coll.split, anchor_ids=anchor_ids,
-            ),
-            key=f"map_{kind}_{side}_{method_used}", width="stretch", config={"displaylogo": False},
-        )
-
-
-def frame_note(kind: str) -> str:
-    if kind == "abs" and frame == "A" and dims_a != dims_b:
-        return f"(dims differ: {dims_a} vs {dims_b}, so B cannot be placed in A's frame)"
-    return ""
-
-
-keys = {
-    "abs": (dataset, enc_a, enc_b, None),
-    "rel": (dataset, enc_a, enc_b, anchor_ids),
-}
-done_layouts = loaders.computed_layouts()
-want = {k: (*keys[k], method, frame, int(n_neighbors), float(min_dist)) for k in keys}
-pending = [k for k in ("abs", "rel") if method == "umap" and want[k] not in done_layouts]
-
-# 1) rows whose layout is cached are drawn at once; the others get an instant PCA preview
-for kind in ("abs", "rel"):
-    if kind in pending:
-        LA, LB, used = loaders.layouts(*keys[kind], "pca", frame, 15, 0.1)
-        draw(kind, LA, LB, used, "pca", "· *preview while UMAP computes*")
-    else:
-        LA, LB, used = loaders.layouts(*want[kind])
-        done_layouts.add(want[kind])
-        draw(kind, LA, LB, used, method, frame_note(kind))
-
-# 2) stitching readout (cached per anchor set)
-labelled = coll.labels is not None and len(np.unique(coll.labels)) > 1
-if not labelled:
-    readout.info(
-        "Classification stitching is unavailable: " + ("these spaces have no labels. " if coll.labels is None else
-        "every sample has the same label. ") + "Upload a label column (CSV/parquet) or a `labels` array (npz) to "
-        "see it. The maps below still compare the absolute and relative geometry."
-    )
-
-
-def show_readout():
-    with st.spinner("Training heads for every encoder pair…"):
-        abs_res = loaders.absolute_stitching(dataset)
-        rel_res = loaders.relative_stitching(dataset, anchor_ids)
+def show_readout(anchors: tuple) -> None:
+    if not labelled:
+        st.info(controls.unlabelled_note(coll) + " The maps still compare the absolute and relative geometry.")
+        return
+    abs_res = loaders.absolute_stitching(source)
     ia, ib = abs_res.encoders.index(enc_a), abs_res.encoders.index(enc_b)
-
-    def fmt(v):
-        return "n/a: dims differ" if np.isnan(v) else f"{v:.3f}"
-
-    A, R = abs_res.scores["absolute"], rel_res.scores["relative"]
+    A = abs_res.scores["absolute"]
     cols = st.columns(4)
-    cols[0].metric("B → A's head · relative", fmt(R[ia, ib]), f"{R[ia, ib] - R[ia, ia]:+.3f} vs A on A", delta_color="off")
+    if len(anchors) >= 2:
+        rel = loaders.pair_relative_stitching(source, enc_a, enc_b, anchors)
+        R = rel.scores["relative"]
+        ja, jb = rel.encoders.index(enc_a), rel.encoders.index(enc_b)
+        cols[0].metric("B → A's head · relative", fmt(R[ja, jb]), f"{R[ja, jb] - R[ja, ja]:+.3f} vs A on A", delta_color="off")
+        cols[2].metric("A → B's head · relative", fmt(R[jb, ja]), f"{R[jb, ja] - R[jb, jb]:+.3f} vs B on B", delta_color="off")
+    else:
+        cols[0].metric("B → A's head · relative", "needs ≥ 2 anchors")
+        cols[2].metric("A → B's head · relative", "needs ≥ 2 anchors")
     cols[1].metric("B → A's head · absolute", fmt(A[ia, ib]),
                    None if np.isnan(A[ia, ib]) else f"{A[ia, ib] - A[ia, ia]:+.3f} vs A on A", delta_color="off")
-    cols[2].metric("A → B's head · relative", fmt(R[ib, ia]), f"{R[ib, ia] - R[ib, ib]:+.3f} vs B on B", delta_color="off")
     cols[3].metric("A → B's head · absolute", fmt(A[ib, ia]),
                    None if np.isnan(A[ib, ia]) else f"{A[ib, ia] - A[ib, ib]:+.3f} vs B on B", delta_color="off")
-    table = pd.DataFrame(
-        {
-            "absolute": [fmt(A[ia, ia]), fmt(A[ia, ib]), fmt(A[ib, ib]), fmt(A[ib, ia])],
-            "relative": [fmt(R[ia, ia]), fmt(R[ia, ib]), fmt(R[ib, ib]), fmt(R[ib, ia])],
-        },
-        index=[
-            f"A's head on A's test space (no stitching): {enc_a}",
-            f"A's head on B's test space (stitched): {enc_a} ← {enc_b}",
-            f"B's head on B's test space (no stitching): {enc_b}",
-            f"B's head on A's test space (stitched): {enc_b} ← {enc_a}",
-        ],
-    )
-    st.dataframe(table, width="stretch")
     st.caption(
-        f"Test accuracy ({int((coll.split == 'test').sum())} test samples). Heads: row-standardised ridge "
-        f"classifiers trained on each encoder's train split, absolute or relative to the {len(anchor_ids)} anchors. "
-        f"All-pairs means: non-stitched {rel_res.non_stitched_mean('relative'):.3f} (relative), "
-        f"stitched absolute {abs_res.stitched_mean('absolute'):.3f}, stitched relative {rel_res.stitched_mean('relative'):.3f}."
+        f"Test accuracy on the {int((coll.split == 'test').sum())} test samples, relative to the {len(anchors)} anchors. "
+        f"Heads: row-standardised ridge classifiers trained on the train split of A (or B), absolute or relative. "
+        f"Absolute stitching is near chance: B's coordinates mean nothing to A's head. All pairs and drill-downs: "
+        f"the Stitching page."
     )
-    return abs_res, rel_res, ia, ib, A, R
 
 
-if labelled:
-    with readout:
-        abs_res, rel_res, ia, ib, A, R = show_readout()
+# ---------------------------------------------------------------- maps
+def coloring_for(anchors: tuple) -> figures.Coloring:
+    df = coll.samples
+    if color_by == controls.COLOR_STITCHED and len(anchors) >= 2:
+        ps = loaders.pair_stitching(source, enc_a, enc_b, anchors, "relative")
+        ok = dict(zip(ps.ids.tolist(), ps.correct.tolist()))
+        vals = np.array(["train (not scored)" if i not in ok else ("correct" if ok[i] else "wrong")
+                         for i in coll.ids.tolist()], dtype=object)
+        return figures.Coloring(f"B → A's relative head ({len(anchors)} anchors)", vals,
+                                categories=tuple(figures.OUTCOME_COLORS), colors=figures.OUTCOME_COLORS)
+    col = color_by if color_by in df.columns else ("label" if "label" in df.columns else "split")
+    values = df[col].to_numpy()
+    if pd.api.types.is_numeric_dtype(df[col]) and df[col].nunique() > 12:
+        return figures.Coloring(col, values.astype(float), continuous=True)
+    if col == "label" and coll.target_names:
+        cats = tuple(str(t) for t in coll.target_names)
+    else:
+        cats = tuple(sorted(map(str, pd.unique(values))))
+    return figures.Coloring(col, values.astype(str), categories=cats)
 
-# 3) the UMAP layouts not cached yet
-if pending:
-    with status_slot.status("Computing UMAP layouts…", expanded=False) as status:
-        for i, kind in enumerate(pending):
-            row = "absolute" if kind == "abs" else "relative"
-            status.update(label=f"Computing the UMAP layout of the {row} row ({i + 1}/{len(pending)}); "
-                                "the first one in a fresh server also compiles UMAP (~20 s)…")
+
+def map_title(kind: str, side: str, method_used: str, frame_used: str, note: str) -> str:
+    enc = enc_a if side == "A" else enc_b
+    m = METHOD_NAMES[method_used]
+    if side == "A" and kind == "rel":
+        where = f"{m} of A, " + ("started from" if method_used in ("umap", "tsne") else "turned like") + " A's absolute map"
+    elif side == "A":
+        where = f"{m} fitted on A"
+    elif frame_used == "A":
+        where = f"placed in A's {m} frame"
+    else:
+        where = f"own {m} layout, Procrustes-aligned to A"
+    return f"**{'Absolute' if kind == 'abs' else 'Relative'} {side}: `{enc}`**  \n:small[{where} {note}]"
+
+
+def show_maps(anchors: tuple) -> dict:
+    """Draw the 2x2 maps; returns the coordinates drawn, by map name."""
+    rev = anchor_state.rev()
+    highlight = anchor_state.highlight()
+    coloring = coloring_for(anchors)
+    hover = loaders.hover_text(source)
+    n_train = int((coll.split == "train").sum())
+    st.caption(
+        f"Every one of the {n_total:,} {coll.name} samples is drawn in each map ({n_train:,} train + {n_total - n_train:,} "
+        f"test); nothing is sampled. Colour: {coloring.name}. ★ the {len(anchors)} anchors"
+        + (f"; ◯ the {len(highlight)} highlighted samples" if highlight else "") + "."
+    )
+    status_slot = st.empty()
+    rows = {kind: st.columns(2) for kind in KINDS}
+    slots = {(k, s): rows[k][i].empty() for k in KINDS for i, s in enumerate(SIDES)}
+    drawn: dict = {}
+
+    def draw(kind, coords_a, coords_b, method_used, frame_used, stage, note=""):
+        for side, coords in (("A", coords_a), ("B", coords_b)):
+            box = slots[(kind, side)].container()
+            box.markdown(map_title(kind, side, method_used, frame_used, note))
+            fig = figures.map_figure(coords, ids=coll.ids, coloring=coloring, hover=hover, anchor_ids=anchors,
+                                     highlight_ids=highlight, note=f"{n_total:,} points")
+            box.plotly_chart(fig, key=chart_key(kind, side, stage, rev), on_select="rerun",
+                             selection_mode=("points", "box", "lasso"), width="stretch",
+                             config={"displaylogo": False})
+            drawn[f"{'absolute' if kind == 'abs' else 'relative'}_{side}"] = (coords, fig)
+
+    dims_differ = coll.dim(enc_a) != coll.dim(enc_b)
+    keys = {"abs": (source, enc_a, enc_b, None), "rel": (source, enc_a, enc_b, anchors)}
+    want = {k: (*keys[k], method, frame, params["n_neighbors"], params["min_dist"], params["perplexity"]) for k in KINDS}
+    done = loaders.computed_layouts()
+    pending = [k for k in KINDS if method != "pca" and want[k] not in done and not (k == "rel" and len(anchors) < 2)]
+    last_rel = st.session_state.get("_last_rel_layout")
+
+    def frame_note(kind):
+        if kind == "abs" and frame == "A" and dims_differ:
+            return f"(dims differ: {coll.dim(enc_a)} vs {coll.dim(enc_b)}, so B cannot be placed in A's frame)"
+        return ""
+
+    for kind in KINDS:
+        if kind == "rel" and len(anchors) < 2:
+            for side in SIDES:
+                slots[("rel", side)].info(f"Relative {side}: pick at least 2 anchors to see the relative map.")
+            continue
+        if kind in pending:
+            if kind == "rel" and last_rel is not None and last_rel[0] == want["rel"][:3] + want["rel"][4:]:
+                LA, LB, used = last_rel[1]
+                draw(kind, LA, LB, method, used, "pv", "· *previous anchors; updating…*")
+            else:
+                LA, LB, used = loaders.layouts(*keys[kind], "pca", frame, 15, 0.1, 30.0)
+                draw(kind, LA, LB, "pca", used, "pv", f"· *preview while {METHOD_NAMES[method]} computes*")
+        else:
             LA, LB, used = loaders.layouts(*want[kind])
-            done_layouts.add(want[kind])
-            draw(kind, LA, LB, used, method, frame_note(kind))
-        status.update(label="UMAP layouts ready", state="complete")
-    status_slot.empty()
+            done.add(want[kind])
+            draw(kind, LA, LB, method, used, "fin", frame_note(kind))
+            if kind == "rel":
+                st.session_state["_last_rel_layout"] = (want["rel"][:3] + want["rel"][4:], (LA, LB, used))
+    if pending:
+        with status_slot.status(f"Computing {METHOD_NAMES[method]} layouts…", expanded=False) as status:
+            for i, kind in enumerate(pending):
+                row = "absolute" if kind == "abs" else "relative"
+                status.update(label=f"Computing the {METHOD_NAMES[method]} layout of the {row} row ({i + 1}/{len(pending)})"
+                                    + ("; the first UMAP in a fresh server also compiles it (~20-60 s)…" if method == "umap" else "…"))
+                try:
+                    LA, LB, used = loaders.layouts(*want[kind])
+                except ValueError as exc:
+                    status.update(label=f"{METHOD_NAMES[method]} failed", state="error")
+                    st.error(f"Could not compute the {METHOD_NAMES[method]} layout: {exc}. Showing the preview.")
+                    return drawn
+                done.add(want[kind])
+                draw(kind, LA, LB, method, used, "fin", frame_note(kind))
+                if kind == "rel":
+                    st.session_state["_last_rel_layout"] = (want["rel"][:3] + want["rel"][4:], (LA, LB, used))
+            status.update(label=f"{METHOD_NAMES[method]} layouts ready", state="complete")
+        status_slot.empty()
+    return drawn
 
-# ---------------------------------------------------------------- all pairs
-if labelled:
-    st.subheader("All encoder pairs")
-    st.caption(
-        "Cell (i, j): accuracy of the head trained on encoder i (row) when fed encoder j's test space (column). "
-        "The diagonal is non-stitched. Red boxes: the A/B pair above. n/a: absolute stitching does not type-check "
-        "when latent dims differ."
-    )
-    hl = [(ia, ib), (ib, ia)]
-    h1, h2, h3 = st.columns(3)
-    h1.plotly_chart(figures.heatmap_figure(A, encoders=abs_res.encoders, title="Absolute stitching", highlight=hl),
-                    key="heat_abs", width="stretch")
-    h2.plotly_chart(figures.heatmap_figure(R, encoders=rel_res.encoders, title=f"Relative stitching ({len(anchor_ids)} anchors)", highlight=hl),
-                    key="heat_rel", width="stretch")
-    with h3:
-        with st.spinner("Fitting translations…"):
-            T = loaders.translated_stitching(dataset, anchor_ids).scores["translated"]
-        st.plotly_chart(
-            figures.heatmap_figure(T, encoders=rel_res.encoders, title=f"Translated (Procrustes on {len(anchor_ids)} anchors)", highlight=hl),
-            key="heat_tr", width="stretch",
-        )
-    st.caption(
-        "Translated: encoder j's test vectors mapped into encoder i's space by an orthogonal map fitted on the anchors "
-        "(Maiorca et al., 2023; zero-padded when dims differ), then fed to i's ORIGINAL absolute head."
-    )
+
+def show_inspector(anchors: tuple) -> None:
+    st.markdown("**Inspect**")
+    shown = anchor_state.inspected()
+    outcome = {}
+    if labelled and len(anchors) >= 2:
+        ps = loaders.pair_stitching(source, enc_a, enc_b, anchors, "relative")
+        names = np.asarray(coll.target_names, dtype=object) if coll.target_names else None
+        for i, p, t in zip(ps.ids.tolist(), ps.y_pred.tolist(), ps.y_true.tolist()):
+            pn = names[p] if names is not None else p
+            outcome[i] = f"B → A predicts {pn} " + ("✓" if p == t else "✗")
+    if not shown:
+        st.caption("Click a point (or select several) to see the samples here: "
+                   + ("the digit image" if coll.images is not None else "its text or feature values") + ", label and split.")
+    for sid in shown[:4]:
+        star = " ★ anchor" if sid in set(anchors) else ""
+        inspector.show_sample(coll, sid, caption=(outcome.get(sid, "") + star).strip(), image_scale=12)
+    if len(shown) > 4:
+        st.caption(f"… and {len(shown) - 4} more selected.")
+
+
+def show_downloads(anchors: tuple, drawn: dict) -> None:
+    with st.expander("Download: anchors, coordinates, relative vectors, figures"):
+        c = st.columns(4)
+        with c[0]:
+            share.download("Anchors (JSON)", lambda: json.dumps({"dataset": source, "anchors": list(anchors)}, indent=1),
+                           f"anchors_{coll.name}.json", "application/json", key="dl_anchors")
+        with c[1]:
+            maps = {k: v[0] for k, v in drawn.items()}
+            share.download("Map coordinates (CSV)", lambda: layout_table(coll, maps).to_csv(index=False).encode(),
+                           f"layout_{coll.name}_{method}.csv", "text/csv", key="dl_layout")
+        with c[2]:
+            if len(anchors) >= 1:
+                share.download(f"Relative vectors of A (CSV)", lambda: loaders.relative_csv(source, enc_a, anchors),
+                               f"relative_{enc_a}.csv", "text/csv", key="dl_rel_a")
+                share.download(f"Relative vectors of B (parquet)", lambda: loaders.relative_parquet(source, enc_b, anchors),
+                               f"relative_{enc_b}.parquet", "application/octet-stream", key="dl_rel_b")
+        with c[3]:
+            for name, (_, fig) in drawn.items():
+                share.figure_download(fig, f"map_{name}", key=f"dl_fig_{name}", label=f"{name.replace('_', ' ')} (HTML)")
+
+
+@st.fragment
+def workbench() -> None:
+    """Anchor controls, readout and maps: a map click reruns only this part of the page."""
+    apply_map_selection()
+    anchors = anchor_state.ids()
+    hist = anchor_state.history()
+    with st.container(border=True):
+        c = st.columns([1.0, 2.2, 0.8, 0.8, 2.6])
+        c[0].metric("Anchors", len(anchors), help="Train samples whose similarities form the relative vectors.")
+        c[1].radio("A map selection…", ("anchors", "highlight"), key="pick_mode", horizontal=True,
+                   format_func={"anchors": "toggles anchors", "highlight": "highlights samples"}.get,
+                   help="Toggle: click a point, or box/lasso several (modebar tools). A group with any non-anchor "
+                        "is added; a group of anchors only is removed. Highlight: ring the selected samples in all maps.")
+        c[2].button("Undo", on_click=on_undo, disabled=not hist.can_undo, key="btn_undo", icon=":material/undo:",
+                    help=f"{hist.n_undo} step(s) to undo")
+        c[3].button("Clear", on_click=on_clear, disabled=not anchors, key="btn_clear", icon=":material/delete:")
+        with c[4]:
+            t1, t2 = st.columns([3, 1.3], vertical_alignment="bottom")
+            t1.text_input("Toggle ids", key="typed_ids", placeholder="e.g. 3, 17, 20-25")
+            t2.button("Toggle", on_click=on_typed, key="btn_typed")
+        s = st.columns([0.9, 0.9, 1.5] + [1.0] * len(STRATEGIES), vertical_alignment="bottom")
+        st.session_state["n_anchors"] = max(1, min(int(st.session_state["n_anchors"]), anchor_state.n_train(coll)))
+        s[0].number_input("n", min_value=1, max_value=anchor_state.n_train(coll), step=10, key="n_anchors",
+                          help="How many anchors a strategy button picks.")
+        s[1].number_input("seed", min_value=0, max_value=2**31 - 1, step=1, key="seed")
+        s[2].radio("Strategy buttons", ("replace", "fill"), key="fill_mode", horizontal=True,
+                   format_func={"replace": "replace", "fill": "fill up to n"}.get,
+                   help="replace: the set becomes the strategy's n picks. fill: keep your anchors and add the "
+                        "strategy's picks until there are n.")
+        for col, strategy in zip(s[3:], STRATEGIES):
+            col.button(strategy, on_click=on_strategy, args=(strategy,), key=f"btn_{strategy}",
+                       help=STRATEGY_HELP.get(strategy), width="stretch")
+        err = st.session_state.get(anchor_state.ERROR)
+        if err:
+            st.error(err)
+        else:
+            msg = st.session_state.get(anchor_state.MESSAGE, "")
+            hl = anchor_state.highlight()
+            line = msg + (f" · {len(hl)} highlighted" if hl else "")
+            if line:
+                st.caption(line)
+        if anchor_state.highlight():
+            st.button("Clear highlight", on_click=on_clear_highlight, key="btn_clear_hl")
+    st.subheader("Stitching readout")
+    show_readout(anchors)
+    st.subheader("Maps")
+    left, right = st.columns([4.2, 1])
+    with left:
+        drawn = show_maps(anchors)
+    with right:
+        show_inspector(anchors)
+    show_downloads(anchors, drawn)
+    share.sync_url()
+
+
+workbench()

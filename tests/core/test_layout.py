@@ -35,8 +35,12 @@ def test_dims_differ_falls_back_to_own_aligned_layout():
 
 
 def test_errors():
-    with pytest.raises(ValueError, match="method='tsne' is not supported"):
-        compute_layout(np.ones((10, 3)), method="tsne")
+    with pytest.raises(ValueError, match="method='isomap' is not supported"):
+        compute_layout(np.ones((10, 3)), method="isomap")
+    with pytest.raises(ValueError, match="method='isomap' is not supported"):
+        layout_pair(np.ones((10, 3)), np.ones((10, 3)), method="isomap")
+    with pytest.raises(ValueError, match=r"perplexity=30 must be in \(0, n_samples=10\)"):
+        compute_layout(np.random.default_rng(0).normal(size=(10, 3)), method="tsne", perplexity=30)
     with pytest.raises(ValueError, match="at least 3 rows"):
         compute_layout(np.ones((2, 3)))
     with pytest.raises(ValueError, match=r"n_neighbors=50 must be in \[2, n_samples=10\)"):
@@ -158,3 +162,33 @@ def test_progress_reports_every_stage_then_done(large_paths):
     assert [d for d, _, _ in calls] == list(range(len(calls))) and calls[-1][:2] == (calls[-1][1], calls[-1][1])
     assert any("kNN graph of A" in w for w in whats) and any("landmarks" in w for w in whats)
     assert any("placing B" in w for w in whats) and whats[-1] == "done"
+
+
+def test_tsne_keeps_every_point_is_seeded_and_separates_clusters():
+    rng = np.random.default_rng(0)
+    centers = rng.normal(size=(3, 8)) * 5
+    y = np.repeat(np.arange(3), 60)
+    X = centers[y] + rng.normal(size=(180, 8))
+    L1 = compute_layout(X, method="tsne", perplexity=20, random_state=3)
+    L2 = compute_layout(X, method="tsne", perplexity=20, random_state=3)
+    assert L1.shape == (180, 2) and np.isfinite(L1).all()
+    np.testing.assert_array_equal(L1, L2)
+    # each cluster is tighter than the whole map
+    spread = np.linalg.norm(L1 - L1.mean(0), axis=1).mean()
+    within = np.mean([np.linalg.norm(L1[y == k] - L1[y == k].mean(0), axis=1).mean() for k in range(3)])
+    assert within < 0.5 * spread
+
+
+def test_tsne_pair_uses_own_layouts_aligned_to_a():
+    rng = np.random.default_rng(0)
+    centers = rng.normal(size=(4, 6)) * 5
+    y = np.repeat(np.arange(4), 30)
+    X = centers[y] + rng.normal(size=(120, 6))
+    Q = np.linalg.qr(rng.normal(size=(6, 6)))[0]
+    LA, LB, used = layout_pair(X, X @ Q, method="tsne", perplexity=15)
+    assert used == "own" and LA.shape == LB.shape == (120, 2)
+    # the same geometry, rotated: once aligned, B's clusters sit where A's do
+    cA = np.array([LA[y == k].mean(0) for k in range(4)])
+    cB = np.array([LB[y == k].mean(0) for k in range(4)])
+    spread = np.linalg.norm(LA - LA.mean(0), axis=1).mean()
+    assert np.linalg.norm(cA - cB, axis=1).max() < 0.25 * spread

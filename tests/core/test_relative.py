@@ -161,7 +161,7 @@ def test_out_receives_the_result_in_place(monkeypatch, backend):
     for sim, kw in (("cosine", {}), ("angular", {}), ("cosine", {"topk": 3}), ("euclidean", {})):
         stats = cr._fit_stats(A, similarity=sim, center=None, scale=False)
         out = np.full((50, 9), np.nan, dtype=np.float32)
-        R = cr._project(X, stats, similarity=sim, topk=kw.get("topk"), power=1.0, out=out)
+        R = cr._project_rows(X, stats, similarity=sim, center=None, scale=False, topk=kw.get("topk"), power=1.0, out=out)
         assert R is out
         np.testing.assert_allclose(out, relative_projection(X, A, similarity=sim, **kw), rtol=1e-6, atol=1e-6)
 

@@ -85,3 +85,37 @@ def test_sample_scaled_ridge_alpha_follows_n():
     assert m.alpha_ == 100.0 and m.alpha_per_sample == 0.5 and m.predict(X).shape == (200,)
     with pytest.raises(ValueError, match="alpha_per_sample=0 must be > 0"):
         SampleScaledRidge(alpha_per_sample=0).fit(X, y)
+
+
+@pytest.mark.parametrize("mode", ["relative", "absolute", "translated"])
+def test_stitch_pair_agrees_with_the_matrix(result, train_spaces, test_spaces, mode):
+    from core.stitching import stitch_pair
+
+    full = result if mode != "translated" else stitching_matrix(
+        train_spaces, test_spaces, result.anchor_ids, modes=("translated",)
+    )
+    i, j = result.encoders.index("mlp-s0"), result.encoders.index("mlp-s1")
+    p = stitch_pair(train_spaces, test_spaces, result.anchor_ids, head_encoder="mlp-s0", space_encoder="mlp-s1", mode=mode)
+    assert p.accuracy == pytest.approx(full.scores[mode][i, j])
+    assert p.confusion().sum() == len(p.ids) and np.trace(p.confusion()) == p.correct.sum()
+
+
+def test_worst_stitched_are_wrong_and_most_confident_first(train_spaces, test_spaces, result):
+    from core.stitching import stitch_pair
+
+    p = stitch_pair(train_spaces, test_spaces, result.anchor_ids, head_encoder="mlp-s0", space_encoder="cnn-s0",
+                    mode="absolute")  # absolute stitching: mostly wrong
+    worst = p.worst(10)
+    assert len(worst) == 10 and not p.correct[worst].any()
+    col = {c: k for k, c in enumerate(p.classes.tolist())}
+    margin = [p.scores[r, col[p.y_pred[r]]] - p.scores[r, col[p.y_true[r]]] for r in worst]
+    assert all(m > 0 for m in margin) and margin == sorted(margin, reverse=True)
+
+
+def test_stitch_pair_errors(train_spaces, test_spaces):
+    from core.stitching import stitch_pair
+
+    with pytest.raises(ValueError, match="equal latent dims"):
+        stitch_pair(train_spaces, test_spaces, [], head_encoder="mlp-s0", space_encoder="mlp-wide-s0", mode="absolute")
+    with pytest.raises(ValueError, match="not among the spaces"):
+        stitch_pair(train_spaces, test_spaces, [1, 2], head_encoder="mlp-s0", space_encoder="nope")

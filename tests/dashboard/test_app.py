@@ -1,75 +1,44 @@
-"""AppTest of the dashboard: it runs, shows 4 maps and the readout, and reruns cleanly."""
+"""AppTest of the frame: navigation, the Data & encoders page, and links (URL query strings)."""
 
-from pathlib import Path
-
-from streamlit.testing.v1 import AppTest
-
-APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
-
-
-def _map_titles(at):
-    return [m.value for m in at.markdown if m.value.startswith(("**Absolute", "**Relative"))]
-
-
-def test_app_runs_shows_maps_and_readout():
-    at = AppTest.from_file(APP, default_timeout=300)
-    at.run()
-    assert not at.exception, at.exception
-    assert not at.error
-    titles = _map_titles(at)
-    assert len(titles) == 4, titles
-    assert len(at.get("plotly_chart")) == 7  # 4 maps + 3 heatmaps
-    labels = [m.label for m in at.metric]
-    assert "B → A's head · relative" in labels and "A → B's head · absolute" in labels
-    rel = {m.label: float(m.value) for m in at.metric if "relative" in m.label}
-    assert all(v > 0.85 for v in rel.values()), rel
-    assert any("100 anchors" in c.value for c in at.caption)
-
-    at.slider(key="n_anchors").set_value(40).run()
-    assert not at.exception, at.exception
-    assert any("relative to the 40 anchors" in c.value for c in at.caption)
-    assert len(_map_titles(at)) == 4
-
-    at.radio(key="method").set_value("pca").run()
-    assert not at.exception, at.exception
-    assert all("PCA" in t for t in _map_titles(at))
-
-    for strategy in ("stratified", "kmeans", "fps", "kdpp"):
-        at.selectbox(key="strategy").set_value(strategy).run()
-        assert not at.exception, (strategy, at.exception)
-        assert len(at.get("plotly_chart")) == 7
-
-
-def test_app_dims_differ_is_shown_not_an_error():
-    at = AppTest.from_file(APP, default_timeout=300)
-    at.run()
-    at.radio(key="method").set_value("pca").run()
-    at.selectbox(key="enc_b").set_value("mlp-wide-s0").run()
-    assert not at.exception, at.exception
-    absolute = [m for m in at.metric if "absolute" in m.label]
-    assert absolute and all(m.value == "n/a: dims differ" for m in absolute)
-    assert any("dims differ" in t for t in _map_titles(at))
-
-
-def test_every_bundled_dataset_is_selectable():
-    at = AppTest.from_file(APP, default_timeout=300)
-    at.run()
-    at.radio(key="method").set_value("pca").run()
-    for dataset in ("wine", "breast_cancer", "text", "digits"):
-        at.selectbox(key="dataset").set_value(dataset).run()
-        assert not at.exception, (dataset, at.exception)
-        assert not at.error, (dataset, [e.value for e in at.error])
-        assert len(_map_titles(at)) == 4, dataset
-        rel = [float(m.value) for m in at.metric if "relative" in m.label]
-        assert rel and all(0.0 <= v <= 1.0 for v in rel), (dataset, rel)
+from tests.dashboard.apphelp import anchors_of, metric, no_errors, start
 
 
 def test_data_page_lists_bundled_datasets_and_upload_form():
-    at = AppTest.from_file(APP, default_timeout=300)
-    at.switch_page("pages/data.py").run()
+    at = start("pages/data.py")
     assert not at.exception, at.exception
     assert at.title[0].value == "Data & encoders"
     at.selectbox(key="dataset").set_value("wine").run()
     assert not at.exception, at.exception
     assert any(m.label == "Samples" and m.value == "178" for m in at.metric)
     assert any(b.label == "Load files" for b in at.button)
+
+
+def test_a_link_reproduces_dataset_encoders_anchors_and_layout(digits):
+    train = [int(i) for i in digits.ids[digits.split == "train"]][:12]
+    query = {"dataset": "digits", "enc_a": "cnn-s0", "enc_b": "mlp-s2", "anchors": f"{train[0]},{train[1]}," + ",".join(map(str, train[2:])),
+             "method": "pca", "seed": "7", "n_anchors": "12", "strategy": "kmeans"}
+    at = start(query=query)
+    no_errors(at)
+    assert anchors_of(at) == tuple(train)
+    assert at.session_state["enc_a"] == "cnn-s0" and at.session_state["enc_b"] == "mlp-s2"
+    assert at.session_state["seed"] == 7 and at.session_state["strategy"] == "kmeans"
+    assert metric(at, "Anchors") == "12"
+    titles = [m.value for m in at.markdown if m.value.startswith("**Absolute A")]
+    assert titles and "cnn-s0" in titles[0] and "PCA" in titles[0]
+    # the page writes its own choices back: the same link
+    from core.session import encode_ids
+
+    assert at.query_params["anchors"] == encode_ids(train) == "0-11"
+    assert at.query_params["enc_a"] == "cnn-s0" and at.query_params["method"] == "pca"
+
+
+def test_a_bad_link_is_reported_and_the_defaults_stay(digits):
+    test_id = int(digits.ids[digits.split == "test"][0])
+    at = start(query={"dataset": "digits", "anchors": f"1,{test_id}", "method": "pca", "colour": "red"})
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    assert errors and "not applied" in errors[0] and "unknown keys ['colour']" in errors[0], errors
+    assert metric(at, "Anchors") == "100"  # the default set
+    at = start(query={"dataset": "nope", "method": "pca"})
+    assert any("'nope' is not available" in e.value for e in at.error)
+    assert at.session_state["source"] == "digits"

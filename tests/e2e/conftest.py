@@ -54,9 +54,15 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+class ServerURL(str):
+    """The server's base URL; ``.pid`` is the `streamlit run` process id."""
+
+    pid: int
+
+
 @pytest.fixture(scope="session")
 def server(tmp_path_factory):
-    """A fresh `streamlit run dashboard/app.py` process; yields its URL."""
+    """A fresh `streamlit run dashboard/app.py` process; yields its URL (a str with ``.pid``)."""
     port = _free_port()
     log = tmp_path_factory.mktemp("server") / "streamlit.log"
     fh = open(log, "w")
@@ -68,7 +74,8 @@ def server(tmp_path_factory):
         ],
         cwd=ROOT, stdout=fh, stderr=subprocess.STDOUT,
     )
-    url = f"http://127.0.0.1:{port}"
+    url = ServerURL(f"http://127.0.0.1:{port}")
+    url.pid = proc.pid
     deadline = time.time() + 60
     while time.time() < deadline:
         if proc.poll() is not None:

@@ -1,0 +1,144 @@
+"""Share and export: the session as JSON, the key choices in the URL, download buttons.
+
+Validation lives in :mod:`core.session`; this module only moves values between
+``st.session_state``, ``st.query_params`` and files.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import streamlit as st
+
+from core.anchor_history import AnchorHistory
+from core.errors import StitchboardError
+from core.session import SESSION_VERSION, session_from_query, session_to_query, validate_session
+from dashboard import anchor_state, controls, loaders, state
+
+URL_DONE = "_url_restored"
+URL_ERROR = "url_error"
+SESSION_ERROR = "session_error"
+SESSION_OK = "session_ok"
+#: Session fields that are plain widget keys of the same name.
+_WIDGET_FIELDS = ("enc_a", "enc_b", "strategy", "n_anchors", "seed", "method", "frame", "n_neighbors",
+                  "min_dist", "perplexity", "color_by", "pick_mode")
+
+
+def current_session() -> dict:
+    """The user's key choices, as saved in a session file."""
+    ss = st.session_state
+    out = {"version": SESSION_VERSION, "dataset": ss.get(state.SOURCE_KEY)}
+    for k in _WIDGET_FIELDS:
+        if k in ss:
+            out[k] = ss[k]
+    if anchor_state.HISTORY in ss:
+        out["anchors"] = list(anchor_state.ids())
+        out["highlight"] = list(anchor_state.highlight())
+    return {k: v for k, v in out.items() if v is not None}
+
+
+def session_json() -> str:
+    return json.dumps(current_session(), indent=2)
+
+
+def apply_session(data: dict) -> None:
+    """Apply an already validated session (call before the widgets are drawn, or from a callback)."""
+    ss = st.session_state
+    state.set_source(data["dataset"])
+    for k in _WIDGET_FIELDS:
+        if k in data:
+            ss[k] = data[k]
+    if "anchors" in data:
+        old = ss.get(anchor_state.HISTORY) if ss.get(anchor_state.OWNER) == data["dataset"] else None
+        hist = old.replace(data["anchors"]) if isinstance(old, AnchorHistory) else AnchorHistory(data["anchors"])
+        ss[anchor_state.HISTORY] = hist
+        ss[anchor_state.OWNER] = data["dataset"]
+        ss[anchor_state.MESSAGE] = f"{len(data['anchors'])} anchors restored."
+        ss[anchor_state.HIGHLIGHT] = tuple(data.get("highlight", ()))
+        anchor_state.bump()
+
+
+def _validate(data: dict, *, require_version: bool) -> dict:
+    def color_ok(source):
+        return controls.color_choices(loaders.collection(source))
+
+    out = validate_session(data, sources=state.sources(), collection_of=loaders.collection, require_version=require_version)
+    if "color_by" in out and out["color_by"] not in color_ok(out["dataset"]):
+        raise StitchboardError(f"invalid session: color_by={out['color_by']!r} must be one of {color_ok(out['dataset'])}")
+    return out
+
+
+def load_session_text(text: str | bytes) -> bool:
+    """Validate and apply a session file; on any problem keep the current state and record the error."""
+    st.session_state[SESSION_ERROR] = ""
+    st.session_state[SESSION_OK] = ""
+    try:
+        data = json.loads(text)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        st.session_state[SESSION_ERROR] = f"This file is not JSON: {exc}. Nothing was changed."
+        return False
+    try:
+        clean = _validate(data, require_version=True)
+    except StitchboardError as exc:
+        st.session_state[SESSION_ERROR] = f"{exc}. Nothing was changed."
+        return False
+    apply_session(clean)
+    st.session_state[SESSION_OK] = f"Session loaded: {clean['dataset']}, {len(clean.get('anchors', []))} anchors."
+    return True
+
+
+def restore_from_url() -> None:
+    """Once per browser session, apply the key choices found in the URL (if valid)."""
+    if st.session_state.get(URL_DONE):
+        return
+    st.session_state[URL_DONE] = True
+    params = st.query_params.to_dict()
+    if not params:
+        return
+    dataset = params.setdefault("dataset", st.session_state.get(state.SOURCE_KEY) or state.sources()[0])
+    try:
+        coll = loaders.collection(dataset) if dataset in state.sources() else None
+        id_type = int if coll is None or coll.ids.dtype.kind in "iu" else str
+        clean = _validate(session_from_query(params, id_type=id_type), require_version=False)
+    except StitchboardError as exc:
+        st.session_state[URL_ERROR] = f"The link's settings were not applied: {exc}"
+        return
+    apply_session(clean)
+
+
+def sync_url() -> None:
+    """Write the key choices to the URL query string, so the link reproduces the view."""
+    want = session_to_query(current_session())
+    if st.query_params.to_dict() != want:
+        st.query_params.from_dict(want)
+
+
+def show_url_error() -> None:
+    msg = st.session_state.get(URL_ERROR)
+    if msg:
+        st.error(msg)
+
+
+# ---------------------------------------------------------------- downloads
+
+
+def download(label: str, data, file_name: str, mime: str, *, key: str, help: str | None = None) -> None:
+    """A download button; no rerun on click.
+
+    ``data`` may be a callable, made only when clicked. It then runs outside the script
+    run, without ``st.session_state``: capture every value it needs beforehand.
+    """
+    st.download_button(label, data=data, file_name=file_name, mime=mime, key=key, on_click="ignore", help=help,
+                       icon=":material/download:")
+
+
+def table_download(df, name: str, *, key: str, label: str = "CSV") -> None:
+    """Download a table as CSV."""
+    keep_index = not isinstance(df.index, pd.RangeIndex)
+    download(label, lambda: df.to_csv(index=keep_index).encode(), f"{name}.csv", "text/csv", key=key)
+
+
+def figure_download(fig, name: str, *, key: str, label: str = "HTML") -> None:
+    """Download a figure as a self-contained interactive HTML page (plotly.js inlined)."""
+    download(label, lambda: fig.to_html(include_plotlyjs=True, full_html=True).encode(), f"{name}.html", "text/html", key=key)

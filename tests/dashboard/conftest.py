@@ -1,0 +1,33 @@
+"""Fixtures of the dashboard tests (helpers live in apphelp.py)."""
+
+import numpy as np
+import pytest
+
+
+@pytest.fixture(scope="session")
+def digits():
+    from core.zoo import Zoo
+
+    return Zoo("digits").collection()
+
+
+@pytest.fixture(scope="session")
+def unlabelled_source(tmp_path_factory, digits):
+    """An upload of two digits encoders as bare .npy files: no ids, no labels."""
+    from core.importing import load_collection
+    from dashboard import loaders
+
+    d = tmp_path_factory.mktemp("upload")
+    files = []
+    for name in ("mlp-s0", "cnn-s0"):
+        p = d / f"{name}.npy"
+        np.save(p, digits.spaces[name].vectors[:400])
+        files.append(p)
+    coll = load_collection(files, name="my bare npy")
+    assert coll.labels is None
+    holder = {}  # uploads are held weakly by the loaders: this fixture keeps it alive for the session
+    source = loaders.register_collection("testunlabelled", coll, holder=holder)
+    yield source
+    holder.clear()
+
+

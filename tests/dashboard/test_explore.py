@@ -1,0 +1,192 @@
+"""AppTest of Explore & stitch: maps, readout and every anchor control, with selections injected."""
+
+import json
+
+import numpy as np
+import pytest
+
+from tests.dashboard.apphelp import anchors_of, metric, no_errors, on_upload, plotly_array, select_on_map, start
+
+from core.stitching import stitching_matrix
+from core.zoo import Zoo
+
+PCA = {"method": "pca"}
+
+
+def expected_readout(digits, anchors, a="mlp-s0", b="mlp-s1") -> str:
+    """B → A's relative head accuracy, computed by core for these anchors, as the page prints it."""
+    tr, te = digits.part("train"), digits.part("test")
+    R = stitching_matrix({a: tr[a], b: tr[b]}, {a: te[a], b: te[b]}, list(anchors), modes=("relative",)).scores["relative"]
+    return f"{R[0, 1]:.3f}"
+
+
+def map_specs(at) -> list[dict]:
+    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
+def trace_names(spec) -> list[str]:
+    return [t.get("name", "") for t in spec["data"]]
+
+
+def test_first_visit_is_a_ready_umap_view_with_every_point(digits):
+    at = start()  # the bundled default: digits, UMAP
+    no_errors(at)
+    titles = [m.value for m in at.markdown if m.value.startswith(("**Absolute", "**Relative"))]
+    assert len(titles) == 4 and all("UMAP" in t for t in titles), titles
+    assert metric(at, "Anchors") == "100"
+    rel = float(metric(at, "B → A's head · relative"))
+    assert rel == float(expected_readout(digits, anchors_of(at))) and rel > 0.9
+    assert float(metric(at, "B → A's head · absolute")) < 0.3
+    for spec in map_specs(at):
+        n = sum(len(plotly_array(t["x"])) for t in spec["data"] if not t["name"].startswith("anchors"))
+        assert n == digits.n_samples  # nothing sampled
+        assert "anchors (100)" in trace_names(spec)
+    assert any("Every one of the 1,797 digits samples" in c.value for c in at.caption)
+    assert at.query_params["dataset"] == "digits" and at.query_params["method"] == "umap"
+
+
+def test_click_on_a_map_toggles_one_anchor_and_the_readout_follows(digits):
+    at = start(**PCA)
+    before = anchors_of(at)
+    new = next(int(i) for i in digits.ids[digits.split == "train"] if int(i) not in before
+               and expected_readout(digits, before + (int(i),)) != expected_readout(digits, before))
+    select_on_map(at, [new], kind="rel", side="B")
+    no_errors(at)
+    assert anchors_of(at) == before + (new,)
+    assert metric(at, "Anchors") == "101"
+    assert metric(at, "B → A's head · relative") == expected_readout(digits, before + (new,))
+    assert any("relative to the 101 anchors" in c.value for c in at.caption)
+    assert all("anchors (101)" in trace_names(s) for s in map_specs(at))
+    # the same click again removes it; a list-shaped customdata works as well
+    select_on_map(at, [new], kind="abs", side="A", as_dict=False)
+    assert anchors_of(at) == before
+    # the selection is acted on once: a rerun without a new selection changes nothing
+    at.run()
+    assert anchors_of(at) == before
+
+
+def test_box_selection_adds_several_and_skips_test_samples(digits):
+    at = start(**PCA)
+    before = anchors_of(at)
+    train = [int(i) for i in digits.ids[digits.split == "train"] if int(i) not in before][:5]
+    test = [int(i) for i in digits.ids[digits.split == "test"]][:2]
+    select_on_map(at, train + test + [before[0]], box=True)
+    no_errors(at)
+    assert anchors_of(at) == before + tuple(train)
+    assert any("2 test sample(s) skipped" in c.value for c in at.caption)
+    # a group made only of anchors is removed as a group
+    select_on_map(at, train, box=True)
+    assert anchors_of(at) == before
+    # only test samples: an error, anchors unchanged
+    select_on_map(at, test)
+    assert anchors_of(at) == before
+    assert any("test sample" in e.value for e in at.error)
+
+
+def test_highlight_mode_rings_the_same_ids_in_all_maps():
+    at = start(pick_mode="highlight", **PCA)
+    before = anchors_of(at)
+    select_on_map(at, [0, 1, 2], kind="abs", side="B")
+    no_errors(at)
+    assert anchors_of(at) == before
+    assert at.session_state["highlight_ids"] == (0, 1, 2)
+    specs = map_specs(at)
+    assert len(specs) == 4 and all("highlighted (3)" in trace_names(s) for s in specs)
+    at.button(key="btn_clear_hl").click().run()
+    assert all("highlighted (3)" not in trace_names(s) for s in map_specs(at))
+
+
+@pytest.mark.parametrize("strategy", ["random", "stratified", "kmeans", "fps", "kdpp"])
+def test_strategy_buttons_replace_or_fill(strategy, digits):
+    at = start(n_anchors=30, seed=3, **PCA)
+    at.button(key=f"btn_{strategy}").click().run()
+    no_errors(at)
+    ids = anchors_of(at)
+    assert len(ids) == 30 and all(digits.split[i] == "train" for i in ids)
+    assert at.session_state["strategy"] == strategy
+    assert metric(at, "B → A's head · relative") == expected_readout(digits, ids)
+    at.number_input(key="n_anchors").set_value(40)
+    at.radio(key="fill_mode").set_value("fill")
+    at.button(key=f"btn_{strategy}").click().run()
+    filled = anchors_of(at)
+    assert len(filled) == 40 and filled[:30] == ids
+
+
+def test_typed_ids_undo_and_clear(digits):
+    at = start(**PCA)
+    before = anchors_of(at)
+    train = [int(i) for i in digits.ids[digits.split == "train"] if int(i) not in before]
+    a, b = train[0], train[1]
+    at.text_input(key="typed_ids").input(f"{a}, {b}")
+    at.button(key="btn_typed").click().run()
+    assert anchors_of(at) == before + (a, b)
+    assert at.text_input(key="typed_ids").value == ""
+    # bad input: an error and nothing changes
+    test_id = int(digits.ids[digits.split == "test"][0])
+    for text, msg in (("x", "not an integer id"), (str(test_id), "test samples"), ("99999", "not in this dataset")):
+        at.text_input(key="typed_ids").input(text)
+        at.button(key="btn_typed").click().run()
+        assert anchors_of(at) == before + (a, b)
+        assert any(msg in e.value for e in at.error), (text, [e.value for e in at.error])
+    at.button(key="btn_clear").click().run()
+    assert anchors_of(at) == () and metric(at, "Anchors") == "0"
+    assert metric(at, "B → A's head · relative") == "needs ≥ 2 anchors"
+    assert not at.exception
+    at.button(key="btn_undo").click().run()
+    assert anchors_of(at) == before + (a, b)
+    at.button(key="btn_undo").click().run()
+    assert anchors_of(at) == before
+
+
+def test_colour_by_stitching_outcome_and_continuous_column():
+    at = start(color_by="stitched correctly?", **PCA)
+    no_errors(at)
+    names = trace_names(map_specs(at)[0])
+    assert {"correct", "wrong", "train (not scored)"} <= set(names)
+    at = start(source="wine", color_by="alcohol", **PCA)
+    no_errors(at)
+    spec = map_specs(at)[0]
+    assert spec["data"][0]["marker"]["colorbar"]["title"]["text"] == "alcohol"
+    assert len(plotly_array(spec["data"][0]["marker"]["color"])) == 178
+
+
+def test_tsne_layout_and_dims_differ():
+    at = start(method="tsne", source="wine", perplexity=20.0)
+    no_errors(at)
+    titles = [m.value for m in at.markdown if m.value.startswith(("**Absolute", "**Relative"))]
+    assert len(titles) == 4 and all("t-SNE" in t for t in titles), titles
+    at = start(enc_b="mlp-wide-s0", **PCA)
+    no_errors(at)
+    assert metric(at, "B → A's head · absolute") == "n/a: dims differ"
+    assert any("dims differ" in m.value for m in at.markdown)
+
+
+def test_every_bundled_dataset_and_an_unlabelled_upload(unlabelled_source):
+    for dataset in ("wine", "breast_cancer", "text"):
+        at = start(source=dataset, **PCA)
+        no_errors(at)
+        assert len(at.get("plotly_chart")) == 4, dataset
+        rel = float(metric(at, "B → A's head · relative"))
+        n_classes = len(set(Zoo(dataset).collection().labels.tolist()))
+        assert 1.5 / n_classes < rel <= 1.0, (dataset, rel)  # clearly better than chance
+        # a click shows the sample itself in the inspector: the sentence, or the row's values
+        samples = Zoo(dataset).collection().samples
+        at.session_state["pick_mode"] = "highlight"
+        select_on_map(at, [int(samples["id"].iloc[0])])
+        no_errors(at)
+        if dataset == "text":
+            assert any(str(samples["text"].iloc[0]) in m.value for m in at.markdown)
+        else:
+            col = samples.columns[3]  # the first feature
+            assert any(f"`{col}` {samples[col].iloc[0]:.4g}" in m.value for m in at.markdown), col
+    at = start(**on_upload(unlabelled_source), **PCA)
+    no_errors(at)
+    assert len(at.get("plotly_chart")) == 4
+    assert any("no labels" in i.value for i in at.info)
+    assert metric(at, "Anchors") == "80"  # a quarter of the 320 train samples
+    before = anchors_of(at)
+    at.button(key="btn_stratified").click().run()  # needs labels: an error, the anchors stay
+    assert anchors_of(at) == before
+    assert any("stratified" in e.value and "labels" in e.value for e in at.error)
+    at.button(key="btn_kmeans").click().run()
+    assert not at.exception and len(anchors_of(at)) == 100 and anchors_of(at) != before  # n = 100

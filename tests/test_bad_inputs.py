@@ -1,0 +1,730 @@
+"""The bad-input catalogue: every bad input we know of, the error type and message it gets.
+
+One row per case in :data:`CASES`: ``Case(name, what, trigger, error, match)``.
+``trigger(tmp)`` provokes the error (``tmp`` is a fresh folder for file cases), ``error``
+is the exact type raised and ``match`` a regex its message must match. File loaders add
+their rows the same way. :data:`ACCEPTED` lists the awkward inputs that must *work*.
+
+The README's "Bad input: what you get" table is generated from these rows, messages
+included, and a test checks that it is up to date:
+
+    python tests/test_bad_inputs.py --write-readme
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from core import (  # noqa: E402
+    LatentSpace,
+    LatentTranslation,
+    RelativeProjection,
+    anchor_sweep,
+    compare_spaces,
+    load_dataset,
+    relative_projection,
+    select_anchors,
+    stitching_matrix,
+)
+from core.errors import (  # noqa: E402
+    AnchorError,
+    FileTooLargeError,
+    InvalidInputError,
+    InvalidTypeError,
+    LoadError,
+    MismatchError,
+    StitchboardError,
+    UnknownIdError,
+)
+from core.errors import UnsafeFileError  # noqa: E402
+from core.importing import encode_table, load_collection, load_model, read_embeddings  # noqa: E402
+from core.layout import compute_layout, layout_pair  # noqa: E402
+from core.metrics import debiased_cka, knn_jaccard  # noqa: E402
+from core.session_io import MAX_SESSION_BYTES, from_json, from_query  # noqa: E402
+from core.validation import NotFittedYetError  # noqa: E402
+from core.zoo import Zoo, assets_dir  # noqa: E402
+
+README = ROOT / "README.md"
+BEGIN, END = "<!-- bad-inputs:begin -->", "<!-- bad-inputs:end -->"
+MESSAGE_CHARS = 150
+
+
+@dataclass(frozen=True)
+class Case:
+    """A bad input: ``trigger(tmp)`` must raise exactly ``error`` with a message matching ``match``."""
+
+    name: str
+    what: str
+    trigger: Callable[[Path], object]
+    error: type
+    match: str
+    stable: str | None = None  # the README shows the message up to and including this (the rest quotes a library)
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """An awkward input that must work: ``check(tmp)`` runs it and asserts the outcome."""
+
+    name: str
+    what: str
+    check: Callable[[Path], None]
+    outcome: str
+
+
+# ------------------------------------------------------------------ builders
+
+
+def _space(name="enc", n=12, d=4, *, labels=True, seed=0, ids=None, vectors=None):
+    rng = np.random.default_rng(seed)
+    V = rng.normal(size=(n, d)) if vectors is None else vectors
+    ids = np.arange(n) if ids is None else ids
+    return LatentSpace(V, ids, labels=(np.arange(len(ids)) % 3) if labels else None, name=name)
+
+
+def _pair(n_train=30, n_test=12, d=(4, 4), **kw):
+    train = {f"enc{i}": _space(f"enc{i}", n_train, di, seed=i, **kw) for i, di in enumerate(d)}
+    test = {
+        f"enc{i}": _space(f"enc{i}", n_test, di, seed=10 + i, ids=np.arange(100, 100 + n_test), **kw)
+        for i, di in enumerate(d)
+    }
+    return train, test
+
+
+def _with_nan():
+    V = np.ones((4, 3))
+    V[1, 2] = np.nan
+    return LatentSpace(V, ids=np.array(["a", "b", "c", "d"]))
+
+
+def _stitch_partial_overlap():
+    train, test = _pair()
+    b = train["enc1"]
+    train["enc1"] = LatentSpace(b.vectors, np.arange(8, 38), labels=b.labels, name="enc1")
+    return stitching_matrix(train, test, [0, 1, 2])
+
+
+def _stitch_row_count():
+    train, test = _pair()
+    train["enc1"] = train["enc1"].subset(np.arange(20))
+    return stitching_matrix(train, test, [0, 1, 2])
+
+
+def _stitch_labels_disagree():
+    train, test = _pair()
+    b = train["enc1"]
+    train["enc1"] = LatentSpace(b.vectors, b.ids, labels=(b.labels + 1) % 3, name="enc1")
+    return stitching_matrix(train, test, [0, 1, 2])
+
+
+def _stitch_test_dims():
+    train, test = _pair()
+    test["enc1"] = _space("enc1", 12, 5, ids=np.arange(100, 112))
+    return stitching_matrix(train, test, [0, 1, 2])
+
+
+def _zoo_dir(tmp: Path, *, manifest=None, weights: bytes | None = None, config=None) -> Path:
+    root = tmp / "zoo"
+    root.mkdir(parents=True, exist_ok=True)
+    src = assets_dir() / "digits"
+    entry = dict(json.loads((src / "manifest.json").read_text())["encoders"][0])
+    if config is not None:
+        entry["config"] = config
+    if weights is None:
+        shutil.copy(src / entry["file"], root / entry["file"])
+    else:
+        (root / entry["file"]).write_bytes(weights)
+    text = manifest if manifest is not None else json.dumps({"dataset": "digits", "encoders": [entry]})
+    (root / "manifest.json").write_text(text)
+    return root
+
+
+def _zoo_model(tmp: Path, **kw):
+    return Zoo("digits", root=_zoo_dir(tmp, **kw)).model("mlp-s0")
+
+
+def _real_weights() -> bytes:
+    return (assets_dir() / "digits" / "mlp-s0.safetensors").read_bytes()
+
+
+def _csv(tmp: Path, text: str, name: str = "space.csv") -> Path:
+    path = tmp / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _npy(tmp: Path, array, name="space.npy", **kw) -> Path:
+    path = tmp / name
+    np.save(path, array, **kw)
+    return path
+
+
+class _Evil:
+    """A pickle whose loading runs a shell command (it would create ``marker``)."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        import os
+
+        return (os.system, (f"touch {self.marker}",))
+
+
+def _evil_file(tmp: Path, name: str):
+    import pickle
+
+    marker = tmp / "PWNED"
+    path = tmp / name
+    path.write_bytes(pickle.dumps(_Evil(marker)))
+    try:
+        return load_collection([path])
+    finally:
+        assert not marker.exists(), "the pickle's command ran"
+
+
+def _tiny_model(tmp: Path, config=None) -> tuple[Path, Path]:
+    import torch
+    from safetensors.torch import save_file
+
+    from core.encoders import build_model
+
+    real = {"in_dim": 3, "hidden": 4, "latent_dim": 2, "n_classes": 2}
+    torch.manual_seed(0)
+    save_file(build_model("mlp", real).state_dict(), str(tmp / "enc.safetensors"))
+    (tmp / "enc.json").write_text(json.dumps({"arch": "mlp", "config": config or real}))
+    return tmp / "enc.safetensors", tmp / "enc.json"
+
+
+def _onnx(tmp: Path, input_shape=("n", 3)) -> Path:
+    from onnx import TensorProto, helper, numpy_helper
+
+    W = numpy_helper.from_array(np.ones((3, 2), np.float32), name="W")
+    graph = helper.make_graph(
+        [helper.make_node("Flatten", ["x"], ["flat"], axis=1), helper.make_node("MatMul", ["flat", "W"], ["latent"])],
+        "enc",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, list(input_shape))],
+        [helper.make_tensor_value_info("latent", TensorProto.FLOAT, None)], initializer=[W],
+    )
+    path = tmp / "enc.onnx"
+    path.write_bytes(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], ir_version=8)
+                     .SerializeToString())
+    return path
+
+
+def _table3(tmp: Path, n_features=3) -> Path:
+    cols = ",".join(f"f{i}" for i in range(n_features))
+    rows = "\n".join(f"{i}," + ",".join(str(0.1 * (i + j)) for j in range(n_features)) for i in range(4))
+    return _csv(tmp, f"id,{cols}\n{rows}\n", "table.csv")
+
+
+def _sparse():
+    from scipy.sparse import csr_matrix
+
+    return relative_projection(csr_matrix(np.eye(3)), np.eye(3))
+
+
+# ------------------------------------------------------------------ the catalogue
+
+CASES: list[Case] = [
+    # vectors and spaces
+    Case("nan-in-vectors", "NaN in a space's vectors", lambda t: _with_nan(), InvalidInputError,
+         r"NaN or Inf in rows with ids \['b'\]"),
+    Case("inf-in-vectors", "Inf in vectors passed to relative_projection", lambda t: relative_projection(
+        np.array([[1.0, 0.0], [np.inf, 1.0]]), np.eye(2), similarity="euclidean"), InvalidInputError,
+         r"X contains NaN or Inf in rows \[1\]"),
+    Case("vectors-1d", "1-D vectors", lambda t: LatentSpace(np.ones(5), np.arange(5)), InvalidInputError,
+         r"must be 2-D \(n_samples, n_dims\); got shape \(5,\): Reshape your data"),
+    Case("vectors-3d", "3-D vectors (images not flattened)", lambda t: LatentSpace(np.ones((4, 2, 2)), np.arange(4)),
+         InvalidInputError, r"got shape \(4, 2, 2\): flatten each sample first"),
+    Case("vectors-empty", "an empty array (0 rows)", lambda t: LatentSpace(np.zeros((0, 3)), np.arange(0)),
+         InvalidInputError, r"is empty: 0 sample\(s\)"),
+    Case("vectors-no-dims", "vectors with 0 dims", lambda t: relative_projection(np.zeros((3, 0)), np.zeros((2, 0))),
+         InvalidInputError, r"X has 0 feature\(s\)"),
+    Case("vectors-ragged", "ragged rows (lists of different lengths)",
+         lambda t: relative_projection([[1.0, 2.0], [3.0]], np.eye(2)), InvalidInputError,
+         r"X cannot be read as an array: its rows have different lengths"),
+    Case("vectors-text", "text instead of numbers", lambda t: LatentSpace(np.array([["a", "b"]]), [0]),
+         InvalidTypeError, r"dtype <U1, which is not numeric"),
+    Case("vectors-object-text", "an object array holding text",
+         lambda t: relative_projection(np.array([[1.0, "n/a"]], dtype=object), np.eye(2)), InvalidTypeError,
+         r"X has dtype object with non-numeric elements",
+         stable="non-numeric elements"),
+    Case("vectors-complex", "complex vectors", lambda t: relative_projection(np.ones((2, 2), complex), np.eye(2)),
+         InvalidInputError, r"Complex data not supported"),
+    Case("vectors-sparse", "a scipy sparse matrix", lambda t: _sparse(), InvalidTypeError,
+         r"X is a sparse matrix"),
+    Case("ids-duplicate", "duplicate ids within a space", lambda t: LatentSpace(np.ones((3, 2)), [7, 7, 8]),
+         InvalidInputError, r"must be unique; duplicated: \[7\]"),
+    Case("ids-wrong-length", "fewer ids than rows", lambda t: LatentSpace(np.ones((3, 2)), [1, 2]),
+         InvalidInputError, r"ids of space 'space' must have shape \(3,\)"),
+    Case("ids-mixed-types", "ids mixing ints and strings",
+         lambda t: LatentSpace(np.ones((2, 2)), np.array([1, "a"], dtype=object)), InvalidTypeError,
+         r"must be all ints or all strings"),
+    Case("ids-nan", "a NaN id", lambda t: LatentSpace(np.ones((2, 2)), [1.0, np.nan]), InvalidInputError,
+         r"ids of space 'space' must be ints or strings; got floats"),
+    Case("labels-nan", "NaN labels", lambda t: LatentSpace(np.ones((3, 2)), [5, 6, 7], labels=[0.0, np.nan, 1.0]),
+         InvalidInputError, r"labels of space 'space' are missing \(NaN/None\) for ids \[6\]"),
+    Case("labels-one-hot", "one-hot labels (2-D)",
+         lambda t: LatentSpace(np.ones((3, 2)), [0, 1, 2], labels=np.eye(3)), InvalidInputError,
+         r"one-hot\? pass labels.argmax\(1\)"),
+    Case("name-not-str", "a space name that is not a str", lambda t: LatentSpace(np.ones((2, 2)), [0, 1], name=3),
+         InvalidTypeError, r"name=3 must be a str"),
+    Case("lookup-unknown-id", "looking up an id the space lacks", lambda t: _space().take([1, 42]),
+         UnknownIdError, r"1 id\(s\) are not in space 'enc': \[42\]"),
+    # relative projection
+    Case("zero-row-cosine", "an all-zero row under cosine", lambda t: relative_projection(
+        np.array([[1.0, 0.0], [0.0, 0.0]]), np.eye(2), ids=["img-1", "img-2"]), InvalidInputError,
+         r"rows with ids \['img-2'\] of X are all zero: cosine is undefined"),
+    Case("zero-anchor-cosine", "an all-zero anchor under cosine", lambda t: relative_projection(
+        np.eye(2), np.array([[1.0, 0.0], [0.0, 0.0]]), anchor_ids=[10, 11]), AnchorError,
+         r"anchor rows with ids \[11\] are all zero: cosine is undefined"),
+    Case("constant-column-scale", "a constant feature under standard scaling", lambda t: relative_projection(
+        np.ones((3, 2)), np.array([[1.0, 5.0], [2.0, 5.0]]), scale=True), InvalidInputError,
+         r"columns \[1\] are constant on the anchors"),
+    Case("dims-mismatch-relative", "anchors with other dims than X",
+         lambda t: relative_projection(np.ones((3, 5)), np.ones((2, 4))), MismatchError,
+         r"X has n_dims=5 but A has n_dims=4"),
+    Case("no-anchor-vectors", "no anchor vectors", lambda t: relative_projection(np.ones((3, 5)), np.zeros((0, 5))),
+         AnchorError, r"A is empty"),
+    Case("unknown-similarity", "an unknown similarity",
+         lambda t: relative_projection(np.eye(2), np.eye(2), similarity="dot"), InvalidInputError,
+         r"similarity='dot' is not supported; choose one of"),
+    Case("center-one-anchor", "centring on a single anchor",
+         lambda t: relative_projection(np.eye(2), np.ones((1, 2)), center="anchors"), AnchorError,
+         r"center='anchors' needs at least 2 anchors"),
+    Case("overflow-distance", "values too large for a distance (1e300)", lambda t: relative_projection(
+        np.array([[1e300, -1e300]]), np.array([[-1e300, 1e300]]), similarity="euclidean"), InvalidInputError,
+         r"overflow .* rescale X and A by the same factor"),
+    Case("topk-zero", "ASIF topk=0", lambda t: relative_projection(np.eye(2), np.eye(2), topk=0),
+         InvalidInputError, r"topk=0 must be >= 1"),
+    Case("scale-not-bool", "scale='yes'", lambda t: relative_projection(np.eye(2), np.eye(2), scale="yes"),
+         InvalidTypeError, r"scale='yes' must be True or False"),
+    Case("estimator-not-fitted", "RelativeProjection.transform before fit",
+         lambda t: RelativeProjection().transform(np.eye(2)), NotFittedYetError, r"not fitted yet: call fit"),
+    Case("estimator-unknown-anchor-ids", "RelativeProjection anchor_ids not among the rows",
+         lambda t: RelativeProjection(anchor_ids=[0, 99]).fit(np.eye(5)), UnknownIdError,
+         r"1 anchor id\(s\) are not among the fitted samples: \[99\]"),
+    # anchors
+    Case("n-anchors-zero", "n_anchors=0", lambda t: select_anchors(_space(), 0), AnchorError,
+         r"n_anchors=0 must be >= 1"),
+    Case("n-anchors-negative", "n_anchors=-3", lambda t: select_anchors(_space(), -3), AnchorError,
+         r"n_anchors=-3 must be >= 1"),
+    Case("n-anchors-too-many", "more anchors than samples", lambda t: select_anchors(_space(), 50), AnchorError,
+         r"n_anchors=50 must be <= n_samples=12"),
+    Case("n-anchors-float", "n_anchors=2.5", lambda t: select_anchors(_space(), 2.5), InvalidTypeError,
+         r"n_anchors=2.5 must be an int"),
+    Case("anchors-duplicate", "duplicate anchor ids", lambda t: select_anchors(_space(), strategy="explicit",
+         ids=[1, 1, 2]), AnchorError, r"anchor ids contain duplicates: \[1\]"),
+    Case("anchors-unknown", "anchor ids the space lacks", lambda t: select_anchors(_space(), strategy="explicit",
+         ids=[1, 99, 100]), UnknownIdError, r"2 anchor id\(s\) are not in space 'enc': \[99, 100\]"),
+    Case("anchors-wrong-id-type", "text anchor ids for a space with int ids", lambda t: select_anchors(
+        _space(), strategy="explicit", ids=["1", "2"]), UnknownIdError, r"the ids of this space are ints"),
+    Case("anchors-empty", "an empty anchor list", lambda t: select_anchors(_space(), strategy="explicit", ids=[]),
+         AnchorError, r"anchor ids must be a non-empty 1-D list"),
+    Case("unknown-strategy", "an unknown anchor strategy", lambda t: select_anchors(_space(), 3, strategy="best"),
+         InvalidInputError, r"strategy='best' is not supported"),
+    Case("stratified-no-labels", "stratified anchors on a space without labels",
+         lambda t: select_anchors(_space(labels=False), 3, strategy="stratified"), InvalidInputError,
+         r"strategy='stratified' needs labels"),
+    Case("anchors-not-a-space", "select_anchors on a bare array", lambda t: select_anchors(np.ones((5, 2)), 2),
+         InvalidTypeError, r"space must be a LatentSpace; got ndarray"),
+    Case("random-state-negative", "a negative seed", lambda t: select_anchors(_space(), 3, random_state=-1),
+         InvalidInputError, r"random_state=-1 must be >= 0"),
+    # stitching
+    Case("stitch-no-labels", "classification stitching without labels",
+         lambda t: stitching_matrix(*_pair(labels=False), [0, 1, 2]), InvalidInputError,
+         r"train space 'enc0' has no labels: classification stitching needs labels"),
+    Case("stitch-single-class", "training labels with a single class", lambda t: stitching_matrix(
+        {"a": LatentSpace(np.random.default_rng(0).normal(size=(6, 3)), np.arange(6), labels=np.zeros(6))},
+        {"a": LatentSpace(np.random.default_rng(1).normal(size=(4, 3)), np.arange(6, 10), labels=np.zeros(4))},
+        [0, 1]), InvalidInputError, r"a single class \(0.0\) in labels of train space"),
+    Case("stitch-partial-overlap", "spaces sharing only some ids", lambda t: _stitch_partial_overlap(),
+         MismatchError, r"are not parallel: 22 id\(s\) in common; 'enc0' has 8 id\(s\) that 'enc1' lacks"),
+    Case("stitch-row-count", "spaces with different row counts", lambda t: _stitch_row_count(), MismatchError,
+         r"'enc0' \(30 samples\) and 'enc1' \(20 samples\) are not parallel"),
+    Case("stitch-different-encoders", "train and test naming different encoders",
+         lambda t: stitching_matrix(_pair()[0], {"x": _space("x")}, [0, 1]), MismatchError,
+         r"train and test spaces name different encoders"),
+    Case("stitch-unknown-anchor", "stitching anchors that are not train ids",
+         lambda t: stitching_matrix(*_pair(), [0, 1, 999]), UnknownIdError,
+         r"1 anchor id\(s\) are not in space 'enc0': \[999\]"),
+    Case("stitch-labels-disagree", "parallel spaces labelling the same ids differently",
+         lambda t: _stitch_labels_disagree(), MismatchError, r"give different labels to the same ids"),
+    Case("stitch-test-dims", "an encoder with other dims in test than in train", lambda t: _stitch_test_dims(),
+         MismatchError, r"encoder 'enc1' has 4 dims in train but 5 in test"),
+    Case("stitch-unknown-mode", "an unknown stitching mode",
+         lambda t: stitching_matrix(*_pair(), [0, 1], modes=("magic",)), InvalidInputError,
+         r"mode='magic' is not supported"),
+    Case("stitch-unknown-head", "an unknown head",
+         lambda t: stitching_matrix(*_pair(), [0, 1], head="svm"), InvalidInputError,
+         r"head='svm' is not supported"),
+    # translation
+    Case("translation-row-mismatch", "translation anchors with different row counts",
+         lambda t: LatentTranslation().fit(np.ones((3, 2)), np.ones((4, 2))), MismatchError,
+         r"source_anchors has 3 rows but target_anchors has 4"),
+    Case("translation-one-anchor", "a translation fitted on one anchor",
+         lambda t: LatentTranslation().fit(np.ones((1, 2)), np.ones((1, 2))), AnchorError,
+         r"n_anchors=1 must be >= 2"),
+    Case("translation-no-pad", "orthogonal translation across dims without padding",
+         lambda t: LatentTranslation(pad=False).fit(np.eye(3), np.eye(3, 2)), MismatchError,
+         r"dims differ \(3 vs 2\): set pad=True"),
+    Case("translation-transform-dims", "translating vectors of other dims than fitted",
+         lambda t: LatentTranslation().fit(np.eye(3), np.eye(3)).transform(np.ones((2, 5))), MismatchError,
+         r"X has 5 dims but the translation was fitted on 3"),
+    # metrics
+    Case("metrics-row-mismatch", "metric spaces with different row counts",
+         lambda t: compare_spaces(np.ones((5, 2)), np.ones((4, 2))), MismatchError,
+         r"X has 5 rows but Y has 4"),
+    Case("metrics-dims-differ", "a coordinate metric across dims",
+         lambda t: knn_jaccard(np.eye(5), np.eye(5, 3)), MismatchError, r"dims differ \(5 vs 3\)"),
+    Case("metrics-k-range", "k larger than the samples",
+         lambda t: compare_spaces(np.eye(6), np.eye(6), k=10), InvalidInputError, r"k=10 must be an int in \[1, 6\]"),
+    Case("metrics-constant-space", "a constant space", lambda t: compare_spaces(np.ones((6, 3)), np.eye(6, 3), k=2),
+         InvalidInputError, r"X is constant \(every row the same\)"),
+    Case("metrics-too-few-samples", "debiased CKA on 3 samples", lambda t: debiased_cka(np.eye(3), np.eye(3)),
+         InvalidInputError, r"n_samples=3 must be >= 4"),
+    Case("metrics-unknown", "an unknown metric", lambda t: compare_spaces(np.eye(4), np.eye(4), metrics=["iou"]),
+         InvalidInputError, r"unknown metrics \['iou'\]"),
+    # layout
+    Case("layout-too-few-rows", "a map of 2 points", lambda t: compute_layout(np.eye(2), method="pca"),
+         InvalidInputError, r"at least 3 rows to lay out"),
+    Case("layout-unknown-method", "an unknown layout method", lambda t: compute_layout(np.eye(4), method="mds"),
+         InvalidInputError, r"method='mds' is not supported"),
+    Case("layout-n-neighbors", "UMAP n_neighbors >= n_samples",
+         lambda t: compute_layout(np.random.default_rng(0).normal(size=(10, 3)), n_neighbors=50), InvalidInputError,
+         r"n_neighbors=50 must be in \[2, n_samples=10\)"),
+    Case("layout-pair-rows", "two maps of different row counts",
+         lambda t: layout_pair(np.eye(5), np.eye(4), method="pca"), MismatchError, r"XA has 5 rows but XB has 4"),
+    # datasets and the zoo
+    Case("dataset-unknown", "an unknown dataset", lambda t: load_dataset("mnist"), InvalidInputError,
+         r"dataset='mnist' is not supported; choose one of \['digits'"),
+    Case("dataset-test-size", "test_size=1.5", lambda t: load_dataset(test_size=1.5), InvalidInputError,
+         r"test_size=1.5 must be < 1.0"),
+    Case("zoo-missing-manifest", "a zoo folder without manifest.json", lambda t: Zoo("digits", root=t),
+         LoadError, r"No zoo manifest at"),
+    Case("zoo-corrupt-manifest", "a manifest that is not JSON",
+         lambda t: Zoo("digits", root=_zoo_dir(t, manifest="{not json")), LoadError, r"is not valid JSON"),
+    Case("zoo-unknown-encoder", "an encoder name not in the zoo", lambda t: Zoo("digits").model("resnet"),
+         InvalidInputError, r"encoder='resnet' is not in the digits zoo"),
+    Case("zoo-truncated-weights", "a truncated safetensors file",
+         lambda t: _zoo_model(t, weights=_real_weights()[:100]), LoadError,
+         r"is not a readable safetensors file",
+         stable="readable safetensors file"),
+    Case("zoo-shape-mismatch", "safetensors shapes that do not match the named architecture",
+         lambda t: _zoo_model(t, config={"in_dim": 64, "hidden": 32, "latent_dim": 64, "n_classes": 10}),
+         LoadError, r"weights in mlp-s0.safetensors do not match architecture 'mlp'",
+         stable="'n_classes': 10}:"),
+    # sessions (saved JSON and URL query)
+    Case("session-unknown-key", "a session JSON with an unknown key",
+         lambda t: from_json('{"dataset": "digits", "admin": true}'), InvalidInputError,
+         r"invalid session: unknown keys \['admin'\]"),
+    Case("session-wrong-type", "a session JSON with a wrong type", lambda t: from_json('{"seed": "7"}'),
+         InvalidTypeError, r"'seed' must be an int; got str '7'"),
+    Case("session-anchor-out-of-range", "session anchors outside the dataset",
+         lambda t: from_json('{"anchors": [3, 5000]}', ids=np.arange(1437)), InvalidInputError,
+         r"'anchors' has 1 id\(s\) out of range \(not among the 1437 candidate ids\): \[5000\]"),
+    Case("session-not-json", "a session file that is not JSON", lambda t: from_json("seed=7"), LoadError,
+         r"session JSON cannot be read"),
+    Case("session-too-large", "a session file over 1 MB", lambda t: from_json(b" " * (MAX_SESSION_BYTES + 1)),
+         FileTooLargeError, r"the limit is 1,000,000"),
+    Case("query-wrong-type", "a URL query ?seed=abc", lambda t: from_query({"seed": "abc"}), InvalidTypeError,
+         r"'seed' must be an int; got str 'abc'"),
+    Case("query-anchor-out-of-range", "a URL query with anchors outside the dataset",
+         lambda t: from_query({"anchors": "1,2,99999"}, ids=np.arange(1437)), InvalidInputError,
+         r"out of range .*\[99999\]"),
+    Case("query-repeated-key", "a URL query giving a key twice", lambda t: from_query({"seed": ["1", "2"]}),
+         InvalidInputError, r"'seed' is given 2 times"),
+    # sweep
+    Case("sweep-no-counts", "an anchor sweep with no counts", lambda t: anchor_sweep(*_pair(), []),
+         InvalidInputError, r"n_anchors is empty"),
+    Case("sweep-no-encoders", "an anchor sweep with no encoders", lambda t: anchor_sweep({}, {}, [2]),
+         InvalidInputError, r"no encoders given"),
+    # files (core.importing): embeddings, tables, models, pickles
+    Case("csv-non-numeric", "a CSV with a text feature column",
+         lambda t: read_embeddings(_csv(t, "id,a,b\n1,x,3\n2,y,4\n")), LoadError,
+         r"non-numeric column\(s\) \['a'\]"),
+    Case("csv-header-only", "a CSV with a header and no rows", lambda t: read_embeddings(_csv(t, "id,a,b\n")),
+         LoadError, r"the table has a header but no rows"),
+    Case("csv-empty", "an empty CSV file", lambda t: read_embeddings(_csv(t, "")), LoadError, r"the file is empty"),
+    Case("csv-ragged", "a CSV whose rows have different lengths",
+         lambda t: read_embeddings(_csv(t, "id,a,b\n1,2,3\n2,3,4,5\n")), LoadError,
+         r"rows have different numbers of fields",
+         stable="different numbers of fields"),
+    Case("csv-nan", "a CSV with a missing value", lambda t: read_embeddings(_csv(t, "id,a,b\n7,1,2\n8,,3\n")),
+         InvalidInputError, r"contain NaN or Inf \(ids \[8\]\)"),
+    Case("csv-nan-labels", "a CSV with missing labels",
+         lambda t: read_embeddings(_csv(t, "id,a,label\n7,1,x\n8,2,\n")), InvalidInputError,
+         r"label\(s\) are missing .* for ids \[8\]"),
+    Case("file-duplicate-ids", "duplicate ids within a file",
+         lambda t: read_embeddings(_csv(t, "id,a\n1,0.5\n1,0.7\n2,0.1\n")), LoadError,
+         r"ids must be unique; duplicated: \[1\]"),
+    Case("file-float32-overflow", "float64 values beyond float32 (1e300)",
+         lambda t: read_embeddings(_npy(t, np.array([[1e300, 1.0], [0.5, 2.0]]))), InvalidInputError,
+         r"beyond the float32 range"),
+    Case("parquet-corrupt", "a truncated parquet file",
+         lambda t: read_embeddings(("x.parquet", b"PAR1\x00\x00 not really")), LoadError,
+         r"not a readable parquet file", stable="(truncated or corrupt?)"),
+    Case("npy-truncated", "a truncated .npy", lambda t: read_embeddings(
+        ("x.npy", _npy(t, np.ones((50, 4), np.float32)).read_bytes()[:140])), LoadError,
+         r"not a valid .npy file", stable=".npy file"),
+    Case("npy-bad-header", "a .npy whose header was tampered with", lambda t: read_embeddings(
+        ("x.npy", _npy(t, np.ones((5, 4), np.float32)).read_bytes().replace(b"(5, 4)", b"(5**4)"))), LoadError,
+         r"not a valid .npy file", stable=".npy file"),
+    Case("npz-corrupt", "a corrupt .npz", lambda t: read_embeddings(("x.npz", b"PK\x03\x04 broken zip")), LoadError,
+         r"not a valid .npz file", stable=".npz file"),
+    Case("npy-object", "an object-dtype (pickled) .npy", lambda t: read_embeddings(
+        _npy(t, np.array([{"a": 1}, None], dtype=object), allow_pickle=True)), UnsafeFileError,
+         r"holds Python objects \(a pickle\), which Stitchboard never loads"),
+    Case("npz-object", "an object-dtype (pickled) array inside an .npz", lambda t: read_embeddings(
+        ("x.npz", (lambda b: (np.savez(b, vectors=np.ones((2, 2)), ids=np.array([object(), 1], dtype=object)),
+                              b.getvalue())[1])(__import__("io").BytesIO()))), UnsafeFileError,
+         r"an array in the npz holds Python objects"),
+    Case("pickle-pt", "a .pt pickle whose loading would run a command", lambda t: _evil_file(t, "model.pt"),
+         UnsafeFileError, r"model.pt: .pt files are Python pickles, which can run code when loaded"),
+    Case("pickle-pkl", "a .pkl pickle whose loading would run a command", lambda t: _evil_file(t, "data.pkl"),
+         UnsafeFileError, r"data.pkl: .pkl files are Python pickles"),
+    Case("pickle-as-npy", "a pickle renamed to .npy", lambda t: _evil_file(t, "vectors.npy"), UnsafeFileError,
+         r"vectors.npy: holds Python objects \(a pickle\)"),
+    Case("upload-too-large", "an upload over the size limit",
+         lambda t: load_collection([("big.npy", b"\x00" * 2_000_000)], max_bytes=1_000_000), FileTooLargeError,
+         r"big.npy: 2.0 MB is over the 1 MB limit"),
+    Case("unsupported-format", "a file of an unsupported format",
+         lambda t: load_collection([_csv(t, "1 2 3", "vectors.txt")]), LoadError, r"unsupported format .txt"),
+    Case("files-partial-overlap", "two files sharing only some ids", lambda t: load_collection([
+        _csv(t, "id,a\n1,0.1\n2,0.2\n3,0.3\n", "a.csv"), _csv(t, "id,a\n2,0.5\n3,0.6\n4,0.7\n", "b.csv")]),
+         MismatchError, r"ids do not match across files: only 2 ids are in every file"),
+    Case("files-row-count", "files without ids and different row counts", lambda t: load_collection([
+        _npy(t, np.ones((3, 2)), "a.npy"), _npy(t, np.ones((4, 2)), "b.npy")]), MismatchError,
+         r"matched by row order when row counts agree"),
+    Case("safetensors-no-sidecar", "safetensors weights without their JSON sidecar",
+         lambda t: load_model(("enc.safetensors", _tiny_model(t)[0].read_bytes())), LoadError,
+         r"need a JSON sidecar naming the architecture"),
+    Case("safetensors-truncated", "truncated safetensors weights", lambda t: load_model(
+        ("enc.safetensors", _tiny_model(t)[0].read_bytes()[:60]), sidecar=_tiny_model(t)[1]), LoadError,
+         r"not a valid safetensors file", stable="(truncated or corrupt?)"),
+    Case("safetensors-shape-mismatch", "safetensors shapes that do not match the sidecar's architecture",
+         lambda t: load_model(_tiny_model(t, {"in_dim": 3, "hidden": 10**8, "latent_dim": 2, "n_classes": 2})[0]),
+         LoadError, r"weights do not match arch='mlp'"),
+    Case("onnx-corrupt", "a truncated ONNX model", lambda t: load_model(("enc.onnx", _onnx(t).read_bytes()[:40])),
+         LoadError, r"not a valid ONNX model", stable="(truncated or corrupt?)"),
+    Case("onnx-input-rank", "an ONNX model whose input is not (n, features)",
+         lambda t: load_model(_onnx(t, ("n", 3, 1))), LoadError, r"Stitchboard feeds a 2-D table"),
+    Case("onnx-input-width", "an ONNX model fed a table of the wrong width",
+         lambda t: encode_table(_table3(t, 2), load_model(_onnx(t))), MismatchError,
+         r"the model expects 3 input features, the table has 2"),
+]
+
+
+# ------------------------------------------------------------------ inputs that must work
+
+
+def _int_vectors(tmp):
+    s = LatentSpace(np.arange(12).reshape(4, 3) - 5, np.arange(4))
+    assert s.vectors.dtype == np.float64 and np.array_equal(s.vectors, np.arange(12).reshape(4, 3) - 5)
+    s16 = LatentSpace(np.array([[30000, -2], [7, 1]], dtype=np.int16), [0, 1])
+    assert s16.vectors.dtype == np.float32 and s16.vectors[0, 0] == 30000
+    R = relative_projection(s16.vectors, s16.vectors)
+    assert R.dtype == np.float32 and np.allclose(np.diag(R), 1.0)
+
+
+def _float16_vectors(tmp):
+    V = np.array([[60000, 60000], [1, 0], [0, 1]], dtype=np.float16)  # squares overflow float16
+    s = LatentSpace(V, [0, 1, 2])
+    assert s.vectors.dtype == np.float32
+    R = relative_projection(V, V)
+    assert R.dtype == np.float32 and np.isfinite(R).all() and np.allclose(R[0], [1.0, 0.7071, 0.7071], atol=1e-3)
+
+
+def _wide(tmp):
+    # one BLAS thread: on a shared, overloaded box multi-threaded OpenBLAS spins and the
+    # wall time measures the neighbours; single-threaded it is ~3 s here
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1):
+        _wide_run()
+
+
+def _wide_run():
+    t0 = time.perf_counter()
+    rng = np.random.default_rng(0)
+    d = 50_000
+    train = {n: LatentSpace(rng.normal(size=(40, d)).astype(np.float32), np.arange(40), labels=np.arange(40) % 2,
+                            name=n) for n in ("a", "b")}
+    test = {n: LatentSpace(rng.normal(size=(10, d)).astype(np.float32), np.arange(40, 50), labels=np.arange(10) % 2,
+                           name=n) for n in ("a", "b")}
+    ids = select_anchors(train["a"], 20, strategy="kmeans")
+    res = stitching_matrix(train, test, ids, modes=("absolute", "relative", "translated"))
+    assert all(np.isfinite(m).all() for m in res.scores.values())
+    assert set(compare_spaces(train["a"].vectors, train["b"].vectors, k=5)) >= {"linear_cka"}
+    assert compute_layout(train["a"].vectors, method="pca").shape == (40, 2)
+    assert time.perf_counter() - t0 < 60
+
+
+def _unicode(tmp):
+    name = "編碼器-é 🚀"
+    ids = np.array(["ünï-1", "日本-2", "emoji-🙂", "x", "y", "z"])
+    a = LatentSpace(np.random.default_rng(0).normal(size=(6, 3)), ids, labels=[0, 1, 0, 1, 0, 1], name=name)
+    assert list(select_anchors(a, strategy="explicit", ids=["日本-2", "emoji-🙂"])) == ["日本-2", "emoji-🙂"]
+    with pytest.raises(UnknownIdError, match=re.escape(f"not in space {name!r}: ['ñ']")):
+        a.take(["ñ"])
+
+
+def _dims_differ_absolute(tmp):
+    res = stitching_matrix(*_pair(d=(4, 6)), [0, 1, 2, 3, 4], modes=("absolute", "relative"))
+    assert np.isnan(res.scores["absolute"][0, 1]) and np.isnan(res.scores["absolute"][1, 0])
+    assert np.isfinite(res.scores["relative"]).all() and np.isfinite(np.diag(res.scores["absolute"])).all()
+
+
+def _zero_row_distance(tmp):
+    R = relative_projection(np.array([[0.0, 0.0], [1.0, 2.0]]), np.eye(2), similarity="euclidean")
+    assert np.isfinite(R).all() and np.isclose(R[0, 0], -1.0)
+
+
+def _huge_and_tiny_cosine(tmp):
+    X = np.array([[3e300, 4e300], [3e-300, 4e-300]])
+    np.testing.assert_allclose(relative_projection(X, np.eye(2)), [[0.6, 0.8], [0.6, 0.8]])
+
+
+def _no_labels(tmp):
+    coll = load_collection([_csv(tmp, "id,a,b\n1,0.1,0.3\n2,0.2,0.1\n3,0.5,0.2\n")])
+    assert coll.target_names == () and any("classification stitching is unavailable" in n for n in coll.notes)
+
+
+def _single_class(tmp):
+    coll = load_collection([_csv(tmp, "id,a,label\n1,0.1,x\n2,0.2,x\n3,0.5,x\n")])
+    assert any("same label" in n and "unavailable" in n for n in coll.notes)
+
+
+def _html_names(tmp):
+    evil = "<script>alert(1)</script>"
+    path = _csv(tmp, f"id,a,label\n1,0.1,{evil}\n2,0.2,<b>x\n", "<img src=x onerror=alert(1)>.csv")
+    coll = load_collection([path])
+    assert evil in coll.target_names and "<img src=x onerror=alert(1)>" in coll.spaces  # verbatim, as text
+
+
+ACCEPTED: list[Accepted] = [
+    Accepted("int-vectors", "int vectors", _int_vectors,
+             "works: 8/16-bit ints become float32, wider ints float64 (exact, never rounded)"),
+    Accepted("float16-vectors", "float16 vectors", _float16_vectors,
+             "works: computed in float32, so 60,000² does not overflow"),
+    Accepted("wide-50k", "d = 50,000 with 40 rows", _wide,
+             "works: anchors, all three stitching modes, metrics and a PCA map in well under a minute"),
+    Accepted("unicode-names", "Unicode space names and ids", _unicode, "works; messages quote them as given"),
+    Accepted("dims-differ-absolute", "absolute stitching across latent dims", _dims_differ_absolute,
+             "not an error: that cell is NaN (the dashboard shows \"n/a: dims differ\"); relative works"),
+    Accepted("zero-row-distance", "an all-zero row under a distance similarity", _zero_row_distance,
+             "works: only cosine/angular need a direction"),
+    Accepted("huge-tiny-cosine", "values of 1e300 and 1e-300 under cosine", _huge_and_tiny_cosine,
+             "works: norms are taken after dividing each row by its largest entry"),
+    Accepted("files-no-labels", "files without a label column", _no_labels,
+             "loads; notes say classification stitching is unavailable (maps and metrics work)"),
+    Accepted("files-single-class", "labels with a single class", _single_class,
+             "loads; notes say all samples share one label, so classification stitching is unavailable"),
+    Accepted("html-in-names", "a label or file name holding <script> / <img onerror>", _html_names,
+             "loads; kept verbatim as text (the dashboard renders it as text, never as HTML)"),
+]
+
+
+# ------------------------------------------------------------------ tests
+
+
+def _names():
+    return [c.name for c in CASES] + [a.name for a in ACCEPTED]
+
+
+def test_case_names_are_unique_and_stable():
+    names = _names()
+    assert len(names) == len(set(names)), "duplicate case names"
+    assert all(re.fullmatch(r"[a-z0-9][a-z0-9-]*", n) for n in names)
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+def test_bad_input_gets_our_error(case, tmp_path):
+    with pytest.raises(StitchboardError) as info:
+        case.trigger(tmp_path)
+    exc = info.value
+    assert type(exc) is case.error, f"{case.name}: got {type(exc).__name__}: {exc}"
+    assert re.search(case.match, str(exc)), f"{case.name}: message {str(exc)!r} does not match {case.match!r}"
+    # our types keep the built-in bases that callers catch
+    assert isinstance(exc, (ValueError, TypeError))
+
+
+@pytest.mark.parametrize("case", ACCEPTED, ids=lambda c: c.name)
+def test_awkward_input_works(case, tmp_path):
+    case.check(tmp_path)
+
+
+def _message(case: Case, tmp: Path) -> str:
+    try:
+        case.trigger(tmp)
+    except StitchboardError as exc:
+        msg = " ".join(str(exc).replace(str(tmp), "<dir>").split())
+    else:
+        raise AssertionError(f"{case.name} did not raise")
+    cut = MESSAGE_CHARS
+    if case.stable is not None:
+        assert case.stable in msg, f"{case.name}: stable part {case.stable!r} not in {msg!r}"
+        cut = min(cut, msg.index(case.stable) + len(case.stable))
+    return msg if len(msg) <= cut else msg[:cut].rstrip() + " …"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def readme_table() -> str:
+    """The README's catalogue table, generated by running every case."""
+    rows = ["| case | input | error type | message (or its start) |", "|---|---|---|---|"]
+    for case in CASES:
+        with tempfile.TemporaryDirectory() as tmp:
+            msg = _message(case, Path(tmp))
+        rows.append(f"| `{case.name}` | {_cell(case.what)} | `{case.error.__name__}` | {_cell(msg)} |")
+    for acc in ACCEPTED:
+        rows.append(f"| `{acc.name}` | {_cell(acc.what)} | none | {_cell(acc.outcome)} |")
+    return "\n".join(rows)
+
+
+def _readme_block(text: str) -> str:
+    assert BEGIN in text and END in text, f"README.md lacks the {BEGIN} ... {END} markers"
+    return text.split(BEGIN, 1)[1].split(END, 1)[0].strip()
+
+
+def test_readme_table_matches_catalogue():
+    """Every README row is a catalogue case with its current message, and vice versa."""
+    block = _readme_block(README.read_text(encoding="utf-8"))
+    documented = re.findall(r"^\| `([a-z0-9-]+)` \|", block, flags=re.M)
+    assert sorted(documented) == sorted(_names()), (
+        "README table and catalogue differ; run `python tests/test_bad_inputs.py --write-readme`.\n"
+        f"only in README: {sorted(set(documented) - set(_names()))}\n"
+        f"only in catalogue: {sorted(set(_names()) - set(documented))}"
+    )
+    assert block == readme_table(), "README messages are stale; run `python tests/test_bad_inputs.py --write-readme`"
+
+
+def write_readme() -> None:
+    text = README.read_text(encoding="utf-8")
+    head, rest = text.split(BEGIN, 1)
+    _, tail = rest.split(END, 1)
+    README.write_text(f"{head}{BEGIN}\n{readme_table()}\n{END}{tail}", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["--write-readme"]:
+        write_readme()
+    else:
+        print(readme_table())
