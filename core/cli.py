@@ -6,6 +6,8 @@ stitchboard dashboard [--port P] [STREAMLIT ARGS...]
 stitchboard stitch --dataset digits --n-anchors N --seed S [--strategy random] [--similarity cosine]
                    [--translation orthogonal] [--format json|table]
 stitchboard compare --dataset digits --n-anchors N [--k 10] [--format json|table]
+stitchboard relative --anchors ANCHORS IN OUT [--similarity cosine] [--center anchors] [--scale]
+                     [--topk K] [--power P] [--column NAME] [--id-column NAME] [--chunk-rows N] [--quiet]
 stitchboard import FILE... [--name NAME...] [--table CSV] [--out DIR] [--intersect]
 stitchboard zoo build [--dataset digits|wine|breast_cancer|text|all] [--out DIR] [--check]
 stitchboard zoo list [--dataset ...|all]
@@ -153,6 +155,49 @@ def cmd_zoo(args) -> int:
     return status
 
 
+def cmd_relative(args) -> int:
+    from .streaming import read_anchor_file, relative_projection_file
+
+    kind, value = read_anchor_file(args.anchors)
+    summary = relative_projection_file(
+        args.input, dst=args.output,
+        anchor_ids=value if kind == "ids" else None, anchor_vectors=value if kind == "vectors" else None,
+        similarity=args.similarity, center=args.center, scale=args.scale, topk=args.topk, power=args.power,
+        column=args.column, id_column=args.id_column, chunk_rows=args.chunk_rows, progress=not args.quiet,
+    )
+    if args.format == "json":
+        print(json.dumps(summary))
+    else:
+        print(f"wrote {summary['rows']:,} rows x {summary['n_outputs']} ({summary['dtype']}) to {summary['dst']} in "
+              f"{summary['seconds']:.1f} s ({summary['rows_per_second']:,.0f} rows/s)")
+    return 0
+
+
+_RELATIVE_HELP = """Relative representation of a vector file, streamed in chunks: each row of IN becomes its
+similarities to the anchors (cosine by default), written row by row to OUT. Memory stays
+bounded by a few chunks, so IN and OUT may be far larger than RAM.
+
+IN   .npy (a 2-D numeric array) or .parquet (one list column of vectors, e.g.
+     'embedding', or one numeric column per dimension; optional id/label columns).
+OUT  .npy (shape n_rows x n_anchors) or .parquet (IN's id/label columns plus the relative
+     vectors: a list column 'relative', or columns rel_<similarity>_<j> when IN had one
+     column per dimension). Written to OUT.partial, renamed when complete.
+
+ANCHORS is one of
+  ids.json       a JSON list of sample ids of IN, e.g. [3, 17, 42] or ["doc-1", "doc-9"]
+                 (or {"anchor_ids": [...]}): looked up in IN's id column (--id-column, else
+                 'id'/'ids'/'sample_id'), or row numbers (0-based) when IN has no ids (.npy);
+  vectors.npy    anchor vectors, shape (n_anchors, n_dims), in the same space as IN,
+  vectors.parquet  e.g. the anchors of a reference set.
+
+Nothing is unpickled (np.load(allow_pickle=False), pyarrow).
+
+examples:
+  stitchboard relative --anchors anchors.json embeddings.parquet relative.parquet
+  stitchboard relative --anchors ref_anchors.npy --center anchors X.npy R.npy
+"""
+
+
 def cmd_import(args) -> int:
     import numpy as np
 
@@ -221,6 +266,25 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--translation", default="orthogonal", choices=TRANSLATIONS, help="method of the translated mode")
     c.add_argument("--k", type=int, default=10, help="neighbourhood size of jaccard and mutual_knn")
 
+    r = sub.add_parser(
+        "relative", help="stream a relative representation: vector file in, relative vectors out",
+        description=_RELATIVE_HELP, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    r.add_argument("--anchors", required=True, metavar="ANCHORS",
+                   help="ids.json (sample ids of IN) or vectors.npy/.parquet (anchor vectors); see above")
+    r.add_argument("input", metavar="IN", help="input vectors, .npy or .parquet")
+    r.add_argument("output", metavar="OUT", help="output file, .npy or .parquet")
+    r.add_argument("--similarity", default="cosine", choices=SIMILARITIES)
+    r.add_argument("--center", default=None, choices=("anchors",), help="subtract the anchor mean first")
+    r.add_argument("--scale", action="store_true", help="standard-scale each feature with the anchors' statistics")
+    r.add_argument("--topk", type=int, default=None, help="ASIF: keep the K largest similarities per row")
+    r.add_argument("--power", type=float, default=1.0, help="ASIF: sign-preserving exponent (default 1)")
+    r.add_argument("--column", default=None, help="parquet list column holding the vectors")
+    r.add_argument("--id-column", default=None, help="parquet id column (default: id, ids or sample_id)")
+    r.add_argument("--chunk-rows", type=int, default=None, help="rows per chunk (default: ~64 MiB of input)")
+    r.add_argument("--quiet", action="store_true", help="no progress bar")
+    r.add_argument("--format", default="table", choices=("json", "table"), help="summary as text or JSON")
+
     im = sub.add_parser(
         "import", help="check and convert your own embeddings/models into parallel spaces",
         description="Read embeddings files (.npy .npz .csv .parquet) and/or models (.onnx, .safetensors + .json "
@@ -263,6 +327,8 @@ def main(argv=None) -> int:
             return cmd_compare(args)
         if args.cmd == "import":
             return cmd_import(args)
+        if args.cmd == "relative":
+            return cmd_relative(args)
         return cmd_zoo(args)
     except (StitchboardError, ValueError, KeyError, FileNotFoundError, ImportError) as exc:
         msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc

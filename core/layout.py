@@ -19,6 +19,19 @@ __all__ = ["compute_layout", "align_layout", "layout_pair", "LAYOUT_METHODS"]
 LAYOUT_METHODS = ("umap", "pca", "tsne")
 #: Input metrics accepted for UMAP.
 UMAP_METRICS = ("cosine", "euclidean")
+#: Up to this many rows, UMAP gets the exact dense distance matrix
+#: (``metric="precomputed"``); above it, a k-nearest-neighbour graph from
+#: :mod:`core.neighbours` (``precomputed_knn``), so memory grows as n, not n^2.
+_DENSE_MAX_ROWS = 4096
+#: Above this many rows, UMAP is fitted on this many landmark rows (a seeded random
+#: sample) and every other row is placed from its nearest landmarks, as UMAP's
+#: ``transform`` places new points. Every row is drawn.
+_LANDMARKS = 20_000
+#: Warm-started UMAP epochs (``init`` given): up to / above ``_LANDMARKS`` rows.
+_WARM_EPOCHS = 60
+_WARM_EPOCHS_LARGE = 30
+#: Epochs for rows placed from their landmarks (umap-learn's transform uses 30 above 10k).
+_PLACE_EPOCHS = 30
 
 
 def compute_layout(
@@ -32,6 +45,7 @@ def compute_layout(
     init=None,
     perplexity: float = 30.0,
     random_state: int = 0,
+    progress=None,
 ) -> np.ndarray:
     """2-D coordinates of every row of ``X``; no point is sampled or dropped.
 
@@ -48,18 +62,35 @@ def compute_layout(
     min_dist : float, default=0.1
         UMAP minimum distance in the map.
     metric : {"cosine", "euclidean"}, default="cosine"
-        UMAP input metric. Distances are computed exactly with scikit-learn and passed
-        as ``metric="precomputed"`` (2.5x faster than umap's own path for small n).
+        Input metric. For UMAP up to 4,096 rows, distances are computed exactly with
+        scikit-learn and passed as ``metric="precomputed"`` (2.5x faster than umap's
+        own path for small n). Above, UMAP gets a k-nearest-neighbour graph from
+        :class:`core.neighbours.KnnIndex` (no numba JIT; exact up to ~7k rows, then an
+        IVF index) and starts from a PCA layout instead of a spectral one.
     n_epochs : int, default=200
         UMAP optimisation epochs (umap-learn uses 500 below 10k points; 200 halves the
         time and gives the same clusters on the bundled data).
     init : array-like of shape (n_samples, 2), optional
         UMAP or t-SNE warm start, e.g. the map of a closely related space; then 60
-        UMAP epochs are enough (``n_epochs`` is capped at 60).
+        UMAP epochs are enough (``n_epochs`` is capped at 60, and at 30 for landmark
+        maps).
     perplexity : float, default=30.0
         t-SNE perplexity, ``0 < perplexity < n_samples``.
     random_state : int, default=0
-        Seed: the same inputs and seed give the same map.
+        Seed (of UMAP, the kNN index and the landmarks too): the same inputs and seed
+        give the same map.
+    progress : callable(done, total, what), optional
+        Called before each stage of a UMAP layout (kNN graph, UMAP fit, placing
+        rows) and once at the end with ``done == total``; for a progress bar.
+
+    Notes
+    -----
+    Above 20,000 rows UMAP is fitted on 20,000 landmark rows (a seeded random sample)
+    and each other row is placed from its nearest landmarks, the way UMAP's
+    ``transform`` places new points (start at the weighted mean of the neighbours'
+    positions, then 30 epochs, 5 when warm-started, that move only the placed rows).
+    Every row is drawn; the fit costs the same at 100k rows as at 20k. See
+    ``benchmarks/bench_scale.py``.
 
     Returns
     -------
@@ -72,11 +103,14 @@ def compute_layout(
         return _pca(X, random_state)
     if method == "tsne":
         return _tsne(X, perplexity=perplexity, metric=metric, init=init, random_state=random_state)
-    reducer = _umap(n_neighbors, min_dist, n_epochs, init, random_state, X.shape[0], metric)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # precomputed / random_state notices
-        Y = reducer.fit_transform(_distances(X, metric=metric))
-    return np.asarray(Y, dtype=np.float32)
+    steps = _Steps(progress, _n_stages(X.shape[0]))
+    coords = _fit_map(X, n_neighbors, min_dist, metric, n_epochs, init, random_state, steps=steps).coords
+    steps.finish()
+    return coords
+
+
+def _n_stages(n: int) -> int:
+    return 1 if n <= _DENSE_MAX_ROWS else (2 if n <= _LANDMARKS else 3)
 
 
 def _layout_input(X, name: str) -> np.ndarray:
@@ -132,6 +166,158 @@ def _tsne(X, *, perplexity, metric, init, random_state) -> np.ndarray:
         return np.asarray(tsne.fit_transform(X), dtype=np.float32)
 
 
+class _Steps:
+    """Reports ``progress(done, total, what)`` before each stage of a layout."""
+
+    def __init__(self, progress, total: int):
+        self.progress, self.total, self.done = progress, total, 0
+
+    def __call__(self, what: str) -> None:
+        if self.progress is not None:
+            self.progress(self.done, self.total, what)
+        self.done += 1
+
+    def finish(self) -> None:
+        if self.progress is not None:
+            self.progress(self.total, self.total, "done")
+
+
+class _Map:
+    """A fitted UMAP map of ``X``: its reducer, the rows it was fitted on and how to
+    place other points in its frame."""
+
+    def __init__(self, reducer, coords, *, rows=None, index=None, metric="cosine", n_neighbors=15):
+        self.reducer = reducer  # fitted on X[rows] (all rows when rows is None)
+        self.coords = np.asarray(coords, dtype=np.float32)  # (n_samples, 2): every row of X
+        self.rows = rows
+        self.index = index  # KnnIndex of X[rows]; None on the dense path
+        self.metric = metric
+        self.n_neighbors = n_neighbors
+
+    def place(self, Y, X_fit=None, *, n_epochs=None) -> np.ndarray:
+        """2-D positions of new points ``Y`` in this map's frame."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            if self.index is None:  # dense path: umap's own transform on exact distances
+                return np.asarray(self.reducer.transform(_distances(X_fit, Y, metric=self.metric)), np.float32)
+            idx, dist = self.index.query(Y, n_neighbors=self.n_neighbors)
+            return _transform_knn(self.reducer, idx, dist, n_epochs=n_epochs)
+
+
+def _fit_map(X, n_neighbors, min_dist, metric, n_epochs, init, random_state, *, steps=None, name="") -> _Map:
+    """UMAP of ``X``: dense exact distances up to 4,096 rows, a kNN graph up to 20,000,
+    else fitted on 20,000 landmark rows with the others placed from their neighbours."""
+    n = X.shape[0]
+    if X.ndim != 2 or n < 3:
+        raise InvalidInputError(f"X must be 2-D with at least 3 rows to lay out; got shape {X.shape}")
+    steps = steps or _Steps(None, 0)
+    if n <= _DENSE_MAX_ROWS:
+        steps(f"UMAP of {name}{n:,} rows")
+        reducer = _umap(n_neighbors, min_dist, n_epochs, init, random_state, n)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # precomputed / random_state notices
+            reducer.fit(_distances(X, metric=metric))
+        return _Map(reducer, reducer.embedding_, metric=metric, n_neighbors=n_neighbors)
+    check_choice(metric, name="metric", choices=UMAP_METRICS)
+    from .neighbours import KnnIndex
+
+    _check_init(init, n)
+    rows = None
+    if n > _LANDMARKS:
+        rows = np.sort(np.random.default_rng(random_state).choice(n, _LANDMARKS, replace=False))
+    Xf = X if rows is None else X[rows]
+    steps(f"kNN graph of {name}{len(Xf):,} rows" + (" (landmarks)" if rows is not None else ""))
+    index = KnnIndex(Xf, metric=metric, random_state=random_state)
+    knn = index.query(n_neighbors=n_neighbors)
+    init_f = None if init is None else np.asarray(init, dtype=np.float64)[rows if rows is not None else slice(None)]
+    reducer = _umap(n_neighbors, min_dist, n_epochs, init_f, random_state, len(Xf), metric=metric, knn=knn,
+                    warm_epochs=_WARM_EPOCHS_LARGE if rows is not None else _WARM_EPOCHS)
+    steps(f"UMAP of {name}{len(Xf):,} rows" + (" (landmarks)" if rows is not None else ""))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        reducer.fit(Xf)
+    m = _Map(reducer, reducer.embedding_, rows=rows, index=index, metric=metric, n_neighbors=n_neighbors)
+    if rows is not None:
+        coords = np.empty((n, 2), dtype=np.float32)
+        coords[rows] = reducer.embedding_
+        rest = np.setdiff1d(np.arange(n), rows, assume_unique=True)
+        steps(f"placing {name}{len(rest):,} other rows among the landmarks")
+        coords[rest] = m.place(X[rest])
+        m.coords = coords
+    return m
+
+
+def _check_init(init, n):
+    if init is not None and np.shape(init) != (n, 2):
+        raise MismatchError(f"init must have shape ({n}, 2); got {np.shape(init)}")
+
+
+def _transform_knn(reducer, idx: np.ndarray, dist: np.ndarray, *, n_epochs=None) -> np.ndarray:
+    """Place new points in a fitted UMAP's frame from their kNN among its points.
+
+    umap-learn's own ``transform`` after ``fit(precomputed_knn=...)`` needs its
+    pynndescent index; this is the rest of that method, fed our neighbours: the same
+    fuzzy bipartite graph, initial positions (weighted mean of the neighbours' map
+    positions), then epochs that move only the new points: 30 after a cold fit, 5 after
+    a warm start (they start next to their neighbours already).
+    """
+    import scipy.sparse
+    from sklearn.utils import check_random_state
+    from umap.layouts import optimize_layout_euclidean
+    from umap.umap_ import (
+        INT32_MAX,
+        INT32_MIN,
+        compute_membership_strengths,
+        make_epochs_per_sample,
+        smooth_knn_dist,
+    )
+
+    n_new = idx.shape[0]
+    rng_state = check_random_state(reducer.transform_seed).randint(INT32_MIN, INT32_MAX, 3).astype(np.int64)
+    nearest = np.asarray(idx[:, 0], dtype=np.int64)
+    idx = np.array(idx, dtype=np.int64)
+    dist = np.array(dist, dtype=np.float32)
+    idx[dist >= reducer._disconnection_distance] = -1
+    sigmas, rhos = smooth_knn_dist(dist, float(reducer._n_neighbors), local_connectivity=max(0.0, reducer.local_connectivity - 1.0))
+    rows, cols, vals, _ = compute_membership_strengths(idx, dist, sigmas, rhos, bipartite=True)
+    graph = scipy.sparse.coo_matrix((vals, (rows, cols)), shape=(n_new, reducer.embedding_.shape[0]))
+    csr = graph.tocsr()
+    csr.eliminate_zeros()
+    embedding = _init_positions(csr, reducer.embedding_, nearest)
+    if n_epochs is None:  # 30 after a cold fit (200 epochs), 5 after a warm start (30)
+        n_epochs = min(_PLACE_EPOCHS, max(5, reducer.n_epochs // 6))
+    n_epochs = int(n_epochs)
+    graph.data[graph.data < (graph.data.max() / float(n_epochs))] = 0.0
+    graph.eliminate_zeros()
+    return optimize_layout_euclidean(
+        embedding, reducer.embedding_.astype(np.float32, copy=True), graph.row, graph.col, n_epochs,
+        graph.shape[1], make_epochs_per_sample(graph.data, n_epochs), reducer._a, reducer._b, rng_state,
+        reducer.repulsion_strength, reducer._initial_alpha / 4.0, reducer.negative_sample_rate,
+        reducer.random_state is None,
+    )
+
+
+def _init_positions(csr, E: np.ndarray, nearest: np.ndarray) -> np.ndarray:
+    """Start of each new point: the weighted mean of its neighbours' map positions.
+
+    umap-learn's ``init_graph_transform`` (a Python loop over rows, ~1 s per 1,000
+    points here), vectorised: a point with a weight-1 neighbour (a duplicate) starts
+    on it; a point with no neighbour left starts on its nearest one instead of NaN.
+    """
+    E = np.asarray(E, dtype=np.float64)
+    sums = np.asarray(csr.sum(axis=1)).ravel()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.asarray(csr @ E) / sums[:, None]
+    empty = np.diff(csr.indptr) == 0
+    out[empty] = E[nearest[empty]]
+    ones = csr.data == 1
+    if ones.any():
+        rows = np.repeat(np.arange(csr.shape[0]), np.diff(csr.indptr))[ones]
+        first = np.unique(rows, return_index=True)[1]
+        out[rows[first]] = E[csr.indices[ones][first]]
+    return out.astype(np.float32)
+
+
 def _distances(X, Y=None, *, metric: str) -> np.ndarray:
     """Exact distances for UMAP's ``metric="precomputed"``: (n_Y or n_X, n_X), float32, >= 0."""
     from sklearn.metrics import pairwise_distances
@@ -143,8 +329,10 @@ def _distances(X, Y=None, *, metric: str) -> np.ndarray:
     return np.maximum(pairwise_distances(Y, X, metric=metric), 0.0).astype(np.float32)
 
 
-def _umap(n_neighbors, min_dist, n_epochs, init, random_state, n, metric="cosine"):
-    """An unfitted UMAP on precomputed distances for ``n`` samples (validated settings)."""
+def _umap(n_neighbors, min_dist, n_epochs, init, random_state, n, metric="cosine", *, knn=None,
+          warm_epochs=_WARM_EPOCHS):
+    """An unfitted UMAP for ``n`` samples (validated settings): on precomputed dense
+    distances, or on ``metric`` with a precomputed kNN graph ``knn``."""
     check_int(n_neighbors, name="n_neighbors")
     if not 2 <= n_neighbors < n:
         raise InvalidInputError(f"n_neighbors={n_neighbors} must be in [2, n_samples={n}); lower it")
@@ -157,15 +345,17 @@ def _umap(n_neighbors, min_dist, n_epochs, init, random_state, n, metric="cosine
         init = as_vectors(init, name="init").astype(np.float64)
         if init.shape != (n, 2):
             raise MismatchError(f"init must have shape ({n}, 2); got {init.shape}")
-        n_epochs = min(n_epochs, 60)
+        n_epochs = min(n_epochs, warm_epochs)
+    extra = {} if knn is None else {"precomputed_knn": knn}
     return umap.UMAP(
         n_neighbors=n_neighbors,
         min_dist=min_dist,
-        metric="precomputed",
+        metric="precomputed" if knn is None else metric,
         n_epochs=n_epochs,
-        init="spectral" if init is None else init,
+        init=init if init is not None else ("spectral" if knn is None else "pca"),
         random_state=random_state,
         n_jobs=1,
+        **extra,
     )
 
 
@@ -219,6 +409,7 @@ def layout_pair(
     reference=None,
     perplexity: float = 30.0,
     random_state: int = 0,
+    progress=None,
 ) -> tuple[np.ndarray, np.ndarray, str]:
     """Maps of two parallel spaces, B drawn in A's frame when their coordinates agree in kind.
 
@@ -243,6 +434,8 @@ def layout_pair(
         scale, shift) that best maps A's coordinates onto ``reference`` (orthogonal
         Procrustes on the same samples) is applied to A's and B's maps alike, so their
         relation is kept.
+    progress : callable(done, total, what), optional
+        See :func:`compute_layout`.
 
     Returns
     -------
@@ -257,7 +450,8 @@ def layout_pair(
     if XA.shape[0] != XB.shape[0]:
         raise MismatchError(f"XA has {XA.shape[0]} rows but XB has {XB.shape[0]}; pass parallel spaces")
     random_state = check_int(random_state, name="random_state", low=0, high=2**32 - 1)
-    LA, LB, used = _layout_pair(XA, XB, method, frame, n_neighbors, min_dist, metric, n_epochs, init, perplexity, random_state)
+    LA, LB, used = _layout_pair(XA, XB, method, frame, n_neighbors, min_dist, metric, n_epochs, init, perplexity,
+                                random_state, progress)
     if reference is not None:
         reference = as_vectors(reference, name="reference").astype(np.float64)
         if reference.shape != LA.shape:
@@ -267,12 +461,18 @@ def layout_pair(
     return LA, LB, used
 
 
-def _layout_pair(XA, XB, method, frame, n_neighbors, min_dist, metric, n_epochs, init, perplexity, random_state):
+def _layout_pair(XA, XB, method, frame, n_neighbors, min_dist, metric, n_epochs, init, perplexity, random_state,
+                 progress=None):
     if frame == "own" or method == "tsne" or XA.shape[1] != XB.shape[1]:
-        kw = dict(method=method, n_neighbors=n_neighbors, min_dist=min_dist, metric=metric, n_epochs=n_epochs,
-                  perplexity=perplexity, random_state=random_state)
-        LA = compute_layout(XA, init=init, **kw)
-        LB = compute_layout(XB, init=init, **kw)
+        kw = dict(n_neighbors=n_neighbors, min_dist=min_dist, metric=metric, n_epochs=n_epochs, random_state=random_state)
+        if method == "umap":
+            steps = _Steps(progress, _n_stages(XA.shape[0]) + _n_stages(XB.shape[0]))
+            LA = _fit_map(XA, init=init, steps=steps, name="A: ", **kw).coords
+            LB = _fit_map(XB, init=init, steps=steps, name="B: ", **kw).coords
+            steps.finish()
+        else:
+            LA = compute_layout(XA, method=method, init=init, perplexity=perplexity, **kw)
+            LB = compute_layout(XB, method=method, init=init, perplexity=perplexity, **kw)
         return LA, align_layout(LB, LA), "own"
     if method == "pca":
         import warnings as _w
@@ -286,9 +486,9 @@ def _layout_pair(XA, XB, method, frame, n_neighbors, min_dist, metric, n_epochs,
         if LA.shape[1] < 2:
             LA, LB = (np.hstack([L, np.zeros((len(L), 1))]) for L in (LA, LB))
         return LA.astype(np.float32), LB.astype(np.float32), "A"
-    reducer = _umap(n_neighbors, min_dist, n_epochs, init, random_state, XA.shape[0], metric)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        LA = reducer.fit_transform(_distances(XA, metric=metric))
-        LB = reducer.transform(_distances(XA, XB, metric=metric))
-    return np.asarray(LA, np.float32), np.asarray(LB, np.float32), "A"
+    steps = _Steps(progress, _n_stages(XA.shape[0]) + 1)
+    m = _fit_map(XA, n_neighbors, min_dist, metric, n_epochs, init, random_state, steps=steps, name="A: ")
+    steps(f"placing B's {XB.shape[0]:,} rows in A's map")
+    LB = m.place(XB, XA)
+    steps.finish()
+    return m.coords, LB, "A"

@@ -40,13 +40,36 @@ def _where(rows, ids) -> str:
 
 
 #: Rows per block of the cosine kernel, for wide (compute-bound) and narrow
-#: (memory-bound) inputs. Measured on 2 cores with numpy's BLAS, which beat torch at
-#: every shape tried (1M and 10k rows, 64 and 384 dims, 300 anchors).
+#: (memory-bound) inputs; see ``benchmarks/bench_relative.py``.
 _BLOCK_ROWS_WIDE = 131072
 _BLOCK_ROWS_NARROW = 4096
+#: Rows with at most this many dims are "narrow": the output dominates the memory
+#: traffic, so each block of X is normalised in a small buffer before the GEMM.
+_NARROW_DIMS = 128
+#: Rows of X at least this wide go through torch's GEMM (MKL, on a zero-copy
+#: ``torch.from_numpy`` view) instead of numpy's (OpenBLAS); None: numpy for every
+#: shape. Chosen per shape with ``benchmarks/bench_relative.py`` (its "forced numpy /
+#: forced torch" columns): on the 2-core reference machine numpy was as fast as or
+#: faster than torch at every shape (10k and 1M rows, 64 and 384 dims, 300 anchors;
+#: torch 1.2-9x slower at 64 dims), and importing torch costs seconds, so numpy it is.
+#: Set e.g. 256 on a machine where MKL's sgemm wins.
+_TORCH_FROM_DIMS: int | None = None
 
 
-def _cosine_blocked(X: np.ndarray, AnT: np.ndarray, *, x_name: str = "X", x_ids=None) -> tuple[np.ndarray, np.ndarray]:
+def _gemm_backend(X: np.ndarray, AnT: np.ndarray) -> str:
+    """``"torch"`` or ``"numpy"``: the GEMM measured faster for this shape (torch only
+    on plain native-endian arrays it can view without a copy)."""
+    if _TORCH_FROM_DIMS is None or X.shape[1] < _TORCH_FROM_DIMS or not X.dtype.isnative or any(s < 0 for s in X.strides):
+        return "numpy"
+    try:
+        import torch  # noqa: F401  (a core dependency; imported lazily)
+    except ImportError:  # pragma: no cover
+        return "numpy"
+    return "torch"
+
+
+def _cosine_blocked(X: np.ndarray, AnT: np.ndarray, *, x_name: str = "X", x_ids=None,
+                    out: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """``(X @ AnT) / |x|`` block by block, without copying X as a whole.
 
     - Narrow rows (``d <= 128``; the GEMM is bound by writing the output): each block
@@ -55,19 +78,55 @@ def _cosine_blocked(X: np.ndarray, AnT: np.ndarray, *, x_name: str = "X", x_ids=
     - Wide rows: one large GEMM per block, then the output block is scaled by the
       inverse row norms.
 
+    The GEMM runs in numpy or in torch on a zero-copy view of the same memory
+    (``torch.from_numpy``), whichever was measured faster for the shape
+    (``_TORCH_FROM_DIMS``).
+
     A row of ``X`` with NaN or Inf shows up as a non-finite norm, which is then
     reported with the exact rows, so finite inputs pay no separate validation pass.
     Rows whose norm over- or underflows are recomputed in float64 after dividing by
     their largest entry. See ``benchmarks/bench_relative.py``.
 
-    Returns the (n, k) output and the (n,) row norms of X (0 exactly for all-zero rows;
-    1 for recomputed rows).
+    Parameters
+    ----------
+    X : ndarray of shape (n, d)
+    AnT : ndarray of shape (d, k)
+        Normalised anchors, transposed, C-contiguous, X's dtype.
+    out : ndarray of shape (n, k), optional
+        C-contiguous, X's dtype: receives the result in place (e.g. a chunk of a file).
+
+    Returns
+    -------
+    R : ndarray of shape (n, k)
+        ``out`` when given.
+    x_norm : ndarray of shape (n,)
+        Row norms of X (0 exactly for all-zero rows; 1 for recomputed rows).
     """
     n, d = X.shape
-    R = np.empty((n, AnT.shape[1]), dtype=X.dtype)
-    x_norm = np.empty(n, dtype=X.dtype)
-    narrow = d <= 128
+    R = np.empty((n, AnT.shape[1]), dtype=X.dtype) if out is None else out
+    narrow = d <= _NARROW_DIMS
     step = _BLOCK_ROWS_NARROW if narrow else _BLOCK_ROWS_WIDE
+    if _gemm_backend(X, AnT) == "torch":
+        x_norm = _cosine_blocks_torch(X, AnT, R, step=step, narrow=narrow)
+    else:
+        x_norm = _cosine_blocks_numpy(X, AnT, R, step=step, narrow=narrow)
+    fi = np.finfo(X.dtype)
+    bad = ~np.isfinite(x_norm) | (x_norm < np.sqrt(fi.tiny) / fi.eps)  # overflow, underflow or all zero
+    if bad.any():
+        if not np.all(np.isfinite(X[bad])):
+            check_finite(X, name=x_name, ids=x_ids)  # names the rows with NaN/Inf
+        # finite rows whose norm over- or underflowed (or all-zero rows): redo them in
+        # float64, each row scaled by its largest entry first
+        rows = np.nonzero(bad)[0]
+        U, zero = unit_rows(X[rows])
+        R[rows] = (U @ AnT.astype(np.float64)).astype(R.dtype)
+        x_norm[rows] = np.where(zero, 0.0, 1.0)
+    return R, x_norm
+
+
+def _cosine_blocks_numpy(X, AnT, R, *, step, narrow) -> np.ndarray:
+    n, d = X.shape
+    x_norm = np.empty(n, dtype=X.dtype)
     buf = np.empty((min(step, n), d), dtype=X.dtype) if narrow else None
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         for s in range(0, n, step):
@@ -83,25 +142,42 @@ def _cosine_blocked(X: np.ndarray, AnT: np.ndarray, *, x_name: str = "X", x_ids=
                 Rb = R[s : s + m]
                 np.matmul(Xb, AnT, out=Rb)
                 Rb *= inv
-    fi = np.finfo(X.dtype)
-    bad = ~np.isfinite(x_norm) | (x_norm < np.sqrt(fi.tiny) / fi.eps)  # overflow, underflow or all zero
-    if bad.any():
-        if not np.all(np.isfinite(X[bad])):
-            check_finite(X, name=x_name, ids=x_ids)  # names the rows with NaN/Inf
-        # finite rows whose norm over- or underflowed (or all-zero rows): redo them in
-        # float64, each row scaled by its largest entry first
-        rows = np.nonzero(bad)[0]
-        U, zero = unit_rows(X[rows])
-        R[rows] = (U @ AnT.astype(np.float64)).astype(R.dtype)
-        x_norm[rows] = np.where(zero, 0.0, 1.0)
-    return R, x_norm
+    return x_norm
 
 
-def _block(similarity: str, X: np.ndarray, A: np.ndarray, ctx: dict) -> np.ndarray:
+def _cosine_blocks_torch(X, AnT, R, *, step, narrow) -> np.ndarray:
+    import warnings
+
+    import torch
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # read-only X (a memmap, a LatentSpace): never written
+        Xt = torch.from_numpy(X)
+    At, Rt = torch.from_numpy(AnT), torch.from_numpy(R)
+    n, d = X.shape
+    x_norm = torch.empty(n, dtype=Xt.dtype)
+    buf = torch.empty((min(step, n), d), dtype=Xt.dtype) if narrow else None
+    with torch.inference_mode():
+        for s in range(0, n, step):
+            Xb = Xt[s : s + step]
+            m = Xb.shape[0]
+            nb = torch.linalg.vector_norm(Xb, dim=1, out=x_norm[s : s + m])
+            if narrow:
+                torch.div(Xb, nb[:, None], out=buf[:m])
+                torch.mm(buf[:m], At, out=Rt[s : s + m])
+            else:
+                Rb = Rt[s : s + m]
+                torch.mm(Xb, At, out=Rb)
+                Rb.div_(nb[:, None])
+    return x_norm.numpy()
+
+
+def _block(similarity: str, X: np.ndarray, A: np.ndarray, ctx: dict, out: np.ndarray | None = None) -> np.ndarray:
     """One similarity block, shape (n, k). Distances are negated so that larger = more similar.
 
     ``ctx`` names things in messages: ``x_ids`` / ``a_ids`` (ids of the rows of X / A,
     or None for positions) and ``pre`` (whether X and A were centred or scaled).
+    ``out`` (cosine and angular only) receives the block in place.
     """
     if similarity in ("cosine", "angular"):
         after = " after centering/scaling" if ctx.get("pre") else ""
@@ -112,7 +188,7 @@ def _block(similarity: str, X: np.ndarray, A: np.ndarray, ctx: dict) -> np.ndarr
                 "cosine is undefined; choose other anchors or another similarity"
             )
         R, x_norm = _cosine_blocked(
-            X, np.ascontiguousarray(An.astype(X.dtype).T), x_name=ctx.get("x_name", "X"), x_ids=ctx.get("x_ids")
+            X, np.ascontiguousarray(An.astype(X.dtype).T), x_name=ctx.get("x_name", "X"), x_ids=ctx.get("x_ids"), out=out
         )
         if np.any(x_norm == 0):
             raise InvalidInputError(
@@ -121,7 +197,9 @@ def _block(similarity: str, X: np.ndarray, A: np.ndarray, ctx: dict) -> np.ndarr
             )
         if similarity == "angular":
             np.clip(R, -1.0, 1.0, out=R)
-            R = 1.0 - np.arccos(R) / np.pi
+            np.arccos(R, out=R)
+            R *= -1.0 / np.pi
+            R += 1.0
         return R
     with np.errstate(over="ignore", invalid="ignore"):
         if similarity == "euclidean":
@@ -182,9 +260,10 @@ def _preprocess(X: np.ndarray, stats: dict) -> np.ndarray:
     return X
 
 
-def _apply(X: np.ndarray, stats: dict, *, similarity, topk, power, x_ids=None) -> np.ndarray:
+def _apply(X: np.ndarray, stats: dict, *, similarity, topk, power, x_ids=None, out: np.ndarray | None = None) -> np.ndarray:
     pre = stats["shift"] is not None
     ctx = {"x_ids": x_ids, "a_ids": stats.get("a_ids"), "pre": pre, "x_name": "X after centering/scaling" if pre else "X"}
+    direct = out is not None and similarity in ("cosine", "angular") and topk is None and power == 1
     with np.errstate(over="ignore", invalid="ignore"):
         Xp = _preprocess(X, stats)
         Ap = stats["anchors_pre"].astype(X.dtype, copy=False)
@@ -192,20 +271,30 @@ def _apply(X: np.ndarray, stats: dict, *, similarity, topk, power, x_ids=None) -
             parts = [(_block(sim, Xp, Ap, ctx) - m) / s for sim, (m, s) in zip(PRODUCT_BLOCKS, stats["blocks"])]
             R = np.concatenate(parts, axis=1).astype(X.dtype, copy=False)
         else:
-            R = _block(similarity, Xp, Ap, ctx)
+            R = _block(similarity, Xp, Ap, ctx, out=out if direct else None)
         if topk is not None or power != 1:
             R = _asif(R, topk=topk, power=power)
     return R
 
 
-def _project(X: np.ndarray, stats: dict, *, similarity, center, scale, topk, power, x_ids=None) -> np.ndarray:
+def _project(X: np.ndarray, stats: dict, *, similarity, center, scale, topk, power, x_ids=None,
+             out: np.ndarray | None = None) -> np.ndarray:
     """:func:`_apply`, checked: float32 results that overflow are redone in float64; what
-    still is not finite raises, naming the rows."""
-    R = _apply(X, stats, similarity=similarity, topk=topk, power=power, x_ids=x_ids)
+    still is not finite raises, naming the rows. ``out`` (C-contiguous, the result's
+    dtype) receives the result in place and is returned."""
+    R = _apply(X, stats, similarity=similarity, topk=topk, power=power, x_ids=x_ids, out=out)
     bounded = similarity in ("cosine", "angular") and topk is None and power == 1  # in [-1, 1] by construction
     bad = None if bounded else ~np.isfinite(R).all(axis=1)
-    if bad is None or not bad.any():
-        return R
+    if bad is not None and bad.any():
+        R = _retry_in_float64(X, stats, bad, similarity=similarity, center=center, scale=scale, topk=topk,
+                              power=power, x_ids=x_ids)
+    if out is not None and R is not out:
+        out[...] = R
+        R = out
+    return R
+
+
+def _retry_in_float64(X, stats, bad, *, similarity, center, scale, topk, power, x_ids):
     if X.dtype == np.float32:  # e.g. squared distances beyond float32: retry in float64
         A64 = stats["anchors"].astype(np.float64)
         stats64 = _fit_stats(A64, similarity=similarity, center=center, scale=scale, a_ids=stats.get("a_ids"))
@@ -217,7 +306,7 @@ def _project(X: np.ndarray, stats: dict, *, similarity, center, scale, topk, pow
             return R
     big = max(float(np.abs(X).max()), float(np.abs(stats["anchors"]).max()))
     raise InvalidInputError(
-        f"the relative vectors of {_where(np.nonzero(bad)[0], x_ids)} overflow ({R.dtype}) with "
+        f"the relative vectors of {_where(np.nonzero(bad)[0], x_ids)} overflow ({X.dtype}) with "
         f"similarity={similarity!r}{'' if power == 1 else f', power={power!r}'}: the inputs are too large "
         f"(largest |value| {big:.3g}); rescale X and A by the same factor (e.g. divide both by their max "
         "absolute value), or lower power"
@@ -325,12 +414,8 @@ def relative_projection(
            [0., 1.]])
     """
     _check_params(similarity, center, scale, topk, power)
-    # cosine/angular without pre-processing validate X through its row norms (no extra pass)
-    fused = similarity in ("cosine", "angular") and center is None and not scale
     X = as_vectors(X, name="X", finite=False)
     ids = _row_ids("ids", ids, X.shape[0])
-    if not fused:
-        check_finite(X, name="X", ids=ids)
     A = as_vectors(A, name="A", min_rows=0, finite=False)
     anchor_ids = _row_ids("anchor_ids", anchor_ids, A.shape[0])
     check_finite(A, name="A", ids=anchor_ids)
@@ -340,11 +425,54 @@ def relative_projection(
         )
     if A.shape[0] == 0:
         raise AnchorError("A is empty: pass at least one anchor vector")
-    dtype = np.result_type(X.dtype, A.dtype)
-    X = X.astype(dtype, copy=False)
-    A = A.astype(dtype, copy=False)
+    A = A.astype(np.result_type(X.dtype, A.dtype), copy=False)
     stats = _fit_stats(A, similarity=similarity, center=center, scale=scale, a_ids=anchor_ids)
-    return _project(X, stats, similarity=similarity, center=center, scale=scale, topk=topk, power=power, x_ids=ids)
+    return _project_rows(X, stats, similarity=similarity, center=center, scale=scale, topk=topk, power=power, ids=ids)
+
+
+def _project_rows(X, stats: dict, *, similarity, center, scale, topk, power, ids=None,
+                  out: np.ndarray | None = None) -> np.ndarray:
+    """Validate rows ``X`` and project them with anchor statistics from :func:`_fit_stats`.
+
+    The one code path behind :func:`relative_projection`, the streaming CLI
+    (:mod:`core.streaming`, chunk by chunk) and the Dask blocks
+    (:mod:`core.distributed`), so all three give the same numbers.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_dims)
+    stats : dict
+        From :func:`_fit_stats`; its anchors' dtype is the result's dtype.
+    ids : array-like of shape (n_samples,), optional
+        Names rows in error messages.
+    out : ndarray of shape (n_samples, n_outputs), optional
+        C-contiguous, the result's dtype; receives the result in place.
+
+    Returns
+    -------
+    R : ndarray of shape (n_samples, n_outputs)
+    """
+    # cosine/angular without pre-processing validate X through its row norms (no extra pass)
+    fused = similarity in ("cosine", "angular") and center is None and not scale
+    X = as_vectors(X, name="X", finite=False)
+    if not fused:
+        check_finite(X, name="X", ids=ids)
+    A = stats["anchors"]
+    if X.shape[1] != A.shape[1]:
+        raise MismatchError(
+            f"X has n_dims={X.shape[1]} but A has n_dims={A.shape[1]}; anchors must live in the same space as X"
+        )
+    X = X.astype(A.dtype, copy=False)
+    return _project(X, stats, similarity=similarity, center=center, scale=scale, topk=topk, power=power, x_ids=ids, out=out)
+
+
+def _result_dtype(x_dtype, a_dtype) -> np.dtype:
+    """The result dtype of rows of dtype ``x_dtype`` against validated (float) anchors,
+    known before the rows are read (streamed files, Dask blocks): float32 when the rows
+    are float16/float32 and the anchors float32, else float64 (ints count as float64)."""
+    x = np.dtype(x_dtype)
+    x = np.dtype(np.float32) if x in (np.float16, np.float32) else np.dtype(np.float64)
+    return np.result_type(x, a_dtype)
 
 
 def _row_ids(name, ids, n):

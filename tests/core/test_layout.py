@@ -83,6 +83,87 @@ def test_umap_warm_start_keeps_clusters_in_place():
         compute_layout(X, init=np.zeros((10, 2)))
 
 
+def _blobs(n=700, d=12, seed=0):
+    rng = np.random.default_rng(seed)
+    centers = rng.normal(size=(5, d)) * 4
+    y = rng.integers(0, 5, n)
+    return (centers[y] + rng.normal(size=(n, d))).astype(np.float32), y
+
+
+def _knn_accuracy(L, y, k=10):
+    from sklearn.neighbors import KNeighborsClassifier
+
+    return KNeighborsClassifier(k).fit(L, y).score(L, y)
+
+
+@pytest.fixture
+def large_paths(monkeypatch):
+    """Shrink the thresholds so that 700 rows take the kNN-graph and landmark paths."""
+    import core.layout as cl
+
+    monkeypatch.setattr(cl, "_DENSE_MAX_ROWS", 100)
+    monkeypatch.setattr(cl, "_LANDMARKS", 300)
+    return cl
+
+
+@pytest.mark.parametrize("path", ["dense", "landmarks"])
+def test_warm_started_layouts_are_deterministic_for_a_seed(request, path):
+    if path == "landmarks":
+        request.getfixturevalue("large_paths")
+    X, y = _blobs(n=400)
+    X1 = X + 0.3 * np.random.default_rng(1).normal(size=X.shape).astype(np.float32)
+    L0 = compute_layout(X, random_state=0, n_epochs=50)
+    a = compute_layout(X1, init=L0, random_state=5)
+    b = compute_layout(X1, init=L0, random_state=5)
+    assert np.array_equal(a, b)
+    c = compute_layout(X1, init=L0, random_state=6)
+    assert not np.array_equal(a, c)  # the seed matters, so equality above is not vacuous
+    pa = layout_pair(X1, X1[:, ::-1].copy(), init=L0, reference=L0, random_state=5, frame="A")
+    pb = layout_pair(X1, X1[:, ::-1].copy(), init=L0, reference=L0, random_state=5, frame="A")
+    assert np.array_equal(pa[0], pb[0]) and np.array_equal(pa[1], pb[1])
+
+
+def test_large_maps_keep_every_point_and_the_clusters(large_paths):
+    X, y = _blobs()
+    L = compute_layout(X)
+    assert L.shape == (700, 2) and np.isfinite(L).all()
+    assert _knn_accuracy(L, y) > 0.95
+    # the rows outside the landmarks are placed among their own cluster too
+    rows = np.sort(np.random.default_rng(0).choice(700, 300, replace=False))
+    rest = np.setdiff1d(np.arange(700), rows)
+    from sklearn.neighbors import KNeighborsClassifier
+
+    assert KNeighborsClassifier(10).fit(L[rows], y[rows]).score(L[rest], y[rest]) > 0.95
+
+
+def test_large_b_in_a_frame_lands_on_a_only_when_coordinates_agree(large_paths):
+    X, y = _blobs()
+    rng = np.random.default_rng(3)
+    near = X + 0.05 * rng.normal(size=X.shape).astype(np.float32)
+    LA, LB, used = layout_pair(X, near)
+    spread = np.linalg.norm(LA - LA.mean(0), axis=1).mean()
+    assert used == "A" and np.linalg.norm(LA - LB, axis=1).mean() < 0.2 * spread
+    Q = np.linalg.qr(rng.normal(size=(12, 12)))[0].astype(np.float32)
+    _, LBr, _ = layout_pair(X, X @ Q)  # B's coordinates mean something else: it lands elsewhere
+    assert np.linalg.norm(LA - LBr, axis=1).mean() > 0.5 * spread
+
+
+def test_large_init_shape_is_checked(large_paths):
+    X, _ = _blobs()
+    with pytest.raises(ValueError, match=r"init must have shape \(700, 2\)"):
+        compute_layout(X, init=np.zeros((10, 2)))
+
+
+def test_progress_reports_every_stage_then_done(large_paths):
+    X, _ = _blobs()
+    calls = []
+    layout_pair(X, X[:, ::-1].copy(), progress=lambda done, total, what: calls.append((done, total, what)))
+    whats = [w for _, _, w in calls]
+    assert [d for d, _, _ in calls] == list(range(len(calls))) and calls[-1][:2] == (calls[-1][1], calls[-1][1])
+    assert any("kNN graph of A" in w for w in whats) and any("landmarks" in w for w in whats)
+    assert any("placing B" in w for w in whats) and whats[-1] == "done"
+
+
 def test_tsne_keeps_every_point_is_seeded_and_separates_clusters():
     rng = np.random.default_rng(0)
     centers = rng.normal(size=(3, 8)) * 5
