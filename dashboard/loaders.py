@@ -22,6 +22,7 @@ from core.anchors import select_anchors
 from core.collection import Collection
 from core.datasets import DATASETS
 from core.describe import sample_descriptions
+from core.disk_cache import DiskCache, content_key, default_cache, package_versions
 from core.export import relative_table
 from core.latent_space import LatentSpace
 from core.layout import layout_pair
@@ -39,8 +40,24 @@ import weakref
 
 
 @st.cache_resource(show_spinner=False)
+def disk_cache() -> DiskCache:
+    """The layout and zoo-vector cache on disk, shared by server processes (see :mod:`core.disk_cache`)."""
+    return default_cache()
+
+
+@st.cache_resource(show_spinner=False)
 def zoo(dataset: str) -> Zoo:
-    return Zoo(dataset)
+    return Zoo(dataset, cache=disk_cache())
+
+
+@st.cache_resource(show_spinner=False)
+def _layout_code_version() -> tuple:
+    """What a cached layout also depends on: our layout code and the libraries it calls."""
+    import core.layout
+    import core.neighbours
+
+    sources = tuple(content_key(open(m.__file__, "rb").read()) for m in (core.layout, core.neighbours))
+    return sources + package_versions("umap-learn", "pynndescent", "numba", "scikit-learn", "numpy", "scipy")
 
 
 @st.cache_resource(show_spinner=False)
@@ -135,6 +152,20 @@ def map_vectors(source: str, encoder: str, anchor_ids: tuple | None) -> np.ndarr
     return relative_projection(space.vectors, space.take(list(anchor_ids)))
 
 
+def _layout_job(source, enc_a, enc_b, anchor_ids, method, frame, n_neighbors, min_dist, perplexity):
+    """Inputs of :func:`layouts`: A's and B's vectors, the keyword arguments and the disk-cache key."""
+    XA = map_vectors(source, enc_a, anchor_ids)
+    XB = map_vectors(source, enc_b, anchor_ids)
+    kw = dict(method=method, frame=frame, n_neighbors=n_neighbors, min_dist=min_dist, perplexity=perplexity)
+    ref = None
+    if anchor_ids is not None:
+        ref = layouts(source, enc_a, enc_b, None, method, frame, n_neighbors, min_dist, perplexity)[0]
+        kw.update(init=ref if method in ("umap", "tsne") else None, reference=ref)
+    key = content_key("layout_pair", XA, XB, ref, sorted((k, v) for k, v in kw.items() if k not in ("init", "reference")),
+                      _layout_code_version())
+    return XA, XB, kw, key
+
+
 @st.cache_data(show_spinner=False, max_entries=64)
 def layouts(source: str, enc_a: str, enc_b: str, anchor_ids: tuple | None, method: str, frame: str,
             n_neighbors: int, min_dist: float, perplexity: float = 30.0):
@@ -142,14 +173,30 @@ def layouts(source: str, enc_a: str, enc_b: str, anchor_ids: tuple | None, metho
 
     The relative row starts from A's absolute map (UMAP / t-SNE warm start) and is
     oriented like it, so anchor edits move the relative maps only as much as the data do.
+    UMAP and t-SNE maps are also kept on disk (:mod:`core.disk_cache`), keyed by the
+    vectors' content and the settings, so a new server process reads them back.
     """
-    XA = map_vectors(source, enc_a, anchor_ids)
-    XB = map_vectors(source, enc_b, anchor_ids)
-    kw = dict(method=method, frame=frame, n_neighbors=n_neighbors, min_dist=min_dist, perplexity=perplexity)
-    if anchor_ids is None:
+    XA, XB, kw, key = _layout_job(source, enc_a, enc_b, anchor_ids, method, frame, n_neighbors, min_dist, perplexity)
+    if method == "pca":  # milliseconds: not worth a disk round trip
         return layout_pair(XA, XB, **kw)
-    ref = layouts(source, enc_a, enc_b, None, method, frame, n_neighbors, min_dist, perplexity)[0]
-    return layout_pair(XA, XB, init=ref if method in ("umap", "tsne") else None, reference=ref, **kw)
+
+    def compute() -> dict:
+        LA, LB, used = layout_pair(XA, XB, **kw)
+        return {"LA": LA, "LB": LB, "used": np.array(used)}
+
+    out = disk_cache().memoize("layout_pair", key, compute)
+    return out["LA"], out["LB"], str(out["used"])
+
+
+def layout_ready(source: str, enc_a: str, enc_b: str, anchor_ids: tuple | None, method: str, frame: str,
+                 n_neighbors: int, min_dist: float, perplexity: float = 30.0) -> bool:
+    """Whether :func:`layouts` returns at once: PCA, computed in this process, or on disk."""
+    args = (source, enc_a, enc_b, anchor_ids, method, frame, n_neighbors, min_dist, perplexity)
+    if method == "pca" or args in computed_layouts():
+        return True
+    if anchor_ids is not None and not layout_ready(source, enc_a, enc_b, None, *args[4:]):
+        return False
+    return disk_cache().contains("layout_pair", _layout_job(*args)[3])
 
 
 @st.cache_resource(show_spinner=False)

@@ -1,4 +1,7 @@
+import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -6,6 +9,22 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+
+_OWN_CACHE: list = []
+
+
+def pytest_configure(config):
+    """Tests never read or fill the user's disk cache (~/.cache/stitchboard): one fresh folder per run,
+    inherited by the dashboard servers the browser tests start."""
+    if "STITCHBOARD_CACHE_DIR" not in os.environ:
+        _OWN_CACHE.append(tempfile.mkdtemp(prefix="stitchboard-test-cache-"))
+        os.environ["STITCHBOARD_CACHE_DIR"] = _OWN_CACHE[0]
+
+
+def pytest_unconfigure(config):
+    for d in _OWN_CACHE:
+        shutil.rmtree(d, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -285,7 +285,7 @@ def show_maps(anchors: tuple) -> dict:
     keys = {"abs": (source, enc_a, enc_b, None), "rel": (source, enc_a, enc_b, anchors)}
     want = {k: (*keys[k], method, frame, params["n_neighbors"], params["min_dist"], params["perplexity"]) for k in KINDS}
     done = loaders.computed_layouts()
-    pending = [k for k in KINDS if method != "pca" and want[k] not in done and not (k == "rel" and len(anchors) < 2)]
+    pending = [k for k in KINDS if not loaders.layout_ready(*want[k]) and not (k == "rel" and len(anchors) < 2)]
     last_rel = st.session_state.get("_last_rel_layout")
 
     def frame_note(kind):

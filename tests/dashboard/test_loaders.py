@@ -3,6 +3,7 @@
 import gc
 
 import numpy as np
+import pytest
 
 from core.collection import Collection, default_split
 from core.latent_space import LatentSpace
@@ -33,3 +34,61 @@ def test_same_key_is_one_object_different_keys_are_isolated():
     again = {}
     loaders.register_collection("k1", _coll(99), holder=again)  # same bytes -> the loaded one is reused
     assert again["upload:k1"] is h1["upload:k1"]
+
+
+# ---------------------------------------------------------------- layouts and zoo vectors on disk
+
+
+def _fresh_process(monkeypatch, folder):
+    """What a new server process sees: empty Streamlit caches, the same disk cache folder."""
+    import streamlit as st
+
+    from core.disk_cache import DiskCache
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    monkeypatch.setattr(loaders, "disk_cache", lambda: DiskCache(folder))
+
+
+def test_umap_layouts_come_back_from_disk_in_a_new_process(tmp_path, monkeypatch):
+    src, args = "wine", ("wine", "mlp-s0", "mlp-s1")
+    anchors = tuple(loaders.anchors(src, 20, "random", 0))
+    _fresh_process(monkeypatch, tmp_path)
+    assert not loaders.layout_ready(*args, None, "umap", "A", 10, 0.3)
+    abs_first = loaders.layouts(*args, None, "umap", "A", 10, 0.3)
+    rel_first = loaders.layouts(*args, anchors, "umap", "A", 10, 0.3)
+    assert len(list(tmp_path.glob("layout_pair/*.npz"))) == 2
+
+    _fresh_process(monkeypatch, tmp_path)
+    assert loaders.layout_ready(*args, None, "umap", "A", 10, 0.3)
+    assert loaders.layout_ready(*args, anchors, "umap", "A", 10, 0.3)
+    assert not loaders.layout_ready(*args, anchors, "umap", "A", 11, 0.3)  # other settings: not cached
+    assert not loaders.layout_ready(*args, anchors[:-1], "umap", "A", 10, 0.3)  # other anchors: not cached
+    monkeypatch.setattr(loaders, "layout_pair", lambda *a, **k: pytest.fail("recomputed a layout that is on disk"))
+    for first, anchor_ids in ((abs_first, None), (rel_first, anchors)):
+        LA, LB, used = loaders.layouts(*args, anchor_ids, "umap", "A", 10, 0.3)
+        np.testing.assert_array_equal(LA, first[0])
+        np.testing.assert_array_equal(LB, first[1])
+        assert used == first[2] and isinstance(used, str)
+
+
+def test_zoo_vectors_come_back_from_disk(tmp_path, monkeypatch):
+    _fresh_process(monkeypatch, tmp_path)
+    first = loaders.collection("wine").spaces["mlp-s0"].vectors
+    assert len(list(tmp_path.glob("zoo_vectors/*.npz"))) == len(loaders.collection("wine").names)
+    _fresh_process(monkeypatch, tmp_path)
+    monkeypatch.setattr("core.zoo.Zoo.encode", lambda *a, **k: pytest.fail("re-encoded vectors that are on disk"))
+    np.testing.assert_array_equal(loaders.collection("wine").spaces["mlp-s0"].vectors, first)
+
+
+def test_server_warm_up_fills_the_caches_the_pages_use(monkeypatch):
+    from dashboard import server
+
+    import streamlit as st
+
+    st.cache_resource.clear()
+    assert server.warm_up("wine") > 0
+    monkeypatch.setattr("core.zoo.Zoo.collection", lambda *a, **k: pytest.fail("loaded again after the warm-up"))
+    monkeypatch.setattr(loaders, "fit_absolute_heads", lambda *a, **k: pytest.fail("heads fitted again"))
+    assert loaders.collection("wine").name == "wine"
+    assert set(loaders.absolute_heads("wine")) == set(loaders.collection("wine").names)
