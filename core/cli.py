@@ -38,9 +38,9 @@ def cmd_dashboard(args, extra) -> int:
     if spec is None or spec.origin is None:
         print("error: the `dashboard` package is not installed next to `core`", file=sys.stderr)
         return 2
-    app = Path(spec.origin).parent / "app.py"
+    # dashboard.server = `streamlit run dashboard/app.py` plus a background warm-up (imports, default zoo)
     cmd = [
-        sys.executable, "-m", "streamlit", "run", str(app),
+        sys.executable, "-m", "dashboard.server",
         "--browser.gatherUsageStats", "false",
         "--server.port", str(args.port),
         "--client.toolbarMode", "viewer",
