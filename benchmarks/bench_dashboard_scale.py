@@ -1,0 +1,239 @@
+"""100k points per map, end to end in the dashboard: upload a 100k x 384 pair, explore it, edit anchors.
+
+A fresh ``stitchboard dashboard`` server (``python -m dashboard.server``, empty disk
+cache) is driven by headless Chromium the way a user would:
+
+1. upload two ``.npz`` files (100,000 x 384 float32 each, ids and labels) on the Data &
+   encoders page and press *Load files*;
+2. open Explore & stitch: time until the stitching readout, the four PCA preview maps,
+   then the final UMAP maps (cold: numba's JIT included), recording every progress
+   label the page shows on the way;
+3. an anchor edit (new random anchors, seed 1): time until the readout changes and
+   the relative maps are final;
+4. check every map holds all 100,000 points (no sampling), uses WebGL (``scattergl``)
+   and answers a hover; measure the browser's frame time while panning.
+
+Peak RSS of the server process (and of Chromium) is sampled throughout. The data are
+the synthetic pair of ``bench_scale.py`` (A: clustered, non-linearly lifted; B: A
+rotated, plus noise), written to a temporary folder and deleted afterwards.
+
+Baseline, same run: a default ``umap.UMAP(random_state=0).fit_transform`` of A alone in
+a fresh process (``--baseline``; takes minutes), else the figure from bench_scale.py.
+
+    python benchmarks/bench_dashboard_scale.py [--n 100000] [--dims 384] [--baseline]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(ROOT))
+
+from bench_first_paint import ARGS, CHROMIUM, free_port  # noqa: E402
+from bench_scale import make_pair  # noqa: E402
+
+MAPS_JS = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map((gd) => {
+  const tr = (gd._fullData || []).filter((t) => !String(t.name).startsWith('anchors') && !String(t.name).startsWith('highlighted'));
+  return {points: tr.reduce((s, t) => s + (t._length || 0), 0), types: Array.from(new Set(tr.map((t) => t.type)))};
+})"""
+
+FRAMES_START_JS = """() => { window.__t = []; window.__stop = false;
+  const f = (now) => { window.__t.push(now); if (!window.__stop) requestAnimationFrame(f); }; requestAnimationFrame(f); }"""
+FRAMES_STOP_JS = """() => { window.__stop = true; const t = window.__t;
+  const d = t.slice(1).map((x, i) => x - t[i]).sort((a, b) => a - b);
+  return {frames: d.length, median: d[Math.floor(d.length / 2)], p95: d[Math.floor(d.length * 0.95)], max: d[d.length - 1]}; }"""
+
+
+class PeakRSS(threading.Thread):
+    """Samples the RSS of a process tree every 0.2 s."""
+
+    def __init__(self, pid: int):
+        super().__init__(daemon=True)
+        self.proc, self.peak, self.stop = psutil.Process(pid), 0, False
+
+    def run(self):
+        while not self.stop:
+            try:
+                procs = [self.proc] + self.proc.children(recursive=True)
+                self.peak = max(self.peak, sum(p.memory_info().rss for p in procs if p.is_running()))
+            except psutil.Error:
+                pass
+            time.sleep(0.2)
+
+
+def wait(pred, timeout, what):
+    t0 = time.perf_counter()
+    while time.perf_counter() - t0 < timeout:
+        if pred():
+            return time.perf_counter() - t0
+        time.sleep(0.1)
+    raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+def busy(page) -> bool:
+    return bool(page.get_by_text("preview while").count() or page.get_by_text("previous anchors; updating").count()
+                or page.get_by_role("button", name="Stop").count())
+
+
+def readout(page) -> str:
+    return " ".join(page.locator('[data-testid="stMetricValue"]').all_inner_texts())
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=100_000)
+    ap.add_argument("--dims", type=int, default=384)
+    ap.add_argument("--baseline", action="store_true", help="also time a default umap-learn fit of A (minutes)")
+    ap.add_argument("--shots", default=None, help="folder for screenshots (not committed)")
+    args = ap.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    tmp = Path(tempfile.mkdtemp(prefix="stitchboard-bench-scale-"))
+    XA, XB, y = make_pair(args.n, args.dims)
+    ids = np.arange(args.n)
+    for name, X in (("enc_a", XA), ("enc_b", XB)):
+        np.savez(tmp / f"{name}.npz", vectors=X, ids=ids, labels=y)
+    size_mb = (tmp / "enc_a.npz").stat().st_size / 1e6
+    print(f"data: 2 files of {args.n:,} x {args.dims} float32 ({size_mb:.0f} MB each)", flush=True)
+
+    env = dict(os.environ, STITCHBOARD_CACHE_DIR=str(tmp / "cache"))
+    port = free_port()
+    log = open(tmp / "server.log", "w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dashboard.server", "--server.headless", "true", "--server.address", "127.0.0.1",
+         "--server.port", str(port), "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    rss = PeakRSS(proc.pid)
+    rss.start()
+    url = f"http://127.0.0.1:{port}"
+    res: dict = {}
+    labels_seen: list = []
+    try:
+        wait(lambda: _healthy(url), 120, "the server")
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=shutil.which(CHROMIUM) or CHROMIUM, args=ARGS)
+            page = browser.new_page(viewport={"width": 1500, "height": 2000})
+            page.goto(url + "/data")
+            page.get_by_role("tab", name="Upload your own").click()
+            t0 = time.perf_counter()
+            page.locator('[data-testid="stFileUploader"] input[type=file]').nth(0).set_input_files(
+                [str(tmp / "enc_a.npz"), str(tmp / "enc_b.npz")])
+            for f in ("enc_a.npz", "enc_b.npz"):
+                page.get_by_text(f, exact=True).first.wait_for(timeout=300_000)
+            res["upload (browser -> server)"] = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            page.get_by_role("button", name="Load files").click()
+            page.get_by_text("Loaded:").first.wait_for(timeout=300_000)
+            res["load + match + summary"] = time.perf_counter() - t0
+            errors = page.locator('[data-testid="stAlertContentError"]').all_inner_texts()
+            assert not errors, errors
+
+            t0 = time.perf_counter()
+            page.get_by_role("link", name="Explore & stitch").first.click()
+
+            def watch():
+                txt = " | ".join(t for t in page.locator('[data-testid="stExpander"] summary').all_inner_texts() if "ayout" in t or "omput" in t)
+                if txt and (not labels_seen or labels_seen[-1] != txt):
+                    labels_seen.append(txt)
+                return False
+
+            res["readout"] = wait(lambda: watch() or "0." in readout(page), 600, "the readout")
+            res["4 preview maps"] = wait(
+                lambda: watch() or sum(m["points"] == args.n for m in page.evaluate(MAPS_JS)) >= 4, 600, "4 maps")
+            res["UMAP maps final (cold)"] = wait(lambda: watch() or not busy(page), 900, "UMAP maps")
+            maps = page.evaluate(MAPS_JS)
+            if args.shots:
+                page.screenshot(path=str(Path(args.shots) / "scale_explore.png"), full_page=True)
+            before = readout(page)
+
+            # anchor edit: 100 random anchors with seed 1
+            seed = page.get_by_label("seed")
+            seed.fill("1")
+            seed.press("Enter")
+            time.sleep(1.0)
+            wait(lambda: not busy(page), 120, "the seed change")
+            t0 = time.perf_counter()
+            page.get_by_role("button", name="random", exact=True).click()
+            res["anchor edit -> readout"] = wait(lambda: readout(page) != before, 300, "the readout to change")
+            time.sleep(0.5)
+            res["anchor edit -> relative maps final"] = wait(lambda: not busy(page), 600, "the relative maps") + \
+                res["anchor edit -> readout"] + 0.5
+
+            # hover and pan on the first map
+            gd = page.locator(".js-plotly-plot").first
+            gd.scroll_into_view_if_needed()
+            box = gd.bounding_box()
+            cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+            hovered = None
+            t0 = time.perf_counter()
+            for dx in range(0, 120, 6):
+                page.mouse.move(cx + dx - 60, cy)
+                if page.locator(".hoverlayer .hovertext").count():
+                    hovered = time.perf_counter() - t0
+                    break
+            res["hover label shown after"] = hovered if hovered is not None else float("nan")
+            page.mouse.move(cx, cy)
+            page.evaluate(FRAMES_START_JS)
+            page.mouse.down()
+            t0 = time.perf_counter()
+            for k in range(40):
+                page.mouse.move(cx - 60 + 3 * k, cy - 40 + 2 * k)
+            page.mouse.up()
+            res["pan: 40 mouse moves"] = time.perf_counter() - t0
+            time.sleep(0.5)
+            pan = page.evaluate(FRAMES_STOP_JS)
+            browser.close()
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        rss.stop = True
+        log.close()
+    print(f"\nfresh server, {args.n:,} points per map, {args.dims} dims (seconds):")
+    for k, v in res.items():
+        print(f"  {k:36s} {v:7.1f}")
+    print("  progress labels seen: " + " -> ".join(labels_seen[:12]))
+    for i, m in enumerate(maps):
+        print(f"  map {i + 1}: {m['points']:,} points drawn, trace types {m['types']}")
+    print(f"  browser frame time while panning the first map: median {pan['median']:.0f} ms, p95 {pan['p95']:.0f} ms, "
+          f"max {pan['max']:.0f} ms over {pan['frames']} frames")
+    print(f"  peak RSS of the server process: {rss.peak / 2**30:.2f} GiB")
+    if args.baseline:
+        code = ("import time, numpy as np, umap, sys; sys.path.insert(0, 'benchmarks'); from bench_scale import make_pair; "
+                f"XA, _, _ = make_pair({args.n}, {args.dims}); t = time.perf_counter(); "
+                "umap.UMAP(random_state=0).fit_transform(XA); print(time.perf_counter() - t)")
+        out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+        base = float(out.stdout.strip().splitlines()[-1])
+        cold = res["UMAP maps final (cold)"]
+        print(f"baseline: default umap.UMAP(random_state=0) on A alone, fresh process: {base:.0f} s "
+              f"(ours, both rows of maps in the browser: {cold:.0f} s = {base / cold:.1f}x sooner)")
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _healthy(url: str) -> bool:
+    import urllib.request
+
+    try:
+        return urllib.request.urlopen(url + "/_stcore/health", timeout=1).read() == b"ok"
+    except OSError:
+        return False
+
+
+if __name__ == "__main__":
+    main()
