@@ -78,7 +78,9 @@ def wait(pred, timeout, what):
     t0 = time.perf_counter()
     while time.perf_counter() - t0 < timeout:
         if pred():
-            return time.perf_counter() - t0
+            dt = time.perf_counter() - t0
+            print(f"  ... {what}: {dt:.1f} s", flush=True)
+            return dt
         time.sleep(0.1)
     raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}")
 
@@ -158,8 +160,7 @@ def main() -> None:
             maps = page.evaluate(MAPS_JS)
             if args.shots:
                 page.screenshot(path=str(Path(args.shots) / "scale_explore.png"), full_page=True)
-            before = readout(page)
-
+        
             # anchor edit: 100 random anchors with seed 1
             seed = page.get_by_label("seed")
             seed.fill("1")
@@ -168,10 +169,12 @@ def main() -> None:
             wait(lambda: not busy(page), 120, "the seed change")
             t0 = time.perf_counter()
             page.get_by_role("button", name="random", exact=True).click()
-            res["anchor edit -> readout"] = wait(lambda: readout(page) != before, 300, "the readout to change")
-            time.sleep(0.5)
-            res["anchor edit -> relative maps final"] = wait(lambda: not busy(page), 600, "the relative maps") + \
-                res["anchor edit -> readout"] + 0.5
+            edited = lambda: page.get_by_text("random anchors (seed 1)").count() > 0  # noqa: E731
+            res["anchor edit -> new anchor count/caption"] = wait(edited, 300, "the edit to show")
+            res["anchor edit -> relative maps final"] = wait(lambda: edited() and not busy(page), 600,
+                                                             "the relative maps") + res["anchor edit -> new anchor count/caption"]
+            if args.shots:
+                page.screenshot(path=str(Path(args.shots) / "scale_after_edit.png"), full_page=True)
 
             # hover and pan on the first map
             gd = page.locator(".js-plotly-plot").first

@@ -19,6 +19,8 @@ PALETTE = [
 ]
 #: Fixed colours of the "stitched correctly?" categories.
 OUTCOME_COLORS = {"correct": "#2ca02c", "wrong": "#d62728", "train (not scored)": "#c7c7c7"}
+#: Above this many legend entries (classes + anchors) the legend moves from the top to a column on the right.
+LEGEND_ON_TOP_UP_TO = 14
 #: Above this many points a map uses WebGL (scattergl); SVG below renders everywhere.
 WEBGL_FROM = 5000
 
@@ -89,7 +91,7 @@ def map_figure(
     """
     coords = np.asarray(coords)
     ids = np.asarray(ids)
-    hover = np.asarray(hover, dtype=object)
+    hover = np.asarray(hover).astype(str)  # unicode, not object: plotly deep-copies object arrays element by element
     n = len(ids)
     kind = go.Scattergl if n > WEBGL_FROM else go.Scatter
     fig = go.Figure()
@@ -137,9 +139,15 @@ def map_figure(
             customdata=_ids_column(ids[h_pos]), hovertext=np.array(["<b>highlighted</b> " + h for h in hover[h_pos]], dtype=object),
             **common,
         ))
+    n_entries = sum(1 for t in fig.data if t.showlegend is not False)
+    if n_entries > LEGEND_ON_TOP_UP_TO:  # many classes: a scrolling column on the right keeps the map its height
+        legend = dict(orientation="v", yanchor="top", y=1.0, x=1.01, itemsizing="constant", font=dict(size=9),
+                      tracegroupgap=0)
+    else:
+        legend = dict(orientation="h", yanchor="bottom", y=1.0, x=0, itemsizing="constant", font=dict(size=10))
     fig.update_layout(
         height=height, margin=dict(l=5, r=5, t=28, b=5),
-        legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0, itemsizing="constant", font=dict(size=10)),
+        legend=legend,
         xaxis=dict(showticklabels=False, title=None, zeroline=False, showgrid=False),
         yaxis=dict(showticklabels=False, title=None, zeroline=False, showgrid=False, scaleanchor="x", scaleratio=1),
         plot_bgcolor="white", hoverlabel=dict(font_size=11),

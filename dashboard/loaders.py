@@ -153,7 +153,7 @@ def map_vectors(source: str, encoder: str, anchor_ids: tuple | None) -> np.ndarr
 
 
 def _layout_job(source, enc_a, enc_b, anchor_ids, method, frame, n_neighbors, min_dist, perplexity):
-    """Inputs of :func:`layouts`: A's and B's vectors, the keyword arguments and the disk-cache key."""
+    """Inputs of :func:`layouts`: A's and B's vectors, the keyword arguments of ``layout_pair`` and the reference map."""
     XA = map_vectors(source, enc_a, anchor_ids)
     XB = map_vectors(source, enc_b, anchor_ids)
     kw = dict(method=method, frame=frame, n_neighbors=n_neighbors, min_dist=min_dist, perplexity=perplexity)
@@ -161,9 +161,7 @@ def _layout_job(source, enc_a, enc_b, anchor_ids, method, frame, n_neighbors, mi
     if anchor_ids is not None:
         ref = layouts(source, enc_a, enc_b, None, method, frame, n_neighbors, min_dist, perplexity)[0]
         kw.update(init=ref if method in ("umap", "tsne") else None, reference=ref)
-    key = content_key("layout_pair", XA, XB, ref, sorted((k, v) for k, v in kw.items() if k not in ("init", "reference")),
-                      _layout_code_version())
-    return XA, XB, kw, key
+    return XA, XB, kw, ref
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -176,9 +174,10 @@ def layouts(source: str, enc_a: str, enc_b: str, anchor_ids: tuple | None, metho
     UMAP and t-SNE maps are also kept on disk (:mod:`core.disk_cache`), keyed by the
     vectors' content and the settings, so a new server process reads them back.
     """
-    XA, XB, kw, key = _layout_job(source, enc_a, enc_b, anchor_ids, method, frame, n_neighbors, min_dist, perplexity)
+    XA, XB, kw, _ = _layout_job(source, enc_a, enc_b, anchor_ids, method, frame, n_neighbors, min_dist, perplexity)
     if method == "pca":  # milliseconds: not worth a disk round trip
         return layout_pair(XA, XB, **kw)
+    key = _layout_key(source, enc_a, enc_b, anchor_ids, method, frame, n_neighbors, min_dist, perplexity)
 
     def compute() -> dict:
         LA, LB, used = layout_pair(XA, XB, **kw)
@@ -186,6 +185,15 @@ def layouts(source: str, enc_a: str, enc_b: str, anchor_ids: tuple | None, metho
 
     out = disk_cache().memoize("layout_pair", key, compute)
     return out["LA"], out["LB"], str(out["used"])
+
+
+@st.cache_resource(show_spinner=False, max_entries=256)
+def _layout_key(source: str, enc_a: str, enc_b: str, anchor_ids: tuple | None, method: str, frame: str,
+                n_neighbors: int, min_dist: float, perplexity: float) -> str:
+    """The disk-cache key of :func:`layouts`: the vectors' content and the settings (hashed once per process)."""
+    XA, XB, kw, ref = _layout_job(source, enc_a, enc_b, anchor_ids, method, frame, n_neighbors, min_dist, perplexity)
+    settings = sorted((k, v) for k, v in kw.items() if k not in ("init", "reference"))
+    return content_key("layout_pair", XA, XB, ref, settings, _layout_code_version())
 
 
 def layout_ready(source: str, enc_a: str, enc_b: str, anchor_ids: tuple | None, method: str, frame: str,
@@ -196,7 +204,7 @@ def layout_ready(source: str, enc_a: str, enc_b: str, anchor_ids: tuple | None, 
         return True
     if anchor_ids is not None and not layout_ready(source, enc_a, enc_b, None, *args[4:]):
         return False
-    return disk_cache().contains("layout_pair", _layout_job(*args)[3])
+    return disk_cache().contains("layout_pair", _layout_key(*args))
 
 
 @st.cache_resource(show_spinner=False)
@@ -225,7 +233,8 @@ def translated_stitching(source: str, anchor_ids: tuple):
 @st.cache_resource(show_spinner=False, max_entries=16)
 def hover_text(source: str) -> np.ndarray:
     """One hover line per sample: id, split, label, then its text or first feature values."""
-    return sample_descriptions(collection(source))
+    # unicode, not object: plotly deep-copies object arrays string by string (seconds at 100k points)
+    return np.asarray(sample_descriptions(collection(source))).astype(str)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

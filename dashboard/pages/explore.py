@@ -211,7 +211,7 @@ def show_readout(anchors: tuple) -> None:
     cols[3].metric("A → B's head · absolute", fmt(A[ib, ia]),
                    None if np.isnan(A[ib, ia]) else f"{A[ib, ia] - A[ib, ib]:+.3f} vs B on B", delta_color="off")
     st.caption(
-        f"Test accuracy on the {int((coll.split == 'test').sum())} test samples, relative to the {len(anchors)} anchors. "
+        f"Test accuracy on the {int((coll.split == 'test').sum()):,} test samples, relative to the {len(anchors)} anchors. "
         f"Heads: row-standardised ridge classifiers trained on the train split of A (or B), absolute or relative. "
         f"Absolute stitching is near chance: B's coordinates mean nothing to A's head. All pairs and drill-downs: "
         f"the Stitching page."

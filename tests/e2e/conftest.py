@@ -62,13 +62,13 @@ class ServerURL(str):
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory):
-    """A fresh `streamlit run dashboard/app.py` process; yields its URL (a str with ``.pid``)."""
+    """A fresh `stitchboard dashboard` server (`python -m dashboard.server`); yields its URL (a str with ``.pid``)."""
     port = _free_port()
     log = tmp_path_factory.mktemp("server") / "streamlit.log"
     fh = open(log, "w")
     proc = subprocess.Popen(
         [
-            sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"),
+            sys.executable, "-m", "dashboard.server",
             "--server.headless", "true", "--server.address", "127.0.0.1", "--server.port", str(port),
             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none", "--client.toolbarMode", "viewer",
         ],
@@ -76,7 +76,7 @@ def server(tmp_path_factory):
     )
     url = ServerURL(f"http://127.0.0.1:{port}")
     url.pid = proc.pid
-    deadline = time.time() + 60
+    deadline = time.time() + 120  # the warm-up runs before the server listens
     while time.time() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"streamlit exited with {proc.returncode}: {log.read_text()}")
@@ -87,7 +87,7 @@ def server(tmp_path_factory):
             time.sleep(0.3)
     else:
         proc.kill()
-        raise RuntimeError(f"streamlit did not become healthy in 60 s: {log.read_text()}")
+        raise RuntimeError(f"streamlit did not become healthy in 120 s: {log.read_text()}")
     yield url
     proc.terminate()
     try:
