@@ -8,11 +8,20 @@ name (``"digits"``, ``"wine"``, ``"breast_cancer"``, ``"text"``) or the key retu
 by :func:`register_collection` for the user's uploads (``"upload:<content hash>"``).
 Keys of uploads are content hashes, so two sessions only ever share a cache entry
 when they uploaded the very same bytes with the same options.
+
+Long computations (the UMAP / t-SNE maps, the anchor sweep) take ``progress`` and
+``should_stop`` callbacks, which ``st.cache_data`` cannot hold (it replays the elements
+drawn inside a cached function, and a progress bar lives outside it). They are kept in
+a :class:`Results` store instead: a result is stored only when its computation returns,
+so a cancelled or failed one leaves nothing behind and the next call starts afresh.
 """
 
 from __future__ import annotations
 
 import io
+import threading
+from collections import OrderedDict
+from typing import Callable, Hashable
 
 import numpy as np
 import pandas as pd
@@ -22,6 +31,7 @@ from core.anchors import select_anchors
 from core.collection import Collection
 from core.datasets import DATASETS
 from core.describe import sample_descriptions
+from core.errors import CancelledError
 from core.export import relative_table
 from core.latent_space import LatentSpace
 from core.layout import layout_pair
@@ -135,27 +145,107 @@ def map_vectors(source: str, encoder: str, anchor_ids: tuple | None) -> np.ndarr
     return relative_projection(space.vectors, space.take(list(anchor_ids)))
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def layouts(source: str, enc_a: str, enc_b: str, anchor_ids: tuple | None, method: str, frame: str,
-            n_neighbors: int, min_dist: float, perplexity: float = 30.0):
-    """Layouts of A and B (absolute when ``anchor_ids`` is None, else relative).
+class Results:
+    """Finished results of long computations by key: at most ``max_entries``, least recently
+    used dropped first.
 
-    The relative row starts from A's absolute map (UMAP / t-SNE warm start) and is
-    oriented like it, so anchor edits move the relative maps only as much as the data do.
+    A result is stored only when its computation returns. One computation per key runs at
+    a time: a second caller of the same key waits for the first (still stoppable through
+    its own ``should_stop``) and then reuses its result, or computes it if the first one
+    was cancelled.
     """
-    XA = map_vectors(source, enc_a, anchor_ids)
-    XB = map_vectors(source, enc_b, anchor_ids)
-    kw = dict(method=method, frame=frame, n_neighbors=n_neighbors, min_dist=min_dist, perplexity=perplexity)
-    if anchor_ids is None:
-        return layout_pair(XA, XB, **kw)
-    ref = layouts(source, enc_a, enc_b, None, method, frame, n_neighbors, min_dist, perplexity)[0]
-    return layout_pair(XA, XB, init=ref if method in ("umap", "tsne") else None, reference=ref, **kw)
+
+    def __init__(self, max_entries: int):
+        self.max_entries = max_entries
+        self._values: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+        self._computing: dict = {}
+
+    def __contains__(self, key: Hashable) -> bool:
+        with self._lock:
+            return key in self._values
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._values)
+
+    def _lookup(self, key):
+        with self._lock:
+            if key in self._values:
+                self._values.move_to_end(key)
+                return True, self._values[key]
+            return False, None
+
+    def get(self, key: Hashable, compute: Callable[[], object], *, should_stop: Callable[[], bool] | None = None):
+        """The result for ``key``, computing it with ``compute()`` if it is not stored."""
+        found, value = self._lookup(key)
+        if found:
+            return value
+        with self._lock:
+            key_lock = self._computing.setdefault(key, threading.Lock())
+        while not key_lock.acquire(timeout=0.05):  # another session computes the same key
+            if should_stop is not None and should_stop():
+                raise CancelledError("stopped while waiting for the same computation in another session")
+        try:
+            found, value = self._lookup(key)
+            if found:
+                return value
+            value = compute()
+            with self._lock:
+                self._values[key] = value
+                while len(self._values) > self.max_entries:
+                    self._values.popitem(last=False)
+                self._computing.pop(key, None)
+            return value
+        finally:
+            key_lock.release()
 
 
 @st.cache_resource(show_spinner=False)
-def computed_layouts() -> set:
-    """Keys of layouts already in the cache, so the PCA preview is skipped for them."""
-    return set()
+def _layout_results() -> Results:
+    return Results(max_entries=64)
+
+
+def layout_key(source: str, enc_a: str, enc_b: str, anchor_ids, method: str, frame: str,
+               n_neighbors: int = 15, min_dist: float = 0.1, perplexity: float = 30.0) -> tuple:
+    """The parameters that make a pair of maps, normalised (unused ones set to their defaults)."""
+    return (source, enc_a, enc_b, None if anchor_ids is None else tuple(anchor_ids), method, frame,
+            int(n_neighbors) if method == "umap" else 15, float(min_dist) if method == "umap" else 0.1,
+            float(perplexity) if method == "tsne" else 30.0)
+
+
+def layouts(source: str, enc_a: str, enc_b: str, anchor_ids: tuple | None, method: str, frame: str,
+            n_neighbors: int = 15, min_dist: float = 0.1, perplexity: float = 30.0, *, progress=None,
+            should_stop=None):
+    """Layouts of A and B (absolute when ``anchor_ids`` is None, else relative): ``(LA, LB, frame_used)``.
+
+    The relative row starts from A's absolute map (UMAP / t-SNE warm start) and is
+    oriented like it, so anchor edits move the relative maps only as much as the data do.
+    ``progress`` and ``should_stop`` go to :func:`core.layout.layout_pair`; a cancelled
+    computation raises :class:`core.errors.CancelledError` and stores nothing.
+    """
+    key = layout_key(source, enc_a, enc_b, anchor_ids, method, frame, n_neighbors, min_dist, perplexity)
+
+    def compute():
+        _, a, b, ids, m, f, nn, md, perp = key
+        XA, XB = map_vectors(source, a, ids), map_vectors(source, b, ids)
+        kw = dict(method=m, frame=f, n_neighbors=nn, min_dist=md, perplexity=perp, progress=progress,
+                  should_stop=should_stop)
+        if ids is None:
+            LA, LB, used = layout_pair(XA, XB, **kw)
+        else:
+            ref = layouts(source, a, b, None, m, f, nn, md, perp, should_stop=should_stop)[0]
+            LA, LB, used = layout_pair(XA, XB, init=ref if m in ("umap", "tsne") else None, reference=ref, **kw)
+        for L in (LA, LB):
+            L.setflags(write=False)  # shared by every session that asks for the same maps
+        return LA, LB, used
+
+    return _layout_results().get(key, compute, should_stop=should_stop)
+
+
+def has_layouts(*key_args) -> bool:
+    """Whether the maps for these :func:`layouts` arguments are computed already (no preview needed)."""
+    return layout_key(*key_args) in _layout_results()
 
 
 @st.cache_resource(show_spinner=False)
@@ -233,13 +323,27 @@ def neighbours(source: str, encoder: str, anchor_ids: tuple | None, query_id, k:
     return coll.ids[pos], sims
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def sweep(source: str, enc_a: str, enc_b: str, counts: tuple, strategies: tuple, seeds: tuple, _progress=None) -> pd.DataFrame:
-    """Anchor sweep of one pair (both directions and non-stitched), relative and translated."""
+@st.cache_resource(show_spinner=False)
+def _sweep_results() -> Results:
+    return Results(max_entries=16)
+
+
+def sweep(source: str, enc_a: str, enc_b: str, counts: tuple, strategies: tuple, seeds: tuple, *, progress=None,
+          should_stop=None) -> pd.DataFrame:
+    """Anchor sweep of one pair (both directions and non-stitched), relative and translated.
+
+    Stored by its arguments (see :class:`Results`); a cancelled sweep stores nothing.
+    """
+    key = (source, enc_a, enc_b, tuple(counts), tuple(strategies), tuple(seeds))
     names = list(dict.fromkeys([enc_a, enc_b]))
     pairs = [(a, b) for a in names for b in names]
-    return anchor_sweep(spaces(source, "train"), spaces(source, "test"), list(counts), pairs=pairs,
-                        strategies=strategies, seeds=seeds, modes=("relative", "translated"), progress=_progress)
+
+    def compute():
+        return anchor_sweep(spaces(source, "train"), spaces(source, "test"), list(counts), pairs=pairs,
+                            strategies=strategies, seeds=seeds, modes=("relative", "translated"), progress=progress,
+                            should_stop=should_stop)
+
+    return _sweep_results().get(key, compute, should_stop=should_stop).copy()
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
