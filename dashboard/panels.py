@@ -98,12 +98,12 @@ def show_error(name: str, exc: BaseException) -> None:
     else:
         why = code_span(f"{type(exc).__name__}: {exc}")
     st.error(f"**{name}** could not be shown: {why}\n\n{HINT}", icon=":material/error:")
-    c = st.columns([1, 5], vertical_alignment="center")
+    c = st.columns([1, 6], vertical_alignment="top")
     c[0].button("Retry", key=f"panel_retry_{_slug(name)}", icon=":material/refresh:",
                 help="Run this part of the page again.")
     if not expected and details in ("full", "stacktrace", "true"):
         with c[1].expander("Details (traceback)"):
-            st.code("".join(traceback.format_exception(exc)), language=None)
+            st.code(_traceback(exc), language=None, wrap_lines=True)
 
 
 def code_span(text: str) -> str:
@@ -120,6 +120,14 @@ def code_span(text: str) -> str:
     fence = "`" * (max((len(r) for r in re.findall(r"`+", text)), default=0) + 1)
     pad = " " if text.startswith("`") or text.endswith("`") else ""
     return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def _traceback(exc: BaseException) -> str:
+    """The traceback of ``exc`` without the frames of this module (the panel's own wrapper)."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename != __file__]
+    lines = "".join(traceback.format_list(frames)).splitlines(keepends=True)
+    lines = [ln for ln in lines if ln.strip(" ^~\n")]  # drop the column markers: they wrap badly
+    return "".join(["Traceback (most recent call last):\n", *lines, *traceback.format_exception_only(type(exc), exc)])
 
 
 def _slug(name: str) -> str:

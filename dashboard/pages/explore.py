@@ -331,8 +331,8 @@ def show_maps(anchors: tuple) -> dict:
                 remember_rel(LA, LB, used)
     if cancelled:
         rows_named = " and ".join("absolute" if k == "abs" else "relative" for k in cancelled)
-        with status_slot.container(border=True):
-            c = st.columns([7, 1], vertical_alignment="center")
+        with status_slot.container():
+            c = st.columns([4, 1], vertical_alignment="center")
             c[0].info(f"{name} of the {rows_named} maps cancelled: the maps show a preview. Press **Recompute** to "
                       f"start {name} again, or pick another layout.", icon=":material/pause_circle:")
             c[1].button("Recompute", key="btn_recompute_maps", on_click=jobs.resume,
@@ -460,10 +460,10 @@ def workbench() -> None:
     show_readout(anchors)
     st.subheader("Maps")
     left, right = st.columns([4.2, 1])
+    with right:  # first: it stays usable while a layout computes on the left
+        show_inspector(anchors)
     with left:
         drawn = show_maps(anchors)
-    with right:
-        show_inspector(anchors)
     show_downloads(anchors, drawn)
     share.sync_url()
 
