@@ -8,6 +8,7 @@ from .anchors import STRATEGIES, anchor_coverage, select_anchors, validate_ancho
 from .datasets import DATASETS, Dataset, load_dataset
 from .errors import (
     AnchorError,
+    CancelledError,
     FileTooLargeError,
     InvalidInputError,
     InvalidTypeError,
@@ -28,6 +29,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AnchorError",
+    "CancelledError",
     "FileTooLargeError",
     "InvalidInputError",
     "InvalidTypeError",

@@ -17,6 +17,8 @@ type                       built-in base            raised when
 ``LoadError``              ``InvalidInputError``    a file that cannot be read
 ``UnsafeFileError``        ``LoadError``            a file that would need unpickling
 ``FileTooLargeError``      ``LoadError``            an upload over the size limit
+``CancelledError``         ``StitchboardError``     a long computation was stopped by its
+                                                    ``should_stop`` callback (not bad input)
 =========================  =======================  =====================================
 """
 
@@ -32,6 +34,7 @@ __all__ = [
     "LoadError",
     "UnsafeFileError",
     "FileTooLargeError",
+    "CancelledError",
 ]
 
 
@@ -76,3 +79,13 @@ class UnsafeFileError(LoadError):
 
 class FileTooLargeError(LoadError):
     """An upload exceeds the documented size limit."""
+
+
+class CancelledError(StitchboardError):
+    """A long computation stopped early because its ``should_stop()`` callback returned True.
+
+    Raised by :func:`core.layout.compute_layout`, :func:`core.layout.layout_pair` and
+    :func:`core.sweep.anchor_sweep` between stages, UMAP epochs, t-SNE iterations or sweep
+    steps. Nothing partial is returned; calling again with the same arguments starts over.
+    Not an input error, so it is neither a ``ValueError`` nor a ``TypeError``.
+    """

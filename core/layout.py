@@ -11,6 +11,8 @@ import warnings
 import numpy as np
 
 from .errors import InvalidInputError, MismatchError
+from .iterations import iteration_hook
+from .progress import Steps
 from .validation import as_vectors, check_choice, check_int, check_number
 
 __all__ = ["compute_layout", "align_layout", "layout_pair", "LAYOUT_METHODS"]
@@ -32,6 +34,8 @@ _WARM_EPOCHS = 60
 _WARM_EPOCHS_LARGE = 30
 #: Epochs for rows placed from their landmarks (umap-learn's transform uses 30 above 10k).
 _PLACE_EPOCHS = 30
+#: t-SNE iterations (scikit-learn's ``max_iter``; the first 250 are early exaggeration).
+_TSNE_ITER = 500
 
 
 def compute_layout(
@@ -46,6 +50,7 @@ def compute_layout(
     perplexity: float = 30.0,
     random_state: int = 0,
     progress=None,
+    should_stop=None,
 ) -> np.ndarray:
     """2-D coordinates of every row of ``X``; no point is sampled or dropped.
 
@@ -80,8 +85,15 @@ def compute_layout(
         Seed (of UMAP, the kNN index and the landmarks too): the same inputs and seed
         give the same map.
     progress : callable(done, total, what), optional
-        Called before each stage of a UMAP layout (kNN graph, UMAP fit, placing
-        rows) and once at the end with ``done == total``; for a progress bar.
+        Called before each stage (kNN graph, UMAP fit, placing rows; the t-SNE fit;
+        PCA), within the UMAP and t-SNE stages every 1 % of their epochs/iterations
+        (``done`` then has a fractional part), and once at the end with
+        ``done == total``; for a progress bar. See :mod:`core.progress`.
+    should_stop : callable() -> bool, optional
+        Polled before each stage and each UMAP epoch / t-SNE iteration (every few ms to
+        ~100 ms); when it returns True, :class:`core.errors.CancelledError` is raised
+        and nothing is returned. Not polled during umap's one-off JIT compilation, its
+        spectral initialisation or a kNN search.
 
     Notes
     -----
@@ -100,13 +112,23 @@ def compute_layout(
     X = _layout_input(X, "X")
     random_state = check_int(random_state, name="random_state", low=0, high=2**32 - 1)
     if method == "pca":
-        return _pca(X, random_state)
-    if method == "tsne":
-        return _tsne(X, perplexity=perplexity, metric=metric, init=init, random_state=random_state)
-    steps = _Steps(progress, _n_stages(X.shape[0]))
-    coords = _fit_map(X, n_neighbors, min_dist, metric, n_epochs, init, random_state, steps=steps).coords
+        steps = Steps(progress, 1, should_stop=should_stop)
+        steps(f"PCA of {X.shape[0]:,} rows")
+        coords = _pca(X, random_state)
+    elif method == "tsne":
+        steps = Steps(progress, 1, should_stop=should_stop)
+        coords = _tsne(X, perplexity=perplexity, metric=metric, init=init, random_state=random_state, steps=steps)
+    else:
+        steps = Steps(progress, _n_stages(X.shape[0]), should_stop=should_stop)
+        with _hook(steps):
+            coords = _fit_map(X, n_neighbors, min_dist, metric, n_epochs, init, random_state, steps=steps).coords
     steps.finish()
     return coords
+
+
+def _hook(steps: Steps):
+    """Route UMAP epochs and t-SNE iterations to ``steps.tick`` (only when someone listens)."""
+    return iteration_hook(steps.tick if steps.active else None)
 
 
 def _n_stages(n: int) -> int:
@@ -145,9 +167,11 @@ def _pca(X: np.ndarray, random_state: int) -> np.ndarray:
     return Y.astype(np.float32)
 
 
-def _tsne(X, *, perplexity, metric, init, random_state) -> np.ndarray:
+def _tsne(X, *, perplexity, metric, init, random_state, steps=None, name="") -> np.ndarray:
     """t-SNE of every row (scikit-learn, Barnes-Hut, 500 iterations, one thread, seeded)."""
     from sklearn.manifold import TSNE
+
+    steps = steps or Steps()
 
     n = X.shape[0]
     if not 0 < perplexity < n:
@@ -159,27 +183,12 @@ def _tsne(X, *, perplexity, metric, init, random_state) -> np.ndarray:
         init = (init - init.mean(0)) / (init[:, 0].std() + 1e-12) * 1e-4  # t-SNE's expected init scale
     tsne = TSNE(
         n_components=2, perplexity=perplexity, metric=metric, init="pca" if init is None else init,
-        max_iter=500, random_state=random_state, n_jobs=1,
+        max_iter=_TSNE_ITER, random_state=random_state, n_jobs=1,
     )
-    with warnings.catch_warnings():
+    steps(f"t-SNE of {name}{n:,} rows", unit="iteration", count=_TSNE_ITER)
+    with warnings.catch_warnings(), _hook(steps):
         warnings.simplefilter("ignore")  # pca init with cosine metric notice
         return np.asarray(tsne.fit_transform(X), dtype=np.float32)
-
-
-class _Steps:
-    """Reports ``progress(done, total, what)`` before each stage of a layout."""
-
-    def __init__(self, progress, total: int):
-        self.progress, self.total, self.done = progress, total, 0
-
-    def __call__(self, what: str) -> None:
-        if self.progress is not None:
-            self.progress(self.done, self.total, what)
-        self.done += 1
-
-    def finish(self) -> None:
-        if self.progress is not None:
-            self.progress(self.total, self.total, "done")
 
 
 class _Map:
@@ -210,9 +219,9 @@ def _fit_map(X, n_neighbors, min_dist, metric, n_epochs, init, random_state, *, 
     n = X.shape[0]
     if X.ndim != 2 or n < 3:
         raise InvalidInputError(f"X must be 2-D with at least 3 rows to lay out; got shape {X.shape}")
-    steps = steps or _Steps(None, 0)
+    steps = steps or Steps(None, 0)
     if n <= _DENSE_MAX_ROWS:
-        steps(f"UMAP of {name}{n:,} rows")
+        steps(f"UMAP of {name}{n:,} rows", unit="epoch")
         reducer = _umap(n_neighbors, min_dist, n_epochs, init, random_state, n)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # precomputed / random_state notices
@@ -232,7 +241,7 @@ def _fit_map(X, n_neighbors, min_dist, metric, n_epochs, init, random_state, *, 
     init_f = None if init is None else np.asarray(init, dtype=np.float64)[rows if rows is not None else slice(None)]
     reducer = _umap(n_neighbors, min_dist, n_epochs, init_f, random_state, len(Xf), metric=metric, knn=knn,
                     warm_epochs=_WARM_EPOCHS_LARGE if rows is not None else _WARM_EPOCHS)
-    steps(f"UMAP of {name}{len(Xf):,} rows" + (" (landmarks)" if rows is not None else ""))
+    steps(f"UMAP of {name}{len(Xf):,} rows" + (" (landmarks)" if rows is not None else ""), unit="epoch")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         reducer.fit(Xf)
@@ -241,7 +250,7 @@ def _fit_map(X, n_neighbors, min_dist, metric, n_epochs, init, random_state, *, 
         coords = np.empty((n, 2), dtype=np.float32)
         coords[rows] = reducer.embedding_
         rest = np.setdiff1d(np.arange(n), rows, assume_unique=True)
-        steps(f"placing {name}{len(rest):,} other rows among the landmarks")
+        steps(f"placing {name}{len(rest):,} other rows among the landmarks", unit="epoch")
         coords[rest] = m.place(X[rest])
         m.coords = coords
     return m
@@ -410,6 +419,7 @@ def layout_pair(
     perplexity: float = 30.0,
     random_state: int = 0,
     progress=None,
+    should_stop=None,
 ) -> tuple[np.ndarray, np.ndarray, str]:
     """Maps of two parallel spaces, B drawn in A's frame when their coordinates agree in kind.
 
@@ -436,6 +446,8 @@ def layout_pair(
         relation is kept.
     progress : callable(done, total, what), optional
         See :func:`compute_layout`.
+    should_stop : callable() -> bool, optional
+        See :func:`compute_layout`: raises :class:`core.errors.CancelledError`.
 
     Returns
     -------
@@ -451,7 +463,7 @@ def layout_pair(
         raise MismatchError(f"XA has {XA.shape[0]} rows but XB has {XB.shape[0]}; pass parallel spaces")
     random_state = check_int(random_state, name="random_state", low=0, high=2**32 - 1)
     LA, LB, used = _layout_pair(XA, XB, method, frame, n_neighbors, min_dist, metric, n_epochs, init, perplexity,
-                                random_state, progress)
+                                random_state, progress, should_stop)
     if reference is not None:
         reference = as_vectors(reference, name="reference").astype(np.float64)
         if reference.shape != LA.shape:
@@ -462,33 +474,43 @@ def layout_pair(
 
 
 def _layout_pair(XA, XB, method, frame, n_neighbors, min_dist, metric, n_epochs, init, perplexity, random_state,
-                 progress=None):
+                 progress=None, should_stop=None):
     if frame == "own" or method == "tsne" or XA.shape[1] != XB.shape[1]:
         kw = dict(n_neighbors=n_neighbors, min_dist=min_dist, metric=metric, n_epochs=n_epochs, random_state=random_state)
         if method == "umap":
-            steps = _Steps(progress, _n_stages(XA.shape[0]) + _n_stages(XB.shape[0]))
-            LA = _fit_map(XA, init=init, steps=steps, name="A: ", **kw).coords
-            LB = _fit_map(XB, init=init, steps=steps, name="B: ", **kw).coords
-            steps.finish()
+            steps = Steps(progress, _n_stages(XA.shape[0]) + _n_stages(XB.shape[0]), should_stop=should_stop)
+            with _hook(steps):
+                LA = _fit_map(XA, init=init, steps=steps, name="A: ", **kw).coords
+                LB = _fit_map(XB, init=init, steps=steps, name="B: ", **kw).coords
+        elif method == "tsne":
+            steps = Steps(progress, 2, should_stop=should_stop)
+            tkw = dict(perplexity=perplexity, metric=metric, init=init, random_state=random_state, steps=steps)
+            LA, LB = _tsne(XA, name="A: ", **tkw), _tsne(XB, name="B: ", **tkw)
         else:
-            LA = compute_layout(XA, method=method, init=init, perplexity=perplexity, **kw)
-            LB = compute_layout(XB, method=method, init=init, perplexity=perplexity, **kw)
+            steps = Steps(progress, 2, should_stop=should_stop)
+            steps(f"PCA of A: {XA.shape[0]:,} rows")
+            LA = _pca(XA, random_state)
+            steps(f"PCA of B: {XB.shape[0]:,} rows")
+            LB = _pca(XB, random_state)
+        steps.finish()
         return LA, align_layout(LB, LA), "own"
     if method == "pca":
-        import warnings as _w
-
+        steps = Steps(progress, 1, should_stop=should_stop)
+        steps(f"PCA of A: {XA.shape[0]:,} rows, B placed in its frame")
         from sklearn.decomposition import PCA
 
-        with _w.catch_warnings():
-            _w.simplefilter("ignore", RuntimeWarning)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
             pca = PCA(n_components=min(2, XA.shape[1]), random_state=random_state).fit(XA)
             LA, LB = pca.transform(XA), pca.transform(XB)
         if LA.shape[1] < 2:
             LA, LB = (np.hstack([L, np.zeros((len(L), 1))]) for L in (LA, LB))
+        steps.finish()
         return LA.astype(np.float32), LB.astype(np.float32), "A"
-    steps = _Steps(progress, _n_stages(XA.shape[0]) + 1)
-    m = _fit_map(XA, n_neighbors, min_dist, metric, n_epochs, init, random_state, steps=steps, name="A: ")
-    steps(f"placing B's {XB.shape[0]:,} rows in A's map")
-    LB = m.place(XB, XA)
+    steps = Steps(progress, _n_stages(XA.shape[0]) + 1, should_stop=should_stop)
+    with _hook(steps):
+        m = _fit_map(XA, n_neighbors, min_dist, metric, n_epochs, init, random_state, steps=steps, name="A: ")
+        steps(f"placing B's {XB.shape[0]:,} rows in A's map", unit="epoch")
+        LB = m.place(XB, XA)
     steps.finish()
     return m.coords, LB, "A"

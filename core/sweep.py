@@ -9,6 +9,7 @@ import pandas as pd
 from .anchors import STRATEGIES, select_anchors
 from .errors import InvalidInputError
 from .latent_space import LatentSpace
+from .progress import Steps
 from .stitching import MODES, _check_parallel, fit_absolute_heads, stitching_matrix
 from .validation import check_choice, check_int
 
@@ -27,6 +28,7 @@ def anchor_sweep(
     head: str = "ridge",
     similarity: str = "cosine",
     progress: Callable[[int, int, str], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> pd.DataFrame:
     """Stitching accuracy vs number of anchors, as a tidy table.
 
@@ -45,6 +47,11 @@ def anchor_sweep(
     head, similarity : str
         See :func:`core.stitching.stitching_matrix`.
     progress : callable(done, total, what), optional
+        Called before each anchor set (``done`` sets finished of ``total``) and once at
+        the end with ``done == total``.
+    should_stop : callable() -> bool, optional
+        Polled before the absolute heads and before each anchor set; when it returns
+        True, :class:`core.errors.CancelledError` is raised and nothing is returned.
 
     Returns
     -------
@@ -80,17 +87,15 @@ def anchor_sweep(
         train = {n: train[n] for n in names}
         test = {n: test[n] for n in names}
     first = next(iter(train.values()))
+    steps = Steps(progress, len(strategies) * len(seeds) * len(counts), should_stop=should_stop)
+    steps.check()
     # absolute heads do not depend on the anchors: train them once for the whole sweep
     abs_heads = fit_absolute_heads(train, head=head) if {"absolute", "translated"} & set(modes) else None
     rows = []
-    total = len(strategies) * len(seeds) * len(counts)
-    step = 0
     for strategy in strategies:
         for seed in seeds:
             for n in counts:
-                if progress:
-                    progress(step, total, f"{strategy}, seed {seed}, {n} anchors")
-                step += 1
+                steps(f"{strategy}, seed {seed}, {n} anchors")
                 ids = select_anchors(first, n, strategy=strategy, random_state=seed)
                 res = stitching_matrix(
                     train, test, ids, modes=modes, head=head, similarity=similarity, absolute_heads=abs_heads
@@ -108,6 +113,5 @@ def anchor_sweep(
                                     "accuracy": float(M[i, j]),
                                 }
                             )
-    if progress:
-        progress(total, total, "done")
+    steps.finish()
     return pd.DataFrame(rows)

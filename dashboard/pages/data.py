@@ -8,7 +8,7 @@ import streamlit as st
 from core.datasets import DESCRIPTIONS
 from core.errors import StitchboardError
 from core.importing import EMBEDDING_FORMATS, MODEL_FORMATS, PICKLE_SUFFIXES, load_collection
-from dashboard import bootstrap, loaders, state
+from dashboard import bootstrap, loaders, panels, state
 
 #: Per-file upload limit in MB (Streamlit's ``server.maxUploadSize``; raise it with
 #: ``stitchboard dashboard --server.maxUploadSize 1000``).
@@ -39,7 +39,7 @@ def show_summary(coll) -> None:
 
 tab_bundled, tab_upload = st.tabs(["Bundled datasets", "Upload your own"])
 
-with tab_bundled:
+with tab_bundled, panels.panel("Dataset summary"):
     source = state.source_selector("Dataset or upload")
     coll = loaders.collection(source)
     if source in DESCRIPTIONS:
@@ -52,7 +52,7 @@ with tab_bundled:
     show_summary(coll)
     st.page_link(st.session_state.get("_explore_page", "pages/explore.py"), label="Open Explore & stitch", icon="🗺️")
 
-with tab_upload:
+with tab_upload, panels.panel("Upload"):
     st.markdown(
         f"""
 **Embeddings**: one file per encoder, all for the same samples. `.npy` (a 2-D array), `.npz` (arrays

@@ -8,10 +8,10 @@ import streamlit as st
 
 from core.anchor_history import parse_ids
 from core.anchors import STRATEGIES
-from core.errors import StitchboardError
+from core.errors import CancelledError, StitchboardError
 from core.export import layout_table
 from core.layout import LAYOUT_METHODS
-from dashboard import anchor_state, bootstrap, controls, figures, inspector, loaders, share
+from dashboard import anchor_state, bootstrap, controls, figures, inspector, jobs, loaders, panels, share
 from dashboard.selection import selected_ids
 
 METHOD_NAMES = {"umap": "UMAP", "pca": "PCA", "tsne": "t-SNE"}
@@ -189,6 +189,7 @@ def fmt(v: float) -> str:
     return "n/a: dims differ" if np.isnan(v) else f"{v:.3f}"
 
 
+@panels.isolated("Stitching readout")
 def show_readout(anchors: tuple) -> None:
     if not labelled:
         st.info(controls.unlabelled_note(coll) + " The maps still compare the absolute and relative geometry.")
@@ -253,8 +254,15 @@ def map_title(kind: str, side: str, method_used: str, frame_used: str, note: str
     return f"**{'Absolute' if kind == 'abs' else 'Relative'} {side}: `{enc}`**  \n:small[{where} {note}]"
 
 
+@panels.isolated("Maps", default={})
 def show_maps(anchors: tuple) -> dict:
-    """Draw the 2x2 maps; returns the coordinates drawn, by map name."""
+    """Draw the 2x2 maps; returns the coordinates drawn, by map name.
+
+    A UMAP / t-SNE layout not computed yet is previewed (PCA, or the relative maps of the
+    previous anchors) while it runs under a progress line with a Cancel button. Any other
+    interaction stops it too (``jobs.should_stop``) and the next run starts over with the
+    new choice; a cancelled job stays cancelled (preview + Recompute) until asked again.
+    """
     rev = anchor_state.rev()
     highlight = anchor_state.highlight()
     coloring = coloring_for(anchors)
@@ -283,15 +291,24 @@ def show_maps(anchors: tuple) -> dict:
 
     dims_differ = coll.dim(enc_a) != coll.dim(enc_b)
     keys = {"abs": (source, enc_a, enc_b, None), "rel": (source, enc_a, enc_b, anchors)}
-    want = {k: (*keys[k], method, frame, params["n_neighbors"], params["min_dist"], params["perplexity"]) for k in KINDS}
-    done = loaders.computed_layouts()
-    pending = [k for k in KINDS if not loaders.layout_ready(*want[k]) and not (k == "rel" and len(anchors) < 2)]
+    want = {k: loaders.layout_key(*keys[k], method, frame, params["n_neighbors"], params["min_dist"],
+                                  params["perplexity"]) for k in KINDS}
+    pending = [k for k in KINDS if method != "pca" and not loaders.has_layouts(*want[k])
+               and not (k == "rel" and len(anchors) < 2)]
+    # a cancelled job stays cancelled; the relative maps start from the absolute ones, so they wait too
+    abs_cancelled = "abs" in pending and jobs.is_cancelled(want["abs"])
+    cancelled = [k for k in pending if abs_cancelled or jobs.is_cancelled(want[k])]
+    to_run = [k for k in pending if k not in cancelled]
     last_rel = st.session_state.get("_last_rel_layout")
+    name = METHOD_NAMES[method]
 
     def frame_note(kind):
         if kind == "abs" and frame == "A" and dims_differ:
             return f"(dims differ: {coll.dim(enc_a)} vs {coll.dim(enc_b)}, so B cannot be placed in A's frame)"
         return ""
+
+    def remember_rel(LA, LB, used):
+        st.session_state["_last_rel_layout"] = (want["rel"][:3] + want["rel"][4:], (LA, LB, used))
 
     for kind in KINDS:
         if kind == "rel" and len(anchors) < 2:
@@ -301,37 +318,49 @@ def show_maps(anchors: tuple) -> dict:
         if kind in pending:
             if kind == "rel" and last_rel is not None and last_rel[0] == want["rel"][:3] + want["rel"][4:]:
                 LA, LB, used = last_rel[1]
-                draw(kind, LA, LB, method, used, "pv", "· *previous anchors; updating…*")
+                draw(kind, LA, LB, method, used, "pv",
+                     f"· *previous anchors; {name} cancelled*" if kind in cancelled else "· *previous anchors; updating…*")
             else:
-                LA, LB, used = loaders.layouts(*keys[kind], "pca", frame, 15, 0.1, 30.0)
-                draw(kind, LA, LB, "pca", used, "pv", f"· *preview while {METHOD_NAMES[method]} computes*")
+                LA, LB, used = loaders.layouts(*keys[kind], "pca", frame)
+                draw(kind, LA, LB, "pca", used, "pv",
+                     f"· *PCA preview; {name} cancelled*" if kind in cancelled else f"· *preview while {name} computes*")
         else:
-            LA, LB, used = loaders.layouts(*want[kind])
-            done.add(want[kind])
+            LA, LB, used = loaders.layouts(*want[kind], should_stop=jobs.should_stop)
             draw(kind, LA, LB, method, used, "fin", frame_note(kind))
             if kind == "rel":
-                st.session_state["_last_rel_layout"] = (want["rel"][:3] + want["rel"][4:], (LA, LB, used))
-    if pending:
-        with status_slot.status(f"Computing {METHOD_NAMES[method]} layouts…", expanded=False) as status:
-            for i, kind in enumerate(pending):
-                row = "absolute" if kind == "abs" else "relative"
-                status.update(label=f"Computing the {METHOD_NAMES[method]} layout of the {row} row ({i + 1}/{len(pending)})"
-                                    + ("; the first UMAP in a fresh server also compiles it (~20-60 s)…" if method == "umap" else "…"))
-                try:
-                    LA, LB, used = loaders.layouts(*want[kind])
-                except ValueError as exc:
-                    status.update(label=f"{METHOD_NAMES[method]} failed", state="error")
-                    st.error(f"Could not compute the {METHOD_NAMES[method]} layout: {exc}. Showing the preview.")
-                    return drawn
-                done.add(want[kind])
-                draw(kind, LA, LB, method, used, "fin", frame_note(kind))
-                if kind == "rel":
-                    st.session_state["_last_rel_layout"] = (want["rel"][:3] + want["rel"][4:], (LA, LB, used))
-            status.update(label=f"{METHOD_NAMES[method]} layouts ready", state="complete")
+                remember_rel(LA, LB, used)
+    if cancelled:
+        rows_named = " and ".join("absolute" if k == "abs" else "relative" for k in cancelled)
+        with status_slot.container():
+            c = st.columns([4, 1], vertical_alignment="center")
+            c[0].info(f"{name} of the {rows_named} maps cancelled: the maps show a preview. Press **Recompute** to "
+                      f"start {name} again, or pick another layout.", icon=":material/pause_circle:")
+            c[1].button("Recompute", key="btn_recompute_maps", on_click=jobs.resume,
+                        args=tuple(want[k] for k in cancelled), icon=":material/replay:", width="stretch")
+    if to_run:
+        line = jobs.ProgressLine(status_slot, label=f"Computing {name}", cancel_keys=[want[k] for k in to_run],
+                                 key="btn_cancel_maps")
+        for i, kind in enumerate(to_run):
+            row = "absolute" if kind == "abs" else "relative"
+            line.label = (f"Computing the {name} layout of the {row} maps ({i + 1}/{len(to_run)})"
+                          + ("; the first UMAP in a fresh server also compiles it (~20-60 s)" if method == "umap" else ""))
+            line(0, 1, "starting")
+            try:
+                LA, LB, used = loaders.layouts(*want[kind], progress=line, should_stop=jobs.should_stop)
+            except CancelledError:
+                status_slot.caption(f"{name} stopped: the maps show a preview.")
+                return drawn
+            except ValueError as exc:
+                status_slot.error(f"Could not compute the {name} layout: {exc}. Showing the preview.")
+                return drawn
+            draw(kind, LA, LB, method, used, "fin", frame_note(kind))
+            if kind == "rel":
+                remember_rel(LA, LB, used)
         status_slot.empty()
     return drawn
 
 
+@panels.isolated("Inspect")
 def show_inspector(anchors: tuple) -> None:
     st.markdown("**Inspect**")
     shown = anchor_state.inspected()
@@ -352,6 +381,7 @@ def show_inspector(anchors: tuple) -> None:
         st.caption(f"… and {len(shown) - 4} more selected.")
 
 
+@panels.isolated("Downloads")
 def show_downloads(anchors: tuple, drawn: dict) -> None:
     with st.expander("Download: anchors, coordinates, relative vectors, figures"):
         c = st.columns(4)
@@ -373,11 +403,8 @@ def show_downloads(anchors: tuple, drawn: dict) -> None:
                 share.figure_download(fig, f"map_{name}", key=f"dl_fig_{name}", label=f"{name.replace('_', ' ')} (HTML)")
 
 
-@st.fragment
-def workbench() -> None:
-    """Anchor controls, readout and maps: a map click reruns only this part of the page."""
-    apply_map_selection()
-    anchors = anchor_state.ids()
+@panels.isolated("Anchor controls")
+def show_anchor_controls(anchors: tuple) -> None:
     hist = anchor_state.history()
     with st.container(border=True):
         c = st.columns([1.0, 2.2, 0.8, 0.8, 2.6])
@@ -416,14 +443,27 @@ def workbench() -> None:
                 st.caption(line)
         if anchor_state.highlight():
             st.button("Clear highlight", on_click=on_clear_highlight, key="btn_clear_hl")
+
+
+@st.fragment
+def workbench() -> None:
+    """Anchor controls, readout and maps: a map click reruns only this part of the page.
+
+    Each part is its own panel (:mod:`dashboard.panels`): an error in one is shown there
+    and the others still draw.
+    """
+    with panels.panel("Map selection"):
+        apply_map_selection()
+    anchors = anchor_state.ids()
+    show_anchor_controls(anchors)
     st.subheader("Stitching readout")
     show_readout(anchors)
     st.subheader("Maps")
     left, right = st.columns([4.2, 1])
+    with right:  # first: it stays usable while a layout computes on the left
+        show_inspector(anchors)
     with left:
         drawn = show_maps(anchors)
-    with right:
-        show_inspector(anchors)
     show_downloads(anchors, drawn)
     share.sync_url()
 

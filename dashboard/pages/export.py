@@ -7,7 +7,7 @@ import streamlit as st
 
 from core.export import layout_table
 from core.session import session_to_query
-from dashboard import anchor_state, bootstrap, controls, loaders, share
+from dashboard import anchor_state, bootstrap, controls, loaders, panels, share
 
 bootstrap.prepare()
 source, coll, enc_a, enc_b = controls.pair_setup()
@@ -32,80 +32,84 @@ def on_load() -> None:
 
 
 st.subheader("Session")
-c1, c2 = st.columns(2)
-with c1:
-    st.markdown("**Save**")
-    share.download("Save session (JSON)", share.session_json(), "stitchboard_session.json", "application/json",
-                   key="dl_session")
-    with st.expander("What is saved"):
-        st.json(share.current_session(), expanded=False)
-with c2:
-    st.markdown("**Load**")
-    st.file_uploader("Session file", type=["json"], key="session_file", max_upload_size=1)
-    st.button("Load session", on_click=on_load, key="btn_load_session", type="primary")
-    if st.session_state.get(share.SESSION_ERROR):
-        st.error(st.session_state[share.SESSION_ERROR])
-    elif st.session_state.get(share.SESSION_OK):
-        st.success(st.session_state[share.SESSION_OK])
+with panels.panel("Session"):
+    c1, c2 = st.columns(2)
+    with c1:
+        st.markdown("**Save**")
+        share.download("Save session (JSON)", share.session_json(), "stitchboard_session.json", "application/json",
+                       key="dl_session")
+        with st.expander("What is saved"):
+            st.json(share.current_session(), expanded=False)
+    with c2:
+        st.markdown("**Load**")
+        st.file_uploader("Session file", type=["json"], key="session_file", max_upload_size=1)
+        st.button("Load session", on_click=on_load, key="btn_load_session", type="primary")
+        if st.session_state.get(share.SESSION_ERROR):
+            st.error(st.session_state[share.SESSION_ERROR])
+        elif st.session_state.get(share.SESSION_OK):
+            st.success(st.session_state[share.SESSION_OK])
 
 st.subheader("Link")
-query = session_to_query(share.current_session())
-st.caption("Your browser's address bar already holds this query string; copy the address to share the view. "
-           "Highlighted samples and layout parameters travel in the session file, not in the link.")
-st.code("?" + "&".join(f"{k}={v}" for k, v in query.items()), language=None, wrap_lines=True)
+with panels.panel("Link"):
+    query = session_to_query(share.current_session())
+    st.caption("Your browser's address bar already holds this query string; copy the address to share the view. "
+               "Highlighted samples and layout parameters travel in the session file, not in the link.")
+    st.code("?" + "&".join(f"{k}={v}" for k, v in query.items()), language=None, wrap_lines=True)
 
 st.subheader("Data")
-d = st.columns(3)
-with d[0]:
-    st.markdown("**Anchors**")
-    share.download("Anchors (JSON)", lambda: json.dumps({"dataset": source, "anchors": list(anchors)}, indent=1),
-                   f"anchors_{coll.name}.json", "application/json", key="dl_anchors_x")
-    st.caption(f"{len(anchors)} ids")
-with d[1]:
-    st.markdown("**Relative representations**")
-    enc = st.selectbox("Encoder", coll.names, key="x_enc", index=coll.names.index(enc_a))
-    if len(anchors) >= 1:
-        share.download("CSV", lambda: loaders.relative_csv(source, enc, anchors), f"relative_{enc}.csv", "text/csv",
-                       key="dl_rel_csv")
-        share.download("Parquet", lambda: loaders.relative_parquet(source, enc, anchors), f"relative_{enc}.parquet",
-                       "application/octet-stream", key="dl_rel_pq")
-        st.caption(f"{coll.n_samples:,} rows × {len(anchors)} anchor columns, plus id/split/label.")
-    else:
-        st.caption("No anchors: nothing to project on.")
-with d[2]:
-    st.markdown("**Map coordinates**")
-    method = st.session_state.get("method", "pca")
-    params = (int(st.session_state["n_neighbors"]) if method == "umap" else 15,
-              float(st.session_state["min_dist"]) if method == "umap" else 0.1,
-              float(st.session_state["perplexity"]) if method == "tsne" else 30.0)
-    frame = st.session_state.get("frame", "A")
+with panels.panel("Data"):
+    d = st.columns(3)
+    with d[0]:
+        st.markdown("**Anchors**")
+        share.download("Anchors (JSON)", lambda: json.dumps({"dataset": source, "anchors": list(anchors)}, indent=1),
+                       f"anchors_{coll.name}.json", "application/json", key="dl_anchors_x")
+        st.caption(f"{len(anchors)} ids")
+    with d[1]:
+        st.markdown("**Relative representations**")
+        enc = st.selectbox("Encoder", coll.names, key="x_enc", index=coll.names.index(enc_a))
+        if len(anchors) >= 1:
+            share.download("CSV", lambda: loaders.relative_csv(source, enc, anchors), f"relative_{enc}.csv", "text/csv",
+                           key="dl_rel_csv")
+            share.download("Parquet", lambda: loaders.relative_parquet(source, enc, anchors), f"relative_{enc}.parquet",
+                           "application/octet-stream", key="dl_rel_pq")
+            st.caption(f"{coll.n_samples:,} rows × {len(anchors)} anchor columns, plus id/split/label.")
+        else:
+            st.caption("No anchors: nothing to project on.")
+    with d[2]:
+        st.markdown("**Map coordinates**")
+        method = st.session_state.get("method", "pca")
+        params = (int(st.session_state["n_neighbors"]) if method == "umap" else 15,
+                  float(st.session_state["min_dist"]) if method == "umap" else 0.1,
+                  float(st.session_state["perplexity"]) if method == "tsne" else 30.0)
+        frame = st.session_state.get("frame", "A")
 
-    def coords_csv(m: str) -> bytes:
-        p = params if m == method else (15, 0.1, 30.0)
-        maps = {}
-        LA, LB, _ = loaders.layouts(source, enc_a, enc_b, None, m, frame, *p)
-        maps.update(absolute_A=LA, absolute_B=LB)
+        def coords_csv(m: str) -> bytes:
+            p = params if m == method else (15, 0.1, 30.0)
+            maps = {}
+            LA, LB, _ = loaders.layouts(source, enc_a, enc_b, None, m, frame, *p)
+            maps.update(absolute_A=LA, absolute_B=LB)
+            if len(anchors) >= 2:
+                RA, RB, _ = loaders.layouts(source, enc_a, enc_b, anchors, m, frame, *p)
+                maps.update(relative_A=RA, relative_B=RB)
+            return layout_table(coll, maps).to_csv(index=False).encode()
+
+        share.download("PCA maps (CSV)", lambda: coords_csv("pca"), f"layout_{coll.name}_pca.csv", "text/csv", key="dl_lay_pca")
+        if method != "pca":
+            share.download(f"{method.upper()} maps (CSV)", lambda: coords_csv(method), f"layout_{coll.name}_{method}.csv",
+                           "text/csv", key="dl_lay_m", help="The maps shown on Explore (computed if not cached yet).")
+
+with panels.panel("Tables"):
+    if controls.is_labelled(coll):
+        st.subheader("Tables")
+        t = st.columns(3)
+        res = [("absolute", loaders.absolute_stitching(source))]
         if len(anchors) >= 2:
-            RA, RB, _ = loaders.layouts(source, enc_a, enc_b, anchors, m, frame, *p)
-            maps.update(relative_A=RA, relative_B=RB)
-        return layout_table(coll, maps).to_csv(index=False).encode()
-
-    share.download("PCA maps (CSV)", lambda: coords_csv("pca"), f"layout_{coll.name}_pca.csv", "text/csv", key="dl_lay_pca")
-    if method != "pca":
-        share.download(f"{method.upper()} maps (CSV)", lambda: coords_csv(method), f"layout_{coll.name}_{method}.csv",
-                       "text/csv", key="dl_lay_m", help="The maps shown on Explore (computed if not cached yet).")
-
-if controls.is_labelled(coll):
-    st.subheader("Tables")
-    t = st.columns(3)
-    res = [("absolute", loaders.absolute_stitching(source))]
-    if len(anchors) >= 2:
-        res += [("relative", loaders.relative_stitching(source, anchors)), ("translated", loaders.translated_stitching(source, anchors))]
-    for col, (mode, r) in zip(t, res):
-        with col:
-            share.table_download(pd.DataFrame(r.scores[mode], index=r.encoders, columns=r.encoders),
-                                 f"stitching_{mode}", key=f"dl_x_{mode}", label=f"All-pairs {mode} stitching (CSV)")
-share.table_download(coll.samples, f"samples_{coll.name}", key="dl_samples", label="Sample table (CSV)")
-share.table_download(coll.encoders, f"encoders_{coll.name}", key="dl_encoders", label="Encoders table (CSV)")
+            res += [("relative", loaders.relative_stitching(source, anchors)), ("translated", loaders.translated_stitching(source, anchors))]
+        for col, (mode, r) in zip(t, res):
+            with col:
+                share.table_download(pd.DataFrame(r.scores[mode], index=r.encoders, columns=r.encoders),
+                                     f"stitching_{mode}", key=f"dl_x_{mode}", label=f"All-pairs {mode} stitching (CSV)")
+    share.table_download(coll.samples, f"samples_{coll.name}", key="dl_samples", label="Sample table (CSV)")
+    share.table_download(coll.encoders, f"encoders_{coll.name}", key="dl_encoders", label="Encoders table (CSV)")
 
 share.sync_url()

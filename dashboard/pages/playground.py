@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 
 from core.transforms import TRANSFORM_HELP, TRANSFORMS
-from dashboard import anchor_state, bootstrap, controls, figures, loaders, share
+from dashboard import anchor_state, bootstrap, controls, figures, loaders, panels, share
 
 bootstrap.prepare()
 source, coll, enc_a, enc_b = controls.pair_setup()
@@ -62,24 +62,29 @@ st.markdown(
        if invariant else "moves, more or less depending on the strength.")
 )
 
-with st.spinner("Transforming B and re-running the heads…"):
-    res = loaders.playground(source, enc_a, enc_b, anchors, kind, float(strength), int(seed), bool(center))
 
-st.subheader("Readout: before → after")
-geo = res["geometry"]
-g = st.columns(2)
+@panels.isolated("Transform of B")
+def compute_effect():
+    with st.spinner("Transforming B and re-running the heads…"):
+        return loaders.playground(source, enc_a, enc_b, anchors, kind, float(strength), int(seed), bool(center))
+
+
 def num(v: float) -> str:
     return f"{v:.3f}".replace("-0.000", "0.000")
 
 
-g[0].metric("Absolute vectors: mean cosine(B, transformed B)", num(geo['absolute']),
-            help="1.000: every vector points where it did.")
-g[1].metric("Relative vectors: mean cosine(before, after)", num(geo['relative']),
-            help="1.000: the relative representation is unchanged.")
-scores = res["scores"]
-if scores is None:
-    st.info(controls.unlabelled_note(coll) + " The geometry above and the maps below still show the invariance.")
-else:
+@panels.isolated("Readout")
+def show_readout(res: dict) -> None:
+    geo = res["geometry"]
+    g = st.columns(2)
+    g[0].metric("Absolute vectors: mean cosine(B, transformed B)", num(geo['absolute']),
+                help="1.000: every vector points where it did.")
+    g[1].metric("Relative vectors: mean cosine(before, after)", num(geo['relative']),
+                help="1.000: the relative representation is unchanged.")
+    scores = res["scores"]
+    if scores is None:
+        st.info(controls.unlabelled_note(coll) + " The geometry above and the maps below still show the invariance.")
+        return
     for label, row in scores.iterrows():
         m = st.columns(2)
         for col, mode in zip(m, ("absolute", "relative")):
@@ -95,25 +100,37 @@ else:
     )
     share.table_download(scores, f"playground_{kind}_{enc_b}", key="dl_pg")
 
-st.subheader("Maps of B: before and after")
-st.caption(
-    f"All {coll.n_samples:,} samples. PCA fitted on the untransformed vectors; the transformed ones are placed in the "
-    "same frame, so a map that changes shows a representation that changed. Colour: "
-    + ("label." if "label" in coll.samples.columns else "split (no labels).")
-)
-coloring_vals = coll.samples["label"].astype(str).to_numpy() if "label" in coll.samples.columns else coll.split.astype(str)
-cats = tuple(str(t) for t in coll.target_names) if coll.target_names else tuple(sorted(set(coloring_vals.tolist())))
-coloring = figures.Coloring("label" if "label" in coll.samples.columns else "split", coloring_vals, categories=cats)
-hover = loaders.hover_text(source)
-maps = res["maps"]
-for row_name, keys in (("Absolute", ("absolute_before", "absolute_after")), ("Relative", ("relative_before", "relative_after"))):
-    cols = st.columns(2)
-    for col, key in zip(cols, keys):
-        with col:
-            when = "before" if key.endswith("before") else f"after {NAMES[kind]}"
-            st.markdown(f"**{row_name} B: `{enc_b}`** · {when}")
-            fig = figures.map_figure(maps[key], ids=coll.ids, coloring=coloring, hover=hover, anchor_ids=anchors,
-                                     height=340, note=f"{coll.n_samples:,} points")
-            st.plotly_chart(fig, key=f"pg_{key}", width="stretch", config={"displaylogo": False})
+
+@panels.isolated("Maps of B")
+def show_maps(res: dict) -> None:
+    st.caption(
+        f"All {coll.n_samples:,} samples. PCA fitted on the untransformed vectors; the transformed ones are placed in "
+        "the same frame, so a map that changes shows a representation that changed. Colour: "
+        + ("label." if "label" in coll.samples.columns else "split (no labels).")
+    )
+    coloring_vals = (coll.samples["label"].astype(str).to_numpy() if "label" in coll.samples.columns
+                     else coll.split.astype(str))
+    cats = tuple(str(t) for t in coll.target_names) if coll.target_names else tuple(sorted(set(coloring_vals.tolist())))
+    coloring = figures.Coloring("label" if "label" in coll.samples.columns else "split", coloring_vals, categories=cats)
+    hover = loaders.hover_text(source)
+    maps = res["maps"]
+    for row_name, keys in (("Absolute", ("absolute_before", "absolute_after")),
+                           ("Relative", ("relative_before", "relative_after"))):
+        cols = st.columns(2)
+        for col, key in zip(cols, keys):
+            with col:
+                when = "before" if key.endswith("before") else f"after {NAMES[kind]}"
+                st.markdown(f"**{row_name} B: `{enc_b}`** · {when}")
+                fig = figures.map_figure(maps[key], ids=coll.ids, coloring=coloring, hover=hover, anchor_ids=anchors,
+                                         height=340, note=f"{coll.n_samples:,} points")
+                st.plotly_chart(fig, key=f"pg_{key}", width="stretch", config={"displaylogo": False})
+
+
+st.subheader("Readout: before → after")
+res = compute_effect()  # None when it failed: its panel says why
+if res is not None:
+    show_readout(res)
+    st.subheader("Maps of B: before and after")
+    show_maps(res)
 
 share.sync_url()

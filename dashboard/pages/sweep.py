@@ -3,7 +3,8 @@
 import streamlit as st
 
 from core.anchors import STRATEGIES
-from dashboard import anchor_state, bootstrap, controls, figures, loaders, share
+from core.errors import CancelledError
+from dashboard import anchor_state, bootstrap, controls, figures, jobs, loaders, panels, share
 
 bootstrap.prepare()
 source, coll, enc_a, enc_b = controls.pair_setup()
@@ -39,22 +40,24 @@ run = st.button("Run the sweep", type="primary", key="sw_run", disabled=total ==
                 help="Picks fresh anchors and trains heads for every strategy, count and seed chosen.")
 st.caption(f"{total} anchor sets, 4 relative heads each (A and B, both directions).")
 key = (source, enc_a, enc_b, tuple(sorted(counts)), tuple(chosen), tuple(range(int(n_seeds))))
+job = ("sweep", *key)
 done = st.session_state.setdefault("_sweep_done", set())
-if not total:
-    st.caption("Pick at least one strategy and one anchor count.")
-elif run or key in done:
-    bar = st.progress(0.0, text="Starting…")
 
-    def progress(i, n, what):
-        bar.progress(min(i / max(n, 1), 1.0), text=f"{i}/{n}: {what}")
 
+@panels.isolated("Sweep results")
+def show_sweep() -> None:
+    """Run (or reuse) the sweep under a progress line with a Cancel button, then plot it."""
+    slot = st.empty()
+    line = jobs.ProgressLine(slot, label=f"Sweeping {total} anchor sets", cancel_keys=[job], key="sw_cancel")
     try:
-        df = loaders.sweep(*key, _progress=progress)
+        df = loaders.sweep(*key, progress=line, should_stop=jobs.should_stop)
+    except CancelledError:
+        slot.caption("The sweep stopped.")
+        return
     except ValueError as exc:
-        bar.empty()
-        st.error(f"The sweep failed: {exc}")
-        st.stop()
-    bar.progress(1.0, text=f"Done: {total} anchor sets")
+        slot.error(f"The sweep failed: {exc}")
+        return
+    slot.caption(f"Done: {total} anchor sets.")
     done.add(key)
     d = df[df["mode"] == mode_choice]
     what = {(enc_a, enc_b): f"stitched: A's head ← B", (enc_a, enc_a): "A on A (no stitching)",
@@ -74,8 +77,18 @@ elif run or key in done:
     st.dataframe(pivot.style.format("{:.3f}"), width="stretch")
     st.caption(f"Stitched accuracy, mean over {int(n_seeds)} seed(s), per anchor count and strategy; "
                f"{int((coll.split == 'test').sum())} test samples.")
+
+
+if not total:
+    st.caption("Pick at least one strategy and one anchor count.")
+elif run or key in done:
+    jobs.resume(job)
+    show_sweep()
+elif jobs.is_cancelled(job):
+    st.info("The sweep was cancelled; nothing was kept. Press **Run the sweep** to start it again.",
+            icon=":material/pause_circle:")
 else:
     st.caption("The sweep picks every anchor set and trains its heads (A's and B's); press the button to run it "
-               "(a progress bar follows).")
+               "(a progress bar with a Cancel button follows).")
 
 share.sync_url()

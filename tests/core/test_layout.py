@@ -159,9 +159,92 @@ def test_progress_reports_every_stage_then_done(large_paths):
     calls = []
     layout_pair(X, X[:, ::-1].copy(), progress=lambda done, total, what: calls.append((done, total, what)))
     whats = [w for _, _, w in calls]
-    assert [d for d, _, _ in calls] == list(range(len(calls))) and calls[-1][:2] == (calls[-1][1], calls[-1][1])
+    dones = [d for d, _, _ in calls]
+    starts = [d for d, _, w in calls if "·" not in w and w != "done"]  # stage starts: 0, 1, 2, ...
+    assert starts == list(range(len(starts))) and calls[-1][:2] == (calls[-1][1], calls[-1][1])
+    assert dones == sorted(dones)  # never backwards; fractional within a stage
     assert any("kNN graph of A" in w for w in whats) and any("landmarks" in w for w in whats)
     assert any("placing B" in w for w in whats) and whats[-1] == "done"
+    assert any("· epoch " in w for w in whats)  # UMAP epochs are reported within their stage
+
+
+def _stop_after(n_polls):
+    polls = []
+
+    def should_stop():
+        polls.append(1)
+        return len(polls) > n_polls
+
+    return should_stop, polls
+
+
+@pytest.mark.parametrize("method", ["umap", "tsne"])
+def test_should_stop_cancels_a_layout_between_epochs_and_leaves_no_trace(method):
+    """The cancel check runs at every UMAP epoch / t-SNE iteration: a stop request ends the
+    fit within one of them (not at its end), raises the documented error, and the next
+    call gives the same map as an undisturbed one."""
+    import time
+
+    from core.errors import CancelledError, StitchboardError
+    from core.iterations import installed
+
+    X, _ = _blobs(n=300)
+    kw = dict(method=method, perplexity=20, n_epochs=1000)  # long UMAP optimisation: the stop is visible in time
+    plain = compute_layout(X, **kw)
+    t0 = time.perf_counter()
+    compute_layout(X, should_stop=lambda: False, **kw)
+    full = time.perf_counter() - t0
+    should_stop, polls = _stop_after(20)
+    t0 = time.perf_counter()
+    with pytest.raises(CancelledError, match="should_stop") as info:
+        compute_layout(X, should_stop=should_stop, **kw)
+    took = time.perf_counter() - t0
+    print(f"{method}: full fit {full:.2f} s, stopped after 20 polls in {took:.2f} s")
+    assert method in installed()
+    assert len(polls) == 21  # it stopped at the first True: not one more epoch/iteration
+    assert took < 0.5 * full
+    assert isinstance(info.value, StitchboardError) and not isinstance(info.value, (ValueError, TypeError))
+    # pair layouts stop too, in either stage; nothing is left behind: the same map as before
+    should_stop, _ = _stop_after(300 if method == "umap" else 600)
+    with pytest.raises(CancelledError):
+        layout_pair(X, X[:, ::-1].copy(), method=method, perplexity=20, frame="own", should_stop=should_stop)
+    np.testing.assert_array_equal(compute_layout(X, **kw), plain)
+    calls = []
+    again = compute_layout(X, progress=lambda *a: calls.append(a), should_stop=lambda: False, **kw)
+    np.testing.assert_array_equal(again, plain)  # the hooks do not change the result
+    assert calls[-1] == (1, 1, "done") and len(calls) > 50
+
+
+def test_a_progress_callback_that_raises_ends_the_fit_and_tqdm_stays_usable():
+    """A UI's progress callback may raise (Streamlit stops a script that way): the fit ends
+    and no lock of tqdm (which umap iterates its epochs with) is left held."""
+    import threading
+
+    import tqdm
+
+    X, _ = _blobs(n=200)
+
+    class Stop(BaseException):
+        pass
+
+    def progress(done, total, what):
+        if "epoch 10/" in what:
+            raise Stop
+
+    with pytest.raises(Stop):
+        compute_layout(X, progress=progress, n_epochs=100)
+    free = []
+
+    def try_locks():
+        for lock in tqdm.tqdm.get_lock().locks:
+            free.append(bool(lock.acquire(timeout=2)))
+            lock.release()
+
+    t = threading.Thread(target=try_locks)
+    t.start()
+    t.join()
+    assert free and all(free)
+    assert compute_layout(X, n_epochs=20).shape == (200, 2)
 
 
 def test_tsne_keeps_every_point_is_seeded_and_separates_clusters():

@@ -27,3 +27,13 @@ def test_sweep_errors(train_spaces, test_spaces):
         anchor_sweep(train_spaces, test_spaces, [10], pairs=[("mlp-s0", "nope")])
     with pytest.raises(ValueError, match="n_anchors is empty"):
         anchor_sweep(train_spaces, test_spaces, [])
+
+
+def test_sweep_stops_between_anchor_sets(train_spaces, test_spaces):
+    from core.errors import CancelledError
+
+    seen = []
+    with pytest.raises(CancelledError, match="should_stop"):
+        anchor_sweep(train_spaces, test_spaces, [3, 10, 20, 50], pairs=[("mlp-s0", "cnn-s0")],
+                     progress=lambda d, t, w: seen.append(d), should_stop=lambda: len(seen) >= 2)
+    assert seen == [0, 1]  # two anchor sets started, the third never did

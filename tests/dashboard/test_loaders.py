@@ -54,16 +54,16 @@ def test_umap_layouts_come_back_from_disk_in_a_new_process(tmp_path, monkeypatch
     src, args = "wine", ("wine", "mlp-s0", "mlp-s1")
     anchors = tuple(loaders.anchors(src, 20, "random", 0))
     _fresh_process(monkeypatch, tmp_path)
-    assert not loaders.layout_ready(*args, None, "umap", "A", 10, 0.3)
+    assert not loaders.has_layouts(*args, None, "umap", "A", 10, 0.3)
     abs_first = loaders.layouts(*args, None, "umap", "A", 10, 0.3)
     rel_first = loaders.layouts(*args, anchors, "umap", "A", 10, 0.3)
     assert len(list(tmp_path.glob("layout_pair/*.npz"))) == 2
 
     _fresh_process(monkeypatch, tmp_path)
-    assert loaders.layout_ready(*args, None, "umap", "A", 10, 0.3)
-    assert loaders.layout_ready(*args, anchors, "umap", "A", 10, 0.3)
-    assert not loaders.layout_ready(*args, anchors, "umap", "A", 11, 0.3)  # other settings: not cached
-    assert not loaders.layout_ready(*args, anchors[:-1], "umap", "A", 10, 0.3)  # other anchors: not cached
+    assert loaders.has_layouts(*args, None, "umap", "A", 10, 0.3)
+    assert loaders.has_layouts(*args, anchors, "umap", "A", 10, 0.3)
+    assert not loaders.has_layouts(*args, anchors, "umap", "A", 11, 0.3)  # other settings: not cached
+    assert not loaders.has_layouts(*args, anchors[:-1], "umap", "A", 10, 0.3)  # other anchors: not cached
     monkeypatch.setattr(loaders, "layout_pair", lambda *a, **k: pytest.fail("recomputed a layout that is on disk"))
     for first, anchor_ids in ((abs_first, None), (rel_first, anchors)):
         LA, LB, used = loaders.layouts(*args, anchor_ids, "umap", "A", 10, 0.3)
