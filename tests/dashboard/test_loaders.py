@@ -40,13 +40,13 @@ def test_same_key_is_one_object_different_keys_are_isolated():
 
 
 def _fresh_process(monkeypatch, folder):
-    """What a new server process sees: empty Streamlit caches, the same disk cache folder."""
-    import streamlit as st
-
+    """What a new server process sees: empty caches of zoo and maps, the same disk cache folder.
+    (Not ``st.cache_resource.clear()``: that would also drop the uploads other tests registered.)"""
     from core.disk_cache import DiskCache
 
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    for fn in (loaders.zoo, loaders._bundled_collection, loaders.spaces, loaders._layout_results, loaders._disk_key,
+               loaders.absolute_heads, loaders.hover_text):
+        fn.clear()
     monkeypatch.setattr(loaders, "disk_cache", lambda: DiskCache(folder))
 
 
@@ -84,9 +84,8 @@ def test_zoo_vectors_come_back_from_disk(tmp_path, monkeypatch):
 def test_server_warm_up_fills_the_caches_the_pages_use(monkeypatch):
     from dashboard import server
 
-    import streamlit as st
-
-    st.cache_resource.clear()
+    for fn in (loaders.zoo, loaders._bundled_collection, loaders.spaces, loaders.absolute_heads, loaders.hover_text):
+        fn.clear()
     assert server.warm_up("wine") > 0
     monkeypatch.setattr("core.zoo.Zoo.collection", lambda *a, **k: pytest.fail("loaded again after the warm-up"))
     monkeypatch.setattr(loaders, "fit_absolute_heads", lambda *a, **k: pytest.fail("heads fitted again"))
