@@ -1,6 +1,7 @@
 """Explore & stitch: pick anchors on the 2x2 maps and watch zero-shot stitching respond."""
 
 import json
+import time
 
 import numpy as np
 import pandas as pd
@@ -14,6 +15,8 @@ from core.layout import LAYOUT_METHODS
 from dashboard import anchor_state, bootstrap, controls, figures, inspector, jobs, loaders, panels, share
 from dashboard.selection import selected_ids
 
+#: Seconds the first run of a session waits, after drawing the preview maps, before a long layout starts.
+FIRST_PAINT_GRACE_S = 1.0
 METHOD_NAMES = {"umap": "UMAP", "pca": "PCA", "tsne": "t-SNE"}
 KINDS = ("abs", "rel")
 SIDES = ("A", "B")
@@ -337,6 +340,11 @@ def show_maps(anchors: tuple) -> dict:
                       f"start {name} again, or pick another layout.", icon=":material/pause_circle:")
             c[1].button("Recompute", key="btn_recompute_maps", on_click=jobs.resume,
                         args=tuple(want[k] for k in cancelled), icon=":material/replay:", width="stretch")
+    if to_run and not st.session_state.get("_maps_shown"):
+        # First maps of this session: give the browser a moment to fetch plotly.js and draw the previews before
+        # the layout holds the interpreter (numba's first compile can starve the web server for seconds).
+        time.sleep(FIRST_PAINT_GRACE_S)
+    st.session_state["_maps_shown"] = True
     if to_run:
         line = jobs.ProgressLine(status_slot, label=f"Computing {name}", cancel_keys=[want[k] for k in to_run],
                                  key="btn_cancel_maps")
