@@ -11,7 +11,7 @@ from core.anchors import STRATEGIES
 from core.errors import StitchboardError
 from core.export import layout_table
 from core.layout import LAYOUT_METHODS
-from dashboard import anchor_state, bootstrap, controls, figures, inspector, loaders, share
+from dashboard import anchor_state, bootstrap, controls, figures, inspector, loaders, share, text
 from dashboard.selection import selected_ids
 
 METHOD_NAMES = {"umap": "UMAP", "pca": "PCA", "tsne": "t-SNE"}
@@ -123,7 +123,7 @@ def on_typed() -> None:
         anchor_state.fail(f"{exc}. Your anchors are unchanged.")
         return
     if not wanted:
-        anchor_state.fail("Type one or more ids first, e.g. `3, 17, 20-25`.")
+        anchor_state.fail("Type one or more ids first, e.g. 3, 17, 20-25.")
         return
     bad = [i for i in wanted if i not in is_train]
     test = [i for i in wanted if i in is_train and not is_train[i]]
@@ -250,7 +250,7 @@ def map_title(kind: str, side: str, method_used: str, frame_used: str, note: str
         where = f"placed in A's {m} frame"
     else:
         where = f"own {m} layout, Procrustes-aligned to A"
-    return f"**{'Absolute' if kind == 'abs' else 'Relative'} {side}: `{enc}`**  \n:small[{where} {note}]"
+    return f"**{'Absolute' if kind == 'abs' else 'Relative'} {side}: {text.code(enc)}**  \n:small[{where} {note}]"
 
 
 def show_maps(anchors: tuple) -> dict:
@@ -321,7 +321,7 @@ def show_maps(anchors: tuple) -> dict:
                     LA, LB, used = loaders.layouts(*want[kind])
                 except ValueError as exc:
                     status.update(label=f"{METHOD_NAMES[method]} failed", state="error")
-                    st.error(f"Could not compute the {METHOD_NAMES[method]} layout: {exc}. Showing the preview.")
+                    st.error(text.md(f"Could not compute the {METHOD_NAMES[method]} layout: {exc}. Showing the preview."))
                     return drawn
                 done.add(want[kind])
                 draw(kind, LA, LB, method, used, "fin", frame_note(kind))
@@ -407,13 +407,13 @@ def workbench() -> None:
                        help=STRATEGY_HELP.get(strategy), width="stretch")
         err = st.session_state.get(anchor_state.ERROR)
         if err:
-            st.error(err)
+            st.error(text.md(err))
         else:
             msg = st.session_state.get(anchor_state.MESSAGE, "")
             hl = anchor_state.highlight()
             line = msg + (f" · {len(hl)} highlighted" if hl else "")
             if line:
-                st.caption(line)
+                st.caption(text.md(line))
         if anchor_state.highlight():
             st.button("Clear highlight", on_click=on_clear_highlight, key="btn_clear_hl")
     st.subheader("Stitching readout")

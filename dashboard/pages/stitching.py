@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from dashboard import anchor_state, bootstrap, controls, figures, inspector, loaders, share
+from dashboard import anchor_state, bootstrap, controls, figures, inspector, loaders, share, text
 
 bootstrap.prepare()
 source, coll, enc_a, enc_b = controls.pair_setup()
@@ -64,7 +64,7 @@ st.caption(
 )
 
 # ---------------------------------------------------------------- one pair
-st.subheader(f"Drill-down: A's head (`{enc_a}`) fed B's space (`{enc_b}`)")
+st.subheader(f"Drill-down: A's head ({text.code(enc_a)}) fed B's space ({text.code(enc_b)})")
 modes = ["relative", "translated", "absolute"] if len(anchors) >= 2 else ["absolute"]
 if st.session_state.get("drill_mode") not in modes:
     st.session_state["drill_mode"] = modes[0]
@@ -74,7 +74,7 @@ mode = st.radio("Vectors", modes, key="drill_mode", horizontal=True,
 try:
     ps = loaders.pair_stitching(source, enc_a, enc_b, anchors, mode)
 except ValueError as exc:
-    st.error(f"{mode.capitalize()} stitching of this pair is not possible: {exc}")
+    st.error(text.md(f"{mode.capitalize()} stitching of this pair is not possible: {exc}"))
     st.stop()
 class_names = [str(coll.target_names[c]) if coll.target_names else str(c) for c in ps.classes]
 m1, m2, m3 = st.columns(3)

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from core.anchors import STRATEGIES
-from dashboard import anchor_state, bootstrap, controls, figures, loaders, share
+from dashboard import anchor_state, bootstrap, controls, figures, loaders, share, text
 
 bootstrap.prepare()
 source, coll, enc_a, enc_b = controls.pair_setup()
@@ -52,7 +52,7 @@ elif run or key in done:
         df = loaders.sweep(*key, _progress=progress)
     except ValueError as exc:
         bar.empty()
-        st.error(f"The sweep failed: {exc}")
+        st.error(text.md(f"The sweep failed: {exc}"))
         st.stop()
     bar.progress(1.0, text=f"Done: {total} anchor sets")
     done.add(key)
