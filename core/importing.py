@@ -562,7 +562,7 @@ def _match(spaces: list[LatentSpace], *, intersect: bool) -> tuple[list[LatentSp
         if not intersect:
             raise MismatchError(
                 f"ids do not match across files: only {len(common)} ids are in every file ({detail}). Fix the ids, or "
-                f"load with intersect=True (CLI --intersect, app: 'keep only shared ids') to use the {len(common)} shared samples"
+                f"load with intersect=True (CLI --intersect; app: Options › Keep only shared ids) to use the {len(common)} shared samples"
             )
         notes.append(f"kept the {len(common)} ids present in every file ({detail}); the other rows were dropped as requested")
     order = common if len(common) != len(first) else first.ids
