@@ -53,3 +53,25 @@ def test_non_strings_and_line_breaks():
 ])
 def test_code_spans_hold_any_backticks(s, want):
     assert code(s) == want
+
+
+def test_plotly_text_of_user_strings_is_escaped(tmp_path):
+    """Plotly renders <b>, <a href>... in legends, ticks and hover text: user strings are escaped there."""
+    import numpy as np
+
+    from core.describe import sample_descriptions
+    from dashboard.figures import Coloring, heatmap_figure, map_figure
+    from tests.test_bad_inputs import HTML_LABEL, _html_upload
+
+    coll = _html_upload(tmp_path).load()
+    hover = sample_descriptions(coll)
+    assert not any("<script>" in h for h in hover)
+    assert any("label <b>&lt;script&gt;alert(1)&lt;/script&gt;</b>" in h for h in hover)
+    assert any("label <b>&lt;b&gt;x</b>" in h for h in hover)
+    labels = np.asarray(coll.samples["label"], dtype=str)
+    fig = map_figure(np.random.default_rng(0).normal(size=(len(labels), 2)), ids=coll.ids, hover=hover,
+                     coloring=Coloring("label <i>", labels, categories=tuple(sorted(set(labels)))), anchor_ids=[])
+    names = {t.name for t in fig.data}
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in names and HTML_LABEL not in names
+    heat = heatmap_figure(np.eye(2), encoders=["<a href='x'>e</a>", "ok"], title="t")
+    assert list(heat.data[0].x) == ["&lt;a href='x'&gt;e&lt;/a&gt;", "ok"]
