@@ -60,17 +60,16 @@ class ServerURL(str):
     pid: int
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory):
-    """A fresh `streamlit run dashboard/app.py` process; yields its URL (a str with ``.pid``)."""
+def launch_server(log: Path, *extra: str):
+    """Start `streamlit run dashboard/app.py` (plus ``extra`` options); yield its URL, stop it afterwards."""
     port = _free_port()
-    log = tmp_path_factory.mktemp("server") / "streamlit.log"
     fh = open(log, "w")
     proc = subprocess.Popen(
         [
             sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"),
             "--server.headless", "true", "--server.address", "127.0.0.1", "--server.port", str(port),
             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none", "--client.toolbarMode", "viewer",
+            *extra,
         ],
         cwd=ROOT, stdout=fh, stderr=subprocess.STDOUT,
     )
@@ -88,10 +87,18 @@ def server(tmp_path_factory):
     else:
         proc.kill()
         raise RuntimeError(f"streamlit did not become healthy in 60 s: {log.read_text()}")
-    yield url
-    proc.terminate()
     try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    fh.close()
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        fh.close()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    """A fresh `streamlit run dashboard/app.py` process; yields its URL (a str with ``.pid``)."""
+    yield from launch_server(tmp_path_factory.mktemp("server") / "streamlit.log")
