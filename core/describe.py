@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import textwrap
 
 import numpy as np
@@ -23,8 +24,15 @@ def _fmt(v) -> str:
     return str(v)
 
 
+def _esc(v) -> str:
+    return html.escape(str(v), quote=False)
+
+
 def sample_descriptions(collection, *, max_features: int = 6, text_chars: int = 160) -> np.ndarray:
     """One HTML line per sample: id, split, label, then its text or first feature values.
+
+    The sample's own strings (ids, labels, text, column names) are HTML-escaped, so
+    plotly shows them as typed.
 
     Parameters
     ----------
@@ -40,9 +48,9 @@ def sample_descriptions(collection, *, max_features: int = 6, text_chars: int = 
     """
     df = collection.samples.reset_index(drop=True)
     n = len(df)
-    head = [f"id {i} · {s}" for i, s in zip(df["id"].tolist(), df["split"].tolist())]
+    head = [f"id {_esc(i)} · {s}" for i, s in zip(df["id"].tolist(), df["split"].tolist())]
     if "label" in df.columns:
-        head = [f"{h} · label <b>{lab}</b>" for h, lab in zip(head, df["label"].astype(str).tolist())]
+        head = [f"{h} · label <b>{_esc(lab)}</b>" for h, lab in zip(head, df["label"].astype(str).tolist())]
     extra = metadata_columns(collection)
     text_cols = [c for c in extra if not pd.api.types.is_numeric_dtype(df[c])]
     num_cols = [c for c in extra if c not in text_cols]
@@ -52,9 +60,9 @@ def sample_descriptions(collection, *, max_features: int = 6, text_chars: int = 
         for c in text_cols[:2]:
             t = str(df[c].iat[r])
             t = t if len(t) <= text_chars else t[: text_chars - 1] + "…"
-            parts.append("<br>".join(textwrap.wrap(t, 60)) or "(empty)")
+            parts.append("<br>".join(_esc(line) for line in textwrap.wrap(t, 60)) or "(empty)")
         if num_cols:
-            shown = [f"{c}={_fmt(df[c].iat[r])}" for c in num_cols[:max_features]]
+            shown = [f"{_esc(c)}={_esc(_fmt(df[c].iat[r]))}" for c in num_cols[:max_features]]
             more = len(num_cols) - max_features
             parts.append("<br>".join(" · ".join(shown[k:k + 3]) for k in range(0, len(shown), 3))
                          + (f"<br>(+{more} more features)" if more > 0 else ""))

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -229,6 +230,11 @@ def _is_pickle_refusal(exc: Exception) -> bool:
     return "allow_pickle" in msg or "pickled" in msg
 
 
+def _quote(exc: Exception) -> str:
+    """A library's message, without object addresses (``<ast.BinOp object at 0x7f...>`` -> ``<ast.BinOp>``)."""
+    return re.sub(r" object at 0x[0-9a-fA-F]+>", ">", str(exc))
+
+
 def _load_npy(rf: ReadFile):
     try:
         # a BytesIO that stays open: npz members are read lazily after np.load returns
@@ -239,7 +245,7 @@ def _load_npy(rf: ReadFile):
                 f"{rf.name}: holds Python objects (a pickle), which Stitchboard never loads because unpickling can "
                 "run code. Save a numeric array: np.save(path, vectors.astype('float32'))"
             ) from None
-        raise LoadError(f"{rf.name}: not a valid {rf.suffix} file: {exc}") from None
+        raise LoadError(f"{rf.name}: not a valid {rf.suffix} file: {_quote(exc)}") from None
     except (OSError, EOFError, KeyError) as exc:
         raise LoadError(f"{rf.name}: not a valid {rf.suffix} file (truncated or corrupt?): {exc}") from None
     except Exception as exc:  # zipfile.BadZipFile and friends on mangled npz
@@ -556,7 +562,7 @@ def _match(spaces: list[LatentSpace], *, intersect: bool) -> tuple[list[LatentSp
         if not intersect:
             raise MismatchError(
                 f"ids do not match across files: only {len(common)} ids are in every file ({detail}). Fix the ids, or "
-                f"load with intersect=True (CLI --intersect, app: 'keep only shared ids') to use the {len(common)} shared samples"
+                f"load with intersect=True (CLI --intersect; app: Options › Keep only shared ids) to use the {len(common)} shared samples"
             )
         notes.append(f"kept the {len(common)} ids present in every file ({detail}); the other rows were dropped as requested")
     order = common if len(common) != len(first) else first.ids
@@ -637,6 +643,11 @@ def load_collection(
         if rf.suffix == ".json":
             side[rf.stem] = rf
     items = [rf for rf in rfs if rf.suffix != ".json"]
+    if not items:
+        raise InvalidInputError(
+            f"only JSON sidecars given ({', '.join(rf.name for rf in rfs)}); add the .safetensors weights they "
+            "describe (and a data table), or embeddings files"
+        )
     for rf in items:
         _refuse_pickles(rf)
         if rf.suffix not in EMBEDDING_FORMATS + MODEL_FORMATS:
@@ -652,7 +663,9 @@ def load_collection(
         names = [rf.stem for rf in items]
     if len(set(names)) != len(names):
         dup = sorted({n for n in names if names.count(n) > 1})
-        raise InvalidInputError(f"space names must be unique; {dup} appear more than once (pass names=...)")
+        raise InvalidInputError(
+            f"space names must be unique; {dup} appear more than once: rename the files (or pass names=...)"
+        )
     models = [rf for rf in items if rf.suffix in MODEL_FORMATS]
     table_df = None
     if models:

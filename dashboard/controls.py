@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from core.describe import metadata_columns
-from dashboard import anchor_state, loaders, state
+from dashboard import anchor_state, loaders, state, text
 
 #: Default value of every persistent widget key (set once per session).
 DEFAULTS = {
@@ -64,7 +64,7 @@ def pair_setup(*, show_pair: bool = True):
         try:
             coll = loaders.collection(source)
         except KeyError as exc:
-            st.error(str(exc.args[0]))
+            st.error(text.md(exc.args[0]))
             st.stop()
         names = coll.names
         if st.session_state.get("enc_a") not in names:

@@ -6,6 +6,7 @@ an unchanged figure and Streamlit keeps the chart (and the user's zoom) mounted.
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 
 import numpy as np
@@ -55,6 +56,11 @@ class Coloring:
         return PALETTE[self.categories.index(category) % len(PALETTE)]
 
 
+def plain(value) -> str:
+    """A user string for plotly text (legends, ticks, titles), which renders a subset of HTML: escaped."""
+    return html.escape(str(value), quote=False)
+
+
 def _ids_column(ids, mask=None) -> np.ndarray:
     ids = np.asarray(ids)
     col = ids if mask is None else ids[mask]
@@ -100,14 +106,14 @@ def map_figure(
         vals = np.asarray(coloring.values, dtype=float)
         ok = np.isfinite(vals)
         fig.add_trace(kind(
-            x=coords[ok, 0], y=coords[ok, 1], name=coloring.name, showlegend=False,
+            x=coords[ok, 0], y=coords[ok, 1], name=plain(coloring.name), showlegend=False,
             marker=dict(size=5, color=vals[ok], colorscale="Viridis", opacity=0.8,
-                        colorbar=dict(title=dict(text=coloring.name, side="right"), thickness=10, len=0.8)),
+                        colorbar=dict(title=dict(text=plain(coloring.name), side="right"), thickness=10, len=0.8)),
             customdata=_ids_column(ids, ok), hovertext=hover[ok], **common,
         ))
         if (~ok).any():
             fig.add_trace(kind(
-                x=coords[~ok, 0], y=coords[~ok, 1], name=f"{coloring.name} missing",
+                x=coords[~ok, 0], y=coords[~ok, 1], name=plain(f"{coloring.name} missing"),
                 marker=dict(size=5, color="#bbbbbb", opacity=0.6),
                 customdata=_ids_column(ids, ~ok), hovertext=hover[~ok], **common,
             ))
@@ -118,7 +124,7 @@ def map_figure(
             if not m.any():
                 continue
             fig.add_trace(kind(
-                x=coords[m, 0], y=coords[m, 1], name=str(cat), legendgroup=str(cat),
+                x=coords[m, 0], y=coords[m, 1], name=plain(cat), legendgroup=str(cat),
                 marker=dict(size=5, color=coloring.color_of(cat), opacity=0.75),
                 customdata=_ids_column(ids, m), hovertext=hover[m], **common,
             ))
@@ -173,7 +179,7 @@ def heatmap_figure(M, *, encoders, title: str, highlight=None, height: int = 380
     text = [["n/a" if np.isnan(v) else f"{v:.2f}" for v in row] for row in M]
     fig = go.Figure(
         go.Heatmap(
-            z=M, x=list(encoders), y=list(encoders), text=text, texttemplate="%{text}",
+            z=M, x=[plain(e) for e in encoders], y=[plain(e) for e in encoders], text=text, texttemplate="%{text}",
             zmin=0, zmax=1, colorscale="Viridis", showscale=False, textfont=dict(size=11),
             hovertemplate="head of %{y}<br>fed space of %{x}<br>accuracy %{text}<extra></extra>",
         )
@@ -207,7 +213,7 @@ def heatmaps_figure(matrices: dict, *, encoders, highlight=None, height: int = 4
         M = np.asarray(matrices[title], dtype=float)
         text = [["n/a" if np.isnan(v) else f"{v:.2f}" for v in row] for row in M]
         fig.add_trace(go.Heatmap(
-            z=M, x=list(encoders), y=list(encoders), text=text, texttemplate="%{text}", zmin=0, zmax=1,
+            z=M, x=[plain(e) for e in encoders], y=[plain(e) for e in encoders], text=text, texttemplate="%{text}", zmin=0, zmax=1,
             colorscale="Viridis", showscale=False, textfont=dict(size=9 if small else 12),
             hovertemplate=f"{title}<br>head of %{{y}}<br>fed space of %{{x}}<br>accuracy %{{text}}<extra></extra>",
         ), row=1, col=k)

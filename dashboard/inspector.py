@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from core.describe import metadata_columns
+from dashboard import text
 
 
 def image_of(coll, sample_id, *, scale: int = 10) -> np.ndarray | None:
@@ -29,23 +30,23 @@ def row_of(coll, sample_id) -> pd.Series:
 def show_sample(coll, sample_id, *, caption: str = "", image_scale: int = 10) -> None:
     """One sample in the current container: image, text or feature values, plus its label."""
     row = row_of(coll, sample_id)
-    head = f"**id {sample_id}** · {row['split']}" + (f" · label **{row['label']}**" if "label" in row.index else "")
+    head = f"**id {text.md(sample_id)}** · {row['split']}" + (f" · label **{text.md(row['label'])}**" if "label" in row.index else "")
     img = image_of(coll, sample_id, scale=image_scale)
     if img is not None:
         st.image(img, clamp=True)
-        st.caption(head.replace("**", "") + (f" · {caption}" if caption else ""))
+        st.caption(head.replace("**", "") + (f" · {text.md(caption)}" if caption else ""))
         return
-    st.markdown(head + (f" · {caption}" if caption else ""))
+    st.markdown(head + (f" · {text.md(caption)}" if caption else ""))
     extra = metadata_columns(coll)
     text_cols = [c for c in extra if not pd.api.types.is_numeric_dtype(coll.samples[c])]
     for c in text_cols:
-        st.markdown(f"> {row[c]}")
+        st.markdown(f"> {text.md(row[c])}")
     num_cols = [c for c in extra if c not in text_cols]
     if num_cols:
         def fmt(v):
             return f"{v:.4g}" if isinstance(v, (float, np.floating)) else str(v)
 
-        st.markdown("  \n".join(f"`{c}` {fmt(row[c])}" for c in num_cols[:12]))
+        st.markdown("  \n".join(f"{text.code(c)} {text.md(fmt(row[c]))}" for c in num_cols[:12]))
         if len(num_cols) > 12:
             with st.expander(f"all {len(num_cols)} values"):
                 st.dataframe(row[num_cols].rename("value").to_frame(), width="stretch")

@@ -13,8 +13,8 @@ import streamlit as st
 
 from core.anchor_history import AnchorHistory
 from core.errors import StitchboardError
-from core.session import SESSION_VERSION, session_from_query, session_to_query, validate_session
-from dashboard import anchor_state, controls, loaders, state
+from core.session import SESSION_VERSION, from_json, from_query, to_json, to_query
+from dashboard import anchor_state, controls, loaders, state, text
 
 URL_DONE = "_url_restored"
 URL_ERROR = "url_error"
@@ -39,7 +39,19 @@ def current_session() -> dict:
 
 
 def session_json() -> str:
-    return json.dumps(current_session(), indent=2)
+    """The session file's text (validated; unchecked JSON when the state itself is off)."""
+    try:
+        return to_json(current_session(), indent=2)
+    except StitchboardError:
+        return json.dumps(current_session(), indent=2, default=str)
+
+
+def current_query() -> dict:
+    """The key choices as URL query values; empty when they do not validate (never breaks a page)."""
+    try:
+        return to_query(current_session())
+    except StitchboardError:
+        return {}
 
 
 def apply_session(data: dict) -> None:
@@ -59,14 +71,9 @@ def apply_session(data: dict) -> None:
         anchor_state.bump()
 
 
-def _validate(data: dict, *, require_version: bool) -> dict:
-    def color_ok(source):
-        return controls.color_choices(loaders.collection(source))
-
-    out = validate_session(data, sources=state.sources(), collection_of=loaders.collection, require_version=require_version)
-    if "color_by" in out and out["color_by"] not in color_ok(out["dataset"]):
-        raise StitchboardError(f"invalid session: color_by={out['color_by']!r} must be one of {color_ok(out['dataset'])}")
-    return out
+def _context() -> dict:
+    """What a session is checked against: this session's sources and their collections."""
+    return dict(datasets=state.sources(), collection_of=loaders.collection, color_choices=controls.color_choices)
 
 
 def load_session_text(text: str | bytes) -> bool:
@@ -74,12 +81,7 @@ def load_session_text(text: str | bytes) -> bool:
     st.session_state[SESSION_ERROR] = ""
     st.session_state[SESSION_OK] = ""
     try:
-        data = json.loads(text)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        st.session_state[SESSION_ERROR] = f"This file is not JSON: {exc}. Nothing was changed."
-        return False
-    try:
-        clean = _validate(data, require_version=True)
+        clean = from_json(text, **_context())
     except StitchboardError as exc:
         st.session_state[SESSION_ERROR] = f"{exc}. Nothing was changed."
         return False
@@ -93,14 +95,12 @@ def restore_from_url() -> None:
     if st.session_state.get(URL_DONE):
         return
     st.session_state[URL_DONE] = True
-    params = st.query_params.to_dict()
+    params = {k: st.query_params.get_all(k) for k in st.query_params}
     if not params:
         return
-    dataset = params.setdefault("dataset", st.session_state.get(state.SOURCE_KEY) or state.sources()[0])
+    params.setdefault("dataset", [st.session_state.get(state.SOURCE_KEY) or state.sources()[0]])
     try:
-        coll = loaders.collection(dataset) if dataset in state.sources() else None
-        id_type = int if coll is None or coll.ids.dtype.kind in "iu" else str
-        clean = _validate(session_from_query(params, id_type=id_type), require_version=False)
+        clean = from_query(params, **_context())
     except StitchboardError as exc:
         st.session_state[URL_ERROR] = f"The link's settings were not applied: {exc}"
         return
@@ -109,15 +109,22 @@ def restore_from_url() -> None:
 
 def sync_url() -> None:
     """Write the key choices to the URL query string, so the link reproduces the view."""
-    want = session_to_query(current_session())
-    if st.query_params.to_dict() != want:
+    want = current_query()
+    if want and st.query_params.to_dict() != want:
         st.query_params.from_dict(want)
 
 
+def _dismiss_url_error() -> None:
+    st.session_state[URL_ERROR] = ""
+
+
 def show_url_error() -> None:
+    """The reasons a link's settings were not applied, on every page until dismissed."""
     msg = st.session_state.get(URL_ERROR)
     if msg:
-        st.error(msg)
+        st.error(text.md(msg))
+        st.button("Dismiss", key="url_error_dismiss", on_click=_dismiss_url_error, type="tertiary",
+                  icon=":material/close:")
 
 
 # ---------------------------------------------------------------- downloads

@@ -5,6 +5,13 @@ One row per case in :data:`CASES`: ``Case(name, what, trigger, error, match)``.
 is the exact type raised and ``match`` a regex its message must match. File loaders add
 their rows the same way. :data:`ACCEPTED` lists the awkward inputs that must *work*.
 
+Cases a dashboard user can cause also say what the dashboard receives (``ui_kind`` and
+``ui(tmp)``): an :class:`Upload` for the Data & encoders page, the text of a session
+file for the Share & export page, or a link's query parameters. Their ``trigger`` runs
+that very input through the call the dashboard makes, so the message in the table is
+the one the user reads; ``tests/dashboard/test_bad_inputs_ui.py`` drives the pages
+with them.
+
 The README's "Bad input: what you get" table is generated from these rows, messages
 included, and a test checks that it is up to date:
 
@@ -52,10 +59,11 @@ from core.errors import (  # noqa: E402
     UnknownIdError,
 )
 from core.errors import UnsafeFileError  # noqa: E402
-from core.importing import encode_table, load_collection, load_model, read_embeddings  # noqa: E402
+from core.importing import load_collection  # noqa: E402
 from core.layout import compute_layout, layout_pair  # noqa: E402
 from core.metrics import debiased_cka, knn_jaccard  # noqa: E402
-from core.session_io import MAX_SESSION_BYTES, from_json, from_query  # noqa: E402
+from core.datasets import DATASETS  # noqa: E402
+from core.session import MAX_SESSION_BYTES, from_json, from_query  # noqa: E402
 from core.validation import NotFittedYetError  # noqa: E402
 from core.zoo import Zoo, assets_dir  # noqa: E402
 
@@ -74,6 +82,8 @@ class Case:
     error: type
     match: str
     stable: str | None = None  # the README shows the message up to and including this (the rest quotes a library)
+    ui_kind: str | None = None  # "upload", "session" or "link": where a dashboard user gives this input
+    ui: Callable[[Path], object] | None = None  # what the dashboard receives: Upload, session text or query dict
 
 
 @dataclass(frozen=True)
@@ -84,6 +94,64 @@ class Accepted:
     what: str
     check: Callable[[Path], None]
     outcome: str
+    ui: Callable[[Path], "Upload"] | None = None  # the same input as an upload on the Data & encoders page
+    ui_metrics: dict | None = None  # what the page's summary then shows (metric label -> value)
+
+
+#: The per-file limit of the Data & encoders page by default (Streamlit's server.maxUploadSize, MB).
+PAGE_LIMIT_MB = 200
+
+
+@dataclass(frozen=True)
+class Upload:
+    """Files given to the Data & encoders page, with its options, loaded as the page loads them."""
+
+    files: tuple  # of (name, bytes)
+    table: tuple | None = None  # (name, bytes) of the data table for models
+    name: str = "my spaces"  # the collection name typed in the page's options
+    intersect: bool = False
+    limit_mb: int = PAGE_LIMIT_MB
+
+    def load(self):
+        return load_collection(list(self.files), table=self.table, name=self.name, intersect=self.intersect,
+                               max_bytes=self.limit_mb * 1024 * 1024)
+
+
+def _upload_case(name, what, build, error, match, stable=None) -> Case:
+    """A bad upload: ``build(tmp)`` makes the :class:`Upload`; the trigger loads it and checks no pickle ran."""
+    return Case(name, what, lambda t: _load_upload(build(t), t), error, match, stable, ui_kind="upload", ui=build)
+
+
+def _load_upload(upload: "Upload", tmp: Path):
+    try:
+        return upload.load()
+    finally:
+        assert not (tmp / "PWNED").exists(), "a pickle's command ran"
+
+
+_COLLECTIONS: dict = {}
+
+
+def _collection_of(dataset: str):
+    if dataset not in _COLLECTIONS:
+        _COLLECTIONS[dataset] = Zoo(dataset).collection()
+    return _COLLECTIONS[dataset]
+
+
+#: What the dashboard checks a session against in a fresh browser session (no uploads yet).
+SESSION_CONTEXT = dict(datasets=list(DATASETS), collection_of=_collection_of)
+
+
+def _session_case(name, what, text, error, match) -> Case:
+    """A tampered session file, loaded on the Share & export page."""
+    return Case(name, what, lambda t: from_json(text, **SESSION_CONTEXT), error, match, ui_kind="session",
+                ui=lambda t: text)
+
+
+def _link_case(name, what, params, error, match) -> Case:
+    """A tampered link: its query parameters (``dataset`` is what the page assumes when absent)."""
+    return Case(name, what, lambda t: from_query(params, **SESSION_CONTEXT), error, match, ui_kind="link",
+                ui=lambda t: params)
 
 
 # ------------------------------------------------------------------ builders
@@ -185,16 +253,47 @@ class _Evil:
         return (os.system, (f"touch {self.marker}",))
 
 
-def _evil_file(tmp: Path, name: str):
+def _evil_upload(tmp: Path, name: str) -> Upload:
+    """A pickle that would ``touch tmp/PWNED`` when loaded (no trigger may create it)."""
     import pickle
 
-    marker = tmp / "PWNED"
-    path = tmp / name
-    path.write_bytes(pickle.dumps(_Evil(marker)))
-    try:
-        return load_collection([path])
-    finally:
-        assert not marker.exists(), "the pickle's command ran"
+    return Upload(((name, pickle.dumps(_Evil(tmp / "PWNED"))),))
+
+
+def _npy_bytes(array, **kw) -> bytes:
+    import io
+
+    buf = io.BytesIO()
+    np.save(buf, array, **kw)
+    return buf.getvalue()
+
+
+def _npz_bytes(**arrays) -> bytes:
+    import io
+
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    return buf.getvalue()
+
+
+def _one(name: str, data: bytes | str) -> Upload:
+    """An upload of one file."""
+    return Upload(((name, data.encode("utf-8") if isinstance(data, str) else data),))
+
+
+def _model_upload(tmp: Path, *, weights=None, sidecar=True, config=None, table_features=3) -> Upload:
+    """Safetensors weights (+ JSON sidecar) and the data table they encode."""
+    st_path, js_path = _tiny_model(tmp, config)
+    files = [("enc.safetensors", st_path.read_bytes() if weights is None else weights(st_path.read_bytes()))]
+    if sidecar:
+        files.append(("enc.json", js_path.read_bytes()))
+    return Upload(tuple(files), table=("table.csv", _table3(tmp, table_features).read_bytes()))
+
+
+def _onnx_upload(tmp: Path, *, input_shape=("n", 3), cut=None, table_features=3) -> Upload:
+    data = _onnx(tmp, input_shape).read_bytes()
+    return Upload((("enc.onnx", data[:cut] if cut else data),),
+                  table=("table.csv", _table3(tmp, table_features).read_bytes()))
 
 
 def _tiny_model(tmp: Path, config=None) -> tuple[Path, Path]:
@@ -429,104 +528,146 @@ CASES: list[Case] = [
          lambda t: _zoo_model(t, config={"in_dim": 64, "hidden": 32, "latent_dim": 64, "n_classes": 10}),
          LoadError, r"weights in mlp-s0.safetensors do not match architecture 'mlp'",
          stable="'n_classes': 10}:"),
-    # sessions (saved JSON and URL query)
-    Case("session-unknown-key", "a session JSON with an unknown key",
-         lambda t: from_json('{"dataset": "digits", "admin": true}'), InvalidInputError,
-         r"invalid session: unknown keys \['admin'\]"),
-    Case("session-wrong-type", "a session JSON with a wrong type", lambda t: from_json('{"seed": "7"}'),
-         InvalidTypeError, r"'seed' must be an int; got str '7'"),
-    Case("session-anchor-out-of-range", "session anchors outside the dataset",
-         lambda t: from_json('{"anchors": [3, 5000]}', ids=np.arange(1437)), InvalidInputError,
-         r"'anchors' has 1 id\(s\) out of range \(not among the 1437 candidate ids\): \[5000\]"),
-    Case("session-not-json", "a session file that is not JSON", lambda t: from_json("seed=7"), LoadError,
-         r"session JSON cannot be read"),
-    Case("session-too-large", "a session file over 1 MB", lambda t: from_json(b" " * (MAX_SESSION_BYTES + 1)),
-         FileTooLargeError, r"the limit is 1,000,000"),
-    Case("query-wrong-type", "a URL query ?seed=abc", lambda t: from_query({"seed": "abc"}), InvalidTypeError,
-         r"'seed' must be an int; got str 'abc'"),
-    Case("query-anchor-out-of-range", "a URL query with anchors outside the dataset",
-         lambda t: from_query({"anchors": "1,2,99999"}, ids=np.arange(1437)), InvalidInputError,
-         r"out of range .*\[99999\]"),
-    Case("query-repeated-key", "a URL query giving a key twice", lambda t: from_query({"seed": ["1", "2"]}),
-         InvalidInputError, r"'seed' is given 2 times"),
+    # sessions (a saved file loaded on Share & export, and links)
+    _session_case("session-unknown-key", "a session file with an unknown key",
+                  '{"version": 1, "dataset": "digits", "admin": true}', InvalidInputError,
+                  r"invalid session: unknown keys \['admin'\]"),
+    _session_case("session-wrong-type", "a session file with a wrong type",
+                  '{"version": 1, "dataset": "digits", "seed": "7"}', InvalidTypeError,
+                  r"'seed' must be an int; got str '7'"),
+    _session_case("session-anchor-out-of-range", "session anchors outside the dataset",
+                  '{"version": 1, "dataset": "digits", "anchors": [3, 5000]}', InvalidInputError,
+                  r"'anchors' has 1 id\(s\) that are not train samples of 'digits': \[5000\]"),
+    _session_case("session-many-problems", "a session file with many problems at once",
+                  '{"version": 2, "dataset": "digits", "enc_a": "resnet", "anchors": [1, 1, 21], "method": "mds"}',
+                  InvalidInputError,
+                  r"'anchors' repeats ids \[1\].*method='mds' must be one of.*version=2 is not supported.*"
+                  r"enc_a='resnet' is not an encoder of 'digits'.*not train samples of 'digits': \[21\]"),
+    _session_case("session-missing-keys", "a session file without version and dataset", '{"anchors": [1, 2]}',
+                  InvalidInputError, r"missing 'version' \(this app writes version 1\); missing 'dataset'"),
+    _session_case("session-unknown-dataset", "a session of an upload this browser session does not hold",
+                  '{"version": 1, "dataset": "upload:0badc0ffee"}', InvalidInputError,
+                  r"dataset='upload:0badc0ffee' is not available \(an upload: load its files again"),
+    _session_case("session-not-object", "a session file holding a list", "[1, 2]", InvalidTypeError,
+                  r"a session must be a JSON object"),
+    _session_case("session-not-json", "a session file that is not JSON", "seed=7", LoadError,
+                  r"session JSON cannot be read"),
+    _session_case("session-nan", "a session file with a NaN literal",
+                  '{"version": 1, "dataset": "digits", "min_dist": NaN}', LoadError, r"NaN is not valid JSON"),
+    _session_case("session-duplicate-key", "a session file giving a key twice",
+                  '{"version": 1, "dataset": "digits", "seed": 1, "seed": 2}', LoadError, r"duplicate keys \['seed'\]"),
+    _session_case("session-too-large", "a session file over 1 MB", b" " * (MAX_SESSION_BYTES + 1), FileTooLargeError,
+                  r"the limit is 1,000,000"),
+    _link_case("query-wrong-type", "a link with ?seed=abc", {"dataset": "digits", "seed": "abc"}, InvalidTypeError,
+               r"'seed' must be an int; got str 'abc'"),
+    _link_case("query-anchor-out-of-range", "a link with anchors outside the dataset",
+               {"dataset": "digits", "anchors": "1,2,99999"}, InvalidInputError,
+               r"not train samples of 'digits': \[99999\]"),
+    _link_case("query-bad-ids", "a link whose anchors do not parse", {"dataset": "digits", "anchors": "1-x"},
+               InvalidInputError, r"'anchors': '1-x' is not an int id"),
+    _link_case("query-repeated-key", "a link giving a key twice", {"dataset": "digits", "seed": ["1", "2"]},
+               InvalidInputError, r"'seed' is given 2 times"),
     # sweep
     Case("sweep-no-counts", "an anchor sweep with no counts", lambda t: anchor_sweep(*_pair(), []),
          InvalidInputError, r"n_anchors is empty"),
     Case("sweep-no-encoders", "an anchor sweep with no encoders", lambda t: anchor_sweep({}, {}, [2]),
          InvalidInputError, r"no encoders given"),
-    # files (core.importing): embeddings, tables, models, pickles
-    Case("csv-non-numeric", "a CSV with a text feature column",
-         lambda t: read_embeddings(_csv(t, "id,a,b\n1,x,3\n2,y,4\n")), LoadError,
-         r"non-numeric column\(s\) \['a'\]"),
-    Case("csv-header-only", "a CSV with a header and no rows", lambda t: read_embeddings(_csv(t, "id,a,b\n")),
-         LoadError, r"the table has a header but no rows"),
-    Case("csv-empty", "an empty CSV file", lambda t: read_embeddings(_csv(t, "")), LoadError, r"the file is empty"),
-    Case("csv-ragged", "a CSV whose rows have different lengths",
-         lambda t: read_embeddings(_csv(t, "id,a,b\n1,2,3\n2,3,4,5\n")), LoadError,
-         r"rows have different numbers of fields",
-         stable="different numbers of fields"),
-    Case("csv-nan", "a CSV with a missing value", lambda t: read_embeddings(_csv(t, "id,a,b\n7,1,2\n8,,3\n")),
-         InvalidInputError, r"contain NaN or Inf \(ids \[8\]\)"),
-    Case("csv-nan-labels", "a CSV with missing labels",
-         lambda t: read_embeddings(_csv(t, "id,a,label\n7,1,x\n8,2,\n")), InvalidInputError,
-         r"label\(s\) are missing .* for ids \[8\]"),
-    Case("file-duplicate-ids", "duplicate ids within a file",
-         lambda t: read_embeddings(_csv(t, "id,a\n1,0.5\n1,0.7\n2,0.1\n")), LoadError,
-         r"ids must be unique; duplicated: \[1\]"),
-    Case("file-float32-overflow", "float64 values beyond float32 (1e300)",
-         lambda t: read_embeddings(_npy(t, np.array([[1e300, 1.0], [0.5, 2.0]]))), InvalidInputError,
-         r"beyond the float32 range"),
-    Case("parquet-corrupt", "a truncated parquet file",
-         lambda t: read_embeddings(("x.parquet", b"PAR1\x00\x00 not really")), LoadError,
-         r"not a readable parquet file", stable="(truncated or corrupt?)"),
-    Case("npy-truncated", "a truncated .npy", lambda t: read_embeddings(
-        ("x.npy", _npy(t, np.ones((50, 4), np.float32)).read_bytes()[:140])), LoadError,
-         r"not a valid .npy file", stable=".npy file"),
-    Case("npy-bad-header", "a .npy whose header was tampered with", lambda t: read_embeddings(
-        ("x.npy", _npy(t, np.ones((5, 4), np.float32)).read_bytes().replace(b"(5, 4)", b"(5**4)"))), LoadError,
-         r"not a valid .npy file", stable=".npy file"),
-    Case("npz-corrupt", "a corrupt .npz", lambda t: read_embeddings(("x.npz", b"PK\x03\x04 broken zip")), LoadError,
-         r"not a valid .npz file", stable=".npz file"),
-    Case("npy-object", "an object-dtype (pickled) .npy", lambda t: read_embeddings(
-        _npy(t, np.array([{"a": 1}, None], dtype=object), allow_pickle=True)), UnsafeFileError,
-         r"holds Python objects \(a pickle\), which Stitchboard never loads"),
-    Case("npz-object", "an object-dtype (pickled) array inside an .npz", lambda t: read_embeddings(
-        ("x.npz", (lambda b: (np.savez(b, vectors=np.ones((2, 2)), ids=np.array([object(), 1], dtype=object)),
-                              b.getvalue())[1])(__import__("io").BytesIO()))), UnsafeFileError,
-         r"an array in the npz holds Python objects"),
-    Case("pickle-pt", "a .pt pickle whose loading would run a command", lambda t: _evil_file(t, "model.pt"),
-         UnsafeFileError, r"model.pt: .pt files are Python pickles, which can run code when loaded"),
-    Case("pickle-pkl", "a .pkl pickle whose loading would run a command", lambda t: _evil_file(t, "data.pkl"),
-         UnsafeFileError, r"data.pkl: .pkl files are Python pickles"),
-    Case("pickle-as-npy", "a pickle renamed to .npy", lambda t: _evil_file(t, "vectors.npy"), UnsafeFileError,
-         r"vectors.npy: holds Python objects \(a pickle\)"),
-    Case("upload-too-large", "an upload over the size limit",
-         lambda t: load_collection([("big.npy", b"\x00" * 2_000_000)], max_bytes=1_000_000), FileTooLargeError,
-         r"big.npy: 2.0 MB is over the 1 MB limit"),
+    # files (core.importing): uploads on the Data & encoders page (embeddings, tables, models, pickles)
+    _upload_case("csv-non-numeric", "a CSV with a text feature column",
+                 lambda t: _one("space.csv", "id,a,b\n1,x,3\n2,y,4\n"), LoadError, r"non-numeric column\(s\) \['a'\]"),
+    _upload_case("csv-header-only", "a CSV with a header and no rows", lambda t: _one("space.csv", "id,a,b\n"),
+                 LoadError, r"the table has a header but no rows"),
+    _upload_case("csv-empty", "an empty CSV file", lambda t: _one("space.csv", ""), LoadError, r"the file is empty"),
+    _upload_case("csv-ragged", "a CSV whose rows have different lengths",
+                 lambda t: _one("space.csv", "id,a,b\n1,2,3\n2,3,4,5\n"), LoadError,
+                 r"rows have different numbers of fields", stable="different numbers of fields"),
+    _upload_case("csv-nan", "a CSV with a missing value", lambda t: _one("space.csv", "id,a,b\n7,1,2\n8,,3\n"),
+                 InvalidInputError, r"contain NaN or Inf \(ids \[8\]\)"),
+    _upload_case("csv-inf", "a CSV with an infinite value", lambda t: _one("space.csv", "id,a,b\n7,inf,2\n8,1,3\n"),
+                 InvalidInputError, r"contain NaN or Inf \(ids \[7\]\)"),
+    _upload_case("csv-nan-labels", "a CSV with missing labels", lambda t: _one("space.csv", "id,a,label\n7,1,x\n8,2,\n"),
+                 InvalidInputError, r"label\(s\) are missing .* for ids \[8\]"),
+    _upload_case("file-duplicate-ids", "duplicate ids within a file",
+                 lambda t: _one("space.csv", "id,a\n1,0.5\n1,0.7\n2,0.1\n"), LoadError,
+                 r"ids must be unique; duplicated: \[1\]"),
+    _upload_case("file-float32-overflow", "float64 values beyond float32 (1e300)",
+                 lambda t: _one("space.npy", _npy_bytes(np.array([[1e300, 1.0], [0.5, 2.0]]))), InvalidInputError,
+                 r"beyond the float32 range"),
+    _upload_case("npy-1d", "a 1-D .npy", lambda t: _one("space.npy", _npy_bytes(np.ones(5))), LoadError,
+                 r"must be a 2-D array \(n_samples, n_dims\); got shape \(5,\)"),
+    _upload_case("npy-3d", "a 3-D .npy (images not flattened)", lambda t: _one("space.npy", _npy_bytes(np.ones((4, 2, 2)))),
+                 LoadError, r"got shape \(4, 2, 2\)"),
+    _upload_case("npy-zero-rows", "a .npy with zero rows", lambda t: _one("space.npy", _npy_bytes(np.zeros((0, 3)))),
+                 LoadError, r"vectors are empty \(shape \(0, 3\)\)"),
+    _upload_case("npy-one-row", "a .npy with a single row", lambda t: _one("space.npy", _npy_bytes(np.ones((1, 3)))),
+                 InvalidInputError, r"needs at least 2 samples; got 1"),
+    _upload_case("npy-complex", "a complex .npy", lambda t: _one("space.npy", _npy_bytes(np.ones((3, 2), complex))),
+                 LoadError, r"vectors must be numbers; got dtype complex128"),
+    _upload_case("npz-ids-length", "an .npz with fewer ids than rows",
+                 lambda t: _one("space.npz", _npz_bytes(vectors=np.ones((3, 2)), ids=np.arange(2))), LoadError,
+                 r"ids must have shape \(3,\); got \(2,\)"),
+    _upload_case("parquet-corrupt", "a truncated parquet file", lambda t: _one("x.parquet", b"PAR1\x00\x00 not really"),
+                 LoadError, r"not a readable parquet file", stable="(truncated or corrupt?)"),
+    _upload_case("npy-truncated", "a truncated .npy",
+                 lambda t: _one("x.npy", _npy_bytes(np.ones((50, 4), np.float32))[:140]), LoadError,
+                 r"not a valid .npy file", stable=".npy file"),
+    _upload_case("npy-bad-header", "a .npy whose header was tampered with",
+                 lambda t: _one("x.npy", _npy_bytes(np.ones((5, 4), np.float32)).replace(b"(5, 4)", b"(5**4)")),
+                 LoadError, r"not a valid .npy file", stable=".npy file"),
+    _upload_case("npz-corrupt", "a corrupt .npz", lambda t: _one("x.npz", b"PK\x03\x04 broken zip"), LoadError,
+                 r"not a valid .npz file", stable=".npz file"),
+    _upload_case("npy-object", "an object-dtype (pickled) .npy",
+                 lambda t: _one("space.npy", _npy_bytes(np.array([{"a": 1}, None], dtype=object), allow_pickle=True)),
+                 UnsafeFileError, r"holds Python objects \(a pickle\), which Stitchboard never loads"),
+    _upload_case("npz-object", "an object-dtype (pickled) array inside an .npz",
+                 lambda t: _one("x.npz", _npz_bytes(vectors=np.ones((2, 2)), ids=np.array([object(), 1], dtype=object))),
+                 UnsafeFileError, r"an array in the npz holds Python objects"),
+    _upload_case("pickle-pt", "a .pt pickle whose loading would run a command", lambda t: _evil_upload(t, "model.pt"),
+                 UnsafeFileError, r"model.pt: .pt files are Python pickles, which can run code when loaded"),
+    _upload_case("pickle-pkl", "a .pkl pickle whose loading would run a command", lambda t: _evil_upload(t, "data.pkl"),
+                 UnsafeFileError, r"data.pkl: .pkl files are Python pickles"),
+    _upload_case("pickle-as-npy", "a pickle renamed to .npy", lambda t: _evil_upload(t, "vectors.npy"),
+                 UnsafeFileError, r"vectors.npy: holds Python objects \(a pickle\)"),
+    _upload_case("upload-too-large", "an upload over the size limit (here 1 MB)",
+                 lambda t: Upload((("big.npy", b"\x00" * 2_000_000),), limit_mb=1), FileTooLargeError,
+                 r"big.npy: 2.0 MB is over the 1 MB limit"),
     Case("unsupported-format", "a file of an unsupported format",
          lambda t: load_collection([_csv(t, "1 2 3", "vectors.txt")]), LoadError, r"unsupported format .txt"),
-    Case("files-partial-overlap", "two files sharing only some ids", lambda t: load_collection([
-        _csv(t, "id,a\n1,0.1\n2,0.2\n3,0.3\n", "a.csv"), _csv(t, "id,a\n2,0.5\n3,0.6\n4,0.7\n", "b.csv")]),
-         MismatchError, r"ids do not match across files: only 2 ids are in every file"),
-    Case("files-row-count", "files without ids and different row counts", lambda t: load_collection([
-        _npy(t, np.ones((3, 2)), "a.npy"), _npy(t, np.ones((4, 2)), "b.npy")]), MismatchError,
-         r"matched by row order when row counts agree"),
-    Case("safetensors-no-sidecar", "safetensors weights without their JSON sidecar",
-         lambda t: load_model(("enc.safetensors", _tiny_model(t)[0].read_bytes())), LoadError,
-         r"need a JSON sidecar naming the architecture"),
-    Case("safetensors-truncated", "truncated safetensors weights", lambda t: load_model(
-        ("enc.safetensors", _tiny_model(t)[0].read_bytes()[:60]), sidecar=_tiny_model(t)[1]), LoadError,
-         r"not a valid safetensors file", stable="(truncated or corrupt?)"),
-    Case("safetensors-shape-mismatch", "safetensors shapes that do not match the sidecar's architecture",
-         lambda t: load_model(_tiny_model(t, {"in_dim": 3, "hidden": 10**8, "latent_dim": 2, "n_classes": 2})[0]),
-         LoadError, r"weights do not match arch='mlp'"),
-    Case("onnx-corrupt", "a truncated ONNX model", lambda t: load_model(("enc.onnx", _onnx(t).read_bytes()[:40])),
-         LoadError, r"not a valid ONNX model", stable="(truncated or corrupt?)"),
-    Case("onnx-input-rank", "an ONNX model whose input is not (n, features)",
-         lambda t: load_model(_onnx(t, ("n", 3, 1))), LoadError, r"Stitchboard feeds a 2-D table"),
-    Case("onnx-input-width", "an ONNX model fed a table of the wrong width",
-         lambda t: encode_table(_table3(t, 2), load_model(_onnx(t))), MismatchError,
-         r"the model expects 3 input features, the table has 2"),
+    _upload_case("files-only-sidecar", "a JSON sidecar without its weights", lambda t: _one("enc.json", '{"arch": "mlp"}'),
+                 InvalidInputError, r"only JSON sidecars"),
+    _upload_case("files-same-name", "two files with the same name",
+                 lambda t: Upload((("a.npy", _npy_bytes(np.ones((3, 2)))), ("a.npy", _npy_bytes(np.ones((3, 2)))))),
+                 InvalidInputError, r"space names must be unique; \['a'\] appear more than once"),
+    _upload_case("files-partial-overlap", "two files sharing only some ids", lambda t: Upload((
+        ("a.csv", b"id,a\n1,0.1\n2,0.2\n3,0.3\n"), ("b.csv", b"id,a\n2,0.5\n3,0.6\n4,0.7\n"))),
+                 MismatchError, r"ids do not match across files: only 2 ids are in every file"),
+    _upload_case("files-no-shared-ids", "two files sharing no ids", lambda t: Upload((
+        ("a.csv", b"id,a\n1,0.1\n2,0.2\n"), ("b.csv", b"id,a\n3,0.5\n4,0.6\n"))),
+                 MismatchError, r"the files share no ids"),
+    _upload_case("files-row-count", "files without ids and different row counts", lambda t: Upload((
+        ("a.npy", _npy_bytes(np.ones((3, 2)))), ("b.npy", _npy_bytes(np.ones((4, 2)))))), MismatchError,
+                 r"matched by row order when row counts agree"),
+    _upload_case("files-labels-disagree", "two files labelling the same ids differently", lambda t: Upload((
+        ("a.csv", b"id,a,label\n1,0.1,x\n2,0.2,y\n"), ("b.csv", b"id,a,label\n1,0.1,y\n2,0.2,y\n"))),
+                 MismatchError, r"labels disagree between a.csv and b.csv for 1 samples"),
+    _upload_case("safetensors-no-sidecar", "safetensors weights without their JSON sidecar",
+                 lambda t: _model_upload(t, sidecar=False), LoadError, r"need a JSON sidecar naming the architecture"),
+    _upload_case("safetensors-truncated", "truncated safetensors weights",
+                 lambda t: _model_upload(t, weights=lambda b: b[:60]), LoadError, r"not a valid safetensors file",
+                 stable="(truncated or corrupt?)"),
+    _upload_case("safetensors-shape-mismatch", "safetensors shapes that do not match the sidecar's architecture",
+                 lambda t: _model_upload(t, config={"in_dim": 3, "hidden": 10**8, "latent_dim": 2, "n_classes": 2}),
+                 LoadError, r"weights do not match arch='mlp'"),
+    _upload_case("model-no-table", "a model without a data table to encode",
+                 lambda t: Upload((("enc.onnx", _onnx(t).read_bytes()),)), InvalidInputError,
+                 r"enc.onnx is a model: also give the data table"),
+    _upload_case("onnx-corrupt", "a truncated ONNX model", lambda t: _onnx_upload(t, cut=40), LoadError,
+                 r"not a valid ONNX model", stable="(truncated or corrupt?)"),
+    _upload_case("onnx-input-rank", "an ONNX model whose input is not (n, features)",
+                 lambda t: _onnx_upload(t, input_shape=("n", 3, 1)), LoadError, r"Stitchboard feeds a 2-D table"),
+    _upload_case("onnx-input-width", "an ONNX model fed a table of the wrong width",
+                 lambda t: _onnx_upload(t, table_features=2), MismatchError,
+                 r"the model expects 3 input features, the table has 2"),
 ]
 
 
@@ -611,20 +752,60 @@ def _single_class(tmp):
 
 
 def _html_names(tmp):
-    evil = "<script>alert(1)</script>"
-    path = _csv(tmp, f"id,a,label\n1,0.1,{evil}\n2,0.2,<b>x\n", "<img src=x onerror=alert(1)>.csv")
-    coll = load_collection([path])
-    assert evil in coll.target_names and "<img src=x onerror=alert(1)>" in coll.spaces  # verbatim, as text
+    coll = _html_upload(tmp).load()
+    assert HTML_LABEL in coll.target_names and HTML_FILE[:-4] in coll.spaces  # verbatim, as text
+    assert coll.name == MARKDOWN_NAME
+
+
+def _int_upload(tmp) -> Upload:
+    v16 = np.arange(18, dtype=np.int16).reshape(6, 3) * 1000 - 9000
+    v64 = np.arange(18, dtype=np.int64).reshape(6, 3) * 2**40
+    return Upload((("int16.npy", _npy_bytes(v16)), ("int64.npy", _npy_bytes(v64))))
+
+
+def _float16_upload(tmp) -> Upload:
+    V = np.array([[60000, 60000], [1, 0], [0, 1], [2, 3], [5, 1], [1, 4]], dtype=np.float16)
+    return _one("half.npy", _npy_bytes(V))
+
+
+def _wide_upload(tmp) -> Upload:
+    rng = np.random.default_rng(0)
+    return Upload(tuple((f"{n}.npy", _npy_bytes(rng.normal(size=(40, 50_000)).astype(np.float32))) for n in ("a", "b")))
+
+
+_UNICODE_IDS = ["ünï-1", "日本-2", "emoji-🙂", "x", "y", "z"]
+
+
+def _unicode_upload(tmp) -> Upload:
+    rows = "\n".join(f"{i},{k * 0.1},{(k * 7 % 5) * 0.2},{'αβ' if k % 2 else 'γδ'}" for k, i in enumerate(_UNICODE_IDS))
+    rows2 = "\n".join(f"{i},{k * 0.3},{(k * 3 % 5) * 0.1}" for k, i in enumerate(reversed(_UNICODE_IDS)))
+    return Upload((("編碼器-é 🚀.csv", f"id,a,b,label\n{rows}\n".encode()),
+                   ("données.csv", f"id,a,b\n{rows2}\n".encode())), name="集合 ü")
+
+
+HTML_FILE = "<img src=x onerror=alert(1)>.csv"
+HTML_LABEL = "<script>alert(1)</script>"
+#: A collection name that markdown would turn into bold text, a link and an image.
+MARKDOWN_NAME = "**bold** [link](javascript:alert(1)) ![](x.png) :red[red] $x$"
+
+
+def _html_upload(tmp) -> Upload:
+    text = f"id,a,label\n1,0.1,{HTML_LABEL}\n2,0.2,<b>x\n3,0.4,{HTML_LABEL}\n4,0.3,<b>x\n"
+    return Upload(((HTML_FILE, text.encode()),), name=MARKDOWN_NAME)
 
 
 ACCEPTED: list[Accepted] = [
     Accepted("int-vectors", "int vectors", _int_vectors,
-             "works: 8/16-bit ints become float32, wider ints float64 (exact, never rounded)"),
+             "works: 8/16-bit ints become float32, wider ints float64 (exact, never rounded)",
+             ui=_int_upload, ui_metrics={"Samples": "6", "Spaces": "2"}),
     Accepted("float16-vectors", "float16 vectors", _float16_vectors,
-             "works: computed in float32, so 60,000² does not overflow"),
+             "works: computed in float32, so 60,000² does not overflow",
+             ui=_float16_upload, ui_metrics={"Samples": "6", "Spaces": "1"}),
     Accepted("wide-50k", "d = 50,000 with 40 rows", _wide,
-             "works: anchors, all three stitching modes, metrics and a PCA map in well under a minute"),
-    Accepted("unicode-names", "Unicode space names and ids", _unicode, "works; messages quote them as given"),
+             "works: anchors, all three stitching modes, metrics and a PCA map in well under a minute",
+             ui=_wide_upload, ui_metrics={"Samples": "40", "Spaces": "2"}),
+    Accepted("unicode-names", "Unicode space names and ids", _unicode, "works; messages quote them as given",
+             ui=_unicode_upload, ui_metrics={"Samples": "6", "Spaces": "2", "Classes": "2"}),
     Accepted("dims-differ-absolute", "absolute stitching across latent dims", _dims_differ_absolute,
              "not an error: that cell is NaN (the dashboard shows \"n/a: dims differ\"); relative works"),
     Accepted("zero-row-distance", "an all-zero row under a distance similarity", _zero_row_distance,
@@ -632,11 +813,16 @@ ACCEPTED: list[Accepted] = [
     Accepted("huge-tiny-cosine", "values of 1e300 and 1e-300 under cosine", _huge_and_tiny_cosine,
              "works: norms are taken after dividing each row by its largest entry"),
     Accepted("files-no-labels", "files without a label column", _no_labels,
-             "loads; notes say classification stitching is unavailable (maps and metrics work)"),
+             "loads; notes say classification stitching is unavailable (maps and metrics work)",
+             ui=lambda t: _one("space.csv", "id,a,b\n1,0.1,0.3\n2,0.2,0.1\n3,0.5,0.2\n"),
+             ui_metrics={"Samples": "3", "Classes": "none"}),
     Accepted("files-single-class", "labels with a single class", _single_class,
-             "loads; notes say all samples share one label, so classification stitching is unavailable"),
-    Accepted("html-in-names", "a label or file name holding <script> / <img onerror>", _html_names,
-             "loads; kept verbatim as text (the dashboard renders it as text, never as HTML)"),
+             "loads; notes say all samples share one label, so classification stitching is unavailable",
+             ui=lambda t: _one("space.csv", "id,a,label\n1,0.1,x\n2,0.2,x\n3,0.5,x\n"),
+             ui_metrics={"Samples": "3", "Classes": "1"}),
+    Accepted("html-in-names", "a label, file or collection name holding <script>, <img onerror> or markdown",
+             _html_names, "loads; kept verbatim as text (the dashboard renders it as text, never as HTML or markdown)",
+             ui=_html_upload, ui_metrics={"Samples": "4", "Classes": "2"}),
 ]
 
 
@@ -667,6 +853,15 @@ def test_bad_input_gets_our_error(case, tmp_path):
 @pytest.mark.parametrize("case", ACCEPTED, ids=lambda c: c.name)
 def test_awkward_input_works(case, tmp_path):
     case.check(tmp_path)
+
+
+@pytest.mark.parametrize("acc", [a for a in ACCEPTED if a.ui is not None], ids=lambda a: a.name)
+def test_awkward_upload_loads(acc, tmp_path):
+    """The upload version of an accepted input loads, with the summary the Data page shows."""
+    info = acc.ui(tmp_path).load().summary()
+    shown = {"Samples": f"{info['n_samples']:,}", "Spaces": str(len(info["spaces"])),
+             "Classes": "none" if info["labels"] is None else str(info["labels"]["n_classes"])}
+    assert {k: shown[k] for k in acc.ui_metrics} == acc.ui_metrics
 
 
 def _message(case: Case, tmp: Path) -> str:

@@ -38,7 +38,7 @@ from core.errors import StitchboardError
 from core.layout import compute_layout, layout_pair
 from core.metrics import METRICS
 from core.relative import SIMILARITIES
-from core.session_io import from_json, from_query
+from core.session import FIELDS, from_json, from_query
 from core.translation import TRANSLATIONS
 
 SCALE = float(os.environ.get("STITCHBOARD_FUZZ_SCALE", "1"))
@@ -370,13 +370,13 @@ def test_fuzz_layout_pca(fuzz_stats, data, X, frame):
     run(fuzz_stats, "compute_layout(pca)", call, check)
 
 
-KEYS = ["version", "dataset", "enc_a", "enc_b", "anchors", "strategy", "seed", "n_anchors", "method", "frame",
-        "n_neighbors", "min_dist", "evil", "", "__proto__"]
+KEYS = [*FIELDS, "evil", "", "__proto__"]
 JSONISH = st.recursive(
     st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=5)),
     lambda c: st.one_of(st.lists(c, max_size=4), st.dictionaries(st.text(max_size=5), c, max_size=4)),
     max_leaves=12,
 )
+ID_TEXT = st.one_of(st.text(alphabet="0123456789,-[]\" xa", max_size=12), st.text(max_size=8))
 
 
 @fuzz_settings(300)
@@ -384,8 +384,9 @@ JSONISH = st.recursive(
     session=st.dictionaries(st.sampled_from(KEYS), JSONISH, max_size=6),
     raw=st.one_of(st.binary(max_size=64), st.text(max_size=64)),
     cut=st.integers(0, 200),
+    ids_text=ID_TEXT,
 )
-def test_fuzz_session(fuzz_stats, session, raw, cut):
+def test_fuzz_session(fuzz_stats, session, raw, cut, ids_text):
     import json
 
     def check(out):
@@ -394,11 +395,13 @@ def test_fuzz_session(fuzz_stats, session, raw, cut):
 
     text = json.dumps(session)
     ids = np.arange(20)
-    run(fuzz_stats, "session.from_json", lambda: from_json(text, ids=ids), check)
-    run(fuzz_stats, "session.from_json", lambda: from_json(text[:cut] + text[cut + 1:], ids=ids), check)  # mutated
+    for required in ((), ("version", "dataset")):
+        run(fuzz_stats, "session.from_json", lambda: from_json(text, ids=ids, required=required), check)
+    run(fuzz_stats, "session.from_json", lambda: from_json(text[:cut] + text[cut + 1:], ids=ids, required=()), check)
     run(fuzz_stats, "session.from_json", lambda: from_json(raw, ids=ids), check)
     query = {k: (v if isinstance(v, str) else json.dumps(v)) for k, v in session.items()}
     run(fuzz_stats, "session.from_query", lambda: from_query(query, ids=ids), check)
+    run(fuzz_stats, "session.from_query", lambda: from_query({"anchors": ids_text, "highlight": [ids_text]}, ids=ids), check)
 
 
 def test_fuzz_contract_can_fail(fuzz_stats):

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from core.neighbours import neighbour_overlap
-from dashboard import anchor_state, bootstrap, controls, figures, inspector, loaders, panels, share
+from dashboard import anchor_state, bootstrap, controls, figures, inspector, loaders, panels, share, text
 
 bootstrap.prepare()
 source, coll, enc_a, enc_b = controls.pair_setup()
@@ -83,7 +83,7 @@ def show_neighbours() -> None:
                   help="|N_A ∩ N_B| / k: the share of the sample's neighbours both encoders agree on.")
         shared = set(na.tolist()) & set(nb.tolist())
         for side, enc, nn, sims in (("A", enc_a, na, sa), ("B", enc_b, nb, sb)):
-            st.markdown(f"**{side}: `{enc}`** · {which} · shared neighbours marked ●")
+            st.markdown(f"**{side}: {text.code(enc)}** · {which} · shared neighbours marked ●")
             inspector.show_grid(coll, nn.tolist(),
                                 captions=[f"{s:.2f}" + (" ●" if i in shared else "") for i, s in zip(nn.tolist(), sims)],
                                 per_row=8, image_scale=6)

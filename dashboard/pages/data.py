@@ -8,7 +8,7 @@ import streamlit as st
 from core.datasets import DESCRIPTIONS
 from core.errors import StitchboardError
 from core.importing import EMBEDDING_FORMATS, MODEL_FORMATS, PICKLE_SUFFIXES, load_collection
-from dashboard import bootstrap, loaders, panels, state
+from dashboard import bootstrap, loaders, panels, share, state, text
 
 #: Per-file upload limit in MB (Streamlit's ``server.maxUploadSize``; raise it with
 #: ``stitchboard dashboard --server.maxUploadSize 1000``).
@@ -16,6 +16,7 @@ UPLOAD_LIMIT_MB = int(st.get_option("server.maxUploadSize"))
 
 bootstrap.prepare()  # defaults, kept choices, links; deep links on a fresh server
 st.title("Data & encoders")
+share.show_url_error()
 st.caption(
     "**What am I looking at?** Every view in Stitchboard works on a *collection*: several encoders' spaces over "
     "the same samples. Pick a bundled dataset and its zoo of encoders, or upload your own embeddings (one file "
@@ -32,7 +33,7 @@ def show_summary(coll) -> None:
     c[3].metric("Classes", "none" if info["labels"] is None else info["labels"]["n_classes"])
     st.dataframe(coll.encoders, hide_index=True, width="stretch")
     for note in info["notes"]:
-        st.warning(note)
+        st.warning(text.md(note))
     if not info["notes"] and coll.meta.get("source") == "upload":
         st.success("Rows were matched by id in every file.")
 
@@ -77,8 +78,9 @@ Limit: {UPLOAD_LIMIT_MB} MB per file. Pickles (`.pt`, `.pkl`, object arrays) are
         up_name = st.text_input("Name of this collection", "my spaces", key="upload_name")
         id_col = st.text_input("Id column (blank: `id` if present)", "", key="upload_id_col")
         label_col = st.text_input("Label column (blank: `label` if present)", "", key="upload_label_col")
-        intersect = st.checkbox("Keep only ids present in every file (otherwise partial overlap is refused)",
+        intersect = st.checkbox("Keep only shared ids (those in every file; otherwise partial overlap is refused)",
                                 key="upload_intersect")
+    failed = False
     if st.button("Load files", type="primary", disabled=not files, key="upload_go"):
         h = hashlib.sha256()
         for f in list(files) + ([table] if table is not None else []):
@@ -93,7 +95,8 @@ Limit: {UPLOAD_LIMIT_MB} MB per file. Pickles (`.pt`, `.pkl`, object arrays) are
                     intersect=intersect, max_bytes=UPLOAD_LIMIT_MB * 1024 * 1024,
                 )
         except (StitchboardError, ImportError) as exc:
-            st.error(f"Could not load these files: {exc}")
+            st.error(text.md(f"Could not load these files: {exc}"))
+            failed = True
         else:
             src = loaders.register_collection(h.hexdigest()[:16], new, holder=st.session_state.setdefault("_upload_refs", {}))
             state.add_upload(src)
@@ -101,8 +104,11 @@ Limit: {UPLOAD_LIMIT_MB} MB per file. Pickles (`.pt`, `.pkl`, object arrays) are
             st.rerun()
     last = st.session_state.get("upload_last")
     if last and loaders.is_available(last):
-        st.subheader(f"Loaded: {loaders.source_label(last)}")
-        st.caption("It is now the current dataset on every page, next to the bundled ones.")
+        st.subheader(f"{'Still loaded' if failed else 'Loaded'}: {text.md(loaders.source_label(last))}")
+        current = last == st.session_state.get(state.SOURCE_KEY)
+        st.caption(("Your earlier upload, unchanged. " if failed else "")
+                   + ("It is the current dataset on every page" if current else "It is listed on every page")
+                   + ", next to the bundled ones.")
         show_summary(loaders.collection(last))
         with st.expander("First rows of the sample table"):
             st.dataframe(pd.DataFrame(loaders.collection(last).samples.head(20)), hide_index=True)

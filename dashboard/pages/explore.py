@@ -12,7 +12,7 @@ from core.anchors import STRATEGIES
 from core.errors import CancelledError, StitchboardError
 from core.export import layout_table
 from core.layout import LAYOUT_METHODS
-from dashboard import anchor_state, bootstrap, controls, figures, inspector, jobs, loaders, panels, share
+from dashboard import anchor_state, bootstrap, controls, figures, inspector, jobs, loaders, panels, share, text
 from dashboard.selection import selected_ids
 
 #: Seconds the first run of a session waits, after drawing the preview maps, before a long layout starts.
@@ -126,7 +126,7 @@ def on_typed() -> None:
         anchor_state.fail(f"{exc}. Your anchors are unchanged.")
         return
     if not wanted:
-        anchor_state.fail("Type one or more ids first, e.g. `3, 17, 20-25`.")
+        anchor_state.fail("Type one or more ids first, e.g. 3, 17, 20-25.")
         return
     bad = [i for i in wanted if i not in is_train]
     test = [i for i in wanted if i in is_train and not is_train[i]]
@@ -254,7 +254,7 @@ def map_title(kind: str, side: str, method_used: str, frame_used: str, note: str
         where = f"placed in A's {m} frame"
     else:
         where = f"own {m} layout, Procrustes-aligned to A"
-    return f"**{'Absolute' if kind == 'abs' else 'Relative'} {side}: `{enc}`**  \n:small[{where} {note}]"
+    return f"**{'Absolute' if kind == 'abs' else 'Relative'} {side}: {text.code(enc)}**  \n:small[{where} {note}]"
 
 
 @panels.isolated("Maps", default={})
@@ -359,7 +359,7 @@ def show_maps(anchors: tuple) -> dict:
                 status_slot.caption(f"{name} stopped: the maps show a preview.")
                 return drawn
             except ValueError as exc:
-                status_slot.error(f"Could not compute the {name} layout: {exc}. Showing the preview.")
+                status_slot.error(text.md(f"Could not compute the {name} layout: {exc}. Showing the preview."))
                 return drawn
             draw(kind, LA, LB, method, used, "fin", frame_note(kind))
             if kind == "rel":
@@ -442,13 +442,13 @@ def show_anchor_controls(anchors: tuple) -> None:
                        help=STRATEGY_HELP.get(strategy), width="stretch")
         err = st.session_state.get(anchor_state.ERROR)
         if err:
-            st.error(err)
+            st.error(text.md(err))
         else:
             msg = st.session_state.get(anchor_state.MESSAGE, "")
             hl = anchor_state.highlight()
             line = msg + (f" · {len(hl)} highlighted" if hl else "")
             if line:
-                st.caption(line)
+                st.caption(text.md(line))
         if anchor_state.highlight():
             st.button("Clear highlight", on_click=on_clear_highlight, key="btn_clear_hl")
 

@@ -6,8 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from core.export import layout_table
-from core.session import session_to_query
-from dashboard import anchor_state, bootstrap, controls, loaders, panels, share
+from dashboard import anchor_state, bootstrap, controls, loaders, panels, share, text
 
 bootstrap.prepare()
 source, coll, enc_a, enc_b = controls.pair_setup()
@@ -45,13 +44,13 @@ with panels.panel("Session"):
         st.file_uploader("Session file", type=["json"], key="session_file", max_upload_size=1)
         st.button("Load session", on_click=on_load, key="btn_load_session", type="primary")
         if st.session_state.get(share.SESSION_ERROR):
-            st.error(st.session_state[share.SESSION_ERROR])
+            st.error(text.md(st.session_state[share.SESSION_ERROR]))
         elif st.session_state.get(share.SESSION_OK):
-            st.success(st.session_state[share.SESSION_OK])
+            st.success(text.md(st.session_state[share.SESSION_OK]))
 
 st.subheader("Link")
 with panels.panel("Link"):
-    query = session_to_query(share.current_session())
+    query = share.current_query()
     st.caption("Your browser's address bar already holds this query string; copy the address to share the view. "
                "Highlighted samples and layout parameters travel in the session file, not in the link.")
     st.code("?" + "&".join(f"{k}={v}" for k, v in query.items()), language=None, wrap_lines=True)

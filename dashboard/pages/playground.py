@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 
 from core.transforms import TRANSFORM_HELP, TRANSFORMS
-from dashboard import anchor_state, bootstrap, controls, figures, loaders, panels, share
+from dashboard import anchor_state, bootstrap, controls, figures, loaders, panels, share, text
 
 bootstrap.prepare()
 source, coll, enc_a, enc_b = controls.pair_setup()
@@ -120,7 +120,7 @@ def show_maps(res: dict) -> None:
         for col, key in zip(cols, keys):
             with col:
                 when = "before" if key.endswith("before") else f"after {NAMES[kind]}"
-                st.markdown(f"**{row_name} B: `{enc_b}`** · {when}")
+                st.markdown(f"**{row_name} B: {text.code(enc_b)}** · {when}")
                 fig = figures.map_figure(maps[key], ids=coll.ids, coloring=coloring, hover=hover, anchor_ids=anchors,
                                          height=340, note=f"{coll.n_samples:,} points")
                 st.plotly_chart(fig, key=f"pg_{key}", width="stretch", config={"displaylogo": False})

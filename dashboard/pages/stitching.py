@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from dashboard import anchor_state, bootstrap, controls, figures, inspector, loaders, panels, share
+from dashboard import anchor_state, bootstrap, controls, figures, inspector, loaders, panels, share, text
 
 bootstrap.prepare()
 source, coll, enc_a, enc_b = controls.pair_setup()
@@ -77,7 +77,7 @@ def show_drill_down() -> None:
     try:
         ps = loaders.pair_stitching(source, enc_a, enc_b, anchors, mode)
     except ValueError as exc:
-        st.error(f"{mode.capitalize()} stitching of this pair is not possible: {exc}")
+        st.error(text.md(f"{mode.capitalize()} stitching of this pair is not possible: {exc}"))
         return
     class_names = [str(coll.target_names[c]) if coll.target_names else str(c) for c in ps.classes]
     m1, m2, m3 = st.columns(3)
@@ -147,7 +147,7 @@ def show_reconstruction(aes: list) -> None:
 
 st.subheader("All encoder pairs")
 show_all_pairs()
-st.subheader(f"Drill-down: A's head (`{enc_a}`) fed B's space (`{enc_b}`)")
+st.subheader(f"Drill-down: A's head ({text.code(enc_a)}) fed B's space ({text.code(enc_b)})")
 show_drill_down()
 arch = coll.encoders["arch"] if "arch" in coll.encoders.columns else pd.Series([""] * len(coll.encoders))
 aes = [n for n, a in zip(coll.encoders["name"], arch) if a == "ae"]

@@ -4,7 +4,7 @@ import streamlit as st
 
 from core.anchors import STRATEGIES
 from core.errors import CancelledError
-from dashboard import anchor_state, bootstrap, controls, figures, jobs, loaders, panels, share
+from dashboard import anchor_state, bootstrap, controls, figures, jobs, loaders, panels, share, text
 
 bootstrap.prepare()
 source, coll, enc_a, enc_b = controls.pair_setup()
@@ -55,7 +55,7 @@ def show_sweep() -> None:
         slot.caption("The sweep stopped.")
         return
     except ValueError as exc:
-        slot.error(f"The sweep failed: {exc}")
+        slot.error(text.md(f"The sweep failed: {exc}"))
         return
     slot.caption(f"Done: {total} anchor sets.")
     done.add(key)

@@ -5,6 +5,7 @@ import json
 import numpy as np
 import pytest
 
+from dashboard.text import unmd
 from tests.dashboard.apphelp import anchors_of, metric, no_errors, on_upload, plotly_array, select_on_map, start
 
 from core.stitching import stitching_matrix
@@ -73,14 +74,14 @@ def test_box_selection_adds_several_and_skips_test_samples(digits):
     select_on_map(at, train + test + [before[0]], box=True)
     no_errors(at)
     assert anchors_of(at) == before + tuple(train)
-    assert any("2 test sample(s) skipped" in c.value for c in at.caption)
+    assert any("2 test sample(s) skipped" in unmd(c.value) for c in at.caption)
     # a group made only of anchors is removed as a group
     select_on_map(at, train, box=True)
     assert anchors_of(at) == before
     # only test samples: an error, anchors unchanged
     select_on_map(at, test)
     assert anchors_of(at) == before
-    assert any("test sample" in e.value for e in at.error)
+    assert any("test sample" in unmd(e.value) for e in at.error)
 
 
 def test_highlight_mode_rings_the_same_ids_in_all_maps():
@@ -127,7 +128,7 @@ def test_typed_ids_undo_and_clear(digits):
         at.text_input(key="typed_ids").input(text)
         at.button(key="btn_typed").click().run()
         assert anchors_of(at) == before + (a, b)
-        assert any(msg in e.value for e in at.error), (text, [e.value for e in at.error])
+        assert any(msg in unmd(e.value) for e in at.error), (text, [e.value for e in at.error])
     at.button(key="btn_clear").click().run()
     assert anchors_of(at) == () and metric(at, "Anchors") == "0"
     assert metric(at, "B → A's head · relative") == "needs ≥ 2 anchors"
@@ -175,10 +176,10 @@ def test_every_bundled_dataset_and_an_unlabelled_upload(unlabelled_source):
         select_on_map(at, [int(samples["id"].iloc[0])])
         no_errors(at)
         if dataset == "text":
-            assert any(str(samples["text"].iloc[0]) in m.value for m in at.markdown)
+            assert any(str(samples["text"].iloc[0]) in unmd(m.value) for m in at.markdown)
         else:
             col = samples.columns[3]  # the first feature
-            assert any(f"`{col}` {samples[col].iloc[0]:.4g}" in m.value for m in at.markdown), col
+            assert any(f"`{col}` {samples[col].iloc[0]:.4g}" in unmd(m.value) for m in at.markdown), col
     at = start(**on_upload(unlabelled_source), **PCA)
     no_errors(at)
     assert len(at.get("plotly_chart")) == 4
@@ -187,6 +188,6 @@ def test_every_bundled_dataset_and_an_unlabelled_upload(unlabelled_source):
     before = anchors_of(at)
     at.button(key="btn_stratified").click().run()  # needs labels: an error, the anchors stay
     assert anchors_of(at) == before
-    assert any("stratified" in e.value and "labels" in e.value for e in at.error)
+    assert any("stratified" in unmd(e.value) and "labels" in unmd(e.value) for e in at.error)
     at.button(key="btn_kmeans").click().run()
     assert not at.exception and len(anchors_of(at)) == 100 and anchors_of(at) != before  # n = 100

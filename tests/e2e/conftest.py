@@ -55,22 +55,22 @@ def _free_port() -> int:
 
 
 class ServerURL(str):
-    """The server's base URL; ``.pid`` is the `streamlit run` process id."""
+    """The server's base URL; ``.pid`` is the server's process id."""
 
     pid: int
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory):
-    """A fresh `stitchboard dashboard` server (`python -m dashboard.server`); yields its URL (a str with ``.pid``)."""
+def launch_server(log: Path, *extra: str):
+    """Start a `stitchboard dashboard` server (`python -m dashboard.server`: `streamlit run dashboard/app.py` after
+    a warm-up, plus ``extra`` options); yield its URL, stop it afterwards."""
     port = _free_port()
-    log = tmp_path_factory.mktemp("server") / "streamlit.log"
     fh = open(log, "w")
     proc = subprocess.Popen(
         [
             sys.executable, "-m", "dashboard.server",
             "--server.headless", "true", "--server.address", "127.0.0.1", "--server.port", str(port),
             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none", "--client.toolbarMode", "viewer",
+            *extra,
         ],
         cwd=ROOT, stdout=fh, stderr=subprocess.STDOUT,
     )
@@ -88,10 +88,18 @@ def server(tmp_path_factory):
     else:
         proc.kill()
         raise RuntimeError(f"streamlit did not become healthy in 120 s: {log.read_text()}")
-    yield url
-    proc.terminate()
     try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    fh.close()
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        fh.close()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    """A fresh `stitchboard dashboard` server process; yields its URL (a str with ``.pid``)."""
+    yield from launch_server(tmp_path_factory.mktemp("server") / "streamlit.log")
