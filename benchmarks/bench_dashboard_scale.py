@@ -57,6 +57,40 @@ FRAMES_STOP_JS = """() => { window.__stop = true; const t = window.__t;
   return {frames: d.length, median: d[Math.floor(d.length / 2)], p95: d[Math.floor(d.length * 0.95)], max: d[d.length - 1]}; }"""
 
 
+#: Timestamps taken inside the page every 50 ms (Playwright's round trips stall while the
+#: machine is busy). ``start`` resets them; ``n``: points per map; ``seed``: the caption
+#: text that shows an anchor edit was applied (None: not waiting for an edit).
+MARKS_JS = """([n, seed]) => {
+  window.__marks = {}; const t0 = performance.now(); window.__labels = [];
+  const mark = (k) => { if (!(k in window.__marks)) window.__marks[k] = (performance.now() - t0) / 1000; };
+  const first = (gd) => gd && gd._fullData && gd._fullData[0] ? [gd._fullData[0].x[0], gd._fullData[0].y[0]] : null;
+  const rel0 = first(document.querySelectorAll('.js-plotly-plot')[2]);
+  const tick = () => {
+    const gds = document.querySelectorAll('.js-plotly-plot');
+    let full = 0;
+    gds.forEach((gd) => { const tr = (gd._fullData || []).filter((t) => !String(t.name).startsWith('anchors'));
+      if (tr.reduce((a, t) => a + (t._length || 0), 0) === n) full += 1; });
+    const text = document.body.innerText;
+    const busy = text.includes('preview while') || text.includes('previous anchors; updating') || text.includes('Computing the');
+    const line = text.split(String.fromCharCode(10)).find((l) => l.startsWith('Computing the'));
+    if (line && window.__labels[window.__labels.length - 1] !== line) window.__labels.push(line);
+    const vals = Array.from(document.querySelectorAll('[data-testid="stMetricValue"]')).map((e) => e.innerText);
+    if (seed === null) {
+      if (vals.some((v) => /^[01]\./.test(v))) mark('readout');
+      if (full >= 4) mark('4 maps');
+      if (full >= 4 && !busy) mark('final');
+    } else if (text.includes(seed)) {
+      mark('edit shown');
+      const rel = first(gds[2]);
+      if (busy) mark('updating');
+      if (full >= 4 && !busy && rel && rel0 && (rel[0] !== rel0[0] || rel[1] !== rel0[1])) mark('final');
+    }
+    if (!('final' in window.__marks)) setTimeout(tick, 50);
+  };
+  setTimeout(tick, 50);
+}"""
+
+
 class PeakRSS(threading.Thread):
     """Samples the RSS of a process tree every 0.2 s."""
 
@@ -83,15 +117,6 @@ def wait(pred, timeout, what):
             return dt
         time.sleep(0.1)
     raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}")
-
-
-def busy(page) -> bool:
-    return bool(page.get_by_text("preview while").count() or page.get_by_text("previous anchors; updating").count()
-                or page.get_by_role("button", name="Stop").count())
-
-
-def readout(page) -> str:
-    return " ".join(page.locator('[data-testid="stMetricValue"]').all_inner_texts())
 
 
 def main() -> None:
@@ -144,35 +169,29 @@ def main() -> None:
             errors = page.locator('[data-testid="stAlertContentError"]').all_inner_texts()
             assert not errors, errors
 
-            t0 = time.perf_counter()
             page.get_by_role("link", name="Explore & stitch").first.click()
-
-            def watch():
-                txt = " | ".join(t for t in page.locator('[data-testid="stExpander"] summary').all_inner_texts() if "ayout" in t or "omput" in t)
-                if txt and (not labels_seen or labels_seen[-1] != txt):
-                    labels_seen.append(txt)
-                return False
-
-            res["readout"] = wait(lambda: watch() or "0." in readout(page), 600, "the readout")
-            res["4 preview maps"] = wait(
-                lambda: watch() or sum(m["points"] == args.n for m in page.evaluate(MAPS_JS)) >= 4, 600, "4 maps")
-            res["UMAP maps final (cold)"] = wait(lambda: watch() or not busy(page), 900, "UMAP maps")
+            page.evaluate(MARKS_JS, [args.n, None])
+            _wait_final(page, 900)
+            marks = page.evaluate("() => window.__marks")
+            labels_seen += page.evaluate("() => window.__labels")
+            res["readout"], res["4 maps drawn (PCA previews)"], res["UMAP maps final (cold)"] = (
+                marks.get("readout", float("nan")), marks["4 maps"], marks["final"])
             maps = page.evaluate(MAPS_JS)
             if args.shots:
                 page.screenshot(path=str(Path(args.shots) / "scale_explore.png"), full_page=True)
-        
+
             # anchor edit: 100 random anchors with seed 1
             seed = page.get_by_label("seed")
             seed.fill("1")
             seed.press("Enter")
-            time.sleep(1.0)
-            wait(lambda: not busy(page), 120, "the seed change")
-            t0 = time.perf_counter()
+            time.sleep(2.0)
+            page.evaluate(MARKS_JS, [args.n, "random anchors (seed 1)"])
             page.get_by_role("button", name="random", exact=True).click()
-            edited = lambda: page.get_by_text("random anchors (seed 1)").count() > 0  # noqa: E731
-            res["anchor edit -> new anchor count/caption"] = wait(edited, 300, "the edit to show")
-            res["anchor edit -> relative maps final"] = wait(lambda: edited() and not busy(page), 600,
-                                                             "the relative maps") + res["anchor edit -> new anchor count/caption"]
+            _wait_final(page, 600)
+            marks = page.evaluate("() => window.__marks")
+            labels_seen += page.evaluate("() => window.__labels")
+            res["anchor edit -> edit shown"] = marks["edit shown"]
+            res["anchor edit -> relative maps final"] = marks["final"]
             if args.shots:
                 page.screenshot(path=str(Path(args.shots) / "scale_after_edit.png"), full_page=True)
 
@@ -211,7 +230,8 @@ def main() -> None:
     print(f"\nfresh server, {args.n:,} points per map, {args.dims} dims (seconds):")
     for k, v in res.items():
         print(f"  {k:36s} {v:7.1f}")
-    print("  progress labels seen: " + " -> ".join(labels_seen[:12]))
+    stages = dict.fromkeys(l.split(" · ")[0].split(": ", 1)[-1] for l in labels_seen if ": " in l)
+    print("  progress stages shown: " + " -> ".join(stages))
     for i, m in enumerate(maps):
         print(f"  map {i + 1}: {m['points']:,} points drawn, trace types {m['types']}")
     print(f"  browser frame time while panning the first map: median {pan['median']:.0f} ms, p95 {pan['p95']:.0f} ms, "
@@ -227,6 +247,15 @@ def main() -> None:
         print(f"baseline: default umap.UMAP(random_state=0) on A alone, fresh process: {base:.0f} s "
               f"(ours, both rows of maps in the browser: {cold:.0f} s = {base / cold:.1f}x sooner)")
     shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _wait_final(page, timeout_s: float) -> None:
+    try:
+        page.wait_for_function("() => 'final' in window.__marks", timeout=timeout_s * 1000, polling=500)
+    except Exception:
+        print("marks so far:", page.evaluate("() => window.__marks"), "labels:", page.evaluate("() => window.__labels"))
+        print("page text:", page.evaluate("() => document.body.innerText")[:3000])
+        raise
 
 
 def _healthy(url: str) -> bool:
