@@ -16,7 +16,7 @@ from dashboard import anchor_state, bootstrap, controls, figures, inspector, job
 from dashboard.selection import selected_ids
 
 #: Seconds the first run of a session waits, after drawing the preview maps, before a long layout starts.
-FIRST_PAINT_GRACE_S = 1.0
+FIRST_PAINT_GRACE_S = 3.0
 METHOD_NAMES = {"umap": "UMAP", "pca": "PCA", "tsne": "t-SNE"}
 KINDS = ("abs", "rel")
 SIDES = ("A", "B")
@@ -341,8 +341,9 @@ def show_maps(anchors: tuple) -> dict:
             c[1].button("Recompute", key="btn_recompute_maps", on_click=jobs.resume,
                         args=tuple(want[k] for k in cancelled), icon=":material/replay:", width="stretch")
     if to_run and not st.session_state.get("_maps_shown"):
-        # First maps of this session: give the browser a moment to fetch plotly.js and draw the previews before
-        # the layout holds the interpreter (numba's first compile can starve the web server for seconds).
+        # First maps of this session: give the browser time to fetch plotly.js (4.7 MB) and draw the previews before
+        # the layout holds the interpreter: numba's first compile starves the web server (in a fresh venv, 1 s of grace
+        # gave a first paint of 18 s, 3 s gave 7-9 s).
         time.sleep(FIRST_PAINT_GRACE_S)
     st.session_state["_maps_shown"] = True
     if to_run:
