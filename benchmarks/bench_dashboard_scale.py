@@ -42,7 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 sys.path.insert(0, str(ROOT))
 
-from bench_first_paint import ARGS, CHROMIUM, free_port  # noqa: E402
+from bench_first_paint import ARGS, CHROMIUM, start_server  # noqa: E402
 from bench_scale import make_pair  # noqa: E402
 
 MAPS_JS = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map((gd) => {
@@ -108,17 +108,6 @@ class PeakRSS(threading.Thread):
             time.sleep(0.2)
 
 
-def wait(pred, timeout, what):
-    t0 = time.perf_counter()
-    while time.perf_counter() - t0 < timeout:
-        if pred():
-            dt = time.perf_counter() - t0
-            print(f"  ... {what}: {dt:.1f} s", flush=True)
-            return dt
-        time.sleep(0.1)
-    raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}")
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=100_000)
@@ -137,20 +126,13 @@ def main() -> None:
     print(f"data: 2 files of {args.n:,} x {args.dims} float32 ({size_mb:.0f} MB each)", flush=True)
 
     env = dict(os.environ, STITCHBOARD_CACHE_DIR=str(tmp / "cache"))
-    port = free_port()
     log = open(tmp / "server.log", "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "dashboard.server", "--server.headless", "true", "--server.address", "127.0.0.1",
-         "--server.port", str(port), "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
+    proc, url = start_server(env, plain=False, log=log)
     rss = PeakRSS(proc.pid)
     rss.start()
-    url = f"http://127.0.0.1:{port}"
     res: dict = {}
     labels_seen: list = []
     try:
-        wait(lambda: _healthy(url), 120, "the server")
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=shutil.which(CHROMIUM) or CHROMIUM, args=ARGS)
             page = browser.new_page(viewport={"width": 1500, "height": 2000})
@@ -256,15 +238,6 @@ def _wait_final(page, timeout_s: float) -> None:
         print("marks so far:", page.evaluate("() => window.__marks"), "labels:", page.evaluate("() => window.__labels"))
         print("page text:", page.evaluate("() => document.body.innerText")[:3000])
         raise
-
-
-def _healthy(url: str) -> bool:
-    import urllib.request
-
-    try:
-        return urllib.request.urlopen(url + "/_stcore/health", timeout=1).read() == b"ok"
-    except OSError:
-        return False
 
 
 if __name__ == "__main__":

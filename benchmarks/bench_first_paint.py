@@ -77,14 +77,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(env: dict, *, plain: bool) -> tuple[subprocess.Popen, str]:
+def start_server(env: dict, *, plain: bool, log=subprocess.DEVNULL) -> tuple[subprocess.Popen, str]:
+    """A fresh server (``plain``: ``streamlit run``, else ``python -m dashboard.server``), once it answers."""
     port = free_port()
     head = ["-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py")] if plain else ["-m", "dashboard.server"]
     proc = subprocess.Popen(
         [sys.executable, *head, "--server.headless", "true",
          "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
          "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 120

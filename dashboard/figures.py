@@ -97,7 +97,9 @@ def map_figure(
     """
     coords = np.asarray(coords)
     ids = np.asarray(ids)
-    hover = np.asarray(hover).astype(str)  # unicode, not object: plotly deep-copies object arrays element by element
+    hover = np.asarray(hover)
+    if hover.dtype.kind != "U":  # unicode, not object: plotly deep-copies object arrays element by element
+        hover = hover.astype(str)
     n = len(ids)
     kind = go.Scattergl if n > WEBGL_FROM else go.Scatter
     fig = go.Figure()
