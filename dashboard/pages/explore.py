@@ -12,7 +12,7 @@ from core.anchors import STRATEGIES
 from core.errors import CancelledError, StitchboardError
 from core.export import layout_table
 from core.layout import LAYOUT_METHODS
-from dashboard import anchor_state, bootstrap, controls, figures, inspector, jobs, loaders, panels, share, text
+from dashboard import anchor_state, bootstrap, controls, figures, inspector, jobs, loaders, panels, share, snapshot, text
 from dashboard.selection import selected_ids
 
 #: Seconds the first run of a session waits, after drawing the preview maps, before a long layout starts.
@@ -269,6 +269,10 @@ def show_maps(anchors: tuple) -> dict:
     rev = anchor_state.rev()
     highlight = anchor_state.highlight()
     coloring = coloring_for(anchors)
+    # first maps of the session: each also goes out as an image, shown until plotly.js has loaded and drawn the chart
+    first_paint = not st.session_state.get("_maps_shown")
+    if first_paint:
+        st.html(snapshot.HIDE_CSS)
     hover = loaders.hover_text(source)
     n_train = int((coll.split == "train").sum())
     st.caption(
@@ -283,8 +287,12 @@ def show_maps(anchors: tuple) -> dict:
 
     def draw(kind, coords_a, coords_b, method_used, frame_used, stage, note=""):
         for side, coords in (("A", coords_a), ("B", coords_b)):
-            box = slots[(kind, side)].container()
+            box = slots[(kind, side)].container(key=f"mapbox-{kind}-{side}-{stage}")
             box.markdown(map_title(kind, side, method_used, frame_used, note))
+            if first_paint:
+                png = snapshot.map_png(coords, ids=coll.ids, coloring=coloring, anchor_ids=anchors, highlight_ids=highlight)
+                box.html(snapshot.snapshot_html(png, coloring=coloring, n_anchors=len(anchors),
+                                                note="loading the interactive map…"))
             fig = figures.map_figure(coords, ids=coll.ids, coloring=coloring, hover=hover, anchor_ids=anchors,
                                      highlight_ids=highlight, note=f"{n_total:,} points")
             box.plotly_chart(fig, key=chart_key(kind, side, stage, rev), on_select="rerun",

@@ -1,0 +1,223 @@
+"""Map snapshots: a map drawn server-side as a PNG, shown while plotly.js loads.
+
+The first maps of a session are the slowest part of the first page load: the browser
+fetches and evaluates plotly.js (a 4.7 MB chunk) and builds four interactive charts,
+2-6 s in a software-rendered browser. A snapshot is the same map (every point, the same
+colours, the anchors as stars) as a plain image, which any browser shows at once. The
+page puts it in the same container as the interactive chart, and a CSS rule hides it as
+soon as that chart is drawn (:data:`HIDE_CSS`), so the user sees the map at once and
+can interact with it a few seconds later.
+
+Pure functions of their arguments; no streamlit here.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+
+import numpy as np
+
+from dashboard.figures import Coloring
+
+__all__ = ["HIDE_CSS", "SNAPSHOT_CLASS", "map_png", "snapshot_html"]
+
+#: CSS class of a snapshot ``<img>``.
+SNAPSHOT_CLASS = "sb-snapshot"
+#: Hides a snapshot once the interactive chart in the same keyed container (``st-key-mapbox-*``) is drawn.
+HIDE_CSS = (
+    "<style>[class*='st-key-mapbox-']:has(.js-plotly-plot) "
+    f"[data-testid='stElementContainer']:has(.{SNAPSHOT_CLASS}) {{display: none;}}</style>"
+)
+_MISSING = (187, 187, 187)
+_ANCHOR = (255, 212, 0)
+_ANCHOR_EDGE = (51, 51, 51)
+_HIGHLIGHT = (230, 0, 126)
+
+
+def _rgb(color: str) -> tuple:
+    color = color.lstrip("#")
+    return tuple(int(color[i:i + 2], 16) for i in (0, 2, 4))
+
+
+def _viridis(values: np.ndarray) -> np.ndarray:
+    """RGB rows of plotly's Viridis scale for ``values`` in [0, 1], shape (n, 3)."""
+    from plotly.colors import sequential
+
+    stops = np.array([_rgb(c) for c in sequential.Viridis], dtype=float)
+    pos = np.linspace(0.0, 1.0, len(stops))
+    return np.stack([np.interp(values, pos, stops[:, c]) for c in range(3)], axis=1)
+
+
+def _point_colors(coloring: Coloring, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Colour of every point, shape (n, 3) uint8, and the drawing order (later on top), shape (n,)."""
+    if coloring.continuous:
+        vals = np.asarray(coloring.values, dtype=float)
+        ok = np.isfinite(vals)
+        rgb = np.tile(np.array(_MISSING, dtype=float), (n, 1))
+        if ok.any():
+            lo, hi = float(vals[ok].min()), float(vals[ok].max())
+            rgb[ok] = _viridis((vals[ok] - lo) / (hi - lo) if hi > lo else np.full(int(ok.sum()), 0.5))
+        return rgb.astype(np.uint8), np.argsort(ok, kind="stable")  # missing values under the others
+    vals = np.asarray(coloring.values).astype(str)
+    rank = np.full(n, -1, dtype=np.int64)
+    rgb = np.zeros((n, 3), dtype=np.uint8)
+    for k, cat in enumerate(coloring.categories):
+        m = vals == cat
+        rank[m] = k
+        rgb[m] = _rgb(coloring.color_of(cat))
+    shown = np.flatnonzero(rank >= 0)  # like the chart: points of no listed category are not drawn
+    return rgb, shown[np.argsort(rank[shown], kind="stable")]  # one trace per category, later ones on top
+
+
+def _disc(radius: float) -> tuple[np.ndarray, np.ndarray]:
+    r = int(np.ceil(radius))
+    dy, dx = np.mgrid[-r:r + 1, -r:r + 1]
+    inside = dx**2 + dy**2 <= radius**2
+    return dy[inside], dx[inside]
+
+
+def _star(cx: float, cy: float, r: float) -> list:
+    angles = -np.pi / 2 + np.arange(10) * np.pi / 5
+    radii = np.where(np.arange(10) % 2 == 0, r, r * 0.45)
+    return [(float(cx + a * np.cos(t)), float(cy + a * np.sin(t))) for a, t in zip(radii, angles)]
+
+
+def map_png(
+    coords,
+    *,
+    ids,
+    coloring: Coloring,
+    anchor_ids=(),
+    highlight_ids=(),
+    width: int = 600,
+    height: int = 347,
+    scale: float = 2.0,
+    marker_size: float = 5.0,
+    opacity: float = 0.75,
+) -> bytes:
+    """Draw one map as PNG bytes, like :func:`dashboard.figures.map_figure` draws it.
+
+    Equal scale on both axes (the chart's ``scaleanchor``), the data centred with a small
+    margin, every point a disc of ``marker_size`` pixels in its category's colour (later
+    categories on top, as the chart's traces are), anchors as yellow stars and highlighted
+    samples ringed, on white.
+
+    Parameters
+    ----------
+    coords : array-like of shape (n_samples, 2)
+        The 2-D layout. Non-finite rows are not drawn.
+    ids : array-like of shape (n_samples,)
+        Sample ids, to find ``anchor_ids`` and ``highlight_ids``.
+    coloring : Coloring
+        The map's colouring (categories or a colour scale).
+    anchor_ids, highlight_ids : sequence of ids, default=()
+    width, height : int, default=600, 347
+        Largest size in CSS pixels. The image takes the aspect ratio of the data (equal
+        scale on both axes), so one side is usually shorter.
+    scale : float, default=2.0
+        Device pixels per CSS pixel (2 keeps it sharp on high-density screens).
+    marker_size : float, default=5.0
+        Point diameter in CSS pixels (the chart's marker size).
+    opacity : float, default=0.75
+        Point opacity over the white background.
+
+    Returns
+    -------
+    bytes
+        A PNG of at most ``round(width * scale)`` x ``round(height * scale)`` pixels.
+    """
+    from PIL import Image, ImageDraw
+
+    coords = np.asarray(coords, dtype=float)
+    ids = np.asarray(ids)
+    if coords.ndim != 2 or coords.shape[1] != 2 or len(coords) != len(ids):
+        raise ValueError(f"coords must have shape (n_samples, 2) with one row per id; got {coords.shape} for {len(ids)} ids")
+    finite = np.isfinite(coords).all(axis=1)
+    pad = marker_size * scale + 0.02 * min(width, height) * scale  # device pixels: the chart pads by about a marker
+    W, H = max(1, round(width * scale)), max(1, round(height * scale))
+    px = py = None
+    if finite.any():
+        lo, hi = coords[finite].min(axis=0), coords[finite].max(axis=0)
+        span = np.maximum(hi - lo, 1e-12 * max(1.0, float(np.abs(coords[finite]).max())))
+        s = max(min((W - 2 * pad) / span[0], (H - 2 * pad) / span[1]), 1e-12)
+        # the image takes the data's aspect ratio, so that CSS object-fit: contain scales it like the chart's
+        # equal-scale axes (scaleanchor) fit the data into whatever width the browser gives the chart
+        W, H = max(1, int(np.ceil(span[0] * s + 2 * pad))), max(1, int(np.ceil(span[1] * s + 2 * pad)))
+        mid = (lo + hi) / 2
+        px = W / 2 + (coords[:, 0] - mid[0]) * s
+        py = H / 2 - (coords[:, 1] - mid[1]) * s  # y grows upwards in the chart, downwards in the image
+        rgb, order = _point_colors(coloring, len(coords))
+        order = order[finite[order]]
+        blended = np.rint(255.0 * (1 - opacity) + rgb[order].astype(float) * opacity).astype(np.uint8)
+        rgba = np.empty((len(order), 4), dtype=np.uint8)
+        rgba[:, :3], rgba[:, 3] = blended, 255
+        packed = rgba.view(np.uint32).ravel()
+        dy, dx = _disc(marker_size * scale / 2)
+        cx, cy = np.rint(px[order]).astype(np.int64), np.rint(py[order]).astype(np.int64)
+        img = np.full(H * W, 0xFFFFFFFF, dtype=np.uint32)  # a uint32 per pixel: one write per point and offset
+        where = np.clip(cy[:, None] + dy, 0, H - 1) * W + np.clip(cx[:, None] + dx, 0, W - 1)
+        # where points overlap, the one drawn last normally wins (numpy writes repeated indices in order in
+        # practice, though it does not promise it): a snapshot shown for seconds can live with either
+        img[where.ravel()] = np.repeat(packed, len(dx))
+    else:
+        img = np.full(H * W, 0xFFFFFFFF, dtype=np.uint32)
+    pil = Image.fromarray(img.view(np.uint8).reshape(H, W, 4)[:, :, :3])
+    if px is not None and (len(anchor_ids) or len(highlight_ids)):
+        draw = ImageDraw.Draw(pil)
+        pos = {v: k for k, v in enumerate(ids.tolist())}
+        for i in highlight_ids:
+            k = pos.get(i)
+            if k is not None and finite[k]:
+                r = 6.5 * scale
+                draw.ellipse((px[k] - r, py[k] - r, px[k] + r, py[k] + r), outline=_HIGHLIGHT, width=max(1, round(2 * scale)))
+        for i in anchor_ids:
+            k = pos.get(i)
+            if k is not None and finite[k]:
+                draw.polygon(_star(px[k], py[k], 4.8 * scale), fill=_ANCHOR, outline=_ANCHOR_EDGE)
+    out = io.BytesIO()
+    pil.save(out, format="PNG", compress_level=1)
+    return out.getvalue()
+
+
+def snapshot_html(png: bytes, *, coloring: Coloring, n_anchors: int = 0, height: int = 380, note: str = "") -> str:
+    """The ``<img>`` (and a legend line) a page shows in place of a chart until the chart is drawn.
+
+    Parameters
+    ----------
+    png : bytes
+        From :func:`map_png`.
+    coloring : Coloring
+        For the legend: one swatch per category, or the colour scale's name.
+    n_anchors : int, default=0
+        Adds "★ anchors (n)" to the legend when positive.
+    height : int, default=380
+        Height in CSS pixels of the chart it stands for (legend included).
+    note : str, default=""
+        Shown under the legend, e.g. "loading the interactive map…".
+
+    Returns
+    -------
+    str
+        HTML with every user string escaped; the image is a ``data:`` URI.
+    """
+    if coloring.continuous:
+        entries = [f"<span>colour: {html.escape(str(coloring.name))} (Viridis)</span>"]
+    else:
+        present = set(np.asarray(coloring.values).astype(str).tolist())
+        entries = [
+            f"<span style='white-space:nowrap'><span style='color:{coloring.color_of(c)}'>●</span> {html.escape(str(c))}</span>"
+            for c in coloring.categories if c in present
+        ]
+    if n_anchors:
+        entries.append(f"<span style='white-space:nowrap'><span style='color:#e6b800'>★</span> anchors ({int(n_anchors)})</span>")
+    legend = " &nbsp; ".join(entries)
+    b64 = base64.b64encode(png).decode("ascii")
+    img_h = max(60, height - 33)
+    caption = f"<div style='font-size:11px;color:#666'>{html.escape(note)}</div>" if note else ""
+    return (
+        f"<div style='font-size:10px;line-height:1.35;height:28px;overflow:hidden'>{legend}</div>"
+        f"<img class='{SNAPSHOT_CLASS}' alt='map snapshot' src='data:image/png;base64,{b64}' "
+        f"style='width:100%;height:{img_h}px;object-fit:contain;display:block'/>{caption}"
+    )
