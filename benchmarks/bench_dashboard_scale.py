@@ -57,7 +57,7 @@ FRAMES_STOP_JS = """() => { window.__stop = true; const t = window.__t;
   return {frames: d.length, median: d[Math.floor(d.length / 2)], p95: d[Math.floor(d.length * 0.95)], max: d[d.length - 1]}; }"""
 
 
-#: Timestamps taken inside the page every 50 ms (Playwright's round trips stall while the
+#: Timestamps taken inside the page every 200 ms (Playwright's round trips stall while the
 #: machine is busy). ``start`` resets them; ``n``: points per map; ``seed``: the caption
 #: text that shows an anchor edit was applied (None: not waiting for an edit).
 MARKS_JS = """([n, seed]) => {
@@ -70,11 +70,12 @@ MARKS_JS = """([n, seed]) => {
     let full = 0;
     gds.forEach((gd) => { const tr = (gd._fullData || []).filter((t) => !String(t.name).startsWith('anchors'));
       if (tr.reduce((a, t) => a + (t._length || 0), 0) === n) full += 1; });
-    const text = document.body.innerText;
+    const text = document.body.textContent;  // not innerText: that forces a layout of the whole page
     const busy = text.includes('preview while') || text.includes('previous anchors; updating') || text.includes('Computing the');
-    const line = text.split(String.fromCharCode(10)).find((l) => l.startsWith('Computing the'));
+    const line = Array.from(document.querySelectorAll('[data-testid="stProgress"]')).map((e) => e.textContent.trim())
+      .find((l) => l.startsWith('Computing the'));
     if (line && window.__labels[window.__labels.length - 1] !== line) window.__labels.push(line);
-    const vals = Array.from(document.querySelectorAll('[data-testid="stMetricValue"]')).map((e) => e.innerText);
+    const vals = Array.from(document.querySelectorAll('[data-testid="stMetricValue"]')).map((e) => e.textContent);
     if (seed === null) {
       if (vals.some((v) => /^[01]\./.test(v))) mark('readout');
       if (full >= 4) mark('4 maps');
@@ -85,9 +86,9 @@ MARKS_JS = """([n, seed]) => {
       if (busy) mark('updating');
       if (full >= 4 && !busy && rel && rel0 && (rel[0] !== rel0[0] || rel[1] !== rel0[1])) mark('final');
     }
-    if (!('final' in window.__marks)) setTimeout(tick, 50);
+    if (!('final' in window.__marks)) setTimeout(tick, 200);
   };
-  setTimeout(tick, 50);
+  setTimeout(tick, 200);
 }"""
 
 
@@ -106,6 +107,21 @@ class PeakRSS(threading.Thread):
             except psutil.Error:
                 pass
             time.sleep(0.2)
+
+
+def cpu_seconds(server_pid: int) -> tuple[float, float]:
+    """CPU time used so far (user + system, seconds) by the server process tree and by every Chromium process."""
+    def used(p):
+        try:
+            t = p.cpu_times()
+            return t.user + t.system
+        except psutil.Error:
+            return 0.0
+    server = psutil.Process(server_pid)
+    srv = used(server) + sum(used(c) for c in server.children(recursive=True))
+    browser = sum(used(p) for p in psutil.process_iter(["name"]) if "chrom" in (p.info["name"] or "").lower()
+                  or "headless_shell" in (p.info["name"] or ""))
+    return srv, browser
 
 
 def main() -> None:
@@ -131,6 +147,7 @@ def main() -> None:
     rss = PeakRSS(proc.pid)
     rss.start()
     res: dict = {}
+    cpu: dict = {}
     labels_seen: list = []
     try:
         with sync_playwright() as p:
@@ -145,15 +162,18 @@ def main() -> None:
                 page.get_by_text(f, exact=True).first.wait_for(timeout=300_000)
             res["upload (browser -> server)"] = time.perf_counter() - t0
             t0 = time.perf_counter()
-            page.get_by_role("button", name="Load files").click()
+            page.get_by_role("button", name="Load files").click(timeout=300_000)
             page.get_by_text("Loaded:").first.wait_for(timeout=300_000)
             res["load + match + summary"] = time.perf_counter() - t0
             errors = page.locator('[data-testid="stAlertContentError"]').all_inner_texts()
             assert not errors, errors
 
+            cpu0 = cpu_seconds(proc.pid)
             page.get_by_role("link", name="Explore & stitch").first.click()
             page.evaluate(MARKS_JS, [args.n, None])
             _wait_final(page, 900)
+            cpu1 = cpu_seconds(proc.pid)
+            cpu["cold maps"] = (cpu1[0] - cpu0[0], cpu1[1] - cpu0[1])
             marks = page.evaluate("() => window.__marks")
             labels_seen += page.evaluate("() => window.__labels")
             res["readout"], res["4 maps drawn (PCA previews)"], res["UMAP maps final (cold)"] = (
@@ -168,8 +188,11 @@ def main() -> None:
             seed.press("Enter")
             time.sleep(2.0)
             page.evaluate(MARKS_JS, [args.n, "random anchors (seed 1)"])
+            cpu0 = cpu_seconds(proc.pid)
             page.get_by_role("button", name="random", exact=True).click()
             _wait_final(page, 600)
+            cpu1 = cpu_seconds(proc.pid)
+            cpu["anchor edit"] = (cpu1[0] - cpu0[0], cpu1[1] - cpu0[1])
             marks = page.evaluate("() => window.__marks")
             labels_seen += page.evaluate("() => window.__labels")
             res["anchor edit -> edit shown"] = marks["edit shown"]
@@ -212,6 +235,8 @@ def main() -> None:
     print(f"\nfresh server, {args.n:,} points per map, {args.dims} dims (seconds):")
     for k, v in res.items():
         print(f"  {k:36s} {v:7.1f}")
+    for k, (srv, brw) in cpu.items():
+        print(f"  CPU time during {k}: server {srv:.1f} s, Chromium {brw:.1f} s")
     stages = dict.fromkeys(l.split(" · ")[0].split(": ", 1)[-1] for l in labels_seen if ": " in l)
     print("  progress stages shown: " + " -> ".join(stages))
     for i, m in enumerate(maps):

@@ -10,6 +10,9 @@ Every step is idempotent.
 
 from __future__ import annotations
 
+import functools
+from pathlib import Path
+
 import streamlit as st
 
 from dashboard import controls, share
@@ -39,6 +42,32 @@ def _leave_pages_folder_mode() -> None:
         st.rerun()
 
 
+@functools.cache
+def _chart_chunk() -> str | None:
+    """File name of Streamlit's lazily loaded plotly chunk (``PlotlyChart.<hash>.js``), if this version has one."""
+    found = sorted((Path(st.__file__).parent / "static" / "static" / "js").glob("PlotlyChart.*.js"))
+    return found[0].name if len(found) == 1 else None
+
+
+def preload_charts() -> None:
+    """Start fetching and evaluating plotly.js in the browser now, before the first chart arrives.
+
+    Streamlit loads its plotly chunk (4.7 MB) only when a page sends its first chart,
+    which on Explore comes after the controls and the readout. Importing the chunk from
+    the first element of the run lets the browser work on it meanwhile. A module is
+    evaluated once per page whatever imports it, so this is the same chunk Streamlit
+    then uses. A constant script (no user data in it); nothing happens when the chunk is
+    not found. Sent on every run, unchanged, so the browser keeps the element (and runs
+    the script once) and the elements after it keep their places: an element that comes
+    and goes would shift them, and Streamlit would remount the file uploader below and
+    drop the files it holds.
+    """
+    chunk = _chart_chunk()
+    if chunk is not None:
+        st.html(f"<script type='module'>import('./static/js/{chunk}').catch(() => {{}});</script>",
+                unsafe_allow_javascript=True)
+
+
 def prepare(*, entry: bool = False) -> None:
     """Run by ``app.py`` (``entry=True``: its ``st.navigation`` leaves the pages-folder mode itself) and by pages."""
     if not entry:
@@ -47,3 +76,5 @@ def prepare(*, entry: bool = False) -> None:
     controls.init_defaults()
     controls.keep_widget_values()
     share.restore_from_url()
+    if entry:
+        preload_charts()

@@ -293,6 +293,8 @@ def show_maps(anchors: tuple) -> dict:
                 png = snapshot.map_png(coords, ids=coll.ids, coloring=coloring, anchor_ids=anchors, highlight_ids=highlight)
                 box.html(snapshot.snapshot_html(png, coloring=coloring, n_anchors=len(anchors),
                                                 note="loading the interactive map…"))
+            else:  # keeps the chart in its place: a chart that moves is remounted (redrawn, zoom lost)
+                box.empty()
             fig = figures.map_figure(coords, ids=coll.ids, coloring=coloring, hover=hover, anchor_ids=anchors,
                                      highlight_ids=highlight, note=f"{n_total:,} points")
             box.plotly_chart(fig, key=chart_key(kind, side, stage, rev), on_select="rerun",

@@ -43,3 +43,19 @@ def test_a_bad_link_is_reported_and_the_defaults_stay(digits):
     at = start(query={"dataset": "nope", "method": "pca"})
     assert any("'nope' is not available" in unmd(e.value) for e in at.error)
     assert at.session_state["source"] == "digits"
+
+
+def test_plotly_chunk_is_preloaded_by_the_same_element_on_every_run():
+    from dashboard.bootstrap import _chart_chunk
+
+    chunk = _chart_chunk()
+    assert chunk is not None, "Streamlit's PlotlyChart.<hash>.js chunk was not found: the first paint loses its preload"
+    at = start("pages/data.py")
+    no_errors(at)
+    scripts = [h.proto for h in at.get("html") if chunk in h.proto.body]
+    assert len(scripts) == 1 and scripts[0].unsafe_allow_javascript
+    assert f"import('./static/js/{chunk}')" in scripts[0].body
+    at.selectbox(key="dataset").set_value("wine").run()
+    no_errors(at)
+    again = [h.proto for h in at.get("html") if chunk in h.proto.body]
+    assert again == scripts  # unchanged, so the browser keeps it and the elements after it keep their places
