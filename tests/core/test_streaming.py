@@ -263,3 +263,16 @@ def test_parquet_bad_rows_are_reported_with_file_row_numbers(tmp_path, monkeypat
     with pytest.raises(InvalidInputError, match=r"rows \[33\] of column 'embedding' are missing or not of length 4"):
         relative_projection_file(tmp_path / "X.parquet", dst=tmp_path / "R.parquet", anchor_ids=[0, 1], chunk_rows=20)
     assert not (tmp_path / "R.parquet").exists() and not (tmp_path / "R.parquet.partial").exists()
+
+
+@pytest.mark.parametrize("layout", ["fixed", "wide"])
+def test_parquet_output_compresses_only_sparse_vectors(tmp_path, layout):
+    X = _vectors(n=40, d=6, seed=8)
+    _write_parquet(tmp_path / "X.parquet", X, layout=layout)
+    for topk, codec in ((None, "UNCOMPRESSED"), (2, "SNAPPY")):  # top-k outputs are mostly zeros
+        relative_projection_file(tmp_path / "X.parquet", dst=tmp_path / "R.parquet", anchor_ids=["s0001", "s0007", "s0030"],
+                                 topk=topk)
+        md = pq.ParquetFile(tmp_path / "R.parquet").metadata.row_group(0)
+        codecs = {md.column(j).path_in_schema: md.column(j).compression for j in range(md.num_columns)}
+        assert codecs.pop("id") == "SNAPPY"
+        assert len(codecs) == (1 if layout == "fixed" else 3) and set(codecs.values()) == {codec}
