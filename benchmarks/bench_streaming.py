@@ -7,7 +7,8 @@ uses the largest multiple of 1M rows that does, and says so.
 
 Then, in a subprocess (``python -m core.cli relative ...`` from this checkout), with the
 input dropped from the page cache first (a cold read):
-- wall time and rows/s, its peak RSS (``getrusage(RUSAGE_CHILDREN)``), target <= 2 GB;
+- wall time and rows/s, its peak RSS (the child's own ``VmHWM``: its ``ru_maxrss`` would
+  also count this script's peak, which Linux carries over ``exec``), target <= 2 GB;
 - the GEMM rate of the same shapes in memory (``X @ A.T`` on one chunk, the faster of
   numpy and torch, median of 5) and the streamed rate as a fraction of it;
 - the disk traffic rate, and how long flushing the output to disk took afterwards;
@@ -98,11 +99,15 @@ def gemm_rows_per_s(d, k, rows=65_536):
     return rows / min(best)
 
 
-_CHILD = (
+_CHILD = (  # VmHWM: this process's peak; ru_maxrss would include the parent's peak at fork
     "import json, resource, sys\n"
     "from core.cli import main\n"
     "rc = main(sys.argv[1:])\n"
-    "print(json.dumps({'maxrss_kb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}), file=sys.stderr)\n"
+    "try:\n"
+    "    kb = next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM:'))\n"
+    "except (OSError, StopIteration):\n"
+    "    kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+    "print(json.dumps({'maxrss_kb': kb}), file=sys.stderr)\n"
     "sys.exit(rc)\n"
 )
 
@@ -209,7 +214,7 @@ def run_parquet(tmp, n, d, k, gemm, env):
           f"in {wall:.1f} s = {n / wall:,.0f} rows/s, {n / wall / gemm:.1%} of the GEMM rate; peak RSS {rss / GB:.2f} GB "
           f"(target <= 2 GB: {'met' if rss <= 2 * GB else 'NOT met'}; load average {os.getloadavg()[0]:.1f})")
     check = np.sort(np.random.default_rng(1).choice(n, 1000, replace=False))
-    pf_in, pf_out = pq.ParquetFile(p_src), pq.ParquetFile(p_dst)
+    pf_in, pf_out = pq.ParquetFile(p_src, pre_buffer=False), pq.ParquetFile(p_dst, pre_buffer=False)
     X = _parquet_rows(pf_in, "embedding", np.concatenate([check, p_ids]))  # ids are row numbers here
     R = _parquet_rows(pf_out, "relative", check)
     err = np.abs(R - relative_projection(X[: len(check)], X[len(check):])).max()
