@@ -7,6 +7,18 @@ the relative vectors chunk by chunk to ``.npy`` or ``.parquet``. Memory stays bo
 by a few chunks whatever the file size; reading the next chunk and writing the last
 one overlap with the computation. ``stitchboard relative`` is its command line.
 
+Memory: two input and two output chunk buffers (a chunk is 64 MiB of input rows by
+default) and the output chunk being encoded; for parquet also one record batch of about
+8 MiB of vectors being decoded (pyarrow holds about 3x that for a list column), a
+read-ahead buffer per column read (1 MiB, or 16 MiB split between the columns, at least
+64 KiB each, when there are more than 16) and the data page each column is decoding.
+Parquet is read with ``pre_buffer=False``: row groups of any size (one group of 1M rows
+included) are streamed page by page, never read whole. A data page is always decoded
+whole; pyarrow and Spark (parquet-mr) write pages of about 1 MiB by default, so a file
+written with huge pages costs one page per column read. Measured at 1M, 3M and 10M rows
+of 384 float32 (list column in, parquet out): peak RSS 0.82, 0.84 and 0.86 GB (README,
+Performance).
+
 Inputs
 ------
 - ``.npy``: a 2-D numeric array (C order). The header is parsed by
@@ -23,7 +35,9 @@ Anchors
 -------
 Either sample **ids** of the input (``anchor_ids``: looked up in the id column, or
 row numbers when the file has none), or anchor **vectors** (``anchor_vectors``, e.g.
-the anchors of a reference set in the same space).
+the anchors of a reference set in the same space). On parquet, ids cost a pass over
+the id column and a read of every row group holding an anchor before streaming starts
+(about 3 s of a 17 s run at 1M x 384 with 300 random anchors).
 """
 
 from __future__ import annotations
