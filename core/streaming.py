@@ -7,6 +7,18 @@ the relative vectors chunk by chunk to ``.npy`` or ``.parquet``. Memory stays bo
 by a few chunks whatever the file size; reading the next chunk and writing the last
 one overlap with the computation. ``stitchboard relative`` is its command line.
 
+Memory: two input and two output chunk buffers (a chunk is 64 MiB of input rows by
+default) and the output chunk being encoded; for parquet also one record batch of about
+8 MiB of vectors being decoded (pyarrow holds about 3x that for a list column), a
+read-ahead buffer per column read (1 MiB, or 16 MiB split between the columns, at least
+64 KiB each, when there are more than 16) and the data page each column is decoding.
+Parquet is read with ``pre_buffer=False``: row groups of any size (one group of 1M rows
+included) are streamed page by page, never read whole. A data page is always decoded
+whole; pyarrow and Spark (parquet-mr) write pages of about 1 MiB by default, so a file
+written with huge pages costs one page per column read. Measured at 1M, 3M and 10M rows
+of 384 float32 (list column in, parquet out): peak RSS 0.82, 0.84 and 0.86 GB (README,
+Performance).
+
 Inputs
 ------
 - ``.npy``: a 2-D numeric array (C order). The header is parsed by
@@ -23,7 +35,9 @@ Anchors
 -------
 Either sample **ids** of the input (``anchor_ids``: looked up in the id column, or
 row numbers when the file has none), or anchor **vectors** (``anchor_vectors``, e.g.
-the anchors of a reference set in the same space).
+the anchors of a reference set in the same space). On parquet, ids cost a pass over
+the id column and a read of every row group holding an anchor before streaming starts
+(about 3 s of a 17 s run at 1M x 384 with 300 random anchors).
 """
 
 from __future__ import annotations
@@ -50,6 +64,15 @@ _LABEL_COLUMNS = ("label", "labels", "target", "y")
 _VECTOR_COLUMNS = ("vector", "vectors", "embedding", "embeddings")
 #: Default chunk size in bytes of input rows (64 MiB), bounded to [1,024, 262,144] rows.
 _CHUNK_BYTES = 64 * 2**20
+#: Parquet is decoded in record batches of about this many bytes of vectors (at most a
+#: chunk), copied into the chunk's buffer: pyarrow holds about 3x a batch while decoding
+#: a list column (values plus repetition and definition levels).
+_READ_BATCH_BYTES = 8 * 2**20
+#: Bytes read ahead per parquet column chunk (pages are streamed through this buffer):
+#: this much in all, split between the columns read, 64 KiB to 1 MiB per column.
+_READ_BUFFERS = 16 * 2**20
+#: Rows per batch when looking anchor ids up in a parquet id column.
+_ID_BATCH_ROWS = 65536
 
 
 # ---------------------------------------------------------------------- readers
@@ -130,8 +153,11 @@ class _ParquetSource:
 
         self.path = path
         try:
-            # buffer_size: stream each column chunk instead of reading a whole row group
-            self.pf = pq.ParquetFile(path, buffer_size=8 * 2**20)
+            # pre_buffer=False + buffer_size: stream each column chunk page by page. With
+            # pre_buffer=True (pyarrow 26's default here), iter_batches reads every column
+            # chunk of a row group whole and keeps the chunks of the row groups already read
+            # cached until the iterator ends: memory grew with the file (2.5 GB at 1M x 384)
+            self.pf = pq.ParquetFile(path, pre_buffer=False, buffer_size=2**20)
         except Exception as exc:  # pyarrow raises several types on corrupt input
             raise LoadError(f"{path}: not a readable parquet file (truncated or corrupt?): {exc}") from None
         schema = self.pf.schema_arrow
@@ -188,16 +214,25 @@ class _ParquetSource:
             self.d = len(self.columns)
         if self.d == 0:
             raise LoadError(f"{path}: the vectors have 0 dimensions")
+        n_read = len(self.columns) + len(self.passthrough)
+        if n_read > _READ_BUFFERS // 2**20:  # one column per dimension: smaller read-ahead each
+            buffer = int(np.clip(_READ_BUFFERS // n_read, 2**16, 2**20))
+            self.pf = pq.ParquetFile(path, pre_buffer=False, buffer_size=buffer, metadata=self.pf.metadata)
 
-    def _vectors(self, batch, start: int) -> np.ndarray:
+    def _vectors(self, batch, start: int, *, out: np.ndarray | None = None) -> np.ndarray:
+        """The vectors of ``batch`` (rows ``start``...) as an (n, d) array, into ``out`` if given."""
         import pyarrow.compute as pc
 
+        if out is None:
+            out = np.empty((len(batch), self.d), dtype=self.dtype)
         if self.layout == "wide":
             cols = [batch.column(c) for c in self.columns]
             nulls = [c for c, a in zip(self.columns, cols) if a.null_count]
             if nulls:
                 raise InvalidInputError(f"{self.path}: rows {start:,}..{start + len(batch) - 1:,} have missing values in columns {nulls[:10]}")
-            return np.column_stack([a.to_numpy(zero_copy_only=False) for a in cols]).astype(self.dtype, copy=False)
+            for j, a in enumerate(cols):
+                out[:, j] = a.to_numpy(zero_copy_only=False)
+            return out
         arr = batch.column(self.columns[0])
         lengths = pc.list_value_length(arr).to_numpy(zero_copy_only=False)
         if arr.null_count or np.any(lengths != self.d):
@@ -206,38 +241,43 @@ class _ParquetSource:
                 f"{self.path}: rows {bad.tolist()} of column {self.columns[0]!r} are missing or not of length "
                 f"{self.d}; every row needs one vector of the same length"
             )
-        values = arr.flatten()
+        values = arr.flatten()  # the batch's own values, also when it is a slice
         if values.null_count:
             raise InvalidInputError(f"{self.path}: column {self.columns[0]!r} has missing numbers in rows {start:,}..{start + len(batch) - 1:,}")
-        return values.to_numpy(zero_copy_only=False).astype(self.dtype, copy=False).reshape(len(batch), self.d)
+        out[...] = values.to_numpy(zero_copy_only=False).reshape(len(batch), self.d)
+        return out
 
-    def _ids(self):
-        import pyarrow.parquet as pq
-
-        return pq.read_table(self.path, columns=[self.id_col]).column(0).combine_chunks()
+    def _batches(self, columns, *, rows: int, row_groups=None):
+        """``iter_batches`` of about ``_READ_BATCH_BYTES`` of vectors (at most ``rows``)."""
+        size = int(np.clip(_READ_BATCH_BYTES // (self.d * self.dtype.itemsize), 1, max(1, rows)))
+        return self.pf.iter_batches(batch_size=size, columns=columns, row_groups=row_groups)
 
     def positions_of(self, ids) -> np.ndarray:
+        """Row numbers of the anchor ids, reading the id column batch by batch."""
         if self.id_col is None:
             return _row_numbers(ids, self.n, self.path)
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        col = self._ids()
+        id_type = self.pf.schema_arrow.field(self.id_col).type
         try:
-            want = pa.array(list(ids), type=col.type)
+            want = pa.array(list(ids), type=id_type)
         except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
             raise AnchorError(
-                f"anchor ids {list(ids)[:10]} do not match the type of id column {self.id_col!r} ({col.type}) "
+                f"anchor ids {list(ids)[:10]} do not match the type of id column {self.id_col!r} ({id_type}) "
                 f"in {self.path}"
             ) from None
-        hits = np.flatnonzero(pc.is_in(col, value_set=want).to_numpy(zero_copy_only=False))
-        found = col.take(pa.array(hits)).to_pylist()
         where: dict = {}
         dup = []
-        for pos, v in zip(hits.tolist(), found):
-            if v in where:
-                dup.append(v)
-            where[v] = pos
+        start = 0
+        for batch in self.pf.iter_batches(batch_size=_ID_BATCH_ROWS, columns=[self.id_col]):
+            col = batch.column(0)
+            hits = np.flatnonzero(pc.is_in(col, value_set=want).to_numpy(zero_copy_only=False))
+            for pos, v in zip((hits + start).tolist(), col.take(pa.array(hits)).to_pylist()):
+                if v in where:
+                    dup.append(v)
+                where[v] = pos
+            start += len(batch)
         if dup:
             raise LoadError(f"{self.path}: id column {self.id_col!r} repeats anchor ids {dup[:10]}; ids must be unique")
         missing = [v for v in want.to_pylist() if v not in where]
@@ -253,10 +293,9 @@ class _ParquetSource:
         offsets = np.cumsum([0] + [md.row_group(g).num_rows for g in range(md.num_row_groups)])
         out = np.empty((len(positions), self.d), dtype=self.dtype)
         group_of = np.searchsorted(offsets, positions, side="right") - 1
-        step = _default_chunk_rows(self.d, self.dtype)
         for g in np.unique(group_of).tolist():
             start = int(offsets[g])
-            for batch in self.pf.iter_batches(batch_size=step, row_groups=[g], columns=self.columns):
+            for batch in self._batches(self.columns, rows=md.row_group(g).num_rows, row_groups=[g]):
                 stop = start + len(batch)
                 sel = np.flatnonzero((positions >= start) & (positions < stop))
                 if len(sel):
@@ -265,10 +304,32 @@ class _ParquetSource:
         return out
 
     def chunks(self, chunk_rows: int):
-        start = 0
-        for batch in self.pf.iter_batches(batch_size=chunk_rows, columns=self.columns + self.passthrough):
-            yield start, self._vectors(batch, start), batch.select(self.passthrough) if self.passthrough else None
-            start += len(batch)
+        """Yield ``(start, X, passthrough)``: record batches of about ``_READ_BATCH_BYTES``
+        (whatever the row groups) copied into two alternating chunk buffers (see ``_run``),
+        and the chunk's id/label columns as a table."""
+        import pyarrow as pa
+
+        bufs = [np.empty((min(chunk_rows, self.n), self.d), dtype=self.dtype) for _ in range(2)]
+        batches = self._batches(self.columns + self.passthrough, rows=chunk_rows)
+        pending = None  # what is left of the last batch read
+        for i, start in enumerate(range(0, self.n, chunk_rows)):
+            m = min(chunk_rows, self.n - start)
+            X = bufs[i % 2][:m]
+            kept = []
+            filled = 0
+            while filled < m:
+                if pending is None or len(pending) == 0:
+                    pending = next(batches, None)
+                    if pending is None:
+                        raise LoadError(f"{self.path}: truncated: {start + filled:,} rows read, the file announces {self.n:,}")
+                    continue
+                piece = pending.slice(0, m - filled)
+                self._vectors(piece, start + filled, out=X[filled : filled + len(piece)])
+                if self.passthrough:
+                    kept.append(piece.select(self.passthrough))
+                filled += len(piece)
+                pending = pending.slice(len(piece))
+            yield start, X, pa.Table.from_batches(kept) if self.passthrough else None
 
 
 def _pick_column(names, given, defaults, what, path):
@@ -326,7 +387,7 @@ class _NpySink:
 
 
 class _ParquetSink:
-    def __init__(self, path: Path, k: int, dtype, *, names, layout, passthrough_schema):
+    def __init__(self, path: Path, k: int, dtype, *, names, layout, passthrough_schema, compress: bool):
         import pyarrow as pa
         import pyarrow.parquet as pq
 
@@ -346,9 +407,15 @@ class _ParquetSink:
         self.layout = layout
         self.k = k
         # no dictionary encoding or statistics on the float columns: pointless on
-        # similarities, and they made writing 2x and reading 7x slower
+        # similarities, and they made writing 2x and reading 7x slower. No compression
+        # either unless asked (top-k outputs are mostly zeros): snappy saved 0.4 % on
+        # dense cosine similarities and took a third of the writing time
         kept_names = [f.name for f in passthrough_schema or []]
-        self.writer = pq.ParquetWriter(path, self.schema, use_dictionary=kept_names, write_statistics=kept_names)
+        vector_names = ["relative"] if layout == "list" else list(names)
+        self.writer = pq.ParquetWriter(
+            path, self.schema, use_dictionary=kept_names, write_statistics=kept_names,
+            compression="snappy" if compress else {c: "none" for c in vector_names} | {c: "snappy" for c in kept_names},
+        )
 
     def write(self, R: np.ndarray, passthrough) -> None:
         import pyarrow as pa
@@ -518,7 +585,8 @@ def relative_projection_file(
         pschema = None
         if source.passthrough:
             pschema = [source.pf.schema_arrow.field(c) for c in source.passthrough]
-        sink = _ParquetSink(partial, k, dtype, names=names, layout=source.layout, passthrough_schema=pschema)
+        sink = _ParquetSink(partial, k, dtype, names=names, layout=source.layout, passthrough_schema=pschema,
+                            compress=topk is not None)
     try:
         rows = _run(source, sink, stats, dtype=dtype, k=k, chunk_rows=chunk_rows, progress=progress,
                     kw=dict(similarity=similarity, center=center, scale=scale, topk=topk, power=power))
