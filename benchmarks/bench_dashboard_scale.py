@@ -83,8 +83,11 @@ MARKS_JS = """([n, seed]) => {
     } else if (text.includes(seed)) {
       mark('edit shown');
       const rel = first(gds[2]);
+      window.__rel = [rel0, rel];
       if (busy) mark('updating');
-      if (full >= 4 && !busy && rel && rel0 && (rel[0] !== rel0[0] || rel[1] !== rel0[1])) mark('final');
+      const moved = rel && rel0 && (rel[0] !== rel0[0] || rel[1] !== rel0[1]);
+      if (moved) mark('relative map moved');
+      if (full >= 4 && !busy && moved) mark('final');
     }
     if (!('final' in window.__marks)) setTimeout(tick, 200);
   };
@@ -178,6 +181,7 @@ def main() -> None:
             labels_seen += page.evaluate("() => window.__labels")
             res["readout"], res["4 maps drawn (PCA previews)"], res["UMAP maps final (cold)"] = (
                 marks.get("readout", float("nan")), marks["4 maps"], marks["final"])
+            print("so far:", {k: round(v, 1) for k, v in res.items()}, "CPU s (server, Chromium):", cpu, flush=True)
             maps = page.evaluate(MAPS_JS)
             if args.shots:
                 page.screenshot(path=str(Path(args.shots) / "scale_explore.png"), full_page=True)
@@ -187,6 +191,12 @@ def main() -> None:
             seed.fill("1")
             seed.press("Enter")
             time.sleep(2.0)
+            # the seed edit reran the page: wait until the third map (relative A) is drawn again, so the edit's
+            # marks compare against its current first point
+            page.wait_for_function(
+                "() => { const gd = document.querySelectorAll('.js-plotly-plot')[2];"
+                " return !!(gd && gd._fullData && gd._fullData[0] && gd._fullData[0]._length > 0); }",
+                timeout=300_000, polling=500)
             page.evaluate(MARKS_JS, [args.n, "random anchors (seed 1)"])
             cpu0 = cpu_seconds(proc.pid)
             page.get_by_role("button", name="random", exact=True).click()
@@ -260,7 +270,8 @@ def _wait_final(page, timeout_s: float) -> None:
     try:
         page.wait_for_function("() => 'final' in window.__marks", timeout=timeout_s * 1000, polling=500)
     except Exception:
-        print("marks so far:", page.evaluate("() => window.__marks"), "labels:", page.evaluate("() => window.__labels"))
+        print("marks so far:", page.evaluate("() => window.__marks"), "labels:", page.evaluate("() => window.__labels"),
+              "first point of the relative map before / now:", page.evaluate("() => window.__rel"))
         print("page text:", page.evaluate("() => document.body.innerText")[:3000])
         raise
 

@@ -17,6 +17,10 @@ from dashboard.selection import selected_ids
 
 #: Seconds the first run of a session waits, after drawing the preview maps, before a long layout starts.
 FIRST_PAINT_GRACE_S = 3.0
+#: Up to this many points, the relative maps of the previous anchors are redrawn with the new stars while the
+#: new layout computes; above, the maps on screen simply stay until the new ones replace them (at 100k points a
+#: redraw costs seconds of browser time, which the new layout then waits for).
+REDRAW_PREVIOUS_UP_TO = 20_000
 METHOD_NAMES = {"umap": "UMAP", "pca": "PCA", "tsne": "t-SNE"}
 KINDS = ("abs", "rel")
 SIDES = ("A", "B")
@@ -282,12 +286,19 @@ def show_maps(anchors: tuple) -> dict:
     )
     status_slot = st.empty()
     rows = {kind: st.columns(2) for kind in KINDS}
-    slots = {(k, s): rows[k][i].empty() for k in KINDS for i, s in enumerate(SIDES)}
+    slots: dict = {}
+
+    def slot(kind, side):
+        # made on first use: until then, the map of the previous run stays on screen (Streamlit keeps an element
+        # until the run writes to its place or ends)
+        if (kind, side) not in slots:
+            slots[(kind, side)] = rows[kind][SIDES.index(side)].empty()
+        return slots[(kind, side)]
     drawn: dict = {}
 
     def draw(kind, coords_a, coords_b, method_used, frame_used, stage, note=""):
         for side, coords in (("A", coords_a), ("B", coords_b)):
-            box = slots[(kind, side)].container(key=f"mapbox-{kind}-{side}-{stage}")
+            box = slot(kind, side).container(key=f"mapbox-{kind}-{side}-{stage}")
             box.markdown(map_title(kind, side, method_used, frame_used, note))
             if first_paint:
                 png = snapshot.map_png(coords, ids=coll.ids, coloring=coloring, anchor_ids=anchors, highlight_ids=highlight)
@@ -326,10 +337,12 @@ def show_maps(anchors: tuple) -> dict:
     for kind in KINDS:
         if kind == "rel" and len(anchors) < 2:
             for side in SIDES:
-                slots[("rel", side)].info(f"Relative {side}: pick at least 2 anchors to see the relative map.")
+                slot("rel", side).info(f"Relative {side}: pick at least 2 anchors to see the relative map.")
             continue
         if kind in pending:
             if kind == "rel" and last_rel is not None and last_rel[0] == want["rel"][:3] + want["rel"][4:]:
+                if n_total > REDRAW_PREVIOUS_UP_TO and kind not in cancelled:
+                    continue  # the maps of the previous anchors are on screen already: no second copy to send
                 LA, LB, used = last_rel[1]
                 draw(kind, LA, LB, method, used, "pv",
                      f"· *previous anchors; {name} cancelled*" if kind in cancelled else "· *previous anchors; updating…*")
