@@ -50,21 +50,26 @@ def _chart_chunk() -> str | None:
 
 
 def preload_charts() -> None:
-    """Start fetching and evaluating plotly.js in the browser now, before the first chart arrives.
+    """Have the browser fetch plotly.js now, before the first chart arrives.
 
     Streamlit loads its plotly chunk (4.7 MB) only when a page sends its first chart,
-    which on Explore comes after the controls and the readout. Importing the chunk from
-    the first element of the run lets the browser work on it meanwhile. A module is
-    evaluated once per page whatever imports it, so this is the same chunk Streamlit
-    then uses. A constant script (no user data in it); nothing happens when the chunk is
-    not found. Sent on every run, unchanged, so the browser keeps the element (and runs
-    the script once) and the elements after it keep their places: an element that comes
-    and goes would shift them, and Streamlit would remount the file uploader below and
-    drop the files it holds.
+    which on Explore comes after the controls and the readout. On a first start the
+    first UMAP then compiles (numba), holding the interpreter for long stretches, and a
+    fetch that starts late waits for it. This adds ``<link rel="modulepreload">`` for the
+    chunk from the first element of the run: the browser downloads and compiles it but
+    does not run it, and Streamlit's own import then finds it ready. (Importing it
+    outright, i.e. also evaluating plotly.js early, made the interactive maps later:
+    the browser's main thread is the bottleneck.) A constant script (no user data in
+    it); nothing happens when the chunk is not found. Sent on every run, unchanged, so
+    the browser keeps the element (and runs the script once) and the elements after it
+    keep their places: an element that comes and goes would shift them, and Streamlit
+    would remount the file uploader below and drop the files it holds.
     """
     chunk = _chart_chunk()
     if chunk is not None:
-        st.html(f"<script type='module'>import('./static/js/{chunk}').catch(() => {{}});</script>",
+        st.html("<script>(() => { if (document.getElementById('sb-preload')) return;"
+                " const l = document.createElement('link'); l.id = 'sb-preload'; l.rel = 'modulepreload';"
+                f" l.href = './static/js/{chunk}'; document.head.appendChild(l); }})();</script>",
                 unsafe_allow_javascript=True)
 
 

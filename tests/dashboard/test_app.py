@@ -54,7 +54,7 @@ def test_plotly_chunk_is_preloaded_by_the_same_element_on_every_run():
     no_errors(at)
     scripts = [h.proto for h in at.get("html") if chunk in h.proto.body]
     assert len(scripts) == 1 and scripts[0].unsafe_allow_javascript
-    assert f"import('./static/js/{chunk}')" in scripts[0].body
+    assert "modulepreload" in scripts[0].body and f"l.href = './static/js/{chunk}'" in scripts[0].body
     at.selectbox(key="dataset").set_value("wine").run()
     no_errors(at)
     again = [h.proto for h in at.get("html") if chunk in h.proto.body]
