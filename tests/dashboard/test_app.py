@@ -43,25 +43,3 @@ def test_a_bad_link_is_reported_and_the_defaults_stay(digits):
     at = start(query={"dataset": "nope", "method": "pca"})
     assert any("'nope' is not available" in unmd(e.value) for e in at.error)
     assert at.session_state["source"] == "digits"
-
-
-def _preload_script():
-    from dashboard import bootstrap
-
-    bootstrap.preload_charts()
-
-
-def test_plotly_chunk_is_preloaded_by_the_same_element_on_every_run():
-    from streamlit.testing.v1 import AppTest
-
-    from dashboard.bootstrap import _chart_chunk
-
-    chunk = _chart_chunk()
-    assert chunk is not None, "Streamlit's PlotlyChart.<hash>.js chunk was not found: the first paint loses its preload"
-    at = AppTest.from_function(_preload_script)
-    at.run()
-    first = [h.proto for h in at.get("html")]
-    assert len(first) == 1 and first[0].unsafe_allow_javascript
-    assert "modulepreload" in first[0].body and f"l.href = './static/js/{chunk}'" in first[0].body
-    at.run()
-    assert [h.proto for h in at.get("html")] == first  # unchanged: the browser keeps it, elements below keep their places

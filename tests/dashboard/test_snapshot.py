@@ -126,7 +126,7 @@ def test_explore_sends_snapshots_on_the_first_paint_only(digits):
     no_errors(at)
     first = snapshots(at)
     assert len(first) == 4  # one per map, next to its chart
-    assert any(HIDE_CSS in h.proto.body for h in at.get("html"))
+    assert any(HIDE_CSS in h.proto.body for h in at.get("html"))  # the rule that hides each once its chart is drawn
     assert len(at.get("plotly_chart")) == 4
     select_on_map(at, [int(digits.ids[digits.split == "train"][-1])], kind="abs", side="A")
     no_errors(at)
