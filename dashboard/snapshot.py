@@ -18,6 +18,7 @@ import html
 import io
 
 import numpy as np
+from plotly.colors import hex_to_rgb
 
 from dashboard.figures import Coloring
 
@@ -36,16 +37,11 @@ _ANCHOR_EDGE = (51, 51, 51)
 _HIGHLIGHT = (230, 0, 126)
 
 
-def _rgb(color: str) -> tuple:
-    color = color.lstrip("#")
-    return tuple(int(color[i:i + 2], 16) for i in (0, 2, 4))
-
-
 def _viridis(values: np.ndarray) -> np.ndarray:
     """RGB rows of plotly's Viridis scale for ``values`` in [0, 1], shape (n, 3)."""
     from plotly.colors import sequential
 
-    stops = np.array([_rgb(c) for c in sequential.Viridis], dtype=float)
+    stops = np.array([hex_to_rgb(c) for c in sequential.Viridis], dtype=float)
     pos = np.linspace(0.0, 1.0, len(stops))
     return np.stack([np.interp(values, pos, stops[:, c]) for c in range(3)], axis=1)
 
@@ -66,7 +62,7 @@ def _point_colors(coloring: Coloring, n: int) -> tuple[np.ndarray, np.ndarray]:
     for k, cat in enumerate(coloring.categories):
         m = vals == cat
         rank[m] = k
-        rgb[m] = _rgb(coloring.color_of(cat))
+        rgb[m] = hex_to_rgb(coloring.color_of(cat))
     shown = np.flatnonzero(rank >= 0)  # like the chart: points of no listed category are not drawn
     return rgb, shown[np.argsort(rank[shown], kind="stable")]  # one trace per category, later ones on top
 
@@ -137,7 +133,7 @@ def map_png(
     finite = np.isfinite(coords).all(axis=1)
     pad = marker_size * scale + 0.02 * min(width, height) * scale  # device pixels: the chart pads by about a marker
     W, H = max(1, round(width * scale)), max(1, round(height * scale))
-    px = py = None
+    img = None
     if finite.any():
         lo, hi = coords[finite].min(axis=0), coords[finite].max(axis=0)
         span = np.maximum(hi - lo, 1e-12 * max(1.0, float(np.abs(coords[finite]).max())))
@@ -161,21 +157,15 @@ def map_png(
         # where points overlap, the one drawn last normally wins (numpy writes repeated indices in order in
         # practice, though it does not promise it): a snapshot shown for seconds can live with either
         img[where.ravel()] = np.repeat(packed, len(dx))
-    else:
+    if img is None:  # nothing finite to draw: a blank image
         img = np.full(H * W, 0xFFFFFFFF, dtype=np.uint32)
     pil = Image.fromarray(img.view(np.uint8).reshape(H, W, 4)[:, :, :3])
-    if px is not None and (len(anchor_ids) or len(highlight_ids)):
-        draw = ImageDraw.Draw(pil)
-        pos = {v: k for k, v in enumerate(ids.tolist())}
-        for i in highlight_ids:
-            k = pos.get(i)
-            if k is not None and finite[k]:
-                r = 6.5 * scale
-                draw.ellipse((px[k] - r, py[k] - r, px[k] + r, py[k] + r), outline=_HIGHLIGHT, width=max(1, round(2 * scale)))
-        for i in anchor_ids:
-            k = pos.get(i)
-            if k is not None and finite[k]:
-                draw.polygon(_star(px[k], py[k], 4.8 * scale), fill=_ANCHOR, outline=_ANCHOR_EDGE)
+    draw = ImageDraw.Draw(pil)
+    r = 6.5 * scale
+    for k in np.flatnonzero(finite & np.isin(ids, list(highlight_ids))):  # ids not in the map are ignored
+        draw.ellipse((px[k] - r, py[k] - r, px[k] + r, py[k] + r), outline=_HIGHLIGHT, width=max(1, round(2 * scale)))
+    for k in np.flatnonzero(finite & np.isin(ids, list(anchor_ids))):
+        draw.polygon(_star(px[k], py[k], 4.8 * scale), fill=_ANCHOR, outline=_ANCHOR_EDGE)
     out = io.BytesIO()
     pil.save(out, format="PNG", compress_level=1)
     return out.getvalue()

@@ -274,7 +274,9 @@ def show_maps(anchors: tuple) -> dict:
     highlight = anchor_state.highlight()
     coloring = coloring_for(anchors)
     # first maps of the session: each also goes out as an image, shown until plotly.js has loaded and drawn the chart
-    first_paint = not st.session_state.get("_maps_shown")  # bootstrap.prepare sends snapshot.HIDE_CSS
+    first_paint = not st.session_state.get("_maps_shown")
+    if first_paint:
+        st.html(snapshot.HIDE_CSS)  # style-only: Streamlit puts it in its event container, no place on the page
     hover = loaders.hover_text(source)
     n_train = int((coll.split == "train").sum())
     st.caption(
@@ -361,7 +363,7 @@ def show_maps(anchors: tuple) -> dict:
                       f"start {name} again, or pick another layout.", icon=":material/pause_circle:")
             c[1].button("Recompute", key="btn_recompute_maps", on_click=jobs.resume,
                         args=tuple(want[k] for k in cancelled), icon=":material/replay:", width="stretch")
-    if to_run and not st.session_state.get("_maps_shown"):
+    if to_run and first_paint:
         # First maps of this session: give the browser time to fetch plotly.js (4.7 MB) and draw the previews before
         # the layout holds the interpreter: numba's first compile starves the web server (in a fresh venv, 1 s of grace
         # gave a first paint of 18 s, 3 s gave 7-9 s).
