@@ -69,7 +69,6 @@ MARKS_JS = """() => {
     const vals = Array.from(document.querySelectorAll('[data-testid="stMetricValue"]')).map((e) => e.textContent);
     if (vals.some((v) => v.startsWith('0.') || v.startsWith('1.'))) mark('readout');
     const text = document.body ? document.body.textContent : '';  // innerText would force a layout every tick
-    const running = document.querySelector('[data-testid="stStatusWidget"] button') !== null;
     if (n >= 4 && !text.includes('preview while') && !text.includes('updating') && !text.includes('Computing the')) mark('final');
     if (!('final' in window.__marks)) setTimeout(tick, 25);
   };

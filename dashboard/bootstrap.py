@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import controls, share, snapshot
+from dashboard import controls, share
 
 _switched = False
 
@@ -47,8 +47,3 @@ def prepare(*, entry: bool = False) -> None:
     controls.init_defaults()
     controls.keep_widget_values()
     share.restore_from_url()
-    # constant and style-only, so Streamlit puts it in its event container: it takes no place on the page. Sent on
-    # every run, once (from app.py): sent only with Explore's first snapshots, tests/e2e/test_cancel_browser.py
-    # failed (twice in CI)
-    if entry:
-        st.html(snapshot.HIDE_CSS)

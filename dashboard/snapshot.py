@@ -133,7 +133,7 @@ def map_png(
     finite = np.isfinite(coords).all(axis=1)
     pad = marker_size * scale + 0.02 * min(width, height) * scale  # device pixels: the chart pads by about a marker
     W, H = max(1, round(width * scale)), max(1, round(height * scale))
-    img = None
+    px = py = np.zeros(len(coords))
     if finite.any():
         lo, hi = coords[finite].min(axis=0), coords[finite].max(axis=0)
         span = np.maximum(hi - lo, 1e-12 * max(1.0, float(np.abs(coords[finite]).max())))
@@ -144,21 +144,20 @@ def map_png(
         mid = (lo + hi) / 2
         px = W / 2 + (coords[:, 0] - mid[0]) * s
         py = H / 2 - (coords[:, 1] - mid[1]) * s  # y grows upwards in the chart, downwards in the image
-        rgb, order = _point_colors(coloring, len(coords))
-        order = order[finite[order]]
+    img = np.full(H * W, 0xFFFFFFFF, dtype=np.uint32)  # white; a uint32 per pixel: one write per point and offset
+    rgb, order = _point_colors(coloring, len(coords))
+    order = order[finite[order]]
+    if len(order):
         blended = np.rint(255.0 * (1 - opacity) + rgb[order].astype(float) * opacity).astype(np.uint8)
         rgba = np.empty((len(order), 4), dtype=np.uint8)
         rgba[:, :3], rgba[:, 3] = blended, 255
         packed = rgba.view(np.uint32).ravel()
         dy, dx = _disc(marker_size * scale / 2)
         cx, cy = np.rint(px[order]).astype(np.int64), np.rint(py[order]).astype(np.int64)
-        img = np.full(H * W, 0xFFFFFFFF, dtype=np.uint32)  # a uint32 per pixel: one write per point and offset
         where = np.clip(cy[:, None] + dy, 0, H - 1) * W + np.clip(cx[:, None] + dx, 0, W - 1)
         # where points overlap, the one drawn last normally wins (numpy writes repeated indices in order in
         # practice, though it does not promise it): a snapshot shown for seconds can live with either
         img[where.ravel()] = np.repeat(packed, len(dx))
-    if img is None:  # nothing finite to draw: a blank image
-        img = np.full(H * W, 0xFFFFFFFF, dtype=np.uint32)
     pil = Image.fromarray(img.view(np.uint8).reshape(H, W, 4)[:, :, :3])
     draw = ImageDraw.Draw(pil)
     r = 6.5 * scale
