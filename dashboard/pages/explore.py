@@ -274,9 +274,7 @@ def show_maps(anchors: tuple) -> dict:
     highlight = anchor_state.highlight()
     coloring = coloring_for(anchors)
     # first maps of the session: each also goes out as an image, shown until plotly.js has loaded and drawn the chart
-    first_paint = not st.session_state.get("_maps_shown")
-    if first_paint:
-        st.html(snapshot.HIDE_CSS)  # style-only: Streamlit puts it in its event container, no place on the page
+    first_paint = not st.session_state.get("_maps_shown")  # bootstrap.prepare sends snapshot.HIDE_CSS
     hover = loaders.hover_text(source)
     n_train = int((coll.split == "train").sum())
     st.caption(
