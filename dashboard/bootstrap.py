@@ -15,6 +15,14 @@ import streamlit as st
 from dashboard import controls, share, snapshot
 
 _switched = False
+#: Streamlit fades the elements of a running script (opacity 0.33) over one second. Drawn
+#: in software (no GPU), each frame of that fade recomposites every WebGL map on the page:
+#: with four 100k-point maps, seconds of the browser's CPU per anchor edit, which the
+#: server's layout then competes with. Charts fade at once instead.
+STALE_CHARTS_CSS = (
+    "<style>[data-testid='stElementContainer'][data-stale='true']:has(.js-plotly-plot) "
+    "{transition: none !important;}</style>"
+)
 
 
 def _leave_pages_folder_mode() -> None:
@@ -53,4 +61,4 @@ def prepare(*, entry: bool = False) -> None:
     # drawn while that code loaded and stayed grey placeholders until the run ended in 3 of 4 fresh page loads
     # (four maps on screen after 6.8-8.0 s instead of 3.6-4.2 s; React Suspense, see README "Known limits").
     if entry:
-        st.html(snapshot.HIDE_CSS)
+        st.html(snapshot.HIDE_CSS + STALE_CHARTS_CSS)

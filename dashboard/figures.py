@@ -24,6 +24,16 @@ OUTCOME_COLORS = {"correct": "#2ca02c", "wrong": "#d62728", "train (not scored)"
 LEGEND_ON_TOP_UP_TO = 14
 #: Above this many points a map uses WebGL (scattergl); SVG below renders everywhere.
 WEBGL_FROM = 5000
+#: Up to this many points each point's hover label is its own description (``hover``).
+#: Above it the label is built in the browser from the point's id and colour class
+#: (anchors and highlighted samples keep theirs): at 100k points the descriptions were
+#: 2/3 of a 4.5 MB message that Streamlit's chart re-encodes three times per drawn map.
+HOVERTEXT_UP_TO = 20_000
+#: Marker diameter (px) up to and above ``HOVERTEXT_UP_TO`` points. 100k points of 5 px
+#: cover a map several times over, and drawing a map costs the browser in proportion to
+#: the pixels its markers cover (in software WebGL: 1.6 s of CPU per 100k-point map at
+#: 5 px, 1.1 s at 3 px).
+MARKER_SIZE, MARKER_SIZE_LARGE = 5, 3
 
 
 @dataclass(frozen=True)
@@ -89,7 +99,9 @@ def map_figure(
     ids : ndarray of shape (n_samples,)
     coloring : Coloring
     hover : sequence of str of length n_samples
-        Hover text of each sample (id, label, text or feature values...).
+        Hover text of each sample (id, label, text or feature values...). Maps of more
+        than :data:`HOVERTEXT_UP_TO` points use it for the anchors and highlighted
+        samples only; their other points show their id and colour class.
     anchor_ids, highlight_ids : sequence of ids
     height : int, default=380
     note : str, default=""
@@ -104,20 +116,30 @@ def map_figure(
     kind = go.Scattergl if n > WEBGL_FROM else go.Scatter
     fig = go.Figure()
     common = dict(mode="markers", hovertemplate="%{hovertext}<extra></extra>")
+    own_text = n <= HOVERTEXT_UP_TO
+    size = MARKER_SIZE if own_text else MARKER_SIZE_LARGE
+
+    def labelled(mask, template: str) -> dict:
+        """Hover of the points in ``mask``: their descriptions, or ``template`` on a large map."""
+        if own_text:
+            return dict(hovertext=hover[mask], **common)
+        return dict(mode="markers", hovertemplate=template + "<extra></extra>")
     if coloring.continuous:
         vals = np.asarray(coloring.values, dtype=float)
         ok = np.isfinite(vals)
         fig.add_trace(kind(
             x=coords[ok, 0], y=coords[ok, 1], name=plain(coloring.name), showlegend=False,
-            marker=dict(size=5, color=vals[ok], colorscale="Viridis", opacity=0.8,
+            marker=dict(size=size, color=vals[ok], colorscale="Viridis", opacity=0.8,
                         colorbar=dict(title=dict(text=plain(coloring.name), side="right"), thickness=10, len=0.8)),
-            customdata=_ids_column(ids, ok), hovertext=hover[ok], **common,
+            customdata=_ids_column(ids, ok),
+            **labelled(ok, f"id %{{customdata[0]}} · {plain(coloring.name)} <b>%{{marker.color:.4g}}</b>"),
         ))
         if (~ok).any():
             fig.add_trace(kind(
                 x=coords[~ok, 0], y=coords[~ok, 1], name=plain(f"{coloring.name} missing"),
-                marker=dict(size=5, color="#bbbbbb", opacity=0.6),
-                customdata=_ids_column(ids, ~ok), hovertext=hover[~ok], **common,
+                marker=dict(size=size, color="#bbbbbb", opacity=0.6),
+                customdata=_ids_column(ids, ~ok),
+                **labelled(~ok, f"id %{{customdata[0]}} · {plain(coloring.name)} <b>missing</b>"),
             ))
     else:
         vals = np.asarray(coloring.values).astype(str)
@@ -127,8 +149,8 @@ def map_figure(
                 continue
             fig.add_trace(kind(
                 x=coords[m, 0], y=coords[m, 1], name=plain(cat), legendgroup=str(cat),
-                marker=dict(size=5, color=coloring.color_of(cat), opacity=0.75),
-                customdata=_ids_column(ids, m), hovertext=hover[m], **common,
+                marker=dict(size=size, color=coloring.color_of(cat), opacity=0.75),
+                customdata=_ids_column(ids, m), **labelled(m, f"id %{{customdata[0]}} · {plain(coloring.name)} <b>{plain(cat)}</b>"),
             ))
     pos = {v: k for k, v in enumerate(ids.tolist())}
     a_pos = np.array([pos[i] for i in anchor_ids if i in pos], dtype=np.int64)

@@ -281,6 +281,8 @@ def show_maps(anchors: tuple) -> dict:
         f"Every one of the {n_total:,} {coll.name} samples is drawn in each map ({n_train:,} train + {n_total - n_train:,} "
         f"test); nothing is sampled. Colour: {coloring.name}. ★ the {len(anchors)} anchors"
         + (f"; ◯ the {len(highlight)} highlighted samples" if highlight else "") + "."
+        + (f" With more than {figures.HOVERTEXT_UP_TO:,} points a hover label shows the sample's id and colour; "
+           "click or select points to read them in full under Inspect." if n_total > figures.HOVERTEXT_UP_TO else "")
     )
     status_slot = st.empty()
     rows = {kind: st.columns(2) for kind in KINDS}
