@@ -155,11 +155,20 @@ def relative_stitching(source: str, anchor_ids: tuple):
 
 
 def map_vectors(source: str, encoder: str, anchor_ids: tuple | None) -> np.ndarray:
-    """All samples of one encoder: absolute vectors, or relative to the anchors."""
-    space = spaces(source, "all")[encoder]
+    """All samples of one encoder: absolute vectors, or relative to the anchors (read-only)."""
     if anchor_ids is None:
-        return space.vectors
-    return relative_projection(space.vectors, space.take(list(anchor_ids)))
+        return spaces(source, "all")[encoder].vectors
+    return _relative_vectors(source, encoder, tuple(anchor_ids))
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)  # A and B of the anchors being drawn: 40 MB each at 100k x 100
+def _relative_vectors(source: str, encoder: str, anchor_ids: tuple) -> np.ndarray:
+    # An anchor edit needs them twice (the layout's disk-cache key, then the layout): at 100k rows that is
+    # 0.1-0.7 s per projection, depending on what else the machine is doing. Shared, hence read-only.
+    space = spaces(source, "all")[encoder]
+    R = relative_projection(space.vectors, space.take(list(anchor_ids)))
+    R.setflags(write=False)
+    return R
 
 
 class Results:

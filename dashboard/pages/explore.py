@@ -397,7 +397,7 @@ def show_inspector(anchors: tuple) -> None:
     st.markdown("**Inspect**")
     shown = anchor_state.inspected()
     outcome = {}
-    if labelled and len(anchors) >= 2:
+    if shown and labelled and len(anchors) >= 2:  # per-sample predictions: only for samples on show
         ps = loaders.pair_stitching(source, enc_a, enc_b, anchors, "relative")
         names = np.asarray(coll.target_names, dtype=object) if coll.target_names else None
         for i, p, t in zip(ps.ids.tolist(), ps.y_pred.tolist(), ps.y_true.tolist()):

@@ -191,3 +191,16 @@ def test_every_bundled_dataset_and_an_unlabelled_upload(unlabelled_source):
     assert any("stratified" in unmd(e.value) and "labels" in unmd(e.value) for e in at.error)
     at.button(key="btn_kmeans").click().run()
     assert not at.exception and len(anchors_of(at)) == 100 and anchors_of(at) != before  # n = 100
+
+
+def test_inspector_says_what_the_stitched_head_predicts_for_a_selected_test_sample():
+    samples = Zoo("digits").collection().samples
+    test_id = int(samples.loc[samples["split"] == "test", "id"].iloc[0])
+    at = start(pick_mode="highlight", **PCA)
+    no_errors(at)
+    texts = [unmd(c.value) for c in (*at.caption, *at.markdown)]
+    assert not any("B → A predicts" in t for t in texts)  # nothing inspected yet: no per-sample predictions
+    select_on_map(at, [test_id])
+    no_errors(at)
+    texts = [unmd(c.value) for c in (*at.caption, *at.markdown)]
+    assert any("B → A predicts" in t and ("✓" in t or "✗" in t) for t in texts), texts[-8:]

@@ -45,7 +45,7 @@ def _fresh_process(monkeypatch, folder):
     from core.disk_cache import DiskCache
 
     for fn in (loaders.zoo, loaders._bundled_collection, loaders.spaces, loaders._layout_results, loaders._disk_key,
-               loaders.absolute_heads, loaders.hover_text):
+               loaders.absolute_heads, loaders.hover_text, loaders._relative_vectors):
         fn.clear()
     monkeypatch.setattr(loaders, "disk_cache", lambda: DiskCache(folder))
 
