@@ -31,3 +31,21 @@ def test_warm_up_gives_up_waiting_and_survives_a_failure(monkeypatch, capsys):
     thread.join(10)
     assert not thread.is_alive()
     assert "compiling UMAP in the background failed (RuntimeError: no numba here)" in capsys.readouterr().err
+
+
+def test_no_second_compilation_after_a_sessions_umap(monkeypatch, capsys):
+    monkeypatch.setattr(warmup, "_first_maps", threading.Event())
+    monkeypatch.setattr(warmup, "_started", threading.Lock())
+    monkeypatch.setattr(warmup, "_compiled_already", lambda: True)
+    monkeypatch.setattr("core.layout.compile_umap", lambda **k: (_ for _ in ()).throw(AssertionError("compiled")))
+    thread = warmup.start(wait_s=0.01, delay_s=0.0)
+    thread.join(10)
+    assert not thread.is_alive()
+    assert "compil" not in capsys.readouterr().err  # neither "compiled in ... s" nor "compiling ... failed"
+
+
+def test_compiled_already_sees_a_umap_run():
+    from core.layout import compile_umap
+
+    compile_umap()
+    assert warmup._compiled_already()
