@@ -15,7 +15,7 @@ from .iterations import iteration_hook
 from .progress import Steps
 from .validation import as_vectors, check_choice, check_int, check_number
 
-__all__ = ["compute_layout", "align_layout", "layout_pair", "compile_umap", "LAYOUT_METHODS"]
+__all__ = ["compute_layout", "align_layout", "layout_pair", "LAYOUT_METHODS"]
 
 #: Methods accepted by :func:`compute_layout`.
 LAYOUT_METHODS = ("umap", "pca", "tsne")
@@ -514,33 +514,3 @@ def _layout_pair(XA, XB, method, frame, n_neighbors, min_dist, metric, n_epochs,
         LB = m.place(XB, XA)
     steps.finish()
     return m.coords, LB, "A"
-
-
-def compile_umap(*, random_state: int = 0) -> float:
-    """Compile umap-learn's numba code now, on small random data; returns the seconds it took.
-
-    The first UMAP of a process compiles it (20-60 s here), whatever the size of the
-    data: a process that reads its maps from a cache pays that on the user's first
-    anchor edit. This runs both paths :func:`layout_pair` takes (exact distances up to
-    4,096 rows, a kNN graph above), cold and warm-started, each with B placed in A's
-    frame, so the later calls find everything compiled. Seconds once compiled.
-
-    Parameters
-    ----------
-    random_state : int, default=0
-        Seed of the random data and of the layouts.
-
-    Returns
-    -------
-    float
-        Wall-clock seconds.
-    """
-    import time
-
-    t0 = time.perf_counter()
-    rng = np.random.default_rng(random_state)
-    for n in (200, _DENSE_MAX_ROWS + 100):
-        X = rng.standard_normal((n, 8)).astype(np.float32)
-        ref, _, _ = layout_pair(X, X, method="umap", frame="A", n_epochs=10, random_state=random_state)
-        layout_pair(X, X, method="umap", frame="A", n_epochs=10, init=ref, reference=ref, random_state=random_state)
-    return time.perf_counter() - t0

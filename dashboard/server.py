@@ -5,8 +5,7 @@
 plotly) and loading the default zoo before anything is drawn. Here that work is done
 once, before the server starts listening (so before the browser opens):
 
-1. import the modules the pages use (umap too, 2 s: :mod:`dashboard.warmup` must not be
-   the first to import it while a session does);
+1. import the modules the pages use;
 2. load the bundled default dataset's zoo through the dashboard's own cached loaders
    (``st.cache_resource``, shared by every session of this process), reading the encoded
    vectors from the disk cache when an earlier process left them there;
@@ -14,10 +13,8 @@ once, before the server starts listening (so before the browser opens):
 
 It runs in the main thread on purpose: importing the same packages from two threads at
 once can end in Python's import-lock ``_DeadlockError``. Nothing here changes what is
-computed, only when. UMAP's one-off numba compilation (20-60 s) is not done here but in a
-background thread once a session has its first maps on screen (:mod:`dashboard.warmup`),
-so that a server whose maps come from the disk cache does not make the user's first
-anchor edit wait for it.
+computed, only when. UMAP's one-off numba compilation is *not* warmed up here (20-60 s):
+the Explore page shows PCA maps first and compiles UMAP after them.
 
     python -m dashboard.server [STREAMLIT RUN ARGS...]
 """
@@ -50,8 +47,6 @@ def warm_up(source: str | None = None) -> float:
     for name in ("streamlit.runtime.scriptrunner_utils.script_run_context", "streamlit.runtime.caching.cache_data_api"):
         logging.getLogger(name).setLevel(logging.ERROR)
     import plotly.graph_objects  # noqa: F401
-    import umap.layouts  # noqa: F401  (and umap.umap_: here, so the background compile never imports them while a
-    import umap.umap_  # noqa: F401   session does; two threads importing umap at once fail with a circular import)
 
     from core.datasets import DATASETS
     from dashboard import controls, figures, loaders, share  # noqa: F401
@@ -77,9 +72,6 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr, flush=True)
     else:
         print(f"Stitchboard: ready in {seconds:.1f} s; starting the server.", file=sys.stderr, flush=True)
-    from dashboard import warmup
-
-    warmup.start()  # compiles UMAP once a session has final maps on screen
     from streamlit.web import cli as stcli
 
     sys.argv = ["streamlit", "run", str(APP), *argv]

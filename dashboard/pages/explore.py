@@ -12,8 +12,7 @@ from core.anchors import STRATEGIES
 from core.errors import CancelledError, StitchboardError
 from core.export import layout_table
 from core.layout import LAYOUT_METHODS
-from dashboard import (anchor_state, bootstrap, controls, figures, inspector, jobs, loaders, panels, share, snapshot, text,
-                       warmup)
+from dashboard import anchor_state, bootstrap, controls, figures, inspector, jobs, loaders, panels, share, snapshot, text
 from dashboard.selection import selected_ids
 
 #: Seconds the first run of a session waits, after drawing the preview maps, before a long layout starts.
@@ -391,9 +390,6 @@ def show_maps(anchors: tuple) -> dict:
             if kind == "rel":
                 remember_rel(LA, LB, used)
         status_slot.empty()
-    # the maps are final: from now on the server may compile UMAP in the background (stitchboard dashboard), without
-    # competing with this session's first paint or with a layout it computes
-    warmup.maps_drawn()
     return drawn
 
 

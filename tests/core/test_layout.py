@@ -275,15 +275,3 @@ def test_tsne_pair_uses_own_layouts_aligned_to_a():
     cB = np.array([LB[y == k].mean(0) for k in range(4)])
     spread = np.linalg.norm(LA - LA.mean(0), axis=1).mean()
     assert np.linalg.norm(cA - cB, axis=1).max() < 0.25 * spread
-
-
-def test_compile_umap_leaves_umaps_epoch_compiled():
-    """What the dashboard's background warm-up relies on: afterwards the layouts find numba's code compiled."""
-    from umap.layouts import _nb_optimize_layout_euclidean_single_epoch as epoch
-
-    from core.layout import compile_umap
-
-    assert compile_umap() > 0
-    assert epoch.signatures  # compiled for at least one set of argument types
-    # and once compiled it is quick: no second compilation
-    assert compile_umap() < 20
