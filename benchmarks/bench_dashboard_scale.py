@@ -89,7 +89,7 @@ MARKS_JS = """([n, seed]) => {
       mark('edit shown');
       if (busy) mark('updating');
       const moved = firsts().filter((f) => f !== null && !before.has(f)).length;
-      window.__rel = moved;
+      window.__moved = moved;
       if (moved >= 1) mark('a relative map moved');
       if (full >= 4 && !busy && moved >= 2) mark('final');
     }
@@ -283,7 +283,7 @@ def _wait_final(page, timeout_s: float) -> None:
         page.wait_for_function("() => 'final' in window.__marks", timeout=timeout_s * 1000, polling=500)
     except Exception:
         print("marks so far:", page.evaluate("() => window.__marks"), "labels:", page.evaluate("() => window.__labels"),
-              "maps with new points:", page.evaluate("() => window.__rel"))
+              "maps with new points:", page.evaluate("() => window.__moved"))
         print("page text:", page.evaluate("() => document.body.innerText")[:3000])
         raise
 

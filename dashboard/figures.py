@@ -123,7 +123,7 @@ def map_figure(
         """Hover of the points in ``mask``: their descriptions, or ``template`` on a large map."""
         if own_text:
             return dict(hovertext=hover[mask], **common)
-        return dict(mode="markers", hovertemplate=template + "<extra></extra>")
+        return dict(common, hovertemplate=template + "<extra></extra>")
     if coloring.continuous:
         vals = np.asarray(coloring.values, dtype=float)
         ok = np.isfinite(vals)
@@ -150,10 +150,11 @@ def map_figure(
             fig.add_trace(kind(
                 x=coords[m, 0], y=coords[m, 1], name=plain(cat), legendgroup=str(cat),
                 marker=dict(size=size, color=coloring.color_of(cat), opacity=0.75),
-                customdata=_ids_column(ids, m), **labelled(m, f"id %{{customdata[0]}} · {plain(coloring.name)} <b>{plain(cat)}</b>"),
+                customdata=_ids_column(ids, m),
+                **labelled(m, f"id %{{customdata[0]}} · {plain(coloring.name)} <b>{plain(cat)}</b>"),
             ))
-    pos = {v: k for k, v in enumerate(ids.tolist())}
-    a_pos = np.array([pos[i] for i in anchor_ids if i in pos], dtype=np.int64)
+    # rows of the anchors / highlighted samples on this map (ids not on it are ignored), as snapshot.map_png finds them
+    a_pos = np.flatnonzero(np.isin(ids, list(anchor_ids)))
     if len(a_pos):
         fig.add_trace(go.Scatter(
             x=coords[a_pos, 0], y=coords[a_pos, 1], name=f"anchors ({len(a_pos)})",
@@ -161,7 +162,7 @@ def map_figure(
             customdata=_ids_column(ids[a_pos]), hovertext=np.array(["<b>anchor</b> " + h for h in hover[a_pos]], dtype=object),
             **common,
         ))
-    h_pos = np.array([pos[i] for i in highlight_ids if i in pos], dtype=np.int64)
+    h_pos = np.flatnonzero(np.isin(ids, list(highlight_ids)))
     if len(h_pos):
         fig.add_trace(go.Scatter(
             x=coords[h_pos, 0], y=coords[h_pos, 1], name=f"highlighted ({len(h_pos)})",
