@@ -12,7 +12,7 @@ from core.anchors import STRATEGIES
 from core.errors import CancelledError, StitchboardError
 from core.export import layout_table
 from core.layout import LAYOUT_METHODS
-from dashboard import anchor_state, bootstrap, controls, figures, inspector, jobs, loaders, panels, share, snapshot, text
+from dashboard import anchor_state, bootstrap, controls, figures, inspector, jobs, loaders, map_chart, panels, share, snapshot, text
 from dashboard.selection import selected_ids
 
 #: Seconds the first run of a session waits, after drawing the preview maps, before a long layout starts.
@@ -96,6 +96,11 @@ def chart_key(kind: str, side: str, stage: str, rev: int) -> str:
     return f"map_{kind}_{side}_{stage}_{rev}"
 
 
+def large_key(kind: str, side: str, stage: str) -> str:
+    """Key of a large map (``map_chart``): the same in every run, so its plot stays mounted."""
+    return f"bigmap_{kind}_{side}" + ("" if stage == "fin" else f"_{stage}")
+
+
 # ---------------------------------------------------------------- anchor edits (callbacks run before the rerun)
 def describe_edit(old: tuple, new: tuple) -> str:
     added = [i for i in new if i not in set(old)]
@@ -169,8 +174,9 @@ def apply_map_selection() -> None:
     rev = anchor_state.rev()
     for kind in KINDS:
         for side in SIDES:
-            for stage in STAGES:
-                event = st.session_state.get(chart_key(kind, side, stage, rev))
+            events = [st.session_state.get(chart_key(kind, side, stage, rev)) for stage in STAGES]
+            events += [map_chart.selection(large_key(kind, side, stage)) for stage in STAGES]  # triggers: this run only
+            for event in events:
                 ids = selected_ids(event, id_type=id_type)
                 if not ids:
                     continue
@@ -297,9 +303,14 @@ def show_maps(anchors: tuple) -> dict:
         return slots[(kind, side)]
     drawn: dict = {}
 
+    large = n_total > map_chart.LARGE_FROM and map_chart.available()
+
     def draw(kind, coords_a, coords_b, method_used, frame_used, stage, note=""):
         for side, coords in (("A", coords_a), ("B", coords_b)):
-            box = slot(kind, side).container(key=f"mapbox-{kind}-{side}-{stage}")
+            # a large map's final plot keeps its container and key across runs (map_chart), so an anchor edit updates
+            # it in place instead of remounting it; a preview drawn in the same run needs keys of its own
+            final = large and stage == "fin"
+            box = slot(kind, side).container(key=f"mapbox-{kind}-{side}" + ("" if final else f"-{stage}"))
             box.markdown(map_title(kind, side, method_used, frame_used, note))
             if first_paint:
                 png = snapshot.map_png(coords, ids=coll.ids, coloring=coloring, anchor_ids=anchors, highlight_ids=highlight)
@@ -309,9 +320,13 @@ def show_maps(anchors: tuple) -> dict:
                 box.empty()
             fig = figures.map_figure(coords, ids=coll.ids, coloring=coloring, hover=hover, anchor_ids=anchors,
                                      highlight_ids=highlight, note=f"{n_total:,} points")
-            box.plotly_chart(fig, key=chart_key(kind, side, stage, rev), on_select="rerun",
-                             selection_mode=("points", "box", "lasso"), width="stretch",
-                             config={"displaylogo": False})
+            if large:
+                with box:
+                    map_chart.show(fig, key=large_key(kind, side, stage))
+            else:
+                box.plotly_chart(fig, key=chart_key(kind, side, stage, rev), on_select="rerun",
+                                 selection_mode=("points", "box", "lasso"), width="stretch",
+                                 config={"displaylogo": False})
             drawn[f"{'absolute' if kind == 'abs' else 'relative'}_{side}"] = (coords, fig)
 
     dims_differ = coll.dim(enc_a) != coll.dim(enc_b)
