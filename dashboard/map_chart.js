@@ -20,8 +20,8 @@ function loadPlotly(url) {
   return window.__stitchboardPlotly;
 }
 
-function ids(points) {
-  // the first customdata column of every point: the sample id (typed arrays become plain lists)
+function selectionEvent(points) {
+  // as st.plotly_chart reports it; customdata's first column is the sample id (typed arrays become plain lists)
   return { selection: { points: (points || []).map((p) => ({ customdata: Array.from(p.customdata || []) })) } };
 }
 
@@ -39,11 +39,11 @@ export default function (component) {
       gd.style.height = (fig.layout.height || 380) + "px";
       if (st.sig === null) {
         await Plotly.newPlot(gd, fig.data, fig.layout, config);
-        gd.on("plotly_click", (ev) => setTriggerValue("selection", ids(ev && ev.points)));
+        gd.on("plotly_click", (ev) => setTriggerValue("selection", selectionEvent(ev && ev.points)));
         gd.on("plotly_selected", (ev) => {
           if (!ev || !ev.points || !ev.points.length) return;
           st.selected = true;
-          setTriggerValue("selection", ids(ev.points));
+          setTriggerValue("selection", selectionEvent(ev.points));
         });
         // the legend entries of the anchors / highlighted samples show or hide their shapes
         gd.on("plotly_legendclick", (ev) => {

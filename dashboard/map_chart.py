@@ -31,10 +31,13 @@ import plotly
 import streamlit as st
 import streamlit.components.v1 as components_v1
 
+from dashboard import figures
+
 __all__ = ["LARGE_FROM", "available", "chart_data", "show"]
 
-#: Maps of more points than this are drawn by this component (smaller ones by ``st.plotly_chart``).
-LARGE_FROM = 20_000
+#: Maps of more points than this are drawn by this component (smaller ones by ``st.plotly_chart``): the large
+#: maps of :mod:`dashboard.figures`, whose points already carry no descriptions of their own.
+LARGE_FROM = figures.HOVERTEXT_UP_TO
 PLOTLY_DIR = Path(plotly.__file__).parent / "package_data"
 PLOTLY_JS = "plotly.min.js"
 #: Trace names (prefixes) drawn as layout shapes: the anchors and the highlighted samples.
