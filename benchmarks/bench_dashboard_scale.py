@@ -11,7 +11,9 @@ cache) is driven by headless Chromium the way a user would:
 3. anchor edits (new random anchors, seeds 1, 2, 3): time until the edit is shown and
    until the relative maps are final (median and max of ``--edits``);
 4. check every map holds all 100,000 points (no sampling), uses WebGL (``scattergl``)
-   and answers a hover; measure the browser's frame time while panning.
+   and answers a hover; measure the browser's frame time while panning the first map, with
+   plotly.js' own pan (a WebGL redraw per mouse move: the baseline) and with the chart
+   component's (the drawn picture follows the mouse, one redraw on release).
 
 Peak RSS of the server process (and of Chromium) is sampled throughout. The data are
 the synthetic pair of ``bench_scale.py`` (A: clustered, non-linearly lifted; B: A
@@ -235,16 +237,25 @@ def main() -> None:
                     hovered = time.perf_counter() - t0
                     break
             res["hover label shown after"] = hovered if hovered is not None else float("nan")
-            page.mouse.move(cx, cy)
-            page.evaluate(FRAMES_START_JS)
-            page.mouse.down()
-            t0 = time.perf_counter()
-            for k in range(40):
-                page.mouse.move(cx - 60 + 3 * k, cy - 40 + 2 * k)
-            page.mouse.up()
-            res["pan: 40 mouse moves"] = time.perf_counter() - t0
-            time.sleep(0.5)
-            pan = page.evaluate(FRAMES_STOP_JS)
+            # pan: plotly.js' own pan (a WebGL redraw per mouse move; the baseline), then ours (map_chart.js moves the
+            # drawn picture and redraws once on release); the same 40 mouse moves, the same map
+            pans = {}
+            for mode in ("plotly.js redraw per move", "picture moved, redraw on release"):
+                page.evaluate("(off) => { document.querySelector('.sb-map').__stitchboardPan.off = off; }",
+                              mode.startswith("plotly"))
+                page.mouse.move(cx, cy)
+                time.sleep(0.5)
+                page.evaluate(FRAMES_START_JS)
+                c0 = cpu_seconds(proc.pid)
+                page.mouse.down()
+                t0 = time.perf_counter()
+                for k in range(40):
+                    page.mouse.move(cx - 60 + 3 * k, cy - 40 + 2 * k)
+                page.mouse.up()
+                res[f"pan, {mode}: 40 mouse moves"] = time.perf_counter() - t0
+                time.sleep(1.0)
+                pans[mode] = page.evaluate(FRAMES_STOP_JS)
+                pans[mode]["cpu"] = cpu_seconds(proc.pid)[1] - c0[1]
             browser.close()
     finally:
         proc.terminate()
@@ -263,8 +274,12 @@ def main() -> None:
     print("  progress stages shown: " + " -> ".join(stages))
     for i, m in enumerate(maps):
         print(f"  map {i + 1}: {m['points']:,} points drawn, trace types {m['types']}")
-    print(f"  browser frame time while panning the first map: median {pan['median']:.0f} ms, p95 {pan['p95']:.0f} ms, "
-          f"max {pan['max']:.0f} ms over {pan['frames']} frames")
+    for mode, pan in pans.items():
+        print(f"  browser frames while panning the first map, {mode}: median {pan['median']:.0f} ms, "
+              f"p95 {pan['p95']:.0f} ms, max {pan['max']:.0f} ms over {pan['frames']} frames; Chromium CPU {pan['cpu']:.1f} s")
+    base, ours = pans.values()
+    print(f"  pan p95 frame: {ours['p95'] / base['p95']:.2f}x plotly.js' own pan in this run "
+          f"({ours['p95']:.0f} vs {base['p95']:.0f} ms; 60 fps is 17 ms)")
     print(f"  peak RSS of the server process: {rss.peak / 2**30:.2f} GiB")
     if args.baseline:
         code = ("import time, numpy as np, umap, sys; sys.path.insert(0, 'benchmarks'); from bench_scale import make_pair; "

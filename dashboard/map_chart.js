@@ -25,12 +25,79 @@ function selectionEvent(points) {
   return { selection: { points: (points || []).map((p) => ({ customdata: Array.from(p.customdata || []) })) } };
 }
 
+// Panning: plotly.js redraws every point on each mouse move of a pan drag. In a browser without GPU
+// (software WebGL) that is about 0.3 s per move at 100k points, so the map would follow the mouse at 3 frames
+// a second. Instead, while a pan drag lasts the picture already drawn is moved (a CSS translation, clipped to
+// the plot area) and WebGL draws nothing; the points are drawn once, at the new ranges, on release.
+// Points that come into view from outside are blank until then, as in plotly's own SVG maps.
+function steadyPan(gd) {
+  const held = { on: false, skipped: 0, drawn: 0, off: false };
+  gd.__stitchboardPan = held;  // read by the browser test; the benchmark sets off to time plotly.js' own pan
+  const contexts = () => Array.from(gd.querySelectorAll(".gl-canvas"))
+    .map((c) => [c, c.__data__ && c.__data__.regl && c.__data__.regl._gl]).filter(([, gl]) => gl);
+  const hook = (gl) => {  // once per WebGL context: its draw and clear calls do nothing while a pan is held
+    if (gl.__stitchboardHeld) return;
+    gl.__stitchboardHeld = true;
+    for (const f of ["drawArrays", "drawElements", "clear"]) {
+      const orig = gl[f];
+      gl[f] = function (...args) {
+        if (held.on) { held.skipped += 1; return undefined; }
+        held.drawn += 1;
+        return orig.apply(this, args);
+      };
+    }
+  };
+  const move = (dx, dy) => {  // the picture by (dx, dy) px, clipped to the plot area in its own (moved) coordinates
+    const L = gd._fullLayout, s = L && L._size;
+    for (const [c] of contexts()) {
+      if (!(dx || dy) || !s) { c.style.transform = ""; c.style.clipPath = ""; continue; }
+      const top = Math.max(0, s.t - dy), left = Math.max(0, s.l - dx);
+      const right = Math.max(0, L.width - (s.l + s.w - dx)), bottom = Math.max(0, L.height - (s.t + s.h - dy));
+      c.style.transform = `translate(${dx}px, ${dy}px)`;
+      c.style.clipPath = `inset(${top}px ${right}px ${bottom}px ${left}px)`;
+    }
+  };
+  const release = () => {
+    if (!held.on) return;
+    held.on = false;
+    move(0, 0);
+    const { skipped, drawn } = held;
+    // plotly.js redraws at the new ranges when the drag ends; if nothing was drawn since (a rerun's update came
+    // in mid-drag, or the drag was not plotly's), draw the current ranges
+    setTimeout(() => {
+      const L = gd._fullLayout;
+      if (skipped && held.drawn === drawn && L && window.Plotly) {
+        window.Plotly.relayout(gd, { "xaxis.range": L.xaxis.range.slice(), "yaxis.range": L.yaxis.range.slice() });
+      }
+    }, 0);
+  };
+  gd.addEventListener("pointerdown", (ev) => {  // capture: before plotly's own drag handler
+    const L = gd._fullLayout;
+    if (held.off || !L || L.dragmode !== "pan" || ev.button !== 0 || !ev.target.classList.contains("nsewdrag")) return;
+    const ctx = contexts();
+    if (!ctx.length) return;
+    ctx.forEach(([, gl]) => hook(gl));
+    Object.assign(held, { on: true, skipped: 0, x: L.xaxis.range.slice(), y: L.yaxis.range.slice(), len: [L.xaxis._length, L.yaxis._length] });
+  }, true);
+  gd.on("plotly_relayouting", () => {
+    if (!held.on) return;
+    const x = gd._fullLayout.xaxis.range, y = gd._fullLayout.yaxis.range;
+    const sx = held.x[1] - held.x[0], sy = held.y[1] - held.y[0];
+    if (Math.abs((x[1] - x[0]) / sx - 1) > 1e-9 || Math.abs((y[1] - y[0]) / sy - 1) > 1e-9) { release(); return; }  // a zoom: redraw
+    move(((held.x[0] - x[0]) / sx) * held.len[0], ((y[1] - held.y[1]) / sy) * held.len[1]);
+  });
+  const ends = ["pointerup", "pointercancel", "blur"];
+  ends.forEach((t) => window.addEventListener(t, release, true));
+  return () => ends.forEach((t) => window.removeEventListener(t, release, true));
+}
+
 export default function (component) {
   const { data, parentElement, setTriggerValue } = component;
   const gd = parentElement.querySelector(".sb-map");
   const st = gd[STATE] || (gd[STATE] = { sig: null, shapes: null, selected: false, hidden: {}, lastShapes: [], queue: Promise.resolve() });
   const visible = (shapes) => shapes.map((s) => (st.hidden[s.legendgroup] ? { ...s, visible: false } : s));
-  const config = { displaylogo: false };
+  // WebGL canvases at the screen's pixel ratio: plotly.js defaults to 2, which on a 1x screen draws 4x the pixels
+  const config = { displaylogo: false, plotGlPixelRatio: Math.min(4, Math.max(1, window.devicePixelRatio || 1)) };
   // runs one after another: a second rerun waits until the previous draw is done
   st.queue = st.queue.then(() => loadPlotly(data.plotly)).then(async (Plotly) => {
     if (st.sig !== data.sig) {
@@ -55,6 +122,7 @@ export default function (component) {
         });
         gd.on("plotly_legenddoubleclick", (ev) => { const t = ev.data[ev.curveNumber]; return !(t && t.meta === "overlay"); });
         new ResizeObserver(() => Plotly.Plots.resize(gd)).observe(gd);
+        st.unpan = steadyPan(gd);
       } else {
         await Plotly.react(gd, fig.data, fig.layout, config);
       }
@@ -76,5 +144,10 @@ export default function (component) {
     parentElement.textContent = "This map could not be drawn: " + err.message + ". Reload the page; if it persists, reinstall plotly.";
   });
   // when Streamlit removes the map: free its WebGL contexts (Chromium keeps 16; past that it drops the oldest)
-  return () => { if (window.Plotly && gd.isConnected === false) window.Plotly.purge(gd); };
+  return () => {
+    if (window.Plotly && gd.isConnected === false) {
+      window.Plotly.purge(gd);
+      if (st.unpan) st.unpan();
+    }
+  };
 }

@@ -1,5 +1,6 @@
 """Large maps in a real browser (dashboard.map_chart): every point drawn, an anchor edit moves
-the stars of the absolute maps without remounting them, and a click on a map still picks."""
+the stars of the absolute maps without remounting them, a pan drag moves the drawn picture and
+draws the points once on release, and a click on a map still picks."""
 
 import re
 import time
@@ -21,11 +22,26 @@ MAPS_JS = """() => Array.from(document.querySelectorAll('.sb-map')).map((gd) => 
   tag: gd.__tag === undefined ? null : gd.__tag,
 }))"""
 
-POINT_JS = """(k) => {  // pixel of a point of the k-th map that is not an anchor
+POINT_JS = """(k) => {  // pixel of a point of the k-th map in view, away from its edges
   const gd = document.querySelectorAll('.sb-map')[k];
   const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis, r = gd.getBoundingClientRect();
-  const t = gd._fullData[0]; const i = Math.floor(t._length / 2);
-  return {x: r.left + xa._offset + xa.l2p(t.x[i]), y: r.top + ya._offset + ya.l2p(t.y[i]), id: Number(t.customdata[i][0])};
+  const t = gd._fullData[0];
+  for (let i = Math.floor(t._length / 2); i < t._length; i++) {
+    const px = xa.l2p(t.x[i]), py = ya.l2p(t.y[i]);
+    if (px > 20 && px < xa._length - 20 && py > 20 && py < ya._length - 20) {
+      return {x: r.left + xa._offset + px, y: r.top + ya._offset + py, id: Number(t.customdata[i][0])};
+    }
+  }
+  return null;
+}"""
+
+
+PAN_JS = """(k) => {  // the pan state of the k-th map: WebGL calls drawn / held back, the picture's offset, the ranges
+  const gd = document.querySelectorAll('.sb-map')[k], held = gd.__stitchboardPan, L = gd._fullLayout;
+  const c = gd.querySelector('.gl-canvas-context');
+  const m = /translate\\(([-\\d.e]+)px, ([-\\d.e]+)px\\)/.exec(c.style.transform);
+  return {on: held.on, drawn: held.drawn, skipped: held.skipped, offset: m ? [Number(m[1]), Number(m[2])] : null,
+          x: L.xaxis.range.slice(), y: L.yaxis.range.slice(), len: [L.xaxis._length, L.yaxis._length]};
 }"""
 
 
@@ -83,8 +99,36 @@ def test_large_maps_stay_mounted_through_an_anchor_edit(browser, server, pair, t
     assert [m["first"] for m in after[:2]] == [b["first"] for b in before[:2]]  # absolute points unchanged
     assert all(m["points"] == N and m["stars"] == n_anchors for m in after)
 
+    # ---- a pan drag on the absolute map of A: the drawn picture follows the mouse, WebGL draws nothing until
+    # the release (in software WebGL a 100k-point redraw per mouse move is ~0.3 s), then the points are drawn once
+    box = page.locator(".sb-map").first.bounding_box()
+    cx, cy = box["x"] + box["width"] * 0.4, box["y"] + box["height"] * 0.5
+    page.mouse.move(cx, cy)
+    start = page.evaluate(PAN_JS, 0)
+    page.mouse.down()
+    for k in range(1, 11):
+        page.mouse.move(cx + 6 * k, cy + 4 * k)
+    mid = page.evaluate(PAN_JS, 0)
+    page.screenshot(path=str(tmp_path / "large_maps_panning.png"))
+    page.mouse.up()
+    wait_for(lambda: page.evaluate(PAN_JS, 0)["drawn"] > 0, timeout=30, what="the points to be drawn after the pan")
+    end = page.evaluate(PAN_JS, 0)
+    assert mid["on"] and mid["drawn"] == 0 and mid["skipped"] > 0, mid  # no WebGL draw during the drag
+    assert mid["offset"] == pytest.approx([60, 40], abs=1.5), mid  # the picture moved with the mouse
+    assert not end["on"] and end["offset"] is None, end  # released: drawn in place at the new ranges
+    span_x, span_y = start["x"][1] - start["x"][0], start["y"][1] - start["y"][0]
+    assert (end["x"][1] - end["x"][0]) == pytest.approx(span_x) and (end["y"][1] - end["y"][0]) == pytest.approx(span_y)
+    # the new ranges are the picture's offset: the points are drawn where the picture was when the mouse let go
+    assert (start["x"][0] - end["x"][0]) / span_x * end["len"][0] == pytest.approx(mid["offset"][0], abs=1.5)
+    assert (end["y"][1] - start["y"][1]) / span_y * end["len"][1] == pytest.approx(mid["offset"][1], abs=1.5)
+    no_error_on(page)
+
     # ---- a click on a point of the absolute map of A toggles it as an anchor (or says it is a test sample)
+    # (after plotly's double-click window: a click within 0.3 s of the pan's release would be a double click)
+    time.sleep(0.5)
     p = page.evaluate(POINT_JS, 0)
+    page.mouse.move(p["x"], p["y"])  # as a user does: the hover finds the point, then the click picks it
+    time.sleep(0.3)
     page.mouse.click(p["x"], p["y"])
     wait_for(lambda: "Selection on Absolute A" in page.locator("body").inner_text(), timeout=60,
              what="the click on the map to be applied")
