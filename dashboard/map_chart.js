@@ -26,7 +26,7 @@ function selectionEvent(points) {
 }
 
 // Panning: plotly.js redraws every point on each mouse move of a pan drag. In a browser without GPU
-// (software WebGL) that is about 0.3 s per move at 100k points, so the map would follow the mouse at 3 frames
+// (software WebGL) that is 0.15-0.3 s per move at 100k points, so the map would follow the mouse at 3-7 frames
 // a second. Instead, while a pan drag lasts the picture already drawn is moved (a CSS translation, clipped to
 // the plot area) and WebGL draws nothing; the points are drawn once, at the new ranges, on release.
 // Points that come into view from outside are blank until then, as in plotly's own SVG maps.

@@ -15,7 +15,7 @@ across reruns in the same element (a keyed ``st.components.v2`` component):
   the user left them while the points are the same;
 - a pan drag moves the picture already drawn (a CSS translation clipped to the plot
   area) and draws the points once, on release. plotly.js redraws every point on each
-  mouse move, about 0.3 s at 100k points in a browser without a GPU (software WebGL).
+  mouse move, 0.15-0.3 s at 100k points in a browser without a GPU (software WebGL).
   Points that come into view during the drag appear on release;
 - WebGL canvases are drawn at the screen's pixel ratio (plotly.js draws them at 2x by
   default, four times the pixels on a 1x screen).
