@@ -278,3 +278,31 @@ def test_tsne_pair_uses_own_layouts_aligned_to_a():
     cB = np.array([LB[y == k].mean(0) for k in range(4)])
     spread = np.linalg.norm(LA - LA.mean(0), axis=1).mean()
     assert np.linalg.norm(cA - cB, axis=1).max() < 0.25 * spread
+
+
+@pytest.mark.parametrize("shape", [(40, 40), (37, 53), (5, 3)])
+def test_dense_knn_is_the_exact_nearest_first(shape):
+    """The small-map path's kNN (a partition, then a sort of the k kept) equals a full sort of each row."""
+    from core.layout import _dense_knn
+
+    rng = np.random.default_rng(shape[0])
+    D = rng.random(shape).astype(np.float32)
+    if shape[0] == shape[1]:
+        np.fill_diagonal(D, 0.0)
+    k = min(3, shape[1]) if shape[1] < 15 else 15
+    idx, dist = _dense_knn(D, k)
+    ref = np.argsort(D, axis=1, kind="stable")[:, :k]  # no ties in random floats
+    assert idx.shape == dist.shape == (shape[0], k) and idx.dtype == np.int64
+    np.testing.assert_array_equal(idx, ref)
+    np.testing.assert_array_equal(dist, np.take_along_axis(D, ref, axis=1))
+    if shape[0] == shape[1]:
+        assert (idx[:, 0] == np.arange(shape[0])).all()  # each row's own column first, as umap-learn expects
+
+
+def test_small_map_places_its_own_rows_on_themselves():
+    """B = A placed in A's frame (dense path, exact neighbours): every point lands next to its own."""
+    X, _ = _blobs(n=300)
+    LA, LB, used = layout_pair(X, X.copy(), n_epochs=100)
+    assert used == "A"
+    span = np.ptp(LA, axis=0).max()
+    assert np.median(np.linalg.norm(LA - LB, axis=1)) < 0.05 * span
