@@ -61,9 +61,21 @@ def warm_up(source: str | None = None) -> float:
     return time.perf_counter() - t0
 
 
+#: Streamlit settings this server starts with (later arguments override them):
+#:
+#: - ``runner.postScriptGC false``: Streamlit runs a full ``gc.collect(2)`` after every
+#:   script run. Once umap-learn and its numba code are loaded the heap holds ~450k
+#:   objects and that collection takes 0.4 s here, holding the GIL while the run's last
+#:   messages (the new maps of an anchor edit) wait to be sent. Python's own generational
+#:   collector still runs.
+#: - ``server.fileWatcherType none``: users do not edit the app's source; no watcher
+#:   scanning the loaded modules after every run (developers: ``--server.fileWatcherType auto``).
+DEFAULTS = ["--runner.postScriptGC", "false", "--server.fileWatcherType", "none"]
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Warm up, then run ``streamlit run dashboard/app.py ARGV`` in this process."""
-    argv = list(sys.argv[1:] if argv is None else argv)
+    """Warm up, then run ``streamlit run dashboard/app.py DEFAULTS ARGV`` in this process."""
+    argv = DEFAULTS + list(sys.argv[1:] if argv is None else argv)
     print("Stitchboard: loading the library and the bundled zoo...", file=sys.stderr, flush=True)
     try:
         seconds = warm_up()

@@ -91,3 +91,21 @@ def test_server_warm_up_fills_the_caches_the_pages_use(monkeypatch):
     monkeypatch.setattr(loaders, "fit_absolute_heads", lambda *a, **k: pytest.fail("heads fitted again"))
     assert loaders.collection("wine").name == "wine"
     assert set(loaders.absolute_heads("wine")) == set(loaders.collection("wine").names)
+
+
+def test_server_starts_streamlit_without_its_post_run_gc_and_file_watcher(monkeypatch):
+    """The defaults come first, so a user's own --server.fileWatcherType auto (say) still wins."""
+    from streamlit.web import cli as stcli
+
+    from dashboard import server
+
+    seen = {}
+    monkeypatch.setattr(server, "warm_up", lambda: 0.0)
+    monkeypatch.setattr(stcli, "main", lambda: seen.setdefault("argv", list(server.sys.argv)) and 0)
+    monkeypatch.setattr(server.sys, "argv", ["x"])
+    assert server.main(["--server.port", "8999", "--server.fileWatcherType", "auto"]) == 0
+    argv = seen["argv"]
+    assert argv[:3] == ["streamlit", "run", str(server.APP)]
+    opts = argv[3:]
+    assert opts[:4] == ["--runner.postScriptGC", "false", "--server.fileWatcherType", "none"]
+    assert opts[4:] == ["--server.port", "8999", "--server.fileWatcherType", "auto"]  # later ones override
