@@ -22,7 +22,8 @@ PALETTE = [
 OUTCOME_COLORS = {"correct": "#2ca02c", "wrong": "#d62728", "train (not scored)": "#c7c7c7"}
 #: Above this many legend entries (classes + anchors) the legend moves from the top to a column on the right.
 LEGEND_ON_TOP_UP_TO = 14
-#: Above this many points a map uses WebGL (scattergl); SVG below renders everywhere.
+#: Above this many points a map uses WebGL (scattergl) by default; SVG below renders everywhere. The maps of
+#: Explore are always WebGL (:mod:`dashboard.map_chart`).
 WEBGL_FROM = 5000
 #: Up to this many points each point's hover label is its own description (``hover``).
 #: Above it the label is built in the browser from the point's id and colour class
@@ -77,6 +78,21 @@ def _ids_column(ids, mask=None) -> np.ndarray:
     return col.reshape(-1, 1)
 
 
+def rows_of(ids, wanted) -> np.ndarray:
+    """Rows of a map whose id is in ``wanted`` (ids not on the map are ignored), in map order.
+
+    Parameters
+    ----------
+    ids : ndarray of shape (n_samples,)
+    wanted : sequence of ids
+
+    Returns
+    -------
+    ndarray of shape (n_found,), int
+    """
+    return np.flatnonzero(np.isin(np.asarray(ids), list(wanted)))
+
+
 def map_figure(
     coords,
     *,
@@ -87,6 +103,7 @@ def map_figure(
     highlight_ids=(),
     height: int = 380,
     note: str = "",
+    webgl: bool | None = None,
 ) -> go.Figure:
     """Scatter of one 2-D layout: every sample, anchors as stars, highlighted samples ringed.
 
@@ -106,6 +123,10 @@ def map_figure(
     height : int, default=380
     note : str, default=""
         Shown in the top-right corner of the map (e.g. the number of points).
+    webgl : bool, optional
+        Draw the points with WebGL (``scattergl``) or SVG (``scatter``). By default
+        WebGL above :data:`WEBGL_FROM` points. The anchors and highlighted samples
+        are always SVG, above the points.
     """
     coords = np.asarray(coords)
     ids = np.asarray(ids)
@@ -113,7 +134,7 @@ def map_figure(
     if hover.dtype.kind != "U":  # unicode, not object: plotly deep-copies object arrays element by element
         hover = hover.astype(str)
     n = len(ids)
-    kind = go.Scattergl if n > WEBGL_FROM else go.Scatter
+    kind = go.Scattergl if (n > WEBGL_FROM if webgl is None else webgl) else go.Scatter
     fig = go.Figure()
     common = dict(mode="markers", hovertemplate="%{hovertext}<extra></extra>")
     own_text = n <= HOVERTEXT_UP_TO
@@ -153,8 +174,7 @@ def map_figure(
                 customdata=_ids_column(ids, m),
                 **labelled(m, f"id %{{customdata[0]}} · {plain(coloring.name)} <b>{plain(cat)}</b>"),
             ))
-    # rows of the anchors / highlighted samples on this map (ids not on it are ignored), as snapshot.map_png finds them
-    a_pos = np.flatnonzero(np.isin(ids, list(anchor_ids)))
+    a_pos = rows_of(ids, anchor_ids)
     if len(a_pos):
         fig.add_trace(go.Scatter(
             x=coords[a_pos, 0], y=coords[a_pos, 1], name=f"anchors ({len(a_pos)})",
@@ -162,7 +182,7 @@ def map_figure(
             customdata=_ids_column(ids[a_pos]), hovertext=np.array(["<b>anchor</b> " + h for h in hover[a_pos]], dtype=object),
             **common,
         ))
-    h_pos = np.flatnonzero(np.isin(ids, list(highlight_ids)))
+    h_pos = rows_of(ids, highlight_ids)
     if len(h_pos):
         fig.add_trace(go.Scatter(
             x=coords[h_pos, 0], y=coords[h_pos, 1], name=f"highlighted ({len(h_pos)})",

@@ -1,4 +1,4 @@
-// A large map that stays mounted across reruns (see map_chart.py): Streamlit calls this
+// A map that stays mounted across reruns (see map_chart.py): Streamlit calls this
 // function on every run with the new data; the plot lives on in the same element.
 const STATE = "__stitchboardMap";
 
@@ -91,20 +91,42 @@ function steadyPan(gd) {
   return () => ends.forEach((t) => window.removeEventListener(t, release, true));
 }
 
+// A modebar button that shows the map alone on the screen (as st.plotly_chart's toolbar does), and back.
+function fullscreenButton(root, gd, st) {
+  const fit = () => {
+    const on = document.fullscreenElement === root;
+    root.style.background = on ? "white" : "";
+    gd.style.height = (on ? window.innerHeight : st.height) + "px";
+    if (window.Plotly && gd._fullLayout) window.Plotly.Plots.resize(gd);  // width and height from the element
+  };
+  document.addEventListener("fullscreenchange", fit);
+  st.unfullscreen = () => document.removeEventListener("fullscreenchange", fit);
+  return {
+    name: "fullscreen",
+    title: "Full screen (Esc to leave)",
+    icon: { width: 1000, height: 1000, path: "M0 0H380V110H110V380H0ZM620 0H1000V380H890V110H620ZM1000 620V1000H620V890H890V620ZM0 620H110V890H380V1000H0Z" },
+    click: () => (document.fullscreenElement ? document.exitFullscreen() : root.requestFullscreen()),
+  };
+}
+
 export default function (component) {
   const { data, parentElement, setTriggerValue } = component;
   const gd = parentElement.querySelector(".sb-map");
   const st = gd[STATE] || (gd[STATE] = { sig: null, shapes: null, selected: false, hidden: {}, lastShapes: [], queue: Promise.resolve() });
   const visible = (shapes) => shapes.map((s) => (st.hidden[s.legendgroup] ? { ...s, visible: false } : s));
   // WebGL canvases at the screen's pixel ratio: plotly.js defaults to 2, which on a 1x screen draws 4x the pixels
-  const config = { displaylogo: false, plotGlPixelRatio: Math.min(4, Math.max(1, window.devicePixelRatio || 1)) };
+  st.config = st.config || { displaylogo: false, plotGlPixelRatio: Math.min(4, Math.max(1, window.devicePixelRatio || 1)),
+    modeBarButtonsToAdd: [fullscreenButton(parentElement, gd, st)] };
+  const config = st.config;
   const shapesText = JSON.stringify(data.shapes);  // compared with the last run's: did the stars move?
   // runs one after another: a second rerun waits until the previous draw is done
   st.queue = st.queue.then(() => loadPlotly(data.plotly)).then(async (Plotly) => {
     if (st.sig !== data.sig) {
       const fig = JSON.parse(data.fig);
       fig.layout.shapes = visible(data.shapes);
-      gd.style.height = (fig.layout.height || 380) + "px";
+      st.height = fig.layout.height || 380;
+      if (document.fullscreenElement === parentElement) fig.layout.height = window.innerHeight;
+      gd.style.height = fig.layout.height + "px";
       if (st.sig === null) {
         await Plotly.newPlot(gd, fig.data, fig.layout, config);
         gd.on("plotly_click", (ev) => setTriggerValue("selection", selectionEvent(ev && ev.points)));
@@ -149,6 +171,7 @@ export default function (component) {
     if (window.Plotly && gd.isConnected === false) {
       window.Plotly.purge(gd);
       if (st.unpan) st.unpan();
+      if (st.unfullscreen) st.unfullscreen();
     }
   };
 }

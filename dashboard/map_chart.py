@@ -1,13 +1,18 @@
-"""Large maps as charts that stay mounted: an anchor edit moves their stars, not their points.
+"""The maps of Explore as charts that stay mounted: an anchor edit moves their stars, not their points.
 
 ``st.plotly_chart`` remounts a chart whenever its figure changes (the element id hashes
-the figure). Remounting a 100k-point map costs Chromium about 3 s of CPU in software
-WebGL: the figure is parsed, Streamlit's theme pass turns it into 9 MB of JSON and back,
-and plotly.js draws it twice. An anchor edit changes all four maps (the stars of the
-absolute maps, the points of the relative ones), so at 100k points it remounted four.
+the figure), and an anchor edit changes all four maps (the stars of the absolute maps,
+the points of the relative ones). Remounting costs the browser more than the server's
+whole edit:
 
-Above :data:`LARGE_FROM` points a map is drawn by this component instead. Its plot lives
-across reruns in the same element (a keyed ``st.components.v2`` component):
+- digits (1,797 points, SVG): the four remounts took 1.2 s of plotly.js and 0.3 s of
+  React per edit in Chromium, and the final maps were on screen 2.1-2.9 s after the click;
+- 100k points (WebGL): about 3 s of CPU per map in software WebGL (the figure is parsed,
+  Streamlit's theme pass turns it into 9 MB of JSON and back, plotly.js draws it twice).
+
+Every map of Explore is drawn by this component instead, with WebGL points (plotly.js'
+``scattergl``). Its plot lives across reruns in the same element (a keyed
+``st.components.v2`` component):
 
 - same points, other anchors or highlighted samples (the absolute maps during an
   anchor edit): the stars and rings are layout shapes, redrawn alone (tens of ms);
@@ -18,7 +23,8 @@ across reruns in the same element (a keyed ``st.components.v2`` component):
   mouse move, 0.15-0.3 s at 100k points in a browser without a GPU (software WebGL).
   Points that come into view during the drag appear on release;
 - WebGL canvases are drawn at the screen's pixel ratio (plotly.js draws them at 2x by
-  default, four times the pixels on a 1x screen).
+  default, four times the pixels on a 1x screen);
+- a "Full screen" button in the modebar shows the map alone on the screen.
 
 A click, box or lasso reports the samples picked the way ``st.plotly_chart`` does
 (``{"selection": {"points": [{"customdata": [id]}, ...]}}``), so
@@ -30,6 +36,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
+from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
@@ -39,17 +47,17 @@ import streamlit.components.v1 as components_v1
 
 from dashboard import figures
 
-__all__ = ["LARGE_FROM", "available", "chart_data", "show"]
 
-#: Maps of more points than this are drawn by this component (smaller ones by ``st.plotly_chart``): the large
-#: maps of :mod:`dashboard.figures`, whose points already carry no descriptions of their own.
-LARGE_FROM = figures.HOVERTEXT_UP_TO
+__all__ = ["available", "chart_data", "map_data", "selection", "show_map"]
+
 PLOTLY_DIR = Path(plotly.__file__).parent / "package_data"
 PLOTLY_JS = "plotly.min.js"
 #: Trace names (prefixes) drawn as layout shapes: the anchors and the highlighted samples.
 OVERLAYS = ("anchors", "highlighted")
 #: A five-pointed star about 12 px across, in pixels around its point (y up).
 STAR_PATH = "M0,6L1.8,2.2L6,1.9L2.8,-0.9L3.7,-5L0,-2.8L-3.7,-5L-2.8,-0.9L-6,1.9L-1.8,2.2Z"
+#: Points payloads kept by :func:`show_map` (4 maps, a few layouts back).
+CACHED_PAYLOADS = 16
 
 _MAP = st.components.v2.component(
     "stitchboard_map",
@@ -57,6 +65,8 @@ _MAP = st.components.v2.component(
     js=Path(__file__).with_name("map_chart.js").read_text(encoding="utf-8"),
     isolate_styles=False,  # plotly.js styles its modebar and hover labels with page-level CSS
 )
+_payloads: OrderedDict = OrderedDict()
+_payloads_lock = threading.Lock()
 
 
 def available() -> bool:
@@ -64,18 +74,16 @@ def available() -> bool:
     return (PLOTLY_DIR / PLOTLY_JS).is_file()
 
 
-def _shapes(trace) -> list[dict]:
-    x = np.asarray(trace.x, dtype=float)
-    y = np.asarray(trace.y, dtype=float)
-    stars = str(trace.name).startswith("anchors")
-    group = "anchors" if stars else "highlighted"
+def _shapes(x, y, group: str) -> list[dict]:
+    """A star (``group="anchors"``) or a ring (``"highlighted"``) at each point ``(x[i], y[i])``."""
     common = dict(xref="x", yref="y", xsizemode="pixel", ysizemode="pixel", legendgroup=group)
-    if stars:
+    if group == "anchors":
         look = dict(type="path", path=STAR_PATH, fillcolor="#ffd400", opacity=0.9, line=dict(color="#333", width=0.7))
     else:
         look = dict(type="circle", x0=-6.5, x1=6.5, y0=-6.5, y1=6.5, line=dict(color="#e6007e", width=2.2))
     # no shape in the legend: plotly.js redraws the whole WebGL plot when shapes with legend entries change
-    return [dict(common, **look, xanchor=float(a), yanchor=float(b)) for a, b in zip(x, y)]
+    return [dict(common, **look, xanchor=float(a), yanchor=float(b))
+            for a, b in zip(np.asarray(x, dtype=float), np.asarray(y, dtype=float))]
 
 
 def _legend_entry(group: str) -> dict:
@@ -84,6 +92,20 @@ def _legend_entry(group: str) -> dict:
               else dict(symbol="circle-open", size=13, color="#e6007e", line=dict(width=2.2)))
     return dict(type="scatter", x=[None], y=[None], mode="markers", name=group, legendgroup=group, marker=marker,
                 hoverinfo="skip", meta="overlay")
+
+
+def _points_payload(fig, groups) -> dict:
+    """``fig`` without its overlay traces, with a legend entry for each of ``groups``, as JSON + signature."""
+    spec = json.loads(fig.to_json())
+    # Streamlit's default plotly template holds colour placeholders that only st.plotly_chart fills in; the maps
+    # set their own colours, so plotly.js' defaults do for the rest
+    spec["layout"].pop("template", None)
+    spec["data"] = [t for t in spec["data"] if not str(t.get("name", "")).startswith(OVERLAYS)]
+    spec["data"] += [_legend_entry(g) for g in OVERLAYS if g in groups]
+    # as st.plotly_chart sets them for a chart with point selection: drag pans, a click reports its point
+    spec["layout"].update(clickmode="event", dragmode="pan", hovermode="closest")
+    text = json.dumps(spec, separators=(",", ":"))
+    return {"fig": text, "sig": hashlib.blake2b(text.encode(), digest_size=16).hexdigest()}
 
 
 def chart_data(fig) -> dict:
@@ -102,15 +124,25 @@ def chart_data(fig) -> dict:
         ``fig`` (str, JSON without the overlay traces), ``sig`` (str, a hash of ``fig``:
         equal signatures mean the same points), ``shapes`` (list of dict).
     """
-    overlay = [t for t in fig.data if str(t.name).startswith(OVERLAYS)]
-    spec = json.loads(fig.to_json())
-    spec["data"] = [t for t in spec["data"] if not str(t.get("name", "")).startswith(OVERLAYS)]
-    spec["data"] += [_legend_entry(g) for g in OVERLAYS if any(str(t.name).startswith(g) for t in overlay)]
-    # as st.plotly_chart sets them for a chart with point selection: drag pans, a click reports its point
-    spec["layout"].update(clickmode="event", dragmode="pan", hovermode="closest")
-    text = json.dumps(spec, separators=(",", ":"))
-    shapes = [s for t in overlay for s in _shapes(t)]
-    return {"fig": text, "sig": hashlib.blake2b(text.encode(), digest_size=16).hexdigest(), "shapes": shapes}
+    overlay = [(t, next(g for g in OVERLAYS if str(t.name).startswith(g)))
+               for t in fig.data if str(t.name).startswith(OVERLAYS)]
+    data = _points_payload(fig, {g for _, g in overlay})
+    data["shapes"] = [s for t, g in overlay for s in _shapes(t.x, t.y, g)]
+    return data
+
+
+def _content_key(*parts) -> str:
+    """A hash of arrays (dtype, shape and bytes) and plain values."""
+    h = hashlib.blake2b(digest_size=16)
+    for p in parts:
+        if isinstance(p, np.ndarray):
+            a = p.astype(str) if p.dtype.kind == "O" else np.ascontiguousarray(p)  # object arrays hold pointers
+            h.update(f"{a.dtype.str}{a.shape}".encode())
+            h.update(a.tobytes())
+        else:
+            h.update(repr(p).encode())
+        h.update(b"\x00")
+    return h.hexdigest()
 
 
 def _plotly_url() -> str:
@@ -123,20 +155,68 @@ def _ignore() -> None:
     """The selection is read from ``st.session_state[key]`` at the start of the next run."""
 
 
-def show(fig, *, key: str) -> None:
-    """Draw a map figure here, in a plot that later runs update instead of remounting.
+def map_data(coords, *, ids, coloring, hover, anchor_ids=(), highlight_ids=(), note: str = "",
+             height: int = 380) -> dict:
+    """What the component gets for :func:`dashboard.figures.map_figure` of these arguments,
+    with WebGL points: as :func:`chart_data`, but the points are built and serialised only
+    when they differ from a map made before (in any session; the last
+    :data:`CACHED_PAYLOADS` are kept). An anchor edit then costs the absolute maps their
+    stars only, on the server as in the browser.
 
     Parameters
     ----------
-    fig : plotly.graph_objects.Figure
-        A :func:`dashboard.figures.map_figure`.
+    coords : ndarray of shape (n_samples, 2)
+    ids : ndarray of shape (n_samples,)
+    coloring : dashboard.figures.Coloring
+    hover : ndarray of str, shape (n_samples,)
+    anchor_ids, highlight_ids : sequence of ids
+        Drawn as stars / rings (layout shapes); ids not on the map are ignored.
+    note : str, default=""
+    height : int, default=380
+
+    Returns
+    -------
+    dict
+        ``fig``, ``sig`` and ``shapes`` as :func:`chart_data` returns them.
+    """
+    coords = np.asarray(coords)
+    ids = np.asarray(ids)
+    rows = {"anchors": figures.rows_of(ids, anchor_ids), "highlighted": figures.rows_of(ids, highlight_ids)}
+    groups = tuple(g for g in OVERLAYS if len(rows[g]))
+    # large maps carry no descriptions of their own points (figures.HOVERTEXT_UP_TO): their hover text is not hashed
+    points_hover = np.asarray(hover) if len(ids) <= figures.HOVERTEXT_UP_TO else None
+    ck = _content_key(coords, ids, coloring.name, np.asarray(coloring.values), coloring.continuous, coloring.categories,
+                      coloring.colors, points_hover, note, height, groups)
+    with _payloads_lock:
+        payload = _payloads.get(ck)
+        if payload is not None:
+            _payloads.move_to_end(ck)
+    if payload is None:
+        fig = figures.map_figure(coords, ids=ids, coloring=coloring, hover=hover, note=note, height=height, webgl=True)
+        payload = _points_payload(fig, groups)
+        with _payloads_lock:
+            _payloads[ck] = payload
+            while len(_payloads) > CACHED_PAYLOADS:
+                _payloads.popitem(last=False)
+    shapes = [s for g in groups for s in _shapes(coords[rows[g], 0], coords[rows[g], 1], g)]
+    return dict(payload, shapes=shapes)
+
+
+def show_map(coords, *, key: str, height: int = 380, **kwargs) -> None:
+    """Draw a map here (:func:`map_data` of these arguments), in a plot that later runs
+    update instead of remounting.
+
+    Parameters
+    ----------
+    coords : ndarray of shape (n_samples, 2)
     key : str
         Stable across runs: the same key keeps the same plot. The last click / box /
         lasso is ``st.session_state[key]["selection"]`` during the run it triggers.
+    height : int, default=380
+    **kwargs
+        The other arguments of :func:`map_data` (``ids``, ``coloring``, ``hover``, ...).
     """
-    data = chart_data(fig)
-    data["plotly"] = _plotly_url()
-    height = int(fig.layout.height or 380)
+    data = dict(map_data(coords, height=height, **kwargs), plotly=_plotly_url())
     _MAP(key=key, data=data, on_selection_change=_ignore, height=height, width="stretch")
 
 

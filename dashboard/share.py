@@ -147,5 +147,11 @@ def table_download(df, name: str, *, key: str, label: str = "CSV") -> None:
 
 
 def figure_download(fig, name: str, *, key: str, label: str = "HTML") -> None:
-    """Download a figure as a self-contained interactive HTML page (plotly.js inlined)."""
-    download(label, lambda: fig.to_html(include_plotlyjs=True, full_html=True).encode(), f"{name}.html", "text/html", key=key)
+    """Download a figure as a self-contained interactive HTML page (plotly.js inlined).
+
+    ``fig`` is a plotly figure, or a callable that makes it (only when clicked)."""
+    def page() -> bytes:
+        f = fig() if callable(fig) else fig
+        return f.to_html(include_plotlyjs=True, full_html=True).encode()
+
+    download(label, page, f"{name}.html", "text/html", key=key)

@@ -1,5 +1,6 @@
 """Explore & stitch: pick anchors on the 2x2 maps and watch zero-shot stitching respond."""
 
+import functools
 import json
 import time
 
@@ -93,12 +94,13 @@ controls.what_note(
 
 
 def chart_key(kind: str, side: str, stage: str, rev: int) -> str:
+    """Key of a map drawn by ``st.plotly_chart`` (only if plotly.js is not shipped for ``map_chart``)."""
     return f"map_{kind}_{side}_{stage}_{rev}"
 
 
-def large_key(kind: str, side: str, stage: str) -> str:
-    """Key of a large map (``map_chart``): the same in every run, so its plot stays mounted."""
-    return f"bigmap_{kind}_{side}" + ("" if stage == "fin" else f"_{stage}")
+def map_key(kind: str, side: str, stage: str) -> str:
+    """Key of a map drawn by ``map_chart``: the same in every run, so its plot stays mounted."""
+    return f"mapchart_{kind}_{side}" + ("" if stage == "fin" else f"_{stage}")
 
 
 # ---------------------------------------------------------------- anchor edits (callbacks run before the rerun)
@@ -175,7 +177,7 @@ def apply_map_selection() -> None:
     for kind in KINDS:
         for side in SIDES:
             events = [st.session_state.get(chart_key(kind, side, stage, rev)) for stage in STAGES]
-            events += [map_chart.selection(large_key(kind, side, stage)) for stage in STAGES]  # triggers: this run only
+            events += [map_chart.selection(map_key(kind, side, stage)) for stage in STAGES]  # triggers: this run only
             for event in events:
                 ids = selected_ids(event, id_type=id_type)
                 if not ids:
@@ -295,22 +297,34 @@ def show_maps(anchors: tuple) -> dict:
     rows = {kind: st.columns(2) for kind in KINDS}
     slots: dict = {}
 
-    def slot(kind, side):
-        # made on first use: until then, the map of the previous run stays on screen (Streamlit keeps an element
-        # until the run writes to its place or ends)
-        if (kind, side) not in slots:
-            slots[(kind, side)] = rows[kind][SIDES.index(side)].empty()
+    def slot(kind, side, stage):
+        """Where a map goes, used when it is drawn: until then the map of the previous run stays on screen
+        (Streamlit keeps an element until the run writes to its place or ends).
+
+        A preview gets a placeholder (st.empty) that the final map replaces later in the run. A final map
+        otherwise goes straight into its column: a placeholder sent first replaced the map on screen for a
+        moment, and the browser then mounted and drew the chart anew (0.15-0.25 s per map, on most digits edits).
+        """
+        if (kind, side) in slots:
+            return slots[(kind, side)]
+        col = rows[kind][SIDES.index(side)]
+        if stage == "fin":
+            return col
+        slots[(kind, side)] = col.empty()
         return slots[(kind, side)]
     drawn: dict = {}
 
-    large = n_total > map_chart.LARGE_FROM and map_chart.available()
+    # the maps stay mounted across reruns (map_chart): an anchor edit moves the stars of the absolute maps and redraws
+    # the relative ones in place (digits: final maps on screen 1.1-1.5 s after the click; with st.plotly_chart, which
+    # remounts a chart whose figure changed, 2.1-2.9 s)
+    mounted = map_chart.available()
 
     def draw(kind, coords_a, coords_b, method_used, frame_used, stage, note=""):
         for side, coords in (("A", coords_a), ("B", coords_b)):
-            # a large map's final plot keeps its container and key across runs (map_chart), so an anchor edit updates
+            # a final map keeps its container and key across runs (map_chart), so an anchor edit updates
             # it in place instead of remounting it; a preview drawn in the same run needs keys of its own
-            final = large and stage == "fin"
-            box = slot(kind, side).container(key=f"mapbox-{kind}-{side}" + ("" if final else f"-{stage}"))
+            final = mounted and stage == "fin"
+            box = slot(kind, side, stage).container(key=f"mapbox-{kind}-{side}" + ("" if final else f"-{stage}"))
             box.markdown(map_title(kind, side, method_used, frame_used, note))
             if first_paint:
                 png = snapshot.map_png(coords, ids=coll.ids, coloring=coloring, anchor_ids=anchors, highlight_ids=highlight)
@@ -318,13 +332,14 @@ def show_maps(anchors: tuple) -> dict:
                                                 note="loading the interactive map…"))
             else:  # keeps the chart in its place: a chart that moves is remounted (redrawn, zoom lost)
                 box.empty()
-            fig = figures.map_figure(coords, ids=coll.ids, coloring=coloring, hover=hover, anchor_ids=anchors,
-                                     highlight_ids=highlight, note=f"{n_total:,} points")
-            if large:
+            args = dict(ids=coll.ids, coloring=coloring, hover=hover, anchor_ids=anchors, highlight_ids=highlight,
+                        note=f"{n_total:,} points")
+            fig = functools.partial(figures.map_figure, coords, **args)  # the figure, made for a download only
+            if mounted:
                 with box:
-                    map_chart.show(fig, key=large_key(kind, side, stage))
+                    map_chart.show_map(coords, key=map_key(kind, side, stage), **args)
             else:
-                box.plotly_chart(fig, key=chart_key(kind, side, stage, rev), on_select="rerun",
+                box.plotly_chart(fig(), key=chart_key(kind, side, stage, rev), on_select="rerun",
                                  selection_mode=("points", "box", "lasso"), width="stretch",
                                  config={"displaylogo": False})
             drawn[f"{'absolute' if kind == 'abs' else 'relative'}_{side}"] = (coords, fig)
@@ -353,7 +368,7 @@ def show_maps(anchors: tuple) -> dict:
     for kind in KINDS:
         if kind == "rel" and len(anchors) < 2:
             for side in SIDES:
-                slot("rel", side).info(f"Relative {side}: pick at least 2 anchors to see the relative map.")
+                slot("rel", side, "fin").info(f"Relative {side}: pick at least 2 anchors to see the relative map.")
             continue
         if kind in pending:
             if kind == "rel" and last_rel is not None and last_rel[0] == want["rel"][:3] + want["rel"][4:]:

@@ -1,5 +1,6 @@
 """AppTest helpers: start the app on any page, inject map selections, register an unlabelled upload."""
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -23,12 +24,38 @@ def start(page: str | None = None, *, timeout: float = 300, query: dict | None =
 
 
 def select_on_map(at: AppTest, ids, *, kind: str = "rel", side: str = "A", as_dict: bool = True, box: bool = False) -> AppTest:
-    """Inject a plotly selection of ``ids`` into the current map (as the browser reports it) and rerun."""
-    rev = at.session_state["anchor_rev"]
+    """Inject a plotly selection of ``ids`` into a final map (as the browser reports it) and rerun.
+
+    The maps are ``map_chart`` components: their selection is a trigger value, seen by the
+    one run it starts. AppTest keeps an injected value, so it is cleared after that run.
+    """
     points = [{"customdata": {"0": i} if as_dict else [i], "curve_number": 0, "point_index": 0} for i in ids]
     sel = {"points": points, "point_indices": [0] * len(points), "box": [{"x": [0, 1], "y": [0, 1]}] if box else [], "lasso": []}
-    at.session_state[f"map_{kind}_{side}_fin_{rev}"] = {"selection": sel}
-    return at.run()
+    key = f"mapchart_{kind}_{side}"
+    at.session_state[key] = {"selection": {"selection": sel}}  # the component's trigger "selection": the event
+    at.run()
+    at.session_state[key] = None
+    return at
+
+
+def maps(at: AppTest) -> list[dict]:
+    """The maps on the page (``map_chart`` components), in page order, as the browser gets them:
+    ``fig`` (the plotly figure without its star / ring traces), ``shapes`` (a star per anchor, a
+    ring per highlighted sample) and ``stars`` / ``rings`` (their counts)."""
+    out = []
+    for c in at.get("bidi_component"):
+        if c.proto.component_name != "stitchboard_map":
+            continue
+        d = json.loads(c.proto.json)
+        groups = [s.get("legendgroup") for s in d["shapes"]]
+        out.append({"fig": json.loads(d["fig"]), "shapes": d["shapes"], "stars": groups.count("anchors"),
+                    "rings": groups.count("highlighted")})
+    return out
+
+
+def n_points(fig: dict) -> int:
+    """Points drawn in a map figure (its legend-only entries hold none)."""
+    return sum(len(plotly_array(t["x"])) for t in fig["data"] if t.get("meta") != "overlay")
 
 
 def anchors_of(at: AppTest) -> tuple:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from dashboard.text import unmd
-from tests.dashboard.apphelp import anchors_of, metric, no_errors, on_upload, plotly_array, select_on_map, start
+from tests.dashboard.apphelp import anchors_of, maps, metric, n_points, no_errors, on_upload, plotly_array, select_on_map, start
 
 from core.stitching import stitching_matrix
 from core.zoo import Zoo
@@ -22,7 +22,7 @@ def expected_readout(digits, anchors, a="mlp-s0", b="mlp-s1") -> str:
 
 
 def map_specs(at) -> list[dict]:
-    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    return [m["fig"] for m in maps(at)]
 
 
 def trace_names(spec) -> list[str]:
@@ -38,10 +38,11 @@ def test_first_visit_is_a_ready_umap_view_with_every_point(digits):
     rel = float(metric(at, "B → A's head · relative"))
     assert rel == float(expected_readout(digits, anchors_of(at))) and rel > 0.9
     assert float(metric(at, "B → A's head · absolute")) < 0.3
-    for spec in map_specs(at):
-        n = sum(len(plotly_array(t["x"])) for t in spec["data"] if not t["name"].startswith("anchors"))
-        assert n == digits.n_samples  # nothing sampled
-        assert "anchors (100)" in trace_names(spec)
+    assert len(maps(at)) == 4
+    for m in maps(at):
+        assert n_points(m["fig"]) == digits.n_samples  # nothing sampled
+        assert {t["type"] for t in m["fig"]["data"] if t.get("meta") != "overlay"} == {"scattergl"}
+        assert m["stars"] == 100 and "anchors" in trace_names(m["fig"])  # a star per anchor; its legend entry
     assert any("Every one of the 1,797 digits samples" in c.value for c in at.caption)
     assert at.query_params["dataset"] == "digits" and at.query_params["method"] == "umap"
 
@@ -57,7 +58,7 @@ def test_click_on_a_map_toggles_one_anchor_and_the_readout_follows(digits):
     assert metric(at, "Anchors") == "101"
     assert metric(at, "B → A's head · relative") == expected_readout(digits, before + (new,))
     assert any("relative to the 101 anchors" in c.value for c in at.caption)
-    assert all("anchors (101)" in trace_names(s) for s in map_specs(at))
+    assert [m["stars"] for m in maps(at)] == [101] * 4
     # the same click again removes it; a list-shaped customdata works as well
     select_on_map(at, [new], kind="abs", side="A", as_dict=False)
     assert anchors_of(at) == before
@@ -91,10 +92,9 @@ def test_highlight_mode_rings_the_same_ids_in_all_maps():
     no_errors(at)
     assert anchors_of(at) == before
     assert at.session_state["highlight_ids"] == (0, 1, 2)
-    specs = map_specs(at)
-    assert len(specs) == 4 and all("highlighted (3)" in trace_names(s) for s in specs)
+    assert [m["rings"] for m in maps(at)] == [3] * 4
     at.button(key="btn_clear_hl").click().run()
-    assert all("highlighted (3)" not in trace_names(s) for s in map_specs(at))
+    assert [m["rings"] for m in maps(at)] == [0] * 4
 
 
 @pytest.mark.parametrize("strategy", ["random", "stratified", "kmeans", "fps", "kdpp"])
@@ -166,7 +166,7 @@ def test_every_bundled_dataset_and_an_unlabelled_upload(unlabelled_source):
     for dataset in ("wine", "breast_cancer", "text"):
         at = start(source=dataset, **PCA)
         no_errors(at)
-        assert len(at.get("plotly_chart")) == 4, dataset
+        assert len(maps(at)) == 4, dataset
         rel = float(metric(at, "B → A's head · relative"))
         n_classes = len(set(Zoo(dataset).collection().labels.tolist()))
         assert 1.5 / n_classes < rel <= 1.0, (dataset, rel)  # clearly better than chance
@@ -182,7 +182,7 @@ def test_every_bundled_dataset_and_an_unlabelled_upload(unlabelled_source):
             assert any(f"`{col}` {samples[col].iloc[0]:.4g}" in unmd(m.value) for m in at.markdown), col
     at = start(**on_upload(unlabelled_source), **PCA)
     no_errors(at)
-    assert len(at.get("plotly_chart")) == 4
+    assert len(maps(at)) == 4
     assert any("no labels" in i.value for i in at.info)
     assert metric(at, "Anchors") == "80"  # a quarter of the 320 train samples
     before = anchors_of(at)
@@ -204,3 +204,27 @@ def test_inspector_says_what_the_stitched_head_predicts_for_a_selected_test_samp
     no_errors(at)
     texts = [unmd(c.value) for c in (*at.caption, *at.markdown)]
     assert any("B → A predicts" in t and ("✓" in t or "✗" in t) for t in texts), texts[-8:]
+
+
+def test_without_the_shipped_plotly_js_the_maps_are_plotly_charts(monkeypatch, digits):
+    """If the plotly package does not ship plotly.min.js (map_chart cannot load it), the maps are drawn
+    by st.plotly_chart: every point, the stars as a trace, and a click still toggles an anchor."""
+    from dashboard import map_chart
+
+    monkeypatch.setattr(map_chart, "available", lambda: False)
+    at = start(**PCA)
+    no_errors(at)
+    assert not maps(at)
+    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    assert len(specs) == 4
+    for spec in specs:
+        assert sum(len(plotly_array(t["x"])) for t in spec["data"] if not t["name"].startswith("anchors")) == digits.n_samples
+        assert "anchors (100)" in trace_names(spec)
+    before = anchors_of(at)
+    new = next(int(i) for i in digits.ids[digits.split == "train"] if int(i) not in before)
+    sel = {"points": [{"customdata": [new]}], "point_indices": [0], "box": [], "lasso": []}
+    at.session_state[f"map_rel_A_fin_{at.session_state['anchor_rev']}"] = {"selection": sel}
+    at.run()
+    no_errors(at)
+    assert anchors_of(at) == before + (new,)
+    assert all("anchors (101)" in trace_names(json.loads(c.proto.spec)) for c in at.get("plotly_chart"))

@@ -7,7 +7,7 @@ import pytest
 from core.errors import CancelledError
 from core.stitching import stitch_pair
 from dashboard import figures, jobs, loaders, panels
-from tests.dashboard.apphelp import anchors_of, metric, no_errors, start
+from tests.dashboard.apphelp import anchors_of, maps, metric, no_errors, start
 from tests.dashboard.test_explore import expected_readout
 
 PCA = {"method": "pca"}
@@ -33,7 +33,7 @@ def test_a_failing_layout_is_reported_in_the_maps_panel_only(monkeypatch, digits
     no_errors(at)
     anchors = anchors_of(at)
     readout = metric(at, READOUT)
-    assert readout == expected_readout(digits, anchors) and len(at.get("plotly_chart")) == 4
+    assert readout == expected_readout(digits, anchors) and len(maps(at)) == 4
 
     monkeypatch.setattr(loaders, "layouts", boom)
     at.run()
@@ -49,7 +49,7 @@ def test_a_failing_layout_is_reported_in_the_maps_panel_only(monkeypatch, digits
     # the rest of the page: readout (same values), anchor controls, inspector, downloads; the session is intact
     assert metric(at, READOUT) == readout and metric(at, "Anchors") == "100"
     assert anchors_of(at) == anchors
-    assert not at.get("plotly_chart") and not map_titles(at)
+    assert not maps(at) and not map_titles(at)
     assert any(m.value == "**Inspect**" for m in at.markdown)
     assert any(e.label.startswith("Download:") for e in at.expander)
     # anchor edits still work while the maps are broken, and the readout follows
@@ -66,7 +66,7 @@ def test_a_failing_layout_is_reported_in_the_maps_panel_only(monkeypatch, digits
     monkeypatch.undo()
     at.switch_page("pages/explore.py").run()
     no_errors(at)
-    assert len(at.get("plotly_chart")) == 4 and len(map_titles(at)) == 4
+    assert len(maps(at)) == 4 and len(map_titles(at)) == 4
     assert all("PCA" in t for t in map_titles(at))
     assert anchors_of(at) == anchors and metric(at, READOUT) == readout
 
@@ -79,7 +79,7 @@ def test_retry_reruns_the_failed_panel(monkeypatch):
     monkeypatch.undo()
     at.button(key="panel_retry_maps").click().run()
     no_errors(at)
-    assert len(at.get("plotly_chart")) == 4
+    assert len(maps(at)) == 4
 
 
 def test_a_failing_heatmap_leaves_the_drill_down_and_gallery(monkeypatch, digits):

@@ -5,12 +5,13 @@ import base64
 import json
 
 import numpy as np
+import pytest
 
 from dashboard import figures, map_chart
 from dashboard.selection import selected_ids
 
 
-def _fig(n=map_chart.LARGE_FROM + 1, *, seed=0, anchors=(), highlight=()):
+def _fig(n=figures.HOVERTEXT_UP_TO + 1, *, seed=0, anchors=(), highlight=()):
     rng = np.random.default_rng(seed)
     coords = rng.normal(size=(n, 2)).astype(np.float32)
     ids = np.arange(100, 100 + n)
@@ -58,3 +59,48 @@ def test_the_component_event_reads_like_a_plotly_chart_event():
     # what map_chart.js sends for a click / box / lasso: customdata as a list, first column the id
     event = {"selection": {"points": [{"customdata": [105]}, {"customdata": [130]}, {"customdata": [105]}]}}
     assert selected_ids(event) == [105, 130]
+
+
+def _map_args(n=500, *, seed=0, anchors=(), highlight=(), color_seed=0):
+    rng = np.random.default_rng(seed)
+    coords = rng.normal(size=(n, 2)).astype(np.float32)
+    ids = np.arange(100, 100 + n)
+    labels = np.random.default_rng(color_seed).integers(0, 3, n).astype(str)
+    coloring = figures.Coloring("label", labels, categories=("0", "1", "2"))
+    return coords, dict(ids=ids, coloring=coloring, hover=np.array([f"id {i}" for i in ids]), anchor_ids=list(anchors),
+                        highlight_ids=list(highlight), note=f"{n} points")
+
+
+@pytest.mark.parametrize("n", [500, figures.HOVERTEXT_UP_TO + 1])
+def test_map_data_is_the_chart_data_of_the_webgl_map_figure(n):
+    coords, kw = _map_args(n, anchors=[100, 105, 130], highlight=[107])
+    want = map_chart.chart_data(figures.map_figure(coords, webgl=True, **kw))
+    got = map_chart.map_data(coords, **kw)
+    assert got == want
+    spec = json.loads(got["fig"])
+    assert {t["type"] for t in spec["data"] if t.get("meta") != "overlay"} == {"scattergl"}
+    assert "template" not in spec["layout"]  # Streamlit's placeholder colours are for st.plotly_chart only
+
+
+def test_map_data_builds_the_points_only_when_they_change(monkeypatch):
+    """An anchor edit on the same layout reuses the points payload (no figure built); new coordinates,
+    colours or hover text build it again; the cache keeps the last CACHED_PAYLOADS."""
+    made = []
+    real = figures.map_figure
+    monkeypatch.setattr(figures, "map_figure", lambda *a, **k: made.append(1) or real(*a, **k))
+    monkeypatch.setattr(map_chart, "_payloads", type(map_chart._payloads)())
+    coords, kw = _map_args(seed=3, anchors=[100, 101])
+    first = map_chart.map_data(coords, **kw)
+    assert len(made) == 1
+    again = map_chart.map_data(coords.copy(), **{**kw, "anchor_ids": [102, 103, 104]})  # equal content, other stars
+    assert len(made) == 1 and again["sig"] == first["sig"] and len(again["shapes"]) == 3
+    for changed in (dict(seed=4), dict(color_seed=1)):
+        c2, kw2 = _map_args(anchors=[100, 101], **{"seed": 3, **changed})
+        assert map_chart.map_data(c2, **kw2)["sig"] != first["sig"]
+    map_chart.map_data(coords, **{**kw, "hover": np.array([f"sample {i}" for i in kw["ids"]])})
+    assert len(made) == 4
+    for k in range(map_chart.CACHED_PAYLOADS):
+        map_chart.map_data(coords + k + 1, **kw)
+    assert len(map_chart._payloads) == map_chart.CACHED_PAYLOADS
+    map_chart.map_data(coords, **kw)  # pushed out by the newer ones: built again
+    assert len(made) == 4 + map_chart.CACHED_PAYLOADS + 1

@@ -106,7 +106,7 @@ def test_playground_rotation_keeps_relative_and_breaks_absolute():
     assert any("*not* invariant" in m.value for m in at.markdown)
     at.checkbox(key="pg_center").check().run()
     assert metric(at, "Relative vectors: mean cosine(before, after)") == "1.000"
-    assert len(at.get("plotly_chart")) == 4
+    assert len(at.get("plotly_chart")) == 4  # the playground's maps stay plain plotly charts
 
 
 def test_playground_without_labels(unlabelled_source):

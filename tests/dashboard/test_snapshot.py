@@ -10,7 +10,7 @@ from PIL import Image
 
 from dashboard.figures import PALETTE, Coloring
 from dashboard.snapshot import HIDE_CSS, SNAPSHOT_CLASS, map_png, snapshot_html
-from tests.dashboard.apphelp import no_errors, select_on_map, start
+from tests.dashboard.apphelp import maps, no_errors, select_on_map, start
 
 CATS = tuple(str(i) for i in range(10))
 
@@ -127,7 +127,7 @@ def test_explore_sends_snapshots_on_the_first_paint_only(digits):
     first = snapshots(at)
     assert len(first) == 4  # one per map, next to its chart
     assert any(HIDE_CSS in h.proto.body for h in at.get("html"))  # the rule that hides each once its chart is drawn
-    assert len(at.get("plotly_chart")) == 4
+    assert len(maps(at)) == 4
     select_on_map(at, [int(digits.ids[digits.split == "train"][-1])], kind="abs", side="A")
     no_errors(at)
-    assert snapshots(at) == [] and len(at.get("plotly_chart")) == 4
+    assert snapshots(at) == [] and len(maps(at)) == 4

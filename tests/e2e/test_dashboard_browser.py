@@ -14,18 +14,27 @@ pytestmark = pytest.mark.browser
 N_SAMPLES = 1797  # every digits sample is drawn in every map
 READOUT = "B → A's head · relative"
 
-# pixel position, id and trace of every point of the i-th plotly chart on the page
+# pixel position, id and trace of every point of the i-th map on the page; then one entry per star / ring
+# (trace "anchors" / "highlighted"): the maps draw them as layout shapes at their sample's point, whose id is
+# found by its coordinates
 POINTS_JS = """(idx) => {
   const gd = document.querySelectorAll('.js-plotly-plot')[idx];
   const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis, r = gd.getBoundingClientRect();
-  const out = [];
+  const out = [], at = new Map();
+  const px = (x, y) => ({x: r.left + xa._offset + xa.l2p(x), y: r.top + ya._offset + ya.l2p(y)});
   gd._fullData.forEach((t) => {
+    if (t.meta === 'overlay') return;  // a legend entry only
     const n = t._length || (t.x ? t.x.length : 0);
     for (let k = 0; k < n; k++) {
       const cd = t.customdata ? t.customdata[k] : null;
       const id = (cd !== null && typeof cd === 'object') ? (cd[0] !== undefined ? cd[0] : cd['0']) : cd;
-      out.push({trace: t.name, id: Number(id), x: r.left + xa._offset + xa.l2p(t.x[k]), y: r.top + ya._offset + ya.l2p(t.y[k])});
+      at.set(t.x[k] + ',' + t.y[k], Number(id));
+      out.push({trace: t.name, id: Number(id), ...px(t.x[k], t.y[k])});
     }
+  });
+  (gd._fullLayout.shapes || []).forEach((s) => {
+    if (s.visible === false || !['anchors', 'highlighted'].includes(s.legendgroup)) return;
+    out.push({trace: s.legendgroup, id: at.get(s.xanchor + ',' + s.yanchor), ...px(s.xanchor, s.yanchor)});
   });
   return out;
 }"""

@@ -8,12 +8,12 @@ import time
 import numpy as np
 import pytest
 
-from dashboard import map_chart
+from dashboard import figures
 from tests.e2e.test_dashboard_browser import no_error_on, wait_for, wait_idle
 from tests.e2e.test_upload_browser import _load
 
 pytestmark = pytest.mark.browser
-N = map_chart.LARGE_FROM + 5_000
+N = figures.HOVERTEXT_UP_TO + 5_000
 
 MAPS_JS = """() => Array.from(document.querySelectorAll('.sb-map')).map((gd) => ({
   points: (gd._fullData || []).filter((t) => t.meta !== 'overlay').reduce((a, t) => a + (t._length || 0), 0),
