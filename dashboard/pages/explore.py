@@ -315,8 +315,8 @@ def show_maps(anchors: tuple) -> dict:
     drawn: dict = {}
 
     # the maps stay mounted across reruns (map_chart): an anchor edit moves the stars of the absolute maps and redraws
-    # the relative ones in place (digits: final maps on screen 1.1-1.5 s after the click; with st.plotly_chart, which
-    # remounts a chart whose figure changed, 2.1-2.9 s)
+    # the relative ones in place (digits: final maps on screen 0.9-1.2 s after the click, bench_dashboard_edit.py;
+    # with st.plotly_chart, which remounts a chart whose figure changed, 2.1-2.9 s)
     mounted = map_chart.available()
 
     def draw(kind, coords_a, coords_b, method_used, frame_used, stage, note=""):
