@@ -375,7 +375,7 @@ def _dense_knn(D: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     idx = np.argpartition(D, k - 1, axis=1)[:, :k]
     dist = np.take_along_axis(D, idx, axis=1)
     order = np.argsort(dist, axis=1, kind="stable")
-    return np.take_along_axis(idx, order, axis=1).astype(np.int64), np.take_along_axis(dist, order, axis=1)
+    return np.take_along_axis(idx, order, axis=1).astype(np.int64, copy=False), np.take_along_axis(dist, order, axis=1)
 
 
 def _umap(n_neighbors, min_dist, n_epochs, init, random_state, n, metric="cosine", *, knn=None, dense=False,

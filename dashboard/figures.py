@@ -25,6 +25,9 @@ LEGEND_ON_TOP_UP_TO = 14
 #: Above this many points a map uses WebGL (scattergl) by default; SVG below renders everywhere. The maps of
 #: Explore are always WebGL (:mod:`dashboard.map_chart`).
 WEBGL_FROM = 5000
+#: How anchors (a star) and highlighted samples (a ring) look, in every map and its legend.
+ANCHOR_MARKER = dict(symbol="star", size=9, color="#ffd400", opacity=0.9, line=dict(width=0.7, color="#333"))
+HIGHLIGHT_MARKER = dict(symbol="circle-open", size=13, color="#e6007e", line=dict(width=2.2))
 #: Up to this many points each point's hover label is its own description (``hover``).
 #: Above it the label is built in the browser from the point's id and colour class
 #: (anchors and highlighted samples keep theirs): at 100k points the descriptions were
@@ -178,7 +181,7 @@ def map_figure(
     if len(a_pos):
         fig.add_trace(go.Scatter(
             x=coords[a_pos, 0], y=coords[a_pos, 1], name=f"anchors ({len(a_pos)})",
-            marker=dict(symbol="star", size=9, color="#ffd400", opacity=0.9, line=dict(width=0.7, color="#333")),
+            marker=ANCHOR_MARKER,
             customdata=_ids_column(ids[a_pos]), hovertext=np.array(["<b>anchor</b> " + h for h in hover[a_pos]], dtype=object),
             **common,
         ))
@@ -186,7 +189,7 @@ def map_figure(
     if len(h_pos):
         fig.add_trace(go.Scatter(
             x=coords[h_pos, 0], y=coords[h_pos, 1], name=f"highlighted ({len(h_pos)})",
-            marker=dict(symbol="circle-open", size=13, color="#e6007e", line=dict(width=2.2)),
+            marker=HIGHLIGHT_MARKER,
             customdata=_ids_column(ids[h_pos]), hovertext=np.array(["<b>highlighted</b> " + h for h in hover[h_pos]], dtype=object),
             **common,
         ))

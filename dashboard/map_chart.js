@@ -162,7 +162,6 @@ export default function (component) {
     }
     st.shapes = shapesText;
     st.lastShapes = data.shapes;
-    gd.dataset.sig = data.sig;
   }).catch((err) => {
     parentElement.textContent = "This map could not be drawn: " + err.message + ". Reload the page; if it persists, reinstall plotly.";
   });

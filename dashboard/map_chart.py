@@ -78,9 +78,12 @@ def _shapes(x, y, group: str) -> list[dict]:
     """A star (``group="anchors"``) or a ring (``"highlighted"``) at each point ``(x[i], y[i])``."""
     common = dict(xref="x", yref="y", xsizemode="pixel", ysizemode="pixel", legendgroup=group)
     if group == "anchors":
-        look = dict(type="path", path=STAR_PATH, fillcolor="#ffd400", opacity=0.9, line=dict(color="#333", width=0.7))
+        m = figures.ANCHOR_MARKER
+        look = dict(type="path", path=STAR_PATH, fillcolor=m["color"], opacity=m["opacity"], line=m["line"])
     else:
-        look = dict(type="circle", x0=-6.5, x1=6.5, y0=-6.5, y1=6.5, line=dict(color="#e6007e", width=2.2))
+        m = figures.HIGHLIGHT_MARKER
+        r = m["size"] / 2
+        look = dict(type="circle", x0=-r, x1=r, y0=-r, y1=r, line=dict(m["line"], color=m["color"]))
     # no shape in the legend: plotly.js redraws the whole WebGL plot when shapes with legend entries change
     return [dict(common, **look, xanchor=float(a), yanchor=float(b))
             for a, b in zip(np.asarray(x, dtype=float), np.asarray(y, dtype=float))]
@@ -88,8 +91,7 @@ def _shapes(x, y, group: str) -> list[dict]:
 
 def _legend_entry(group: str) -> dict:
     """An empty trace whose legend entry stands for the shapes of ``group`` (a click shows / hides them)."""
-    marker = (dict(symbol="star", size=9, color="#ffd400", line=dict(color="#333", width=0.7)) if group == "anchors"
-              else dict(symbol="circle-open", size=13, color="#e6007e", line=dict(width=2.2)))
+    marker = figures.ANCHOR_MARKER if group == "anchors" else figures.HIGHLIGHT_MARKER
     return dict(type="scatter", x=[None], y=[None], mode="markers", name=group, legendgroup=group, marker=marker,
                 hoverinfo="skip", meta="overlay")
 
