@@ -9,6 +9,8 @@ stitchboard compare --dataset digits --n-anchors N [--k 10] [--format json|table
 stitchboard relative --anchors ANCHORS IN OUT [--similarity cosine] [--center anchors] [--scale]
                      [--topk K] [--power P] [--column NAME] [--id-column NAME] [--chunk-rows N] [--quiet]
 stitchboard import FILE... [--name NAME...] [--table CSV] [--out DIR] [--intersect]
+stitchboard encode DATA --model M [--model M2 ...] [--text-column C] [--image-column C] [--label-column L]
+                   [--id-column I] [--pooling P] [--layer K] [--batch-size B] [--device D] --out DIR [--format json]
 stitchboard zoo build [--dataset digits|wine|breast_cancer|text|all] [--out DIR] [--check]
 stitchboard zoo list [--dataset ...|all]
 """
@@ -240,6 +242,103 @@ def cmd_import(args) -> int:
     return 0
 
 
+def _per_model(values, n_models: int, what: str, default):
+    """One value per model: a single value applies to all; with one model, several values make several spaces."""
+    values = list(values) if values else [default]
+    if len(values) == 1:
+        return values * n_models, n_models
+    if n_models == 1:
+        return values, len(values)
+    if len(values) != n_models:
+        raise ValueError(f"give one {what} for all models, or one per --model ({n_models}); got {len(values)}")
+    return values, n_models
+
+
+def _read_media(args):
+    from .media import bundled_digit_images, bundled_texts, read_image_zip, read_texts
+
+    data = args.data
+    if data in ("bundled:text", "bundled:digits"):
+        return bundled_texts() if data.endswith("text") else bundled_digit_images()
+    if data.lower().endswith(".zip"):
+        return read_image_zip(data, table=args.table, image_column=args.image_column, id_column=args.id_column,
+                              label_column=args.label_column)
+    if args.image_column:
+        raise ValueError("--image-column names paths inside a zip: give the zip as DATA and this table as --table")
+    return read_texts(data, text_column=args.text_column, id_column=args.id_column, label_column=args.label_column)
+
+
+def _file_name(name: str) -> str:
+    import re
+
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "space"
+
+
+def cmd_encode(args) -> int:
+    import numpy as np
+
+    from .disk_cache import default_cache
+    from .encoding import encode_media
+    from .pretrained import PretrainedSpec
+
+    media = _read_media(args)
+    n_models = len(args.model)
+    layers, n1 = _per_model(args.layer, n_models, "--layer", None)
+    poolings, n2 = _per_model(args.pooling, n_models, "--pooling", "default")
+    n_spaces = max(n1, n2)
+    models = args.model * n_spaces if n_models == 1 else args.model
+    layers = layers * n_spaces if len(layers) == 1 else layers
+    poolings = poolings * n_spaces if len(poolings) == 1 else poolings
+    specs = [PretrainedSpec(m, source=args.source, revision=args.revision, pooling=p, layer=lay,
+                            normalize=args.normalize, batch_size=args.batch_size, device=args.device)
+             for m, p, lay in zip(models, poolings, layers)]
+    bar = None
+    if not args.quiet:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(media) * len(specs), unit="row", file=sys.stderr, dynamic_ncols=True)
+
+    def progress(done, total, what):
+        if bar is not None:
+            bar.set_description(what.split(":")[0])
+            bar.update(max(0, int(done) - bar.n))
+
+    try:
+        coll = encode_media(media, specs, cache=None if args.no_cache else default_cache(), progress=progress,
+                            name=args.collection)
+    finally:
+        if bar is not None:
+            bar.close()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for n, sp in coll.spaces.items():
+        path = out / f"{_file_name(n)}.npz"
+        arrays = {"vectors": sp.vectors, "ids": sp.ids}
+        if sp.labels is not None:
+            arrays["labels"] = np.asarray(coll.target_names)[sp.labels]
+        np.savez(path, **arrays)
+        written.append(str(path))
+    (out / "split.json").write_text(json.dumps({"ids": coll.ids.tolist(), "split": coll.split.tolist()}))
+    report = {**coll.summary(), "data": coll.meta["data"], "modality": coll.meta["modality"],
+              "encoders": json.loads(coll.encoders.drop(columns=["spec"]).to_json(orient="records")),
+              "written": written + [str(out / "split.json"), str(out / "report.json")]}
+    (out / "report.json").write_text(json.dumps(report, indent=2))
+    if args.format == "json":
+        print(json.dumps(report))
+        return 0
+    print(f"{coll.meta['modality']}s: {coll.n_samples:,} from {coll.meta['data']}"
+          + (f", {report['labels']['n_classes']} classes" if report["labels"] else ", unlabelled"))
+    for r in report["encoders"]:
+        how = "from the cache" if r["cached"] else f"{r['seconds']:.1f} s, {r['rows_per_s'] or 0:,.0f} rows/s"
+        print(f"  {r['name']:<28} dim {r['dim']:<5} {r['source']} {r['model']} · pooling {r['pooling']} · "
+              f"layer {r['layer']} · {how}")
+    for note in coll.notes:
+        print(f"  note: {note}")
+    print(f"  wrote {len(written)} spaces to {out} (read them back with: stitchboard import {out}/*.npz)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from .anchors import STRATEGIES
     from .datasets import DATASETS
@@ -301,6 +400,38 @@ def build_parser() -> argparse.ArgumentParser:
     im.add_argument("--out", default=None, help="folder to write the converted spaces into")
     im.add_argument("--format", default="table", choices=("json", "table"))
 
+    from .pretrained import POOLINGS, SOURCES
+
+    en = sub.add_parser(
+        "encode", help="encode your texts or images with pretrained models (Hugging Face name or folder)",
+        description="Encode a CSV/parquet of texts, or a .zip of images in class folders (label/file.png), with one "
+                    "or more pretrained models. Writes DIR/<encoder>.npz (vectors, ids, labels) per model, split.json "
+                    "and report.json; `stitchboard import DIR/*.npz` reads them back. Models load with "
+                    "trust_remote_code=False from safetensors only. DATA may also be bundled:text or bundled:digits.",
+    )
+    en.add_argument("data", metavar="DATA", help="texts .csv/.parquet, images .zip, or bundled:text / bundled:digits")
+    en.add_argument("--model", action="append", required=True, metavar="M",
+                    help="Hugging Face name or local folder (repeat for several); a zoo name with --source zoo")
+    en.add_argument("--source", default="transformers", choices=SOURCES)
+    en.add_argument("--revision", default=None, help="branch, tag or commit of hub models")
+    en.add_argument("--text-column", default=None, help="default: text, sentence, document or content")
+    en.add_argument("--image-column", default=None, help="with --table: the column of paths inside the zip")
+    en.add_argument("--table", default=None, help="CSV/parquet listing the zip's images (with --image-column)")
+    en.add_argument("--label-column", default=None)
+    en.add_argument("--id-column", default=None)
+    en.add_argument("--pooling", action="append", choices=POOLINGS, default=None,
+                    help="default: mean for texts, the model's pooler (else CLS) for images; repeat to pair with --model")
+    en.add_argument("--layer", action="append", type=int, default=None,
+                    help="hidden layer (0 = embeddings, -1 = last); with one model, repeat to compare layers")
+    en.add_argument("--normalize", action="store_true", help="L2-normalise the vectors")
+    en.add_argument("--batch-size", type=int, default=32)
+    en.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda, mps")
+    en.add_argument("--collection", default=None, help="name of the collection (default: the data file's stem)")
+    en.add_argument("--no-cache", action="store_true", help="do not read or write the disk cache")
+    en.add_argument("--quiet", action="store_true", help="no progress bar")
+    en.add_argument("--out", required=True, metavar="DIR")
+    en.add_argument("--format", default="table", choices=("json", "table"))
+
     z = sub.add_parser("zoo", help="build or list the bundled encoder zoo")
     zsub = z.add_subparsers(dest="zoo_cmd", required=True)
     zb = zsub.add_parser("build", help="train the zoo deterministically into assets/")
@@ -327,6 +458,8 @@ def main(argv=None) -> int:
             return cmd_compare(args)
         if args.cmd == "import":
             return cmd_import(args)
+        if args.cmd == "encode":
+            return cmd_encode(args)
         if args.cmd == "relative":
             return cmd_relative(args)
         return cmd_zoo(args)
@@ -334,6 +467,9 @@ def main(argv=None) -> int:
         msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
         print(f"error: {msg}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -109,7 +109,9 @@ def source_label(source: str) -> str:
     if source in DATASETS:
         return {"breast_cancer": "breast cancer"}.get(source, source) + " (bundled)"
     coll = _uploads().get(source)
-    return f"{coll.name} (uploaded)" if coll is not None else source
+    if coll is None:
+        return source
+    return f"{coll.name} ({'encoded' if coll.meta.get('source') == 'pretrained' else 'uploaded'})"
 
 
 @st.cache_resource(show_spinner=False)

@@ -8,7 +8,7 @@ import streamlit as st
 from core.datasets import DESCRIPTIONS
 from core.errors import StitchboardError
 from core.importing import EMBEDDING_FORMATS, MODEL_FORMATS, PICKLE_SUFFIXES, load_collection
-from dashboard import bootstrap, loaders, panels, share, state, text
+from dashboard import bootstrap, encode_panel, loaders, panels, share, state, text
 
 #: Per-file upload limit in MB (Streamlit's ``server.maxUploadSize``; raise it with
 #: ``stitchboard dashboard --server.maxUploadSize 1000``).
@@ -20,7 +20,8 @@ share.show_url_error()
 st.caption(
     "**What am I looking at?** Every view in Stitchboard works on a *collection*: several encoders' spaces over "
     "the same samples. Pick a bundled dataset and its zoo of encoders, or upload your own embeddings (one file "
-    "per encoder) or models plus a data table. Check the summary, then open Explore."
+    "per encoder) or models plus a data table, or encode your own texts or images with pretrained models. Check "
+    "the summary, then open Explore."
 )
 
 
@@ -31,14 +32,14 @@ def show_summary(coll) -> None:
     c[1].metric("Train / test", f"{info['n_train']:,} / {info['n_test']:,}")
     c[2].metric("Spaces", len(info["spaces"]))
     c[3].metric("Classes", "none" if info["labels"] is None else info["labels"]["n_classes"])
-    st.dataframe(coll.encoders, hide_index=True, width="stretch")
+    st.dataframe(coll.encoders.drop(columns=["spec"], errors="ignore"), hide_index=True, width="stretch")
     for note in info["notes"]:
         st.warning(text.md(note))
     if not info["notes"] and coll.meta.get("source") == "upload":
         st.success("Rows were matched by id in every file.")
 
 
-tab_bundled, tab_upload = st.tabs(["Bundled datasets", "Upload your own"])
+tab_bundled, tab_upload, tab_pretrained = st.tabs(["Bundled datasets", "Upload your own", "Pretrained encoders"])
 
 with tab_bundled, panels.panel("Dataset summary"):
     source = state.source_selector("Dataset or upload")
@@ -112,3 +113,6 @@ Limit: {UPLOAD_LIMIT_MB} MB per file. Pickles (`.pt`, `.pkl`, object arrays) are
         show_summary(loaders.collection(last))
         with st.expander("First rows of the sample table"):
             st.dataframe(pd.DataFrame(loaders.collection(last).samples.head(20)), hide_index=True)
+
+with tab_pretrained, panels.panel("Pretrained encoders"):
+    encode_panel.show(limit_mb=UPLOAD_LIMIT_MB, show_summary=show_summary)
