@@ -255,11 +255,15 @@ def _per_model(values, n_models: int, what: str, default):
 
 
 def _read_media(args):
-    from .media import bundled_digit_images, bundled_texts, read_image_zip, read_texts
+    from .media import bundled_digit_images, bundled_texts, read_hf_dataset, read_image_zip, read_texts
 
     data = args.data
     if data in ("bundled:text", "bundled:digits"):
         return bundled_texts() if data.endswith("text") else bundled_digit_images()
+    if data.startswith("hf:"):
+        return read_hf_dataset(data[3:], split=args.split, text_column=args.text_column,
+                               image_column=args.image_column, id_column=args.id_column,
+                               label_column=args.label_column)
     if data.lower().endswith(".zip"):
         return read_image_zip(data, table=args.table, image_column=args.image_column, id_column=args.id_column,
                               label_column=args.label_column)
@@ -335,7 +339,7 @@ def cmd_encode(args) -> int:
               f"layer {r['layer']} · {how}")
     for note in coll.notes:
         print(f"  note: {note}")
-    print(f"  wrote {len(written)} spaces to {out} (read them back with: stitchboard import {out}/*.npz)")
+    print(f"  wrote {len(written)} space{"s" if len(written) != 1 else ""} to {out} (read them back with: stitchboard import {out}/*.npz)")
     return 0
 
 
@@ -407,9 +411,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="Encode a CSV/parquet of texts, or a .zip of images in class folders (label/file.png), with one "
                     "or more pretrained models. Writes DIR/<encoder>.npz (vectors, ids, labels) per model, split.json "
                     "and report.json; `stitchboard import DIR/*.npz` reads them back. Models load with "
-                    "trust_remote_code=False from safetensors only. DATA may also be bundled:text or bundled:digits.",
+                    "trust_remote_code=False from safetensors only. DATA may also be bundled:text, bundled:digits, or "
+                    "hf:NAME (a Hugging Face dataset or a save_to_disk folder; the hf-datasets extra) with --split.",
     )
-    en.add_argument("data", metavar="DATA", help="texts .csv/.parquet, images .zip, or bundled:text / bundled:digits")
+    en.add_argument("data", metavar="DATA",
+                    help="texts .csv/.parquet, images .zip, bundled:text / bundled:digits, or hf:NAME")
+    en.add_argument("--split", default="train", help="with hf:NAME: the split, e.g. train or 'test[:2000]'")
     en.add_argument("--model", action="append", required=True, metavar="M",
                     help="Hugging Face name or local folder (repeat for several); a zoo name with --source zoo")
     en.add_argument("--source", default="transformers", choices=SOURCES)

@@ -153,7 +153,7 @@ def show(*, limit_mb: int, show_summary) -> None:
         _add_form(modality)
     _encoder_list()
     encs = _encoders()
-    name = st.text_input("Name of this collection", "", key="pt_name",
+    name = st.text_input("Name of the encoded collection", "", key="pt_name",
                          placeholder=media.name if media is not None else "my encodings")
     if len(encs) == 1:
         st.caption("One encoder gives one space: add another (or another layer) to stitch between them.")
