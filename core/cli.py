@@ -339,7 +339,7 @@ def cmd_encode(args) -> int:
               f"layer {r['layer']} · {how}")
     for note in coll.notes:
         print(f"  note: {note}")
-    print(f"  wrote {len(written)} space{"s" if len(written) != 1 else ""} to {out} (read them back with: stitchboard import {out}/*.npz)")
+    print(f"  wrote {len(written)} space{'s' if len(written) != 1 else ''} to {out} (read them back with: stitchboard import {out}/*.npz)")
     return 0
 
 
