@@ -250,6 +250,8 @@ def _image_size(data: bytes, what: str) -> tuple[int, int]:
     try:
         with Image.open(io.BytesIO(data)) as im:  # reads the header only
             return im.size
+    except Image.DecompressionBombError as exc:  # Pillow's own cap, met before ours can look
+        raise FileTooLargeError(f"{what}: {exc}; a decompression bomb guard, downscale it") from None
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
         raise LoadError(f"{what}: not a readable image ({exc}); remove it or re-save it as PNG/JPEG") from None
 
@@ -268,9 +270,12 @@ def decode_image(item, *, max_pixels: int = MAX_IMAGE_PIXELS):
     from PIL import Image
 
     if isinstance(item, (bytes, bytearray)):
-        with Image.open(io.BytesIO(item)) as im:
-            _check_pixels(im.size, "image", max_pixels)
-            return im.convert("RGB")
+        _check_pixels(_image_size(item, "image"), "image", max_pixels)
+        try:
+            with Image.open(io.BytesIO(item)) as im:
+                return im.convert("RGB")
+        except (OSError, ValueError, SyntaxError) as exc:  # a valid header over truncated or corrupt data
+            raise LoadError(f"image: cannot be decoded ({exc}); re-save it as PNG/JPEG") from None
     a = np.asarray(item)
     if a.ndim == 2:
         a = np.repeat(a[:, :, None], 3, axis=2)

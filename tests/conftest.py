@@ -88,3 +88,39 @@ def pytest_terminal_summary(terminalreporter):
         Path(out).write_text(json.dumps(
             {"total": total, "seconds": seconds, "wall_seconds": FUZZ_WALL["seconds"], "targets": FUZZ_STATS}, indent=2
         ))
+
+
+# ---------------------------------------------------------------- tiny pretrained models
+_TINY_WORDS = ("the a of and to in is was on for with as by at from cat dog sat mat big small red blue car runs "
+               "fast music film game team match vote law market stock price science cell space code").split()
+
+
+def build_tiny_models(folder: Path) -> dict[str, Path]:
+    """Random tiny Hugging Face models saved with ``save_pretrained``: two BERTs with their own
+    vocab file (hidden 32, 2 layers) and two ViTs with an image processor (32 px, patch 8)."""
+    import torch
+    from transformers import BertConfig, BertModel, BertTokenizerFast, ViTConfig, ViTImageProcessor, ViTModel
+
+    folder.mkdir(parents=True, exist_ok=True)
+    vocab = folder / "vocab.txt"
+    vocab.write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *_TINY_WORDS]))
+    out = {}
+    for seed in (0, 1):
+        torch.manual_seed(seed)
+        bert = BertModel(BertConfig(vocab_size=5 + len(_TINY_WORDS), hidden_size=32, num_hidden_layers=2,
+                                    num_attention_heads=2, intermediate_size=64, max_position_embeddings=64))
+        out[f"bert{seed}"] = folder / f"bert{seed}"
+        bert.save_pretrained(out[f"bert{seed}"])
+        BertTokenizerFast(vocab_file=str(vocab)).save_pretrained(out[f"bert{seed}"])
+        vit = ViTModel(ViTConfig(image_size=32, patch_size=8, hidden_size=32, num_hidden_layers=2,
+                                 num_attention_heads=2, intermediate_size=64))
+        out[f"vit{seed}"] = folder / f"vit{seed}"
+        vit.save_pretrained(out[f"vit{seed}"])
+        ViTImageProcessor(size={"height": 32, "width": 32}).save_pretrained(out[f"vit{seed}"])
+    return out
+
+
+@pytest.fixture(scope="session")
+def tiny_models(tmp_path_factory):
+    pytest.importorskip("transformers", reason="the pretrained extra is not installed")
+    return build_tiny_models(tmp_path_factory.mktemp("tiny-models"))
