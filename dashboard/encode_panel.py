@@ -18,7 +18,8 @@ from core.media import bundled_digit_images, bundled_texts, read_image_zip, read
 from core.pretrained import POOLINGS, SOURCES, SUGGESTIONS, PretrainedSpec, pretrained_available
 from dashboard import jobs, loaders, state, text
 
-#: Session key of the encoders added so far (list of spec dicts).
+#: Session key prefix of the encoders added so far, one list of spec dicts per modality
+#: (a text model cannot encode images, so switching data must not carry it over).
 ENCODERS_KEY = "pt_encoders"
 #: Session key of the source of the last encoded collection.
 LAST_KEY = "pt_last"
@@ -65,12 +66,12 @@ def _media(choice: str, limit_bytes: int):
                           label_column=lcol.strip() or None, max_bytes=limit_bytes)
 
 
-def _encoders() -> list:
-    return st.session_state.setdefault(ENCODERS_KEY, [])
+def _encoders(modality: str) -> list:
+    return st.session_state.setdefault(f"{ENCODERS_KEY}_{modality}", [])
 
 
-def _add(spec: PretrainedSpec) -> None:
-    encs = _encoders()
+def _add(spec: PretrainedSpec, modality: str) -> None:
+    encs = _encoders(modality)
     if spec.as_dict() not in encs:
         encs.append(spec.as_dict())
 
@@ -108,13 +109,13 @@ def _add_form(modality: str) -> None:
             parts = [p for p in layers.split(",")] if (layers.strip() and not fixed) else [""]
             for raw in parts:
                 _add(PretrainedSpec(model.strip(), source=source, pooling="default" if fixed else pooling,
-                                    layer=None if fixed else _parse_layer(raw), normalize=normalize))
+                                    layer=None if fixed else _parse_layer(raw), normalize=normalize), modality)
         except StitchboardError as exc:
             st.error(text.md(f"Not added: {exc}"))
 
 
-def _encoder_list() -> None:
-    encs = _encoders()
+def _encoder_list(modality: str) -> None:
+    encs = _encoders(modality)
     if not encs:
         st.caption("No encoders yet: add two or more (or several layers of one model) to compare and stitch them.")
         return
@@ -125,7 +126,7 @@ def _encoder_list() -> None:
         c[0].markdown(f"**{text.md(spec.display_name)}** · {text.code(spec.model)} · {spec.source} · pooling "
                       f"{spec.pooling} · {layer}" + (" · L2-normalised" if spec.normalize else ""))
         c[1].button("Remove", key=f"pt_rm_{i}_{hashlib.md5(repr(d).encode()).hexdigest()[:6]}", width="stretch",
-                    on_click=lambda d=d: _encoders().remove(d) if d in _encoders() else None)
+                    on_click=lambda d=d: _encoders(modality).remove(d) if d in _encoders(modality) else None)
 
 
 def show(*, limit_mb: int, show_summary) -> None:
@@ -151,8 +152,8 @@ def show(*, limit_mb: int, show_summary) -> None:
     st.markdown("**Encoders**")
     with st.container(border=True):
         _add_form(modality)
-    _encoder_list()
-    encs = _encoders()
+    _encoder_list(modality)
+    encs = _encoders(modality)
     name = st.text_input("Name of the encoded collection", "", key="pt_name",
                          placeholder=media.name if media is not None else "my encodings")
     if len(encs) == 1:
