@@ -367,14 +367,10 @@ def _make_space(X, ids, labels, *, name, rf_name, kind) -> LatentSpace:
 # ---------------------------------------------------------------------- models
 class _OnnxModel:
     def __init__(self, rf: ReadFile, output: str | None):
-        try:
-            import onnxruntime as ort
-        except ImportError:  # pragma: no cover - onnxruntime is a core dependency
-            raise LoadError("onnxruntime is not installed; pip install onnxruntime") from None
-        try:
-            self.session = ort.InferenceSession(rf.read(), providers=["CPUExecutionProvider"])
-        except Exception as exc:
-            raise LoadError(f"{rf.name}: not a valid ONNX model (truncated or corrupt?): {exc}") from None
+        from .onnx_models import onnx_session
+
+        # an upload (no path) may not use external data; a file on disk only inside its folder
+        self.session = onnx_session(rf.path if rf.path is not None else rf.read(), name=rf.name)
         inputs = self.session.get_inputs()
         if len(inputs) != 1:
             raise LoadError(f"{rf.name}: the model must take exactly one input (n, n_features); it takes {len(inputs)}")
