@@ -11,6 +11,10 @@ Sources:
 - ``"transformers"``: any ``AutoModel`` with an ``AutoTokenizer`` (texts) or an
   ``AutoImageProcessor`` (images: ViT, DINOv2, ConvNeXt, the vision tower of CLIP).
 - ``"sentence-transformers"``: a sentence-transformers model with its own pooling.
+- ``"onnx"``: an ONNX export (``model.onnx`` or ``onnx/model.onnx``, as Optimum and many
+  hub repos ship it) with the tokenizer or image processor beside it, run with
+  onnxruntime. It has only its outputs: the last layer, pooled here (``mean``/``cls``),
+  or its own ``pooler_output``/``sentence_embedding``.
 - ``"zoo"``: a bundled zoo encoder (``lsa-word``... on texts, ``mlp-s0``... on images
   reduced to the digits' 8 x 8 grey pixels).
 
@@ -63,7 +67,7 @@ __all__ = [
     "pretrained_available",
 ]
 
-SOURCES = ("transformers", "sentence-transformers", "zoo")
+SOURCES = ("transformers", "sentence-transformers", "onnx", "zoo")
 POOLINGS = ("default", "mean", "cls", "pooler")
 
 #: Names offered in the dashboard, by modality.
@@ -76,6 +80,11 @@ SUGGESTIONS = {
 #: Files fetched from the hub: configs, vocabularies and safetensors weights, never pickles or code.
 HUB_ALLOW_PATTERNS = ("*.json", "*.txt", "*.model", "*.safetensors", "*.tiktoken", "merges.txt", "*/*.json",
                       "*/*.safetensors", "*/*.txt")
+#: For ``source="onnx"``: the full-precision export only (hub repos often hold a dozen quantised variants).
+ONNX_ALLOW_PATTERNS = ("*.json", "*.txt", "*.model", "*.tiktoken", "model.onnx", "model.onnx_data", "onnx/model.onnx",
+                       "onnx/model.onnx_data", "onnx/*.json")
+#: Where an ONNX export sits in a model folder, in order of preference.
+ONNX_FILES = ("model.onnx", "onnx/model.onnx")
 #: Weight files that are pickles (or other formats we do not load).
 PICKLED_WEIGHTS = (".bin", ".pt", ".pth", ".ckpt", ".pkl", ".pickle", ".h5", ".msgpack", ".joblib")
 #: Config files where a ``auto_map`` entry means "run this repo's Python code".
@@ -107,7 +116,7 @@ class PretrainedSpec:
     model : str
         A Hugging Face name (``"BAAI/bge-small-en-v1.5"``), a local model folder, or for
         ``source="zoo"`` a zoo encoder name (``"lsa-word"``, ``"mlp-s0"``).
-    source : {"transformers", "sentence-transformers", "zoo"}, default="transformers"
+    source : {"transformers", "sentence-transformers", "onnx", "zoo"}, default="transformers"
     revision : str, optional
         Branch, tag or commit of a hub model (its default branch when None).
     pooling : {"default", "mean", "cls", "pooler"}, default="default"
@@ -152,6 +161,9 @@ class PretrainedSpec:
                 "a sentence-transformers model pools with its own modules: leave pooling='default' and layer unset, "
                 "or use source='transformers' to choose the pooling and layer of its transformer"
             )
+        if self.source == "onnx" and self.layer not in (None, -1):
+            raise InvalidInputError("an ONNX export gives only its outputs (the last layer): leave layer unset, or use "
+                                    "source='transformers' with the model's safetensors to choose a layer")
         if self.source == "zoo" and (self.pooling != "default" or self.layer is not None):
             raise InvalidInputError("zoo encoders have one latent space: leave pooling='default' and layer unset")
 
@@ -224,7 +236,8 @@ def resolve_model(spec: PretrainedSpec) -> tuple[Path, str | None]:
         raise
     offline = os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
     try:
-        folder = snapshot_download(model, revision=spec.revision, allow_patterns=list(HUB_ALLOW_PATTERNS))
+        patterns = ONNX_ALLOW_PATTERNS if spec.source == "onnx" else HUB_ALLOW_PATTERNS
+        folder = snapshot_download(model, revision=spec.revision, allow_patterns=list(patterns))
     except LocalEntryNotFoundError:
         how = ("HF_HUB_OFFLINE=1 is set" if offline else "the Hugging Face hub cannot be reached")
         raise LoadError(
@@ -267,18 +280,20 @@ def check_model_folder(folder, *, source: str = "transformers") -> dict:
     Parameters
     ----------
     folder : path
-    source : {"transformers", "sentence-transformers"}
+    source : {"transformers", "sentence-transformers", "onnx"}
 
     Returns
     -------
     dict
-        ``config`` (the parsed config.json), ``weights`` (safetensors files), ``modality``
-        hints: ``has_tokenizer``, ``has_image_processor``.
+        ``config`` (the parsed config.json, empty for an ONNX folder without one),
+        ``weights`` (safetensors files, or the ONNX file), ``transformer_dir``, and the
+        modality hints ``has_tokenizer``, ``has_image_processor``.
 
     Raises
     ------
     UnsafeFileError
-        ``auto_map`` in a config, custom sentence-transformers modules, or pickled weights only.
+        ``auto_map`` in a config, custom sentence-transformers modules, pickled weights
+        only, or ONNX external data outside the folder.
     LoadError
         No config.json, no weights, an unknown model type.
     """
@@ -293,6 +308,8 @@ def check_model_folder(folder, *, source: str = "transformers") -> dict:
                     f"({', '.join(sorted(map(str, cfg['auto_map'])))[:120]}). Stitchboard never runs model code "
                     "(trust_remote_code=False); pick a model built from standard transformers classes"
                 )
+    if source == "onnx":
+        return _check_onnx_folder(folder)
     transformer_dir = folder
     modules_path = folder / "modules.json"
     if source == "sentence-transformers" or modules_path.is_file():
@@ -345,16 +362,32 @@ def check_model_folder(folder, *, source: str = "transformers") -> dict:
             f"{cfg_path}: model_type {mtype!r} is not a transformers architecture this version knows "
             "(it may need custom code, which is never run, or a newer transformers)"
         )
+    return {"config": config, "weights": safe, "transformer_dir": transformer_dir, **_processor_files(transformer_dir)}
+
+
+def _processor_files(folder: Path) -> dict:
     tok_files = ("tokenizer.json", "vocab.txt", "tokenizer_config.json", "spiece.model", "sentencepiece.bpe.model",
                  "vocab.json")
-    return {
-        "config": config,
-        "weights": safe,
-        "transformer_dir": transformer_dir,
-        "has_tokenizer": any((transformer_dir / f).is_file() for f in tok_files),
-        "has_image_processor": any((transformer_dir / f).is_file() for f in
-                                   ("preprocessor_config.json", "image_processor_config.json")),
-    }
+    return {"has_tokenizer": any((folder / f).is_file() for f in tok_files),
+            "has_image_processor": any((folder / f).is_file() for f in
+                                       ("preprocessor_config.json", "image_processor_config.json"))}
+
+
+def _check_onnx_folder(folder: Path) -> dict:
+    from .onnx_models import check_external_data
+
+    onnx_file = next((folder / f for f in ONNX_FILES if (folder / f).is_file()), None)
+    if onnx_file is None:
+        found = sorted(str(p.relative_to(folder)) for p in folder.rglob("*.onnx"))[:5]
+        raise LoadError(f"{folder}: no {' or '.join(ONNX_FILES)}" + (f" (found {found}: rename the one to use to "
+                        "model.onnx)" if found else "; export the model with optimum or torch.onnx.export"))
+    if onnx_file.stat().st_size > 8 << 30:
+        raise LoadError(f"{onnx_file}: {onnx_file.stat().st_size / 2**30:.1f} GB is over the 8 GB limit for a model file")
+    check_external_data(onnx_file.read_bytes(), name=str(onnx_file), folder=onnx_file.parent)
+    cfg_path = folder / "config.json"
+    config = _read_json(cfg_path, "config.json") if cfg_path.is_file() else {}
+    return {"config": config if isinstance(config, dict) else {}, "weights": [onnx_file], "transformer_dir": folder,
+            **_processor_files(folder)}
 
 
 def model_fingerprint(spec: PretrainedSpec) -> str:
@@ -375,7 +408,7 @@ def model_fingerprint(spec: PretrainedSpec) -> str:
         return f"hub:{spec.model}@{commit}"
     h = hashlib.sha256(b"folder;")
     for p in sorted(q for q in folder.rglob("*") if q.is_file()):
-        if p.suffix.lower() in (".json", ".txt", ".model", ".safetensors"):
+        if p.suffix.lower() in (".json", ".txt", ".model", ".safetensors", ".onnx", ".onnx_data"):
             h.update(str(p.relative_to(folder)).encode() + b"\0")
             with open(p, "rb") as fh:
                 for chunk in iter(lambda: fh.read(1 << 22), b""):
@@ -431,6 +464,7 @@ class PretrainedEncoder:
     notes: list = field(default_factory=list)
     _projection: object = None
     _zoo: object = None
+    _onnx: object = None
 
     def describe(self) -> dict:
         """The spec plus what was resolved: pooling, layer, device, revision."""
@@ -495,6 +529,8 @@ class PretrainedEncoder:
     def _encode_batch(self, batch) -> np.ndarray:
         if self.spec.source == "zoo":
             return self._zoo_batch(batch)
+        if self.spec.source == "onnx":
+            return self._onnx_batch(batch)
         import torch
 
         with torch.inference_mode():
@@ -541,6 +577,52 @@ class PretrainedEncoder:
         if mask is not None:
             m = mask.to(H.dtype).unsqueeze(-1)
             return (H * m).sum(1) / m.sum(1).clamp(min=1e-9)
+        return H.mean(1)
+
+    def _onnx_batch(self, batch) -> np.ndarray:
+        session, pooled_name, hidden_name = self._onnx
+        outputs = [o for o in (pooled_name, hidden_name) if o is not None]
+        if self.modality == "text":
+            long = self.processor(batch, truncation=False, padding=False, verbose=False)["input_ids"]
+            self._truncated += sum(len(x) > self.max_length for x in long)
+            enc = dict(self.processor(batch, padding=True, truncation=True, max_length=self.max_length,
+                                      return_tensors="np"))
+            mask = enc.get("attention_mask")
+        else:
+            from .media import decode_image
+
+            enc = {"pixel_values": np.asarray(self.processor(images=[decode_image(x) for x in batch],
+                                                             return_tensors="np")["pixel_values"], dtype=np.float32)}
+            mask = None
+        feed = {}
+        for inp in session.get_inputs():
+            if inp.name in enc:
+                v = np.asarray(enc[inp.name])
+                feed[inp.name] = v.astype(np.int64) if v.dtype.kind in "iub" else v.astype(np.float32)
+            elif inp.name == "token_type_ids" and "input_ids" in enc:
+                feed[inp.name] = np.zeros_like(np.asarray(enc["input_ids"]), dtype=np.int64)
+            else:
+                raise LoadError(f"{self.spec.model}: the ONNX model wants an input {inp.name!r} that the "
+                                f"{'tokenizer' if self.modality == 'text' else 'image processor'} does not give "
+                                f"(it gives {sorted(enc)})")
+        try:
+            got = dict(zip(outputs, session.run(outputs, feed)))
+        except Exception as exc:  # onnxruntime's own exception types
+            raise LoadError(f"{self.spec.model}: the ONNX model failed on a batch ({exc})") from None
+        if self.resolved_pooling == "pooler":
+            Z = np.asarray(got[pooled_name])
+            return Z.reshape(len(batch), -1).astype(np.float32)
+        H = np.asarray(got[hidden_name], dtype=np.float32)
+        if H.ndim == 4:  # conv nets: (batch, channels, h, w)
+            return H.mean(axis=(2, 3))
+        if H.ndim != 3 or H.shape[0] != len(batch):
+            raise LoadError(f"{self.spec.model}: ONNX output {hidden_name!r} has shape {H.shape}; expected "
+                            "(batch, tokens, dim)")
+        if self.resolved_pooling == "cls":
+            return H[:, 0]
+        if mask is not None:
+            m = np.asarray(mask, dtype=np.float32)[:, :, None]
+            return (H * m).sum(1) / np.maximum(m.sum(1), 1e-9)
         return H.mean(1)
 
     def _zoo_batch(self, batch) -> np.ndarray:
@@ -611,6 +693,8 @@ def load_encoder(spec: PretrainedSpec, *, modality: str) -> PretrainedEncoder:
     folder, commit = resolve_model(spec)
     info = check_model_folder(folder, source=spec.source)
     _quiet_transformers()
+    if spec.source == "onnx":
+        return _load_onnx(spec, modality, info, commit)
     import torch
 
     device = _device(spec.device)
@@ -627,30 +711,15 @@ def load_encoder(spec: PretrainedSpec, *, modality: str) -> PretrainedEncoder:
         return PretrainedEncoder(spec=spec, modality="text", model=st_model, device=device,
                                  resolved_pooling="sentence-transformers", revision=commit)
     tdir = info["transformer_dir"]
-    if modality == "text" and not info["has_tokenizer"]:
-        raise LoadError(f"{spec.model}: no tokenizer files, so it cannot encode texts"
-                        + (" (it has an image processor: use it on images)" if info["has_image_processor"] else ""))
-    if modality == "image" and not info["has_image_processor"]:
-        raise LoadError(f"{spec.model}: no image processor (preprocessor_config.json), so it cannot encode images"
-                        + (" (it has a tokenizer: use it on texts)" if info["has_tokenizer"] else ""))
+    _check_processor(spec, modality, info)
     from transformers import AutoModel
 
-    common = {"trust_remote_code": False, "local_files_only": True}
     try:
-        model = AutoModel.from_pretrained(str(tdir), use_safetensors=True, dtype=dtype, **common)
-        if modality == "text":
-            from transformers import AutoTokenizer
-
-            processor = AutoTokenizer.from_pretrained(str(tdir), **common)
-        else:
-            from transformers import AutoImageProcessor
-
-            try:
-                processor = AutoImageProcessor.from_pretrained(str(tdir), backend="pil", **common)
-            except TypeError:  # transformers < 5 has use_fast instead of backend
-                processor = AutoImageProcessor.from_pretrained(str(tdir), use_fast=False, **common)
+        model = AutoModel.from_pretrained(str(tdir), use_safetensors=True, dtype=dtype, trust_remote_code=False,
+                                          local_files_only=True)
     except (OSError, ValueError, KeyError, TypeError, RuntimeError, AttributeError) as exc:
         raise LoadError(f"could not load {spec.model!r} with transformers: {exc}") from None
+    processor = _load_processor(tdir, modality, spec.model)
     model.eval().to(device)
     projection = None
     sub = "vision_model" if modality == "image" else "text_model"
@@ -693,6 +762,81 @@ def load_encoder(spec: PretrainedSpec, *, modality: str) -> PretrainedEncoder:
         resolved_layer=None if last else int(layer), n_layers=n_layers, revision=commit, max_length=max_length,
         _projection=projection,
     )
+
+
+#: ONNX output names that hold one pooled vector per item, in order of preference.
+_POOLED_OUTPUTS = ("sentence_embedding", "pooler_output", "image_embeds", "text_embeds", "embeddings")
+#: Largest vector an encoder may give: a bound on what a hostile export can make us allocate per row.
+MAX_DIM = 1 << 16
+
+
+def _load_processor(tdir: Path, modality: str, model_name: str):
+    common = {"trust_remote_code": False, "local_files_only": True}
+    try:
+        if modality == "text":
+            from transformers import AutoTokenizer
+
+            return AutoTokenizer.from_pretrained(str(tdir), **common)
+        from transformers import AutoImageProcessor
+
+        try:
+            return AutoImageProcessor.from_pretrained(str(tdir), backend="pil", **common)
+        except TypeError:  # transformers < 5 has use_fast instead of backend
+            return AutoImageProcessor.from_pretrained(str(tdir), use_fast=False, **common)
+    except (OSError, ValueError, KeyError, TypeError, RuntimeError, AttributeError) as exc:
+        raise LoadError(f"could not load the {'tokenizer' if modality == 'text' else 'image processor'} of "
+                        f"{model_name!r}: {exc}") from None
+
+
+def _check_processor(spec: PretrainedSpec, modality: str, info: dict) -> None:
+    if modality == "text" and not info["has_tokenizer"]:
+        raise LoadError(f"{spec.model}: no tokenizer files, so it cannot encode texts"
+                        + (" (it has an image processor: use it on images)" if info["has_image_processor"] else ""))
+    if modality == "image" and not info["has_image_processor"]:
+        raise LoadError(f"{spec.model}: no image processor (preprocessor_config.json), so it cannot encode images"
+                        + (" (it has a tokenizer: use it on texts)" if info["has_tokenizer"] else ""))
+
+
+def _load_onnx(spec: PretrainedSpec, modality: str, info: dict, commit) -> PretrainedEncoder:
+    from .onnx_models import onnx_session
+
+    if spec.device not in ("auto", "cpu"):
+        raise InvalidInputError(f"device={spec.device!r}: ONNX models run on the CPU with onnxruntime; use 'auto' or 'cpu'")
+    _check_processor(spec, modality, info)
+    onnx_file = info["weights"][0]
+    session = onnx_session(onnx_file, name=f"{spec.model} ({onnx_file.name})")
+    outs = {o.name: o.shape for o in session.get_outputs()}
+    for o, shape in outs.items():
+        last = shape[-1] if shape else None
+        if isinstance(last, int) and last > MAX_DIM:
+            raise LoadError(f"{spec.model}: ONNX output {o!r} has {last:,} dims per item, over the {MAX_DIM:,} limit")
+    pooled = next((o for o in _POOLED_OUTPUTS if o in outs and len(outs[o]) == 2), None)
+    hidden = "last_hidden_state" if "last_hidden_state" in outs else next(
+        (o for o, shape in outs.items() if len(shape) in (3, 4)), None)
+    pooling = spec.pooling
+    if pooling == "default":
+        if pooled == "sentence_embedding" or hidden is None:
+            pooling = "pooler"
+        elif modality == "text":
+            pooling = "mean"
+        else:
+            pooling = "pooler" if pooled else ("mean" if len(outs[hidden]) == 4 else "cls")
+    if pooling == "pooler" and pooled is None:
+        raise InvalidInputError(f"{spec.model}: the ONNX model has no pooled output (one of {list(_POOLED_OUTPUTS)}; "
+                                f"it has {list(outs)}); use pooling 'mean' or 'cls'")
+    if pooling != "pooler" and hidden is None:
+        raise InvalidInputError(f"{spec.model}: the ONNX model has no token output such as 'last_hidden_state' "
+                                f"(it has {list(outs)}); use pooling 'pooler'")
+    processor = _load_processor(info["transformer_dir"], modality, spec.model)
+    max_length = None
+    if modality == "text":
+        mml = getattr(processor, "model_max_length", None) or 10**9
+        mpe = info["config"].get("max_position_embeddings") or 512
+        max_length = int(mml) if mml < 100_000 else int(min(512, mpe))
+    return PretrainedEncoder(spec=spec, modality=modality, processor=processor, device="cpu", resolved_pooling=pooling,
+                             n_layers=info["config"].get("num_hidden_layers"), revision=commit, max_length=max_length,
+                             _onnx=(session, pooled if pooling == "pooler" else None,
+                                    hidden if pooling != "pooler" else None))
 
 
 def _has_pooler(model, projection) -> bool:

@@ -96,20 +96,22 @@ def _add_form(modality: str) -> None:
     c = st.columns([1.3, 1, 1, 1], vertical_alignment="bottom")
     sources = SOURCES if modality == "text" else tuple(s for s in SOURCES if s != "sentence-transformers")
     source = c[0].selectbox("Source", sources, key="pt_source")
-    fixed = source != "transformers"
-    pooling = c[1].selectbox("Pooling", POOLINGS, key="pt_pooling", disabled=fixed,
+    own_pooling = source in ("sentence-transformers", "zoo")  # they pool with their own modules
+    one_layer = source != "transformers"  # an ONNX export has only its outputs
+    pooling = c[1].selectbox("Pooling", POOLINGS, key="pt_pooling", disabled=own_pooling,
                              help="default: mean of tokens for texts; the model's pooler (else the class token) for "
                                   "images. sentence-transformers models and zoo encoders pool their own way.")
-    layers = c[2].text_input("Layer(s)", "", key="pt_layers", disabled=fixed, placeholder="last",
+    layers = c[2].text_input("Layer(s)", "", key="pt_layers", disabled=one_layer, placeholder="last",
                              help="0 = embeddings, -1 or blank = last. Several, comma-separated (e.g. 3, 6), compare "
-                                  "layers of one model: one space per layer.")
+                                  "layers of one model: one space per layer. transformers source only: an ONNX "
+                                  "export has only its last layer.")
     normalize = c[3].checkbox("L2-normalise", key="pt_normalize")
     if st.button("Add encoder", icon=":material/add:", key="pt_add", disabled=not model.strip()):
         try:
-            parts = [p for p in layers.split(",")] if (layers.strip() and not fixed) else [""]
+            parts = [p for p in layers.split(",")] if (layers.strip() and not one_layer) else [""]
             for raw in parts:
-                _add(PretrainedSpec(model.strip(), source=source, pooling="default" if fixed else pooling,
-                                    layer=None if fixed else _parse_layer(raw), normalize=normalize), modality)
+                _add(PretrainedSpec(model.strip(), source=source, pooling="default" if own_pooling else pooling,
+                                    layer=None if one_layer else _parse_layer(raw), normalize=normalize), modality)
         except StitchboardError as exc:
             st.error(text.md(f"Not added: {exc}"))
 
