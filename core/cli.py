@@ -24,7 +24,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .errors import StitchboardError
+from .errors import InvalidInputError, StitchboardError
 
 __all__ = ["main"]
 
@@ -56,10 +56,21 @@ def cmd_dashboard(args, extra) -> int:
 
 def _zoo_and_anchors(args):
     from .anchors import select_anchors
-    from .zoo import Zoo
 
-    zoo = Zoo(args.dataset)
-    train, test = zoo.spaces("train"), zoo.spaces("test")
+    if args.files:  # the user's spaces (e.g. what `stitchboard encode` wrote), split as on import
+        from .importing import load_collection
+
+        zoo = load_collection(args.files, name="files")
+        if zoo.labels is None:
+            raise InvalidInputError("these files have no labels; stitching and the metrics need a label per sample "
+                                    "(a `labels` array in the .npz, or --label-column on import)")
+        train, test = zoo.part("train"), zoo.part("test")
+        args.dataset = "files"
+    else:
+        from .zoo import Zoo
+
+        zoo = Zoo(args.dataset)
+        train, test = zoo.spaces("train"), zoo.spaces("test")
     first = next(iter(train.values()))
     anchors = select_anchors(first, args.n_anchors, strategy=args.strategy, random_state=args.seed)
     return zoo, train, test, anchors
@@ -360,6 +371,9 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("compare", help="space metrics for every pair, absolute vs relative (test split)")
     for q in (s, c):
         q.add_argument("--dataset", default="digits", choices=DATASETS)
+        q.add_argument("--files", nargs="+", metavar="FILE",
+                       help="your own spaces instead of a bundled dataset: embeddings files (e.g. DIR/*.npz from "
+                            "`stitchboard encode`), matched by id and split 80/20 as `stitchboard import` does")
         q.add_argument("--n-anchors", type=int, default=100)
         q.add_argument("--seed", type=int, default=0)
         q.add_argument("--strategy", default="random", choices=STRATEGIES)

@@ -99,6 +99,12 @@ def test_encode_texts_and_images_with_tiny_models_then_import(tiny_models, tmp_p
         assert f["vectors"].shape == (18, 32) and f["labels"].tolist() == ["a", "b", "c"] * 6
     assert main(["import", str(tmp_path / "out" / "bert0-L1.npz"), str(tmp_path / "out" / "bert0-L2.npz")]) == 0
     assert "18 samples" in capsys.readouterr().out
+    # the encoded spaces stitch like a bundled dataset: heads on one layer, fed the other
+    assert main(["stitch", "--files", str(tmp_path / "out" / "bert0-L1.npz"), str(tmp_path / "out" / "bert0-L2.npz"),
+                 "--n-anchors", "6", "--format", "json"]) == 0
+    st = json.loads(capsys.readouterr().out)
+    assert st["dataset"] == "files" and st["encoders"] == ["bert0-L1", "bert0-L2"]
+    assert all(0.0 <= v <= 1.0 for row in st["relative"] for v in row)
 
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
@@ -120,3 +126,6 @@ def test_encode_texts_and_images_with_tiny_models_then_import(tiny_models, tmp_p
     (evil / "config.json").write_text(json.dumps({**cfg, "auto_map": {"AutoModel": "x.Y"}}))
     assert main(["encode", "bundled:text", "--model", str(evil), "--out", str(tmp_path / "no"), "--quiet"]) == 2
     assert "trust_remote_code=False" in capsys.readouterr().err and not (tmp_path / "no").exists()
+    np.savez(tmp_path / "nolabels.npz", vectors=np.zeros((4, 2)), ids=np.arange(4))
+    assert main(["stitch", "--files", str(tmp_path / "nolabels.npz")]) == 2
+    assert "no labels" in capsys.readouterr().err
