@@ -97,7 +97,8 @@ _TINY_WORDS = ("the a of and to in is was on for with as by at from cat dog sat 
 
 def build_tiny_models(folder: Path) -> dict[str, Path]:
     """Random tiny Hugging Face models saved with ``save_pretrained``: two BERTs with their own
-    vocab file (hidden 32, 2 layers) and two ViTs with an image processor (32 px, patch 8)."""
+    vocab file (hidden 32, 2 layers), two ViTs with an image processor (32 px, patch 8) and a
+    CLIP (both towers, projection 16) with its image processor."""
     import torch
     from transformers import BertConfig, BertModel, BertTokenizerFast, ViTConfig, ViTImageProcessor, ViTModel
 
@@ -117,6 +118,16 @@ def build_tiny_models(folder: Path) -> dict[str, Path]:
         out[f"vit{seed}"] = folder / f"vit{seed}"
         vit.save_pretrained(out[f"vit{seed}"])
         ViTImageProcessor(size={"height": 32, "width": 32}).save_pretrained(out[f"vit{seed}"])
+    from transformers import CLIPConfig, CLIPImageProcessor, CLIPModel
+
+    torch.manual_seed(2)
+    tower = {"hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 2, "num_attention_heads": 2}
+    clip = CLIPModel(CLIPConfig(text_config={**tower, "vocab_size": 99, "max_position_embeddings": 16,
+                                             "bos_token_id": 0, "eos_token_id": 1, "pad_token_id": 1},
+                                vision_config={**tower, "image_size": 32, "patch_size": 8}, projection_dim=16))
+    out["clip"] = folder / "clip"
+    clip.save_pretrained(out["clip"])
+    CLIPImageProcessor(size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32}).save_pretrained(out["clip"])
     return out
 
 

@@ -274,6 +274,29 @@ def test_zoo_source_on_bundled_texts_and_digit_images():
         PretrainedSpec("lsa-word", source="zoo", layer=1)
 
 
+def test_clip_vision_tower_gives_the_projected_image_features(tiny_models):
+    import torch
+    from transformers import CLIPImageProcessor, CLIPModel
+
+    from core.media import decode_image
+
+    items = bundled_digit_images().items[:8]
+    enc = load_encoder(PretrainedSpec(str(tiny_models["clip"]), batch_size=3), modality="image")
+    assert enc.resolved_pooling == "pooler"  # CLIP's default: what get_image_features returns
+    Z = enc.encode(items)
+    model = CLIPModel.from_pretrained(str(tiny_models["clip"])).eval()
+    proc = CLIPImageProcessor.from_pretrained(str(tiny_models["clip"]))
+    with torch.inference_mode():
+        ref = model.get_image_features(**proc(images=[decode_image(x) for x in items], return_tensors="pt"))
+    ref = ref if torch.is_tensor(ref) else ref.pooler_output
+    assert Z.shape == (8, 16)
+    np.testing.assert_allclose(Z, ref.numpy(), atol=1e-5)
+    inner = load_encoder(PretrainedSpec(str(tiny_models["clip"]), layer=1), modality="image")
+    assert inner.resolved_pooling == "cls" and inner.encode(items).shape == (8, 32)  # the tower's own width
+    with pytest.raises(LoadError, match="no tokenizer"):  # saved without one
+        load_encoder(PretrainedSpec(str(tiny_models["clip"])), modality="text")
+
+
 def _onnx_export(folder, dst, *, image=False):
     """An optimum-style export: onnx/model.onnx next to the model's tokenizer or image processor files."""
     import torch
