@@ -140,5 +140,13 @@ def test_bundled_texts_then_own_texts_and_images_encode_and_stitch(browser, serv
     page.wait_for_timeout(3000)
     page.screenshot(path=str(tmp_path / "pretrained_stitching.png"), full_page=True)
     _no_errors(page, "stitching")
+    _go(page, "Explore & stitch")  # the images' maps and readout
+    page.get_by_text("Stitching readout").wait_for(timeout=120_000)
+    img_rel = _wait_metric(page, "B → A's head · relative")
+    assert 0.0 <= img_rel <= 1.0
+    page.wait_for_timeout(4000)
+    assert page.locator(".js-plotly-plot, canvas").count() >= 4  # four maps drawn
+    page.screenshot(path=str(tmp_path / "pretrained_images_explore.png"), full_page=True)
+    _no_errors(page, "explore images")
     print(f"pretrained browser: bundled texts, tiny BERTs, relative stitched {rel:.3f}; screenshots in {tmp_path}")
     page.close()
