@@ -2,12 +2,52 @@
 
 from __future__ import annotations
 
+import csv
+
 import numpy as np
 import pandas as pd
 
 from .relative import relative_projection
 
-__all__ = ["relative_table", "layout_table"]
+__all__ = ["relative_table", "layout_table", "csv_bytes", "FORMULA_PREFIXES"]
+
+#: A text cell starting with one of these is a formula to a spreadsheet (OWASP "CSV injection").
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _defuse(value):
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value  # a leading quote makes spreadsheets show the cell as text
+    return value
+
+
+def csv_bytes(df: pd.DataFrame, *, index: bool = False) -> bytes:
+    """A table as UTF-8 CSV for download, with formula-like text cells neutralised.
+
+    Text cells, column names and index labels that start with ``= + - @``, a tab or a
+    carriage return get a leading ``'``, as OWASP advises, so a spreadsheet opening the
+    file shows them instead of running them. Numbers are written as they are. Parquet
+    and JSON exports stay exact.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+    index : bool, default=False
+        Write the index as the first column.
+
+    Returns
+    -------
+    bytes
+    """
+    out = df.copy()
+    for c in out.columns:
+        if out[c].dtype == object or pd.api.types.is_string_dtype(out[c]) or isinstance(out[c].dtype, pd.CategoricalDtype):
+            out[c] = out[c].astype(object).map(_defuse)
+    out.columns = [_defuse(str(c)) if isinstance(c, str) else c for c in out.columns]
+    if index:
+        out.index = out.index.map(_defuse)
+    # every text field quoted: a bare carriage return inside one would otherwise split the row
+    return out.to_csv(index=index, quoting=csv.QUOTE_NONNUMERIC).encode()
 
 
 def _base(collection) -> pd.DataFrame:

@@ -33,7 +33,7 @@ from core.datasets import DATASETS
 from core.describe import sample_descriptions
 from core.disk_cache import DiskCache, content_key, default_cache, package_versions
 from core.errors import CancelledError
-from core.export import relative_table
+from core.export import csv_bytes, relative_table
 from core.latent_space import LatentSpace
 from core.layout import layout_pair
 from core.metrics import compare_spaces
@@ -351,7 +351,7 @@ def pair_relative_stitching(source: str, enc_a: str, enc_b: str, anchor_ids: tup
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def relative_csv(source: str, encoder: str, anchor_ids: tuple) -> bytes:
-    return relative_table(collection(source), encoder, anchor_ids).to_csv(index=False).encode()
+    return csv_bytes(relative_table(collection(source), encoder, anchor_ids))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from core.anchor_history import AnchorHistory
+from core.export import csv_bytes
 from core.errors import StitchboardError
 from core.session import SESSION_VERSION, from_json, from_query, to_json, to_query
 from dashboard import anchor_state, controls, loaders, state, text
@@ -143,7 +144,7 @@ def download(label: str, data, file_name: str, mime: str, *, key: str, help: str
 def table_download(df, name: str, *, key: str, label: str = "CSV") -> None:
     """Download a table as CSV."""
     keep_index = not isinstance(df.index, pd.RangeIndex)
-    download(label, lambda: df.to_csv(index=keep_index).encode(), f"{name}.csv", "text/csv", key=key)
+    download(label, lambda: csv_bytes(df, index=keep_index), f"{name}.csv", "text/csv", key=key)
 
 
 def figure_download(fig, name: str, *, key: str, label: str = "HTML") -> None:

@@ -11,7 +11,7 @@ import streamlit as st
 from core.anchor_history import parse_ids
 from core.anchors import STRATEGIES
 from core.errors import CancelledError, StitchboardError
-from core.export import layout_table
+from core.export import csv_bytes, layout_table
 from core.layout import LAYOUT_METHODS
 from dashboard import anchor_state, bootstrap, controls, figures, inspector, jobs, loaders, map_chart, panels, share, snapshot, text
 from dashboard.selection import selected_ids
@@ -453,7 +453,7 @@ def show_downloads(anchors: tuple, drawn: dict) -> None:
                            f"anchors_{coll.name}.json", "application/json", key="dl_anchors")
         with c[1]:
             maps = {k: v[0] for k, v in drawn.items()}
-            share.download("Map coordinates (CSV)", lambda: layout_table(coll, maps).to_csv(index=False).encode(),
+            share.download("Map coordinates (CSV)", lambda: csv_bytes(layout_table(coll, maps)),
                            f"layout_{coll.name}_{method}.csv", "text/csv", key="dl_layout")
         with c[2]:
             if len(anchors) >= 1:

@@ -5,7 +5,7 @@ import json
 import pandas as pd
 import streamlit as st
 
-from core.export import layout_table
+from core.export import csv_bytes, layout_table
 from dashboard import anchor_state, bootstrap, controls, loaders, panels, share, text
 
 bootstrap.prepare()
@@ -90,7 +90,7 @@ with panels.panel("Data"):
             if len(anchors) >= 2:
                 RA, RB, _ = loaders.layouts(source, enc_a, enc_b, anchors, m, frame, *p)
                 maps.update(relative_A=RA, relative_B=RB)
-            return layout_table(coll, maps).to_csv(index=False).encode()
+            return csv_bytes(layout_table(coll, maps))
 
         share.download("PCA maps (CSV)", lambda: coords_csv("pca"), f"layout_{coll.name}_pca.csv", "text/csv", key="dl_lay_pca")
         if method != "pca":

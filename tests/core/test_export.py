@@ -39,3 +39,24 @@ def test_descriptions_show_text_or_features():
     assert text[0].startswith("id ") and "label <b>" in text[0] and first.split()[0] in text[0]
     assert "<br>".join(text[0].split("<br>")[1:]).replace("<br>", " ") == first[:159] + ("…" if len(first) > 160 else "")
     assert "alcohol=" in wine[0] and "(+7 more features)" in wine[0]
+
+
+def test_csv_downloads_neutralise_formula_cells_and_keep_numbers():
+    import csv
+    import io
+
+    import pandas as pd
+
+    from core.export import csv_bytes
+
+    evil = ["=HYPERLINK(\"http://x\",\"y\")", "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\tx", "\rx", "plain", "a=b"]
+    df = pd.DataFrame({"id": evil, "label": pd.Categorical(["=1"] * 4 + ["ok"] * 4), "x": [-1.5] * 8,
+                       "=bad header": range(8)}, index=[f"@{i}" for i in range(8)])
+    rows = list(csv.reader(io.StringIO(csv_bytes(df).decode(), newline="")))
+    assert rows[0] == ["id", "label", "x", "'=bad header"]
+    assert [r[0] for r in rows[1:]] == ["'" + e for e in evil[:6]] + ["plain", "a=b"]
+    assert {r[1] for r in rows[1:]} == {"'=1", "ok"}
+    assert all(r[2] == "-1.5" for r in rows[1:])  # numbers stay numbers
+    with_index = list(csv.reader(io.StringIO(csv_bytes(df, index=True).decode(), newline="")))
+    assert with_index[1][0] == "'@0"
+    assert df["id"].tolist() == evil  # the table itself is untouched
