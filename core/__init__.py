@@ -4,8 +4,6 @@ No streamlit import anywhere in this package, and nothing heavy happens on impor
 (torch and umap are imported only by the functions that need them).
 """
 
-from .anchors import STRATEGIES, anchor_coverage, select_anchors, validate_anchor_ids
-from .datasets import DATASETS, Dataset, load_dataset
 from .errors import (
     AnchorError,
     CancelledError,
@@ -18,12 +16,32 @@ from .errors import (
     UnknownIdError,
     UnsafeFileError,
 )
-from .latent_space import LatentSpace
-from .metrics import compare_spaces
-from .relative import SIMILARITIES, RelativeProjection, relative_projection
-from .stitching import MODES, StitchingResult, stitching_matrix
-from .sweep import anchor_sweep
-from .translation import TRANSLATIONS, LatentTranslation, inverse_relative_projection
+
+# The rest loads on first use (PEP 562): a worker process that needs one module (an ONNX
+# run) must not pay for scikit-learn and the whole library on start.
+_LAZY = {
+    "STRATEGIES": "anchors", "anchor_coverage": "anchors", "select_anchors": "anchors",
+    "validate_anchor_ids": "anchors", "DATASETS": "datasets", "Dataset": "datasets", "load_dataset": "datasets",
+    "LatentSpace": "latent_space", "compare_spaces": "metrics", "SIMILARITIES": "relative",
+    "RelativeProjection": "relative", "relative_projection": "relative", "MODES": "stitching",
+    "StitchingResult": "stitching", "stitching_matrix": "stitching", "anchor_sweep": "sweep",
+    "TRANSLATIONS": "translation", "LatentTranslation": "translation", "inverse_relative_projection": "translation",
+}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __version__ = "0.1.0"
 
