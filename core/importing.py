@@ -366,42 +366,45 @@ def _make_space(X, ids, labels, *, name, rf_name, kind) -> LatentSpace:
 
 # ---------------------------------------------------------------------- models
 class _OnnxModel:
-    def __init__(self, rf: ReadFile, output: str | None):
-        from .onnx_models import onnx_session
+    """An ONNX model read from its graph here and run only in a bounded worker (:func:`core.onnx_models.run_onnx`)."""
 
+    def __init__(self, rf: ReadFile, output: str | None):
+        from .onnx_models import check_external_data, graph_signature
+
+        data = rf.read()
         # an upload (no path) may not use external data; a file on disk only inside its folder
-        self.session = onnx_session(rf.path if rf.path is not None else rf.read(), name=rf.name)
-        inputs = self.session.get_inputs()
+        check_external_data(data, name=rf.name, folder=None if rf.path is None else rf.path.parent)
+        self.source = rf.path if rf.path is not None else data
+        inputs, outputs = graph_signature(data, name=rf.name)
         if len(inputs) != 1:
             raise LoadError(f"{rf.name}: the model must take exactly one input (n, n_features); it takes {len(inputs)}")
-        self.input = inputs[0]
-        outs = [o.name for o in self.session.get_outputs()]
+        self.input, shape = inputs[0]
+        outs = [o for o, _ in outputs]
+        if not outs:
+            raise LoadError(f"{rf.name}: the model has no outputs")
         if output is None:
             output = next((o for o in outs if any(k in o.lower() for k in ("latent", "embedding", "encod"))), outs[0])
         elif output not in outs:
             raise LoadError(f"{rf.name}: no output named {output!r}; outputs are {outs}")
         self.output = output
         self.name = rf.name
-        shape = self.input.shape
-        self.n_features = shape[1] if len(shape) == 2 and isinstance(shape[1], int) else None
-        if len(shape) != 2:
+        if shape is not None and len(shape) != 2:
             raise LoadError(
-                f"{rf.name}: the model's input {self.input.name!r} has shape {shape}; Stitchboard feeds a 2-D table "
+                f"{rf.name}: the model's input {self.input!r} has shape {list(shape)}; Stitchboard feeds a 2-D table "
                 "(n_rows, n_features). Export the model with a (batch, n_features) input"
             )
+        self.n_features = shape[1] if shape is not None and isinstance(shape[1], int) and shape[1] > 0 else None
 
     def encode(self, X: np.ndarray) -> np.ndarray:
+        from .onnx_models import run_onnx
+
         if self.n_features is not None and X.shape[1] != self.n_features:
             raise MismatchError(
                 f"{self.name}: the model expects {self.n_features} input features, the table has {X.shape[1]}; "
                 "check the feature columns (id/label columns are excluded)"
             )
-        try:
-            out = self.session.run([self.output], {self.input.name: X.astype(np.float32)})[0]
-        except Exception as exc:
-            raise LoadError(f"{self.name}: the model failed on the table ({exc})") from None
-        out = np.asarray(out)
-        return out.reshape(out.shape[0], -1)
+        return run_onnx(self.source, np.ascontiguousarray(X, dtype=np.float32), input_name=self.input,
+                        output=self.output, name=self.name)
 
 
 class _TorchZooModel:

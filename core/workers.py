@@ -30,12 +30,15 @@ class WorkerLimits:
     """Limits of one worker: memory (bytes of address space), wall time (s), result bytes.
 
     Defaults come from ``STITCHBOARD_WORKER_MEMORY_MB`` (8192), ``STITCHBOARD_WORKER_TIMEOUT_S``
-    (3600) and ``STITCHBOARD_WORKER_RESULT_MB`` (2048).
+    (3600) and ``STITCHBOARD_WORKER_RESULT_MB`` (2048). ``timeout_setting`` names the
+    setting that raises this worker's time limit in its message (ONNX runs have their own,
+    ``STITCHBOARD_ONNX_TIMEOUT_S``).
     """
 
     def __init__(self, *, memory_bytes: int | None = None, timeout_s: float | None = None,
-                 max_result_bytes: int | None = None):
+                 max_result_bytes: int | None = None, timeout_setting: str = "STITCHBOARD_WORKER_TIMEOUT_S"):
         env = os.environ.get
+        self.timeout_setting = timeout_setting  # named in the timeout message
         self.memory_bytes = int(memory_bytes if memory_bytes is not None
                                 else float(env("STITCHBOARD_WORKER_MEMORY_MB", 8192)) * (1 << 20))
         self.timeout_s = float(timeout_s if timeout_s is not None else env("STITCHBOARD_WORKER_TIMEOUT_S", 3600))
@@ -77,8 +80,9 @@ def _call(fn, args, kwargs, max_result_bytes: int):
     except MemoryError:
         raise LoadError("the worker ran out of memory (its limit is STITCHBOARD_WORKER_MEMORY_MB); use a smaller "
                         "batch size or fewer rows") from None
-    if isinstance(out, (bytes, bytearray)) and len(out) > max_result_bytes:
-        raise LoadError(f"the worker's result is {len(out) / 1e6:,.0f} MB, over the {max_result_bytes / 1e6:,.0f} MB "
+    size = len(out) if isinstance(out, (bytes, bytearray)) else getattr(out, "nbytes", 0)
+    if size > max_result_bytes:
+        raise LoadError(f"the worker's result is {size / 1e6:,.0f} MB, over the {max_result_bytes / 1e6:,.0f} MB "
                         "limit (STITCHBOARD_WORKER_RESULT_MB)")
     return out
 
@@ -144,7 +148,7 @@ def run_in_worker(fn, /, *args, progress=None, should_stop=None, limits: WorkerL
                 raise CancelledError(f"stopped {what}") from None
             if killed == "timeout":
                 raise LoadError(f"{what} took longer than the {limits.timeout_s:g} s limit and was stopped "
-                                "(STITCHBOARD_WORKER_TIMEOUT_S)") from None
+                                f"({limits.timeout_setting})") from None
             raise LoadError(
                 f"{what} crashed or ran out of memory (limit {limits.memory_bytes / (1 << 30):.1f} GiB, "
                 "STITCHBOARD_WORKER_MEMORY_MB); the server is unaffected. Try a smaller batch size or fewer rows"

@@ -325,6 +325,36 @@ def _onnx(tmp: Path, input_shape=("n", 3)) -> Path:
     return path
 
 
+def _onnx_graph(kind: str) -> bytes:
+    """Hostile ONNX models on a (n, 3) input: external weights, huge, scalar or sequence outputs."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", 3])
+    out = helper.make_tensor_value_info("latent", TensorProto.FLOAT, None)
+    inits, nodes = [], []
+    if kind == "external":  # weights "stored" in a file of the server's working directory
+        w = TensorProto(name="W", data_type=TensorProto.FLOAT, dims=[3, 2], data_location=TensorProto.EXTERNAL)
+        for k, v in (("location", ".env"), ("offset", "0"), ("length", "24")):
+            e = w.external_data.add()
+            e.key, e.value = k, v
+        inits, nodes = [w], [helper.make_node("MatMul", ["x", "W"], ["latent"])]
+    elif kind == "huge":  # a 3-value input expanded to 70,000 values per row
+        inits = [numpy_helper.from_array(np.array([1, 70_000 // 3 + 1], np.int64), name="shape")]
+        nodes = [helper.make_node("Tile", ["x", "shape"], ["latent"])]
+    elif kind == "scalar":
+        nodes = [helper.make_node("ReduceSum", ["x"], ["latent"], keepdims=0)]
+    elif kind == "sequence":
+        out = helper.make_tensor_sequence_value_info("latent", TensorProto.FLOAT, None)
+        nodes = [helper.make_node("SequenceConstruct", ["x", "x"], ["latent"])]
+    graph = helper.make_graph(nodes, "enc", [x], [out], initializer=inits)
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], ir_version=8).SerializeToString()
+
+
+def _onnx_graph_upload(tmp: Path, kind: str) -> Upload:
+    (tmp / ".env").write_bytes(b"SECRET_TOKEN=hunter2-hunter2!!!")  # must never reach an output
+    return Upload((("enc.onnx", _onnx_graph(kind)),), table=("table.csv", _table3(tmp).read_bytes()))
+
+
 def _table3(tmp: Path, n_features=3) -> Path:
     cols = ",".join(f"f{i}" for i in range(n_features))
     rows = "\n".join(f"{i}," + ",".join(str(0.1 * (i + j)) for j in range(n_features)) for i in range(4))
@@ -668,6 +698,15 @@ CASES: list[Case] = [
     _upload_case("onnx-input-width", "an ONNX model fed a table of the wrong width",
                  lambda t: _onnx_upload(t, table_features=2), MismatchError,
                  r"the model expects 3 input features, the table has 2"),
+    _upload_case("onnx-external-data", "an ONNX model whose weights name a server file (external data)",
+                 lambda t: _onnx_graph_upload(t, "external"), UnsafeFileError,
+                 r"keep their weights in external files \(e.g. 'W' in '.env'\)"),
+    _upload_case("onnx-huge-output", "an ONNX model that tiles 3 inputs into 70,002 values per row",
+                 lambda t: _onnx_graph_upload(t, "huge"), LoadError, r"70,002 values per row, over the 65,536 limit"),
+    _upload_case("onnx-scalar-output", "an ONNX model with a scalar output",
+                 lambda t: _onnx_graph_upload(t, "scalar"), LoadError, r"it must have one row per input row"),
+    _upload_case("onnx-sequence-output", "an ONNX model whose output is a sequence of tensors",
+                 lambda t: _onnx_graph_upload(t, "sequence"), LoadError, r"is a list \(a sequence or map\)"),
 ]
 
 
