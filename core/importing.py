@@ -36,6 +36,7 @@ import pandas as pd
 
 from .collection import Collection, default_split
 from .errors import FileTooLargeError, InvalidInputError, LoadError, MismatchError, UnsafeFileError
+from .validation import parse_json
 from .latent_space import LatentSpace
 
 __all__ = [
@@ -486,10 +487,7 @@ def load_model(source, *, sidecar=None, output: str | None = None, max_bytes: in
             )
         if not isinstance(sidecar, dict):
             srf = ReadFile.of(sidecar)
-            try:
-                sidecar = json.loads(srf.read().decode("utf-8"))
-            except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-                raise LoadError(f"{srf.name}: the sidecar is not valid JSON ({exc})") from None
+            sidecar = parse_json(srf.read(), what=f"{srf.name} (the sidecar)")
             if not isinstance(sidecar, dict):
                 raise LoadError(f"{srf.name}: the sidecar must be a JSON object with 'arch' and 'config'")
         return _TorchZooModel(rf, sidecar)

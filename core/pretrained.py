@@ -43,7 +43,6 @@ refused with :class:`~core.errors.UnsafeFileError` before anything is loaded.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 import time
@@ -53,6 +52,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import CancelledError, InvalidInputError, LoadError, UnsafeFileError
+from .validation import parse_json
 
 __all__ = [
     "SOURCES",
@@ -262,10 +262,10 @@ def _read_json(path: Path, what: str) -> dict:
     try:
         if path.stat().st_size > 8 << 20:
             raise LoadError(f"{path}: {what} is over 8 MB; not a model config")
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError, ValueError) as exc:
-        raise LoadError(f"{path}: {what} is not valid JSON ({exc})") from None
-    return data
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise LoadError(f"{path}: cannot read {what} ({exc})") from None
+    return parse_json(raw, what=f"{path} ({what})")
 
 
 def _weights_in(folder: Path) -> tuple[list[Path], list[Path]]:

@@ -42,7 +42,6 @@ the id column and a read of every row group holding an anchor before streaming s
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import time
@@ -53,7 +52,7 @@ import numpy as np
 
 from .errors import AnchorError, InvalidInputError, LoadError, MismatchError, UnsafeFileError
 from .relative import PRODUCT_BLOCKS, _check_params, _fit_stats, _project_rows, _result_dtype
-from .validation import as_vectors
+from .validation import as_vectors, parse_json
 
 __all__ = ["relative_projection_file", "read_anchor_file", "FORMATS"]
 
@@ -453,10 +452,7 @@ def read_anchor_file(path) -> tuple[str, object]:
         raise LoadError(f"anchors file {path}: no such file")
     suffix = path.suffix.lower()
     if suffix == ".json":
-        try:
-            obj = json.loads(path.read_text())
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise LoadError(f"anchors file {path}: not valid JSON ({exc})") from None
+        obj = parse_json(path.read_bytes(), what=f"anchors file {path}")
         if isinstance(obj, dict):
             key = next((k for k in ("anchor_ids", "anchors", "ids") if k in obj), None)
             if key is None:

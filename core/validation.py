@@ -15,13 +15,22 @@ converted to float64 when every element is a real number.
 
 from __future__ import annotations
 
+import json
 import numbers
+import os
+import re
 from collections.abc import Iterable
 
 import numpy as np
 from sklearn.exceptions import NotFittedError
 
-from .errors import InvalidInputError, InvalidTypeError
+from .errors import InvalidInputError, InvalidTypeError, LoadError
+
+#: Deepest nesting of a JSON file the user gives (``STITCHBOARD_MAX_JSON_DEPTH``).
+MAX_JSON_DEPTH = int(os.environ.get("STITCHBOARD_MAX_JSON_DEPTH", 64))
+#: Most digits of one JSON number (``STITCHBOARD_MAX_JSON_DIGITS``).
+MAX_JSON_DIGITS = int(os.environ.get("STITCHBOARD_MAX_JSON_DIGITS", 100))
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 
 __all__ = [
     "NotFittedYetError",
@@ -35,6 +44,9 @@ __all__ = [
     "check_choice",
     "check_bool",
     "fmt_list",
+    "parse_json",
+    "MAX_JSON_DEPTH",
+    "MAX_JSON_DIGITS",
 ]
 
 
@@ -294,3 +306,49 @@ def check_choice(value, *, name: str, choices, allow_none: bool = False):
     if value not in choices:
         raise InvalidInputError(f"{name}={value!r} is not supported; choose one of {list(choices)}")
     return value
+
+
+def _json_number(kind):
+    def parse(text: str):
+        if len(text) > MAX_JSON_DIGITS:
+            raise LoadError(f"a number of {len(text):,} characters, over the {MAX_JSON_DIGITS} limit "
+                            "(STITCHBOARD_MAX_JSON_DIGITS)")
+        return kind(text)
+
+    return parse
+
+
+def parse_json(text, *, what: str):
+    """Parse JSON from the user with limits on nesting and number length.
+
+    Parameters
+    ----------
+    text : str or bytes
+    what : str
+        Named in messages, e.g. ``"enc.json (the sidecar)"``.
+
+    Raises
+    ------
+    LoadError
+        Not UTF-8, not JSON, nested deeper than :data:`MAX_JSON_DEPTH` or a number longer
+        than :data:`MAX_JSON_DIGITS` characters, each named with its setting.
+    """
+    if isinstance(text, (bytes, bytearray)):
+        try:
+            text = bytes(text).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise LoadError(f"{what}: not UTF-8 text ({exc})") from None
+    # nesting counted before parsing, outside strings: json's recursion would overflow first
+    bare = _JSON_STRING.sub("", text)
+    level = deepest = 0
+    for ch in re.findall(r"[\[\]{}]", bare):
+        level += 1 if ch in "[{" else -1
+        deepest = max(deepest, level)
+        if deepest > MAX_JSON_DEPTH:
+            raise LoadError(f"{what}: JSON nested over {MAX_JSON_DEPTH} levels deep (STITCHBOARD_MAX_JSON_DEPTH)")
+    try:
+        return json.loads(text, parse_int=_json_number(int), parse_float=_json_number(float))
+    except LoadError as exc:
+        raise LoadError(f"{what}: {exc}") from None
+    except (ValueError, RecursionError) as exc:
+        raise LoadError(f"{what}: not valid JSON ({exc})") from None

@@ -64,6 +64,7 @@ from core.layout import compute_layout, layout_pair  # noqa: E402
 from core.metrics import debiased_cka, knn_jaccard  # noqa: E402
 from core.datasets import DATASETS  # noqa: E402
 from core.session import MAX_SESSION_BYTES, from_json, from_query  # noqa: E402
+from core.streaming import read_anchor_file  # noqa: E402
 from core.validation import NotFittedYetError  # noqa: E402
 from core.zoo import Zoo, assets_dir  # noqa: E402
 
@@ -325,6 +326,16 @@ def _onnx(tmp: Path, input_shape=("n", 3)) -> Path:
     return path
 
 
+def _sidecar_upload(tmp: Path, sidecar: bytes) -> Upload:
+    up = _model_upload(tmp)
+    return Upload((up.files[0], ("enc.json", sidecar)), table=up.table)
+
+
+def _write(tmp: Path, name: str, data: bytes) -> Path:
+    (tmp / name).write_bytes(data)
+    return tmp / name
+
+
 def _onnx_graph(kind: str) -> bytes:
     """Hostile ONNX models on a (n, 3) input: external weights, huge, scalar or sequence outputs."""
     from onnx import TensorProto, helper, numpy_helper
@@ -463,6 +474,9 @@ CASES: list[Case] = [
          ids=[1, 99, 100]), UnknownIdError, r"2 anchor id\(s\) are not in space 'enc': \[99, 100\]"),
     Case("anchors-wrong-id-type", "text anchor ids for a space with int ids", lambda t: select_anchors(
         _space(), strategy="explicit", ids=["1", "2"]), UnknownIdError, r"the ids of this space are ints"),
+    Case("anchors-file-long-number", "an anchors JSON file holding a 5,000-digit id",
+         lambda t: read_anchor_file(_write(t, "anchors.json", b"[" + b"7" * 5000 + b"]")), LoadError,
+         r"anchors file .*a number of 5,000 characters"),
     Case("anchors-empty", "an empty anchor list", lambda t: select_anchors(_space(), strategy="explicit", ids=[]),
          AnchorError, r"anchor ids must be a non-empty 1-D list"),
     Case("unknown-strategy", "an unknown anchor strategy", lambda t: select_anchors(_space(), 3, strategy="best"),
@@ -698,6 +712,12 @@ CASES: list[Case] = [
     _upload_case("onnx-input-width", "an ONNX model fed a table of the wrong width",
                  lambda t: _onnx_upload(t, table_features=2), MismatchError,
                  r"the model expects 3 input features, the table has 2"),
+    _upload_case("sidecar-deep-json", "a JSON sidecar nested 100,000 levels deep",
+                 lambda t: _sidecar_upload(t, b"[" * 100_000 + b"]" * 100_000), LoadError,
+                 r"JSON nested over 64 levels deep \(STITCHBOARD_MAX_JSON_DEPTH\)"),
+    _upload_case("sidecar-long-number", "a JSON sidecar holding a 5,000-digit number",
+                 lambda t: _sidecar_upload(t, b'{"arch": "mlp", "config": {"in_dim": ' + b"9" * 5000 + b"}}"), LoadError,
+                 r"a number of 5,000 characters, over the 100 limit \(STITCHBOARD_MAX_JSON_DIGITS\)"),
     _upload_case("onnx-external-data", "an ONNX model whose weights name a server file (external data)",
                  lambda t: _onnx_graph_upload(t, "external"), UnsafeFileError,
                  r"keep their weights in external files \(e.g. 'W' in '.env'\)"),
