@@ -149,6 +149,12 @@ def _layout_input(X, name: str) -> np.ndarray:
     X = as_vectors(X, name=name)
     if X.shape[0] < 3:
         raise InvalidInputError(f"{name} must be 2-D with at least 3 rows to lay out; got shape {X.shape}")
+    if not np.ptp(X, axis=0).any():
+        # one point has no layout, and scikit-learn's t-SNE crashes the process on it
+        raise InvalidInputError(
+            f"all {X.shape[0]:,} rows of {name} are the same vector, so a map has nothing to show; check the "
+            "file or the encoder (a collapsed or constant output)"
+        )
     top = float(np.abs(X).max())
     if top > 1e15 or 0 < top < 1e-15:
         X = X.astype(np.float64) / top
@@ -179,6 +185,8 @@ def _tsne(X, *, perplexity, metric, init, random_state, steps=None, name="") -> 
     n = X.shape[0]
     if not 0 < perplexity < n:
         raise InvalidInputError(f"perplexity={perplexity} must be in (0, n_samples={n})")
+    if X.shape[1] < 2:  # its PCA initialisation needs two dims; a zero column changes no distance
+        X = np.hstack([X, np.zeros_like(X)])
     if init is not None:
         init = np.asarray(init, dtype=np.float32)
         if init.shape != (n, 2):

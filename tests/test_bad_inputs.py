@@ -546,6 +546,12 @@ CASES: list[Case] = [
     # layout
     Case("layout-too-few-rows", "a map of 2 points", lambda t: compute_layout(np.eye(2), method="pca"),
          InvalidInputError, r"at least 3 rows to lay out"),
+    Case("layout-identical-rows", "a t-SNE map of 200 identical rows (scikit-learn's t-SNE crashed the process)",
+         lambda t: compute_layout(np.ones((200, 5)), method="tsne"), InvalidInputError,
+         r"all 200 rows of X are the same vector, so a map has nothing to show"),
+    Case("layout-pair-identical-rows", "a UMAP pair whose B has identical rows",
+         lambda t: layout_pair(np.random.default_rng(0).normal(size=(60, 4)), np.ones((60, 4)), method="umap"),
+         InvalidInputError, r"all 60 rows of XB are the same vector"),
     Case("layout-unknown-method", "an unknown layout method", lambda t: compute_layout(np.eye(4), method="mds"),
          InvalidInputError, r"method='mds' is not supported"),
     Case("layout-n-neighbors", "UMAP n_neighbors >= n_samples",

@@ -306,3 +306,14 @@ def test_small_map_places_its_own_rows_on_themselves():
     assert used == "A"
     span = np.ptp(LA, axis=0).max()
     assert np.median(np.linalg.norm(LA - LB, axis=1)) < 0.05 * span
+
+
+def test_tsne_of_one_dimensional_vectors_keeps_their_neighbours():
+    x = np.linspace(0, 1, 60)[:, None] + np.random.default_rng(0).normal(scale=1e-3, size=(60, 1))
+    Y = compute_layout(x, method="tsne", metric="euclidean", random_state=0)  # its PCA init needs 2 dims
+    assert Y.shape == (60, 2) and np.isfinite(Y).all() and np.ptp(Y[:, 0]) > 0
+    dx = np.abs(x - x.T) + np.eye(60) * 9
+    dy = np.linalg.norm(Y[:, None] - Y[None], axis=2) + np.eye(60) * 1e9
+    near = dx.argmin(1)
+    kept = np.mean([near[i] in np.argsort(dy[i])[:5] for i in range(60)])
+    assert kept > 0.8, kept  # t-SNE keeps local structure
