@@ -192,8 +192,11 @@ def graph_signature(data: bytes, *, name: str) -> tuple[list, list]:
             return None
         return tuple(d.dim_value if d.HasField("dim_value") else (d.dim_param or "?") for d in t.shape.dim)
 
-    return ([(v.name, shape(v)) for v in model.graph.input if v.name not in inits],
-            [(v.name, shape(v)) for v in model.graph.output])
+    def text(n):  # protobuf hands back bytes for names that are not valid UTF-8
+        return n if isinstance(n, str) else bytes(n).decode("utf-8", "replace")
+
+    return ([(text(v.name), shape(v)) for v in model.graph.input if v.name not in inits],
+            [(text(v.name), shape(v)) for v in model.graph.output])
 
 
 def _run(source, input_name: str, output: str, X, name: str, max_dims: int):
