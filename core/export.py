@@ -39,7 +39,7 @@ def csv_bytes(df: pd.DataFrame, *, index: bool = False) -> bytes:
     -------
     bytes
     """
-    out = df.copy()
+    out = df.copy(deep=False)  # columns are replaced, not written into: the caller's table stays as it is
     for c in out.columns:
         if out[c].dtype == object or pd.api.types.is_string_dtype(out[c]) or isinstance(out[c].dtype, pd.CategoricalDtype):
             out[c] = out[c].astype(object).map(_defuse)

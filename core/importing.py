@@ -370,13 +370,12 @@ class _OnnxModel:
     """An ONNX model read from its graph here and run only in a bounded worker (:func:`core.onnx_models.run_onnx`)."""
 
     def __init__(self, rf: ReadFile, output: str | None):
-        from .onnx_models import check_external_data, graph_signature
+        from .onnx_models import graph_signature
 
         data = rf.read()
-        # an upload (no path) may not use external data; a file on disk only inside its folder
-        check_external_data(data, name=rf.name, folder=None if rf.path is None else rf.path.parent)
         self.source = rf.path if rf.path is not None else data
-        inputs, outputs = graph_signature(data, name=rf.name)
+        # an upload (no path) may not use external data; a file on disk only inside its folder
+        inputs, outputs = graph_signature(data, name=rf.name, folder=None if rf.path is None else rf.path.parent)
         if len(inputs) != 1:
             raise LoadError(f"{rf.name}: the model must take exactly one input (n, n_features); it takes {len(inputs)}")
         self.input, shape = inputs[0]

@@ -106,7 +106,10 @@ def check_external_data(data: bytes, *, name: str, folder=None) -> list[str]:
     LoadError
         Not a valid ONNX model, or an external file that does not exist.
     """
-    model = _parse(data, name)
+    return _check_locations(_parse(data, name), name=name, folder=folder)
+
+
+def _check_locations(model, *, name: str, folder) -> list[str]:
     found = external_data_locations(model)
     if not found:
         return []
@@ -173,8 +176,11 @@ def onnx_session(source, *, name: str | None = None, checked: bool = False):
         raise LoadError(f"{name}: not a valid ONNX model (truncated or corrupt?): onnxruntime says {exc}") from None
 
 
-def graph_signature(data: bytes, *, name: str) -> tuple[list, list]:
+def graph_signature(data: bytes, *, name: str, folder=None) -> tuple[list, list]:
     """Inputs and outputs of a model, read from its graph without running anything.
+
+    The model is parsed once, and its external data checked as by
+    :func:`check_external_data` (``folder`` None: an upload, none allowed).
 
     Returns
     -------
@@ -184,6 +190,7 @@ def graph_signature(data: bytes, *, name: str) -> tuple[list, list]:
     outputs : list of (name, shape)
     """
     model = _parse(data, name)
+    _check_locations(model, name=name, folder=folder)
     inits = {t.name for t in model.graph.initializer}
 
     def shape(v):

@@ -538,11 +538,7 @@ class PretrainedEncoder:
                 Z = self.model.encode(batch, batch_size=len(batch), convert_to_numpy=True, show_progress_bar=False)
                 return np.asarray(Z, dtype=np.float32)
             if self.modality == "text":
-                long = self.processor(batch, truncation=False, padding=False, verbose=False)["input_ids"]
-                self._truncated += sum(len(x) > self.max_length for x in long)
-                enc = self.processor(batch, padding=True, truncation=True, max_length=self.max_length,
-                                     return_tensors="pt")
-                enc = {k: v.to(self.device) for k, v in enc.items()}
+                enc = {k: v.to(self.device) for k, v in self._tokenize(batch, "pt").items()}
                 mask = enc.get("attention_mask")
             else:
                 from .media import decode_image
@@ -553,6 +549,18 @@ class PretrainedEncoder:
                     enc["pixel_values"] = enc["pixel_values"].half()
                 mask = None
             return self._pool(enc, mask).float().cpu().numpy()
+
+    def _tokenize(self, batch, tensors: str) -> dict:
+        """A padded, truncated batch; counts the texts cut to ``max_length`` for the notes."""
+        enc = dict(self.processor(batch, padding=True, truncation=True, max_length=self.max_length,
+                                  return_tensors=tensors))
+        mask = enc.get("attention_mask")
+        full = (list(range(len(batch))) if mask is None
+                else [i for i, m in enumerate(mask.sum(1).tolist()) if m >= self.max_length])
+        if full:  # only rows that fill max_length may have been cut: tokenize just those again, uncut
+            long = self.processor([batch[i] for i in full], truncation=False, padding=False, verbose=False)
+            self._truncated += sum(len(x) > self.max_length for x in long["input_ids"])
+        return enc
 
     def _pool(self, enc, mask):
         import torch
@@ -583,10 +591,7 @@ class PretrainedEncoder:
         session, pooled_name, hidden_name = self._onnx
         outputs = [o for o in (pooled_name, hidden_name) if o is not None]
         if self.modality == "text":
-            long = self.processor(batch, truncation=False, padding=False, verbose=False)["input_ids"]
-            self._truncated += sum(len(x) > self.max_length for x in long)
-            enc = dict(self.processor(batch, padding=True, truncation=True, max_length=self.max_length,
-                                      return_tensors="np"))
+            enc = self._tokenize(batch, "np")
             mask = enc.get("attention_mask")
         else:
             from .media import decode_image
@@ -804,7 +809,7 @@ def _load_onnx(spec: PretrainedSpec, modality: str, info: dict, commit) -> Pretr
         raise InvalidInputError(f"device={spec.device!r}: ONNX models run on the CPU with onnxruntime; use 'auto' or 'cpu'")
     _check_processor(spec, modality, info)
     onnx_file = info["weights"][0]
-    session = onnx_session(onnx_file, name=f"{spec.model} ({onnx_file.name})")
+    session = onnx_session(onnx_file, name=f"{spec.model} ({onnx_file.name})", checked=True)  # by check_model_folder
     outs = {o.name: o.shape for o in session.get_outputs()}
     for o, shape in outs.items():
         last = shape[-1] if shape else None

@@ -404,3 +404,12 @@ def test_onnx_source_refusals_are_clear(onnx_models, tmp_path):
     (evil / "tokenizer_config.json").write_text(json.dumps({**cfg, "auto_map": {"AutoTokenizer": ["tok.Evil", None]}}))
     with pytest.raises(UnsafeFileError, match="auto_map"):
         load_encoder(PretrainedSpec(str(evil), source="onnx"), modality="text")
+
+
+def test_texts_longer_than_the_model_are_cut_and_counted(tiny_models):
+    enc = load_encoder(PretrainedSpec(str(tiny_models["bert0"]), batch_size=4), modality="text")
+    long = " ".join(TEXTS * 20)
+    texts = [long, "the cat sat", long, "a dog"] + [" ".join(["cat"] * (enc.max_length - 2))]  # the last fits exactly
+    Z = enc.encode(texts)
+    assert Z.shape == (5, 32) and np.isfinite(Z).all()
+    assert enc.notes == [f"bert0: 2 of 5 texts are longer than its {enc.max_length} tokens and were cut to fit"]
