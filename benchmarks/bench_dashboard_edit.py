@@ -85,7 +85,7 @@ def refit_baseline(seeds) -> list[float]:
     import umap
 
     from core import relative_projection, select_anchors
-    from core.zoo import Zoo
+    from core.spaces.zoo import Zoo
 
     warnings.simplefilter("ignore")
     zoo = Zoo("digits")
@@ -109,7 +109,7 @@ def main() -> None:
     args = ap.parse_args()
     from playwright.sync_api import sync_playwright
 
-    from core.zoo import Zoo
+    from core.spaces.zoo import Zoo
 
     n = Zoo("digits").collection().n_samples
     tmp = Path(tempfile.mkdtemp(prefix="stitchboard-bench-edit-"))

@@ -1,8 +1,8 @@
 """Beyond one machine: the relative projection on a Dask cluster vs the local path.
 
-Runs :func:`core.distributed.relative_projection_dask` on a ``distributed.LocalCluster``
+Runs :func:`core.io.distributed.relative_projection_dask` on a ``distributed.LocalCluster``
 (``--workers`` processes, one thread each) over a dask.array of N x D float32 rows in
-blocks, writes nothing, and compares with :func:`core.relative.relative_projection` in
+blocks, writes nothing, and compares with :func:`core.methods.relative.relative_projection` in
 this process: the largest absolute difference (should be ~1e-7) and the wall time of
 each. On one 2-core machine the cluster cannot be faster than the local GEMM (the
 blocks travel between processes); the point is that the same code runs where the data
@@ -33,8 +33,8 @@ def main() -> None:
     import dask.array as da
     from dask.distributed import Client, LocalCluster
 
-    from core.distributed import relative_projection_dask
-    from core.relative import relative_projection
+    from core.io.distributed import relative_projection_dask
+    from core.methods.relative import relative_projection
 
     rng = np.random.default_rng(0)
     A = rng.standard_normal((args.anchors, args.dims), dtype=np.float32)

@@ -19,14 +19,14 @@ from pathlib import Path
 
 import numpy as np
 
-from core.disk_cache import DiskCache
-from core.encoding import encode_media
-from core.media import bundled_texts
-from core.pretrained import PretrainedSpec, load_encoder
+from core.runtime.disk_cache import DiskCache
+from core.encode.encoding import encode_media
+from core.encode.media import bundled_texts
+from core.encode.pretrained import PretrainedSpec, load_encoder
 
 
 def _model_folder(tmp: Path) -> tuple[Path, str]:
-    from core.text_encoders import _bundled_model_path
+    from core.spaces.text_encoders import _bundled_model_path
 
     folder = _bundled_model_path("sentence-transformers/all-MiniLM-L6-v2")
     if folder is not None:

@@ -124,7 +124,7 @@ def one_run(browser, env: dict, *, plain: bool) -> dict:
 
 def umap_cold_baseline() -> float:
     code = (
-        "import time; t = time.perf_counter(); import umap; from core.zoo import Zoo; "
+        "import time; t = time.perf_counter(); import umap; from core.spaces.zoo import Zoo; "
         "X = Zoo('digits').spaces('all')['mlp-s0'].vectors; umap.UMAP().fit_transform(X); "
         "print(time.perf_counter() - t)"
     )

@@ -18,8 +18,8 @@ import warnings
 import numpy as np
 
 from core import relative_projection, select_anchors
-from core.layout import align_layout, compute_layout, layout_pair
-from core.zoo import Zoo
+from core.maps.layout import align_layout, compute_layout, layout_pair
+from core.spaces.zoo import Zoo
 
 
 def centroid_drift(L, R, y):

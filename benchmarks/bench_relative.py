@@ -28,8 +28,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout's core, not an installed one
 
-import core.relative as cr  # noqa: E402
-from core.relative import relative_projection  # noqa: E402
+import core.methods.relative as cr  # noqa: E402
+from core.methods.relative import relative_projection  # noqa: E402
 
 
 def forced(backend):

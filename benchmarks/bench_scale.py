@@ -6,7 +6,7 @@ Data: a synthetic pair of N x D float32 spaces. A: clustered Gaussians in a 16-d
 space, lifted non-linearly to D dims, plus noise; B: A times a random orthogonal
 matrix, plus noise (a "retrained encoder": relative vectors agree, coordinates do not).
 
-Ours, the dashboard's calls (``core.layout.layout_pair``):
+Ours, the dashboard's calls (``core.maps.layout.layout_pair``):
 - cold: absolute maps (UMAP of A on 20k landmarks + the rest placed; B placed in A's
   frame), then the relative maps (warm-started from A's absolute map);
 - anchor edit: both relative projections + both relative maps, warm-started.
@@ -76,7 +76,7 @@ def map_quality(L, y, rows):
 
 
 def recall(index_X, idx, queries, k, metric="cosine"):
-    from core.neighbours import knn_graph
+    from core.maps.neighbours import knn_graph
 
     exact, _ = knn_graph(index_X, queries, n_neighbors=k, metric=metric, method="exact")
     return float(np.mean([len(set(a) & set(b)) / k for a, b in zip(idx, exact)]))
@@ -97,8 +97,8 @@ def main():
         XA, XB, y = make_pair(n, args.dims)
     print(f"data: 2 x {n:,} x {args.dims} float32 ({2 * XA.nbytes / 1e9:.2f} GB), {len(np.unique(y))} clusters ({t})")
 
-    from core.layout import layout_pair
-    from core.relative import relative_projection
+    from core.maps.layout import layout_pair
+    from core.methods.relative import relative_projection
 
     loads = []
     with Timer() as t_abs:
@@ -135,8 +135,8 @@ def main():
     print(f"peak RSS so far (ours): {rss:.2f} GB; load average during ours: {min(loads):.1f}-{max(loads):.1f}")
 
     # ---- quality and kNN recall (not timed)
-    import core.layout as cl
-    from core.neighbours import KnnIndex
+    import core.maps.layout as cl
+    from core.maps.neighbours import KnnIndex
 
     sample = np.random.default_rng(7).choice(n, 2000, replace=False)
     print(f"map quality (10-NN accuracy of 2-D coords on the clusters, 2,000 rows): absolute A {map_quality(LA, y, sample):.3f}, "

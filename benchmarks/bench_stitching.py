@@ -14,8 +14,8 @@ import time
 import numpy as np
 
 from core import select_anchors, stitching_matrix
-from core.stitching import fit_absolute_heads
-from core.zoo import Zoo
+from core.methods.stitching import fit_absolute_heads
+from core.spaces.zoo import Zoo
 
 
 def main():

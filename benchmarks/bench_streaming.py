@@ -40,7 +40,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # this checkout's core, not an installed one
 
-from core.relative import relative_projection  # noqa: E402
+from core.methods.relative import relative_projection  # noqa: E402
 
 GB = 1e9
 

@@ -20,12 +20,12 @@ from .errors import (
 # The rest loads on first use (PEP 562): a worker process that needs one module (an ONNX
 # run) must not pay for scikit-learn and the whole library on start.
 _LAZY = {
-    "STRATEGIES": "anchors", "anchor_coverage": "anchors", "select_anchors": "anchors",
-    "validate_anchor_ids": "anchors", "DATASETS": "datasets", "Dataset": "datasets", "load_dataset": "datasets",
-    "LatentSpace": "latent_space", "compare_spaces": "metrics", "SIMILARITIES": "relative",
-    "RelativeProjection": "relative", "relative_projection": "relative", "MODES": "stitching",
-    "StitchingResult": "stitching", "stitching_matrix": "stitching", "anchor_sweep": "sweep",
-    "TRANSLATIONS": "translation", "LatentTranslation": "translation", "inverse_relative_projection": "translation",
+    "STRATEGIES": "methods.anchors", "anchor_coverage": "methods.anchors", "select_anchors": "methods.anchors",
+    "validate_anchor_ids": "methods.anchors", "DATASETS": "spaces.datasets", "Dataset": "spaces.datasets", "load_dataset": "spaces.datasets",
+    "LatentSpace": "spaces.latent_space", "compare_spaces": "methods.metrics", "SIMILARITIES": "methods.relative",
+    "RelativeProjection": "methods.relative", "relative_projection": "methods.relative", "MODES": "methods.stitching",
+    "StitchingResult": "methods.stitching", "stitching_matrix": "methods.stitching", "anchor_sweep": "methods.sweep",
+    "TRANSLATIONS": "methods.translation", "LatentTranslation": "methods.translation", "inverse_relative_projection": "methods.translation",
 }
 
 

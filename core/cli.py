@@ -55,10 +55,10 @@ def cmd_dashboard(args, extra) -> int:
 
 
 def _zoo_and_anchors(args):
-    from .anchors import select_anchors
+    from .methods.anchors import select_anchors
 
     if args.files:  # the user's spaces (e.g. what `stitchboard encode` wrote), split as on import
-        from .importing import load_collection
+        from .io.importing import load_collection
 
         zoo = load_collection(args.files, name="files")
         if zoo.labels is None:
@@ -67,7 +67,7 @@ def _zoo_and_anchors(args):
         train, test = zoo.part("train"), zoo.part("test")
         args.dataset = "files"
     else:
-        from .zoo import Zoo
+        from .spaces.zoo import Zoo
 
         zoo = Zoo(args.dataset)
         train, test = zoo.spaces("train"), zoo.spaces("test")
@@ -77,7 +77,7 @@ def _zoo_and_anchors(args):
 
 
 def cmd_stitch(args) -> int:
-    from .stitching import MODES, stitching_matrix
+    from .methods.stitching import MODES, stitching_matrix
 
     _, train, test, anchors = _zoo_and_anchors(args)
     res = stitching_matrix(
@@ -108,8 +108,8 @@ def cmd_stitch(args) -> int:
 
 
 def cmd_compare(args) -> int:
-    from .metrics import compare_spaces
-    from .relative import relative_projection
+    from .methods.metrics import compare_spaces
+    from .methods.relative import relative_projection
 
     _, train, test, anchors = _zoo_and_anchors(args)
     names = list(test)
@@ -140,8 +140,8 @@ def _scores(e: dict) -> str:
 
 
 def cmd_zoo(args) -> int:
-    from .datasets import DATASETS
-    from .zoo import Zoo, build_zoo, check_zoo
+    from .spaces.datasets import DATASETS
+    from .spaces.zoo import Zoo, build_zoo, check_zoo
 
     datasets = list(DATASETS) if args.dataset == "all" else [args.dataset]
     status = 0
@@ -169,7 +169,7 @@ def cmd_zoo(args) -> int:
 
 
 def cmd_relative(args) -> int:
-    from .streaming import read_anchor_file, relative_projection_file
+    from .io.streaming import read_anchor_file, relative_projection_file
 
     kind, value = read_anchor_file(args.anchors)
     summary = relative_projection_file(
@@ -214,7 +214,7 @@ examples:
 def cmd_import(args) -> int:
     import numpy as np
 
-    from .importing import load_collection
+    from .io.importing import load_collection
 
     coll = load_collection(
         args.files, names=args.name, table=args.table, name=args.collection or "imported",
@@ -266,7 +266,7 @@ def _per_model(values, n_models: int, what: str, default):
 
 
 def _read_media(args):
-    from .media import bundled_digit_images, bundled_texts, read_hf_dataset, read_image_zip, read_texts
+    from .encode.media import bundled_digit_images, bundled_texts, read_hf_dataset, read_image_zip, read_texts
 
     data = args.data
     if data in ("bundled:text", "bundled:digits"):
@@ -292,9 +292,9 @@ def _file_name(name: str) -> str:
 def cmd_encode(args) -> int:
     import numpy as np
 
-    from .disk_cache import default_cache
-    from .encoding import encode_media
-    from .pretrained import PretrainedSpec
+    from .runtime.disk_cache import default_cache
+    from .encode.encoding import encode_media
+    from .encode.pretrained import PretrainedSpec
 
     media = _read_media(args)
     n_models = len(args.model)
@@ -355,10 +355,10 @@ def cmd_encode(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .anchors import STRATEGIES
-    from .datasets import DATASETS
-    from .relative import SIMILARITIES
-    from .translation import TRANSLATIONS
+    from .methods.anchors import STRATEGIES
+    from .spaces.datasets import DATASETS
+    from .methods.relative import SIMILARITIES
+    from .methods.translation import TRANSLATIONS
 
     p = argparse.ArgumentParser(prog="stitchboard", description="Relative representations and zero-shot stitching.")
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -418,7 +418,7 @@ def build_parser() -> argparse.ArgumentParser:
     im.add_argument("--out", default=None, help="folder to write the converted spaces into")
     im.add_argument("--format", default="table", choices=("json", "table"))
 
-    from .pretrained import POOLINGS, SOURCES
+    from .encode.pretrained import POOLINGS, SOURCES
 
     en = sub.add_parser(
         "encode", help="encode your texts or images with pretrained models (Hugging Face name or folder)",

@@ -84,8 +84,8 @@ class FileTooLargeError(LoadError):
 class CancelledError(StitchboardError):
     """A long computation stopped early because its ``should_stop()`` callback returned True.
 
-    Raised by :func:`core.layout.compute_layout`, :func:`core.layout.layout_pair` and
-    :func:`core.sweep.anchor_sweep` between stages, UMAP epochs, t-SNE iterations or sweep
+    Raised by :func:`core.maps.layout.compute_layout`, :func:`core.maps.layout.layout_pair` and
+    :func:`core.methods.sweep.anchor_sweep` between stages, UMAP epochs, t-SNE iterations or sweep
     steps. Nothing partial is returned; calling again with the same arguments starts over.
     Not an input error, so it is neither a ``ValueError`` nor a ``TypeError``.
     """

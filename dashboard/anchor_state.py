@@ -1,6 +1,6 @@
 """The user's anchors and highlighted samples, kept in ``st.session_state`` for every page.
 
-Anchors are an :class:`core.anchor_history.AnchorHistory` (ids + undo) that belongs to
+Anchors are an :class:`core.methods.anchor_history.AnchorHistory` (ids + undo) that belongs to
 one source: switching datasets starts a fresh default set for the new one. Every
 change bumps a revision number; the maps' widget keys carry it, so a chart's old
 selection is never applied twice.
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.anchor_history import AnchorHistory
+from core.methods.anchor_history import AnchorHistory
 from dashboard import loaders
 
 HISTORY = "anchor_history"

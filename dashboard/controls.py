@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core.describe import metadata_columns
+from core.spaces.describe import metadata_columns
 from dashboard import anchor_state, loaders, state, text
 
 #: Default value of every persistent widget key (set once per session).

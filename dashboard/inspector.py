@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core.describe import metadata_columns
+from core.spaces.describe import metadata_columns
 from dashboard import text
 
 

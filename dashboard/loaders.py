@@ -3,7 +3,7 @@
 Cache keys are the parameters that made each result (source, encoder names, anchor
 ids, layout settings), so a figure is a deterministic function of its inputs.
 
-A *source* is a string naming a :class:`core.collection.Collection`: a bundled dataset
+A *source* is a string naming a :class:`core.spaces.collection.Collection`: a bundled dataset
 name (``"digits"``, ``"wine"``, ``"breast_cancer"``, ``"text"``) or the key returned
 by :func:`register_collection` for the user's uploads (``"upload:<content hash>"``).
 Keys of uploads are content hashes, so two sessions only ever share a cache entry
@@ -27,31 +27,31 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core.anchors import select_anchors
-from core.collection import Collection
-from core.datasets import DATASETS
-from core.describe import sample_descriptions
-from core.disk_cache import DiskCache, content_key, default_cache, package_versions
+from core.methods.anchors import select_anchors
+from core.spaces.collection import Collection
+from core.spaces.datasets import DATASETS
+from core.spaces.describe import sample_descriptions
+from core.runtime.disk_cache import DiskCache, content_key, default_cache, package_versions
 from core.errors import CancelledError
-from core.export import csv_bytes, relative_table
-from core.latent_space import LatentSpace
-from core.layout import layout_pair
-from core.metrics import compare_spaces
-from core.neighbours import nearest_neighbours
-from core.playground import transform_effect
-from core.reconstruction import reconstruction_stitching
-from core.relative import relative_projection
-from core.stitching import PairStitching, fit_absolute_heads, stitch_pair, stitching_matrix
-from core.sweep import anchor_sweep
-from core.transforms import transform_space
-from core.zoo import Zoo
+from core.io.export import csv_bytes, relative_table
+from core.spaces.latent_space import LatentSpace
+from core.maps.layout import layout_pair
+from core.methods.metrics import compare_spaces
+from core.maps.neighbours import nearest_neighbours
+from core.methods.playground import transform_effect
+from core.methods.reconstruction import reconstruction_stitching
+from core.methods.relative import relative_projection
+from core.methods.stitching import PairStitching, fit_absolute_heads, stitch_pair, stitching_matrix
+from core.methods.sweep import anchor_sweep
+from core.methods.transforms import transform_space
+from core.spaces.zoo import Zoo
 
 import weakref
 
 
 @st.cache_resource(show_spinner=False)
 def disk_cache() -> DiskCache:
-    """The layout and zoo-vector cache on disk, shared by server processes (see :mod:`core.disk_cache`)."""
+    """The layout and zoo-vector cache on disk, shared by server processes (see :mod:`core.runtime.disk_cache`)."""
     return default_cache()
 
 
@@ -63,10 +63,10 @@ def zoo(dataset: str) -> Zoo:
 @st.cache_resource(show_spinner=False)
 def _layout_code_version() -> tuple:
     """What a cached layout also depends on: our layout code and the libraries it calls."""
-    import core.layout
-    import core.neighbours
+    import core.maps.layout
+    import core.maps.neighbours
 
-    sources = tuple(content_key(open(m.__file__, "rb").read()) for m in (core.layout, core.neighbours))
+    sources = tuple(content_key(open(m.__file__, "rb").read()) for m in (core.maps.layout, core.maps.neighbours))
     return sources + package_versions("umap-learn", "pynndescent", "numba", "scikit-learn", "numpy", "scipy")
 
 
@@ -269,9 +269,9 @@ def layouts(source: str, enc_a: str, enc_b: str, anchor_ids: tuple | None, metho
 
     The relative row starts from A's absolute map (UMAP / t-SNE warm start) and is
     oriented like it, so anchor edits move the relative maps only as much as the data do.
-    ``progress`` and ``should_stop`` go to :func:`core.layout.layout_pair`; a cancelled
+    ``progress`` and ``should_stop`` go to :func:`core.maps.layout.layout_pair`; a cancelled
     computation raises :class:`core.errors.CancelledError` and stores nothing.
-    UMAP and t-SNE maps are also kept on disk (:mod:`core.disk_cache`), keyed by the
+    UMAP and t-SNE maps are also kept on disk (:mod:`core.runtime.disk_cache`), keyed by the
     vectors' content and the settings, so a new server process reads them back.
     """
     key = layout_key(source, enc_a, enc_b, anchor_ids, method, frame, n_neighbors, min_dist, perplexity)
@@ -333,7 +333,7 @@ def hover_text(source: str) -> np.ndarray:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def pair_stitching(source: str, head_encoder: str, space_encoder: str, anchor_ids: tuple, mode: str) -> PairStitching:
-    """One head fed one space, with per-sample predictions (see :func:`core.stitching.stitch_pair`)."""
+    """One head fed one space, with per-sample predictions (see :func:`core.methods.stitching.stitch_pair`)."""
     return stitch_pair(
         spaces(source, "train"), spaces(source, "test"), list(anchor_ids), head_encoder=head_encoder,
         space_encoder=space_encoder, mode=mode,
@@ -420,14 +420,14 @@ def reconstruction(source: str, decoder: str, anchor_ids: tuple, encoders: tuple
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def transformed_space(source: str, encoder: str, kind: str, strength: float, seed: int) -> np.ndarray:
-    """Every sample of one encoder's space after a transform (see :func:`core.transforms.transform_space`)."""
+    """Every sample of one encoder's space after a transform (see :func:`core.methods.transforms.transform_space`)."""
     return transform_space(spaces(source, "all")[encoder].vectors, kind=kind, strength=strength, random_state=seed)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def playground(source: str, enc_a: str, enc_b: str, anchor_ids: tuple, kind: str, strength: float, seed: int,
                center: bool) -> dict:
-    """Stitching and maps before/after transforming B: see :func:`core.playground.transform_effect`."""
+    """Stitching and maps before/after transforming B: see :func:`core.methods.playground.transform_effect`."""
     coll = collection(source)
     moved = transformed_space(source, enc_b, kind, strength, seed)
     return transform_effect(coll, enc_a, enc_b, moved, list(anchor_ids), center="anchors" if center else None)

@@ -48,7 +48,7 @@ def warm_up(source: str | None = None) -> float:
         logging.getLogger(name).setLevel(logging.ERROR)
     import plotly.graph_objects  # noqa: F401
 
-    from core.datasets import DATASETS
+    from core.spaces.datasets import DATASETS
     from dashboard import controls, figures, loaders, share  # noqa: F401
 
     source = source or DATASETS[0]

@@ -1,6 +1,6 @@
 """Share and export: the session as JSON, the key choices in the URL, download buttons.
 
-Validation lives in :mod:`core.session`; this module only moves values between
+Validation lives in :mod:`core.io.session`; this module only moves values between
 ``st.session_state``, ``st.query_params`` and files.
 """
 
@@ -11,10 +11,10 @@ import json
 import pandas as pd
 import streamlit as st
 
-from core.anchor_history import AnchorHistory
-from core.export import csv_bytes
+from core.methods.anchor_history import AnchorHistory
+from core.io.export import csv_bytes
 from core.errors import StitchboardError
-from core.session import SESSION_VERSION, from_json, from_query, to_json, to_query
+from core.io.session import SESSION_VERSION, from_json, from_query, to_json, to_query
 from dashboard import anchor_state, controls, loaders, state, text
 
 URL_DONE = "_url_restored"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.datasets import DATASETS
+from core.spaces.datasets import DATASETS
 from dashboard import loaders
 
 #: Session key of the current source (a bundled dataset name or an upload key).

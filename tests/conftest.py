@@ -29,7 +29,7 @@ def pytest_unconfigure(config):
 
 @pytest.fixture(scope="session")
 def zoo():
-    from core.zoo import Zoo
+    from core.spaces.zoo import Zoo
 
     return Zoo("digits")
 

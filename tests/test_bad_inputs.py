@@ -59,14 +59,15 @@ from core.errors import (  # noqa: E402
     UnknownIdError,
 )
 from core.errors import UnsafeFileError  # noqa: E402
-from core.importing import load_collection  # noqa: E402
-from core.layout import compute_layout, layout_pair  # noqa: E402
-from core.metrics import debiased_cka, knn_jaccard  # noqa: E402
-from core.datasets import DATASETS  # noqa: E402
-from core.session import MAX_SESSION_BYTES, from_json, from_query  # noqa: E402
-from core.streaming import read_anchor_file  # noqa: E402
+from core.io.importing import load_collection  # noqa: E402
+from core.maps.layout import compute_layout, layout_pair  # noqa: E402
+from core.methods.metrics import debiased_cka, knn_jaccard  # noqa: E402
+from core.spaces.datasets import DATASETS  # noqa: E402
+from core.io.session import MAX_SESSION_BYTES, from_json, from_query  # noqa: E402
+from core.io.streaming import read_anchor_file  # noqa: E402
 from core.validation import NotFittedYetError  # noqa: E402
-from core.zoo import Zoo, assets_dir  # noqa: E402
+from core.spaces.assets import assets_dir  # noqa: E402
+from core.spaces.zoo import Zoo  # noqa: E402
 
 README = ROOT / "README.md"
 BEGIN, END = "<!-- bad-inputs:begin -->", "<!-- bad-inputs:end -->"
@@ -301,7 +302,7 @@ def _tiny_model(tmp: Path, config=None) -> tuple[Path, Path]:
     import torch
     from safetensors.torch import save_file
 
-    from core.encoders import build_model
+    from core.spaces.architectures import build_model
 
     real = {"in_dim": 3, "hidden": 4, "latent_dim": 2, "n_classes": 2}
     torch.manual_seed(0)
@@ -622,7 +623,7 @@ CASES: list[Case] = [
          InvalidInputError, r"n_anchors is empty"),
     Case("sweep-no-encoders", "an anchor sweep with no encoders", lambda t: anchor_sweep({}, {}, [2]),
          InvalidInputError, r"no encoders given"),
-    # files (core.importing): uploads on the Data & encoders page (embeddings, tables, models, pickles)
+    # files (core.io.importing): uploads on the Data & encoders page (embeddings, tables, models, pickles)
     _upload_case("csv-non-numeric", "a CSV with a text feature column",
                  lambda t: _one("space.csv", "id,a,b\n1,x,3\n2,y,4\n"), LoadError, r"non-numeric column\(s\) \['a'\]"),
     _upload_case("csv-header-only", "a CSV with a header and no rows", lambda t: _one("space.csv", "id,a,b\n"),

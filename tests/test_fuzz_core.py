@@ -33,13 +33,13 @@ from core import (
     select_anchors,
     stitching_matrix,
 )
-from core.anchors import STRATEGIES, validate_anchor_ids
+from core.methods.anchors import STRATEGIES, validate_anchor_ids
 from core.errors import StitchboardError
-from core.layout import compute_layout, layout_pair
-from core.metrics import METRICS
-from core.relative import SIMILARITIES
-from core.session import FIELDS, from_json, from_query
-from core.translation import TRANSLATIONS
+from core.maps.layout import compute_layout, layout_pair
+from core.methods.metrics import METRICS
+from core.methods.relative import SIMILARITIES
+from core.io.session import FIELDS, from_json, from_query
+from core.methods.translation import TRANSLATIONS
 
 SCALE = float(os.environ.get("STITCHBOARD_FUZZ_SCALE", "1"))
 

@@ -28,7 +28,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from core.errors import StitchboardError
-from core.importing import encode_table, load_collection, load_model, read_embeddings
+from core.io.importing import encode_table, load_collection, load_model, read_embeddings
 
 
 #: Wall-clock bound for one loader call.
@@ -109,7 +109,7 @@ def seeds() -> dict[str, bytes]:
     import torch
     from safetensors.torch import save as save_bytes
 
-    from core.encoders import build_model
+    from core.spaces.architectures import build_model
 
     config = {"in_dim": 3, "hidden": 4, "latent_dim": 2, "n_classes": 2}
     torch.manual_seed(0)

@@ -8,11 +8,11 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core.anchor_history import parse_ids
-from core.anchors import STRATEGIES
+from core.methods.anchor_history import parse_ids
+from core.methods.anchors import STRATEGIES
 from core.errors import CancelledError, StitchboardError
-from core.export import csv_bytes, layout_table
-from core.layout import LAYOUT_METHODS
+from core.io.export import csv_bytes, layout_table
+from core.maps.layout import LAYOUT_METHODS
 from dashboard import anchor_state, bootstrap, controls, figures, inspector, jobs, loaders, map_chart, panels, share, snapshot, text
 from dashboard.selection import selected_ids
 

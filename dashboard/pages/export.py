@@ -5,7 +5,7 @@ import json
 import pandas as pd
 import streamlit as st
 
-from core.export import csv_bytes, layout_table
+from core.io.export import csv_bytes, layout_table
 from dashboard import anchor_state, bootstrap, controls, loaders, panels, share, text
 
 bootstrap.prepare()

@@ -3,7 +3,7 @@
 import numpy as np
 import streamlit as st
 
-from core.transforms import TRANSFORM_HELP, TRANSFORMS
+from core.methods.transforms import TRANSFORM_HELP, TRANSFORMS
 from dashboard import anchor_state, bootstrap, controls, figures, loaders, panels, share, text
 
 bootstrap.prepare()

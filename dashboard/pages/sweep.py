@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from core.anchors import STRATEGIES
+from core.methods.anchors import STRATEGIES
 from core.errors import CancelledError
 from dashboard import anchor_state, bootstrap, controls, figures, jobs, loaders, panels, share, text
 

@@ -38,7 +38,7 @@ def test_stitch_with_similarity_strategy_and_translated(capsys):
 def test_compare_json(capsys):
     assert main(["compare", "--dataset", "digits", "--n-anchors", "50", "--format", "json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    from core.zoo import Zoo
+    from core.spaces.zoo import Zoo
 
     n = len(Zoo("digits").names)
     assert len(out["pairs"]) == n * (n - 1)  # n(n-1)/2 unordered pairs, each absolute and relative

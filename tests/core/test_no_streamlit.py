@@ -18,6 +18,6 @@ def test_core_source_never_imports_streamlit():
 
 
 def test_importing_core_loads_no_streamlit():
-    code = "import sys, core, core.zoo, core.cli, core.layout, core.stitching; print('streamlit' in sys.modules)"
+    code = "import sys, core, core.spaces.zoo, core.cli, core.maps.layout, core.methods.stitching; print('streamlit' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=CORE.parent)
     assert out.stdout.strip() == "False"

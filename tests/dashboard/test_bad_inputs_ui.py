@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from core.anchor_history import AnchorHistory
+from core.methods.anchor_history import AnchorHistory
 from core.errors import StitchboardError
 from dashboard.text import md, unmd
 from tests.dashboard.apphelp import start

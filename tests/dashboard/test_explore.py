@@ -7,8 +7,8 @@ import pytest
 from dashboard.text import unmd
 from tests.dashboard.apphelp import anchors_of, maps, metric, n_points, no_errors, on_upload, plotly_array, select_on_map, start
 
-from core.stitching import stitching_matrix
-from core.zoo import Zoo
+from core.methods.stitching import stitching_matrix
+from core.spaces.zoo import Zoo
 
 PCA = {"method": "pca"}
 

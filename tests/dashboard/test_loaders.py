@@ -5,8 +5,8 @@ import gc
 import numpy as np
 import pytest
 
-from core.collection import Collection, default_split
-from core.latent_space import LatentSpace
+from core.spaces.collection import Collection, default_split
+from core.spaces.latent_space import LatentSpace
 from dashboard import loaders
 
 
@@ -42,7 +42,7 @@ def test_same_key_is_one_object_different_keys_are_isolated():
 def _fresh_process(monkeypatch, folder):
     """What a new server process sees: empty caches of zoo and maps, the same disk cache folder.
     (Not ``st.cache_resource.clear()``: that would also drop the uploads other tests registered.)"""
-    from core.disk_cache import DiskCache
+    from core.runtime.disk_cache import DiskCache
 
     for fn in (loaders.zoo, loaders._bundled_collection, loaders.spaces, loaders._layout_results, loaders._disk_key,
                loaders.absolute_heads, loaders.hover_text, loaders._relative_vectors):
@@ -77,7 +77,7 @@ def test_zoo_vectors_come_back_from_disk(tmp_path, monkeypatch):
     first = loaders.collection("wine").spaces["mlp-s0"].vectors
     assert len(list(tmp_path.glob("zoo_vectors/*.npz"))) == len(loaders.collection("wine").names)
     _fresh_process(monkeypatch, tmp_path)
-    monkeypatch.setattr("core.zoo.Zoo.encode", lambda *a, **k: pytest.fail("re-encoded vectors that are on disk"))
+    monkeypatch.setattr("core.spaces.zoo.Zoo.encode", lambda *a, **k: pytest.fail("re-encoded vectors that are on disk"))
     np.testing.assert_array_equal(loaders.collection("wine").spaces["mlp-s0"].vectors, first)
 
 
@@ -87,7 +87,7 @@ def test_server_warm_up_fills_the_caches_the_pages_use(monkeypatch):
     for fn in (loaders.zoo, loaders._bundled_collection, loaders.spaces, loaders.absolute_heads, loaders.hover_text):
         fn.clear()
     assert server.warm_up("wine") > 0
-    monkeypatch.setattr("core.zoo.Zoo.collection", lambda *a, **k: pytest.fail("loaded again after the warm-up"))
+    monkeypatch.setattr("core.spaces.zoo.Zoo.collection", lambda *a, **k: pytest.fail("loaded again after the warm-up"))
     monkeypatch.setattr(loaders, "fit_absolute_heads", lambda *a, **k: pytest.fail("heads fitted again"))
     assert loaders.collection("wine").name == "wine"
     assert set(loaders.absolute_heads("wine")) == set(loaders.collection("wine").names)

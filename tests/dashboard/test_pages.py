@@ -5,9 +5,9 @@ import json
 import numpy as np
 import pytest
 
-from core.metrics import compare_spaces
-from core.relative import relative_projection
-from core.stitching import stitch_pair
+from core.methods.metrics import compare_spaces
+from core.methods.relative import relative_projection
+from core.methods.stitching import stitch_pair
 from tests.dashboard.apphelp import anchors_of, metric, no_errors, on_upload, plotly_array, start
 
 PCA = {"method": "pca"}
@@ -118,7 +118,7 @@ def test_playground_without_labels(unlabelled_source):
 
 # ---------------------------------------------------------------- Anchor sweep
 def test_sweep_page_runs_with_progress_and_matches_core(digits):
-    from core.sweep import anchor_sweep
+    from core.methods.sweep import anchor_sweep
 
     at = start("pages/sweep.py", **PCA)
     no_errors(at)

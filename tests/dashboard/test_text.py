@@ -59,7 +59,7 @@ def test_plotly_text_of_user_strings_is_escaped(tmp_path):
     """Plotly renders <b>, <a href>... in legends, ticks and hover text: user strings are escaped there."""
     import numpy as np
 
-    from core.describe import sample_descriptions
+    from core.spaces.describe import sample_descriptions
     from dashboard.figures import Coloring, heatmap_figure, map_figure
     from tests.test_bad_inputs import HTML_LABEL, _html_upload
 

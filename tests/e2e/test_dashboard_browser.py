@@ -42,7 +42,7 @@ POINTS_JS = """(idx) => {
 
 @pytest.fixture(scope="module")
 def digits():
-    from core.zoo import Zoo
+    from core.spaces.zoo import Zoo
 
     return Zoo("digits").collection()
 
@@ -52,7 +52,7 @@ READOUT_BACK = "A → B's head · relative"
 
 def expected_readouts(digits, anchors) -> tuple[str, str]:
     """The two relative readouts (B → A's head, A → B's head) for these anchors, as the page prints them."""
-    from core.stitching import stitching_matrix
+    from core.methods.stitching import stitching_matrix
 
     tr, te = digits.part("train"), digits.part("test")
     names = ("mlp-s0", "mlp-s1")

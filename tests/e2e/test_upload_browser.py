@@ -22,7 +22,7 @@ def files(tmp_path_factory):
     """Files a user would bring, made from two zoo encoders (old = mlp-s0, new = mlp-s1)."""
     import torch
 
-    from core.zoo import Zoo
+    from core.spaces.zoo import Zoo
 
     d = tmp_path_factory.mktemp("uploads")
     z = Zoo("digits")

@@ -1,0 +1,179 @@
+"""Classifier heads trained on a space's vectors (absolute or relative)."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
+from sklearn.linear_model import LogisticRegression, RidgeClassifier
+from sklearn.pipeline import Pipeline
+from sklearn.utils.validation import check_array
+
+from ..errors import InvalidInputError, MismatchError
+from ..validation import NotFittedYetError, as_vectors, check_choice, check_number
+
+__all__ = ["RowStandardizer", "SampleScaledRidge", "make_head", "check_labels", "HEADS"]
+
+#: Head kinds accepted by :func:`make_head`; the first is the default.
+HEADS = ("ridge", "logreg")
+
+
+def check_labels(y, *, n: int, what: str = "y") -> np.ndarray:
+    """Training labels for a classifier: ``n`` of them, none missing, at least 2 classes.
+
+    Parameters
+    ----------
+    y : array-like of shape (n,)
+    n : int
+        Number of training rows.
+    what : str
+        How messages call ``y`` (e.g. "labels of space 'mlp-s0'").
+
+    Returns
+    -------
+    ndarray of shape (n,)
+
+    Raises
+    ------
+    InvalidInputError
+        No labels, wrong length, NaN/None labels or a single class.
+    """
+    if y is None:
+        raise InvalidInputError(f"{what} is missing: a classifier head needs one label per training sample")
+    try:
+        y = np.asarray(y)
+    except (ValueError, TypeError) as exc:
+        raise InvalidInputError(f"{what} cannot be read as a 1-D array ({exc})") from None
+    if y.shape != (n,):
+        raise MismatchError(f"{what} must have shape ({n},), one label per training sample; got {y.shape}")
+    if y.dtype.kind == "f" and np.isnan(y).any():
+        raise InvalidInputError(f"{what} contains NaN at rows {np.nonzero(np.isnan(y))[0][:10].tolist()}; drop those samples")
+    if y.dtype.kind == "O" and any(v is None or (isinstance(v, float) and v != v) for v in y.tolist()):
+        raise InvalidInputError(f"{what} contains missing labels (None/NaN); drop those samples")
+    if y.dtype.kind not in "biuUSfO":
+        raise InvalidInputError(f"{what} must be ints or strings; got dtype {y.dtype}")
+    try:
+        classes = np.unique(y)
+    except TypeError:
+        raise InvalidInputError(f"{what} mix types; make them all ints or all strings") from None
+    if len(classes) < 2:
+        raise InvalidInputError(
+            f"a single class ({classes[0].item() if len(classes) else None!r}) in {what}: a classifier needs "
+            "at least 2 classes; label more kinds of samples"
+        )
+    return y
+
+
+class RowStandardizer(TransformerMixin, BaseEstimator):
+    """Standardise each row to zero mean and unit variance (a LayerNorm without affine).
+
+    Stateless: ``fit`` only records ``n_features_in_``. The official relreps heads put
+    a LayerNorm on the relative vector; with it a head trained on one encoder's
+    relative space is robust to the overall similarity scale of another encoder.
+
+    Parameters
+    ----------
+    eps : float, default=1e-6
+        Added to the row standard deviation.
+    """
+
+    def __init__(self, eps: float = 1e-6):
+        self.eps = eps
+
+    def fit(self, X, y=None):
+        """X : array-like of shape (n_samples, n_features)."""
+        X = check_array(as_vectors(X), dtype=(np.float64, np.float32))
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def transform(self, X):
+        """X : (n_samples, n_features) -> (n_samples, n_features), rows standardised."""
+        if not hasattr(self, "n_features_in_"):
+            raise NotFittedYetError("This RowStandardizer is not fitted yet: call fit(X) first")
+        X = check_array(as_vectors(X), dtype=(np.float64, np.float32))
+        if X.shape[1] != self.n_features_in_:
+            raise MismatchError(
+                f"X has {X.shape[1]} features, but RowStandardizer was fitted with {self.n_features_in_}"
+            )
+        Xc = X - X.mean(axis=1, keepdims=True)
+        return Xc / (Xc.std(axis=1, keepdims=True) + self.eps)
+
+
+class SampleScaledRidge(ClassifierMixin, BaseEstimator):
+    """Ridge classifier (closed form) whose penalty grows with the number of samples.
+
+    ``alpha_ = alpha_per_sample * n_samples``, so the same setting regularises a 150-row
+    and a 1,500-row training set alike.
+
+    Parameters
+    ----------
+    alpha_per_sample : float, default=0.7
+
+    Attributes
+    ----------
+    alpha_ : float
+    classes_ : ndarray of shape (n_classes,)
+    coef_ : ndarray of shape (n_classes, n_features)
+    """
+
+    def __init__(self, alpha_per_sample: float = 0.7):
+        self.alpha_per_sample = alpha_per_sample
+
+    def fit(self, X, y):
+        """X : (n_samples, n_features); y : (n_samples,)."""
+        X = check_array(as_vectors(X), dtype=(np.float64, np.float32))
+        check_number(self.alpha_per_sample, name="alpha_per_sample", low=0, low_open=True)
+        y = check_labels(y, n=X.shape[0])
+        self.alpha_ = float(self.alpha_per_sample * X.shape[0])
+        self._ridge = RidgeClassifier(alpha=self.alpha_).fit(X, y)
+        self.classes_ = self._ridge.classes_
+        self.coef_ = self._ridge.coef_
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def predict(self, X):
+        """X : (n_samples, n_features) -> labels (n_samples,)."""
+        return self._ridge.predict(self._input(X))
+
+    def decision_function(self, X):
+        """X : (n_samples, n_features) -> scores (n_samples, n_classes)."""
+        return self._ridge.decision_function(self._input(X))
+
+    def _input(self, X):
+        if not hasattr(self, "_ridge"):
+            raise NotFittedYetError("This SampleScaledRidge is not fitted yet: call fit(X, y) first")
+        X = as_vectors(X)
+        if X.shape[1] != self.n_features_in_:
+            raise MismatchError(f"X has {X.shape[1]} features, but the head was fitted with {self.n_features_in_}")
+        return X
+
+
+def make_head(kind: str = "ridge", *, random_state: int = 0) -> Pipeline:
+    """A fresh, unfitted classifier head.
+
+    Both kinds start with :class:`RowStandardizer` (a LayerNorm without affine, as on
+    the relative vector of the official relreps heads).
+
+    Parameters
+    ----------
+    kind : {"ridge", "logreg"}, default="ridge"
+        - ``ridge`` (default): closed-form ridge classifier, ``alpha = 0.7 * n_samples``.
+          Digits zoo, 100 random anchors: relative stitched mean 0.970 against 0.974
+          non-stitched; all 36 pairs in about 0.07 s.
+        - ``logreg``: multinomial logistic regression (L2, C=1, lbfgs). Relative
+          stitched 0.967 against 0.968 non-stitched, about 25x slower.
+    random_state : int, default=0
+
+    Returns
+    -------
+    sklearn.pipeline.Pipeline
+        With ``fit(X, y)`` and ``predict(X)``; X of shape (n_samples, n_features).
+    """
+    check_choice(kind, name="head", choices=HEADS)
+    if kind == "ridge":
+        return Pipeline([("standardize", RowStandardizer()), ("classifier", SampleScaledRidge())])
+    return Pipeline(
+        [
+            ("standardize", RowStandardizer()),
+            ("classifier", LogisticRegression(C=1.0, max_iter=1000, random_state=random_state)),
+        ]
+    )

@@ -1,0 +1,112 @@
+"""ONNX external data: an upload may not read server files as weights; a local file only its own folder's."""
+
+import numpy as np
+import pytest
+
+onnx = pytest.importorskip("onnx")
+from onnx import TensorProto, helper  # noqa: E402
+
+from core.errors import LoadError, UnsafeFileError  # noqa: E402
+from core.io.importing import load_model  # noqa: E402
+from core.io.onnx_models import check_external_data, onnx_session  # noqa: E402
+
+SECRET = b"API_KEY=hunter2!"  # 16 bytes: four float32 weights
+
+
+def _matmul_model(location: str | None, *, W=None) -> bytes:
+    """Y = X @ W with W (4, 1), kept in ``location`` (external data) or inside the file."""
+    if location is None:
+        w = helper.make_tensor("W", TensorProto.FLOAT, [4, 1], np.asarray(W, np.float32).ravel().tolist())
+    else:
+        w = TensorProto(name="W", data_type=TensorProto.FLOAT, dims=[4, 1], data_location=TensorProto.EXTERNAL)
+        for k, v in (("location", location), ("offset", "0"), ("length", "16")):
+            e = w.external_data.add()
+            e.key, e.value = k, v
+    graph = helper.make_graph([helper.make_node("MatMul", ["x", "W"], ["latent"])], "g",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", 4])],
+                              [helper.make_tensor_value_info("latent", TensorProto.FLOAT, ["n", 1])], [w])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=9).SerializeToString()
+
+
+@pytest.mark.parametrize("location", ["secret.env", "sub/secret.env", "./secret.env", "../secret.env", "/etc/hostname"])
+def test_an_uploaded_model_cannot_read_files_as_its_weights(tmp_path, monkeypatch, location):
+    (tmp_path / "sub").mkdir()
+    for p in (tmp_path / "secret.env", tmp_path / "sub" / "secret.env"):
+        p.write_bytes(SECRET)
+    monkeypatch.chdir(tmp_path / "sub" if location.startswith("..") else tmp_path)
+    with pytest.raises(UnsafeFileError, match="external files.*save it as one file"):
+        load_model(("evil.onnx", _matmul_model(location)))
+
+
+def test_a_local_model_file_uses_external_data_only_in_its_own_folder(tmp_path):
+    W = np.array([1.0, -2.0, 0.5, 3.0], np.float32)
+    d = tmp_path / "model"
+    d.mkdir()
+    (d / "w.bin").write_bytes(W.tobytes())
+    (d / "m.onnx").write_bytes(_matmul_model("w.bin"))
+    X = np.eye(4, dtype=np.float32)
+    np.testing.assert_array_equal(load_model(d / "m.onnx").encode(X), W.reshape(4, 1))
+    assert check_external_data((d / "m.onnx").read_bytes(), name="m", folder=d) == ["w.bin"]
+    (tmp_path / "secret.env").write_bytes(SECRET)
+    for loc in ("../secret.env", str(tmp_path / "secret.env")):
+        (d / "out.onnx").write_bytes(_matmul_model(loc))
+        with pytest.raises(UnsafeFileError, match="outside the model's own folder"):
+            load_model(d / "out.onnx")
+    (d / "gone.onnx").write_bytes(_matmul_model("missing.bin"))
+    with pytest.raises(LoadError, match="not in"):
+        load_model(d / "gone.onnx")
+
+
+def test_a_self_contained_upload_still_runs_and_junk_is_a_clear_error():
+    W = [2.0, 0.0, 0.0, 1.0]
+    m = load_model(("ok.onnx", _matmul_model(None, W=W)))
+    np.testing.assert_array_equal(m.encode(np.eye(4, dtype=np.float32)).ravel(), W)
+    with pytest.raises(LoadError, match="not a valid ONNX model"):
+        onnx_session(b"\x08\x07garbage" * 10, name="junk.onnx")
+
+
+def _loop_model(trips: int) -> bytes:
+    """latent = x after ``trips`` iterations of acc = acc * 1: a model that runs as long as it is told."""
+    cond = helper.make_tensor_value_info("cond", TensorProto.BOOL, [])
+    body = helper.make_graph(
+        [helper.make_node("Identity", ["cond"], ["cond_out"]), helper.make_node("Mul", ["acc", "one"], ["acc_out"])],
+        "body", [helper.make_tensor_value_info("i", TensorProto.INT64, []), cond,
+                 helper.make_tensor_value_info("acc", TensorProto.FLOAT, None)],
+        [helper.make_tensor_value_info("cond_out", TensorProto.BOOL, []),
+         helper.make_tensor_value_info("acc_out", TensorProto.FLOAT, None)],
+        initializer=[helper.make_tensor("one", TensorProto.FLOAT, [], [1.0])])
+    graph = helper.make_graph(
+        [helper.make_node("Loop", ["M", "c", "x"], ["latent"], body=body)], "loop",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", 4])],
+        [helper.make_tensor_value_info("latent", TensorProto.FLOAT, None)],
+        initializer=[helper.make_tensor("M", TensorProto.INT64, [], [trips]),
+                     helper.make_tensor("c", TensorProto.BOOL, [], [True])])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=9).SerializeToString()
+
+
+def test_a_model_that_never_returns_is_stopped_at_the_time_limit(monkeypatch):
+    import time
+
+    X = np.eye(4, dtype=np.float32)
+    np.testing.assert_array_equal(load_model(("loop.onnx", _loop_model(3))).encode(X), X)  # a short loop runs
+    monkeypatch.setenv("STITCHBOARD_ONNX_TIMEOUT_S", "4")
+    t = time.monotonic()
+    with pytest.raises(LoadError, match=r"longer than the 4 s limit and was stopped \(STITCHBOARD_ONNX_TIMEOUT_S\)"):
+        load_model(("loop.onnx", _loop_model(10**15))).encode(X)
+    assert time.monotonic() - t < 30  # stopped, not waited out
+
+
+def test_a_model_that_allocates_too_much_is_stopped_by_the_memory_limit(monkeypatch):
+    from onnx import numpy_helper
+
+    # Expand a (n, 4) input to (n, 4, 2**28): 4 GiB per row, over a 1.5 GiB worker limit
+    shape = numpy_helper.from_array(np.array([1, 4, 1 << 28], np.int64), name="shape")
+    graph = helper.make_graph(
+        [helper.make_node("Unsqueeze", ["x", "ax"], ["x3"]), helper.make_node("Expand", ["x3", "shape"], ["latent"])],
+        "big", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", 4])],
+        [helper.make_tensor_value_info("latent", TensorProto.FLOAT, None)],
+        initializer=[shape, numpy_helper.from_array(np.array([2], np.int64), name="ax")])
+    data = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=9).SerializeToString()
+    monkeypatch.setenv("STITCHBOARD_WORKER_MEMORY_MB", "1536")
+    with pytest.raises(LoadError, match="memory|failed on the table"):
+        load_model(("big.onnx", data)).encode(np.eye(4, dtype=np.float32))

@@ -1,0 +1,121 @@
+import numpy as np
+import pytest
+
+from core import LatentSpace, select_anchors, stitching_matrix
+
+
+@pytest.fixture(scope="module")
+def result(train_spaces, test_spaces):
+    anchors = select_anchors(next(iter(train_spaces.values())), 100, random_state=0)
+    return stitching_matrix(train_spaces, test_spaces, anchors)
+
+
+def test_the_stitching_effect_on_the_bundled_zoo(result):
+    non_stitched = result.non_stitched_mean("relative")
+    abs_stitched = result.stitched_mean("absolute")
+    rel_stitched = result.stitched_mean("relative")
+    print(f"non-stitched {non_stitched:.3f} (abs {result.non_stitched_mean('absolute'):.3f}), "
+          f"absolute stitched {abs_stitched:.3f}, relative stitched {rel_stitched:.3f}")
+    assert non_stitched >= 0.9
+    assert result.non_stitched_mean("absolute") >= 0.9
+    assert abs_stitched <= 0.35
+    assert rel_stitched >= 0.85
+
+
+def test_absolute_is_nan_where_dims_differ(result, train_spaces):
+    names = result.encoders
+    dims = [train_spaces[n].n_dims for n in names]
+    A = result.scores["absolute"]
+    for i in range(len(names)):
+        for j in range(len(names)):
+            assert np.isnan(A[i, j]) == (dims[i] != dims[j])
+    assert not np.isnan(result.scores["relative"]).any()
+    d = result.to_dict()
+    wide = names.index("mlp-wide-s0")
+    assert d["absolute"][0][wide] is None and d["relative"][0][wide] is not None
+
+
+def test_anchor_ids_are_validated(train_spaces, test_spaces):
+    with pytest.raises(KeyError, match="not in space"):
+        stitching_matrix(train_spaces, test_spaces, [0, 10**9])
+    with pytest.raises(ValueError, match="duplicates"):
+        stitching_matrix(train_spaces, test_spaces, [1, 1, 2])
+
+
+def test_head_is_trained_on_i_and_evaluated_on_j():
+    """A toy where encoder 'flip' negates coordinates: absolute stitching fails, relative works."""
+    rng = np.random.default_rng(0)
+    centers = rng.normal(size=(3, 8)) * 4
+    y = rng.integers(0, 3, 300)
+    X = centers[y] + rng.normal(size=(300, 8))
+    ids = np.arange(300)
+    tr, te = ids < 200, ids >= 200
+    Q = np.linalg.qr(rng.normal(size=(8, 8)))[0]
+    mk = lambda M, m, n: LatentSpace(M[m], ids[m], labels=y[m], name=n)  # noqa: E731
+    train = {"a": mk(X, tr, "a"), "rot": mk(X @ Q, tr, "rot")}
+    test = {"a": mk(X, te, "a"), "rot": mk(X @ Q, te, "rot")}
+    res = stitching_matrix(train, test, ids[:30])
+    assert res.scores["relative"].min() > 0.95
+    assert res.scores["absolute"][0, 0] > 0.95 and res.scores["absolute"][0, 1] < 0.8
+
+
+def test_prefitted_absolute_heads_give_the_same_scores(train_spaces, test_spaces, result):
+    from core.methods.stitching import fit_absolute_heads
+
+    heads = fit_absolute_heads(train_spaces)
+    again = stitching_matrix(train_spaces, test_spaces, result.anchor_ids, modes=("absolute", "translated"), absolute_heads=heads)
+    np.testing.assert_array_equal(again.scores["absolute"], result.scores["absolute"])
+    with pytest.raises(ValueError, match="absolute_heads lacks encoders"):
+        stitching_matrix(train_spaces, test_spaces, result.anchor_ids, modes=("absolute",), absolute_heads={})
+
+
+def test_logreg_head_also_stitches(train_spaces, test_spaces, result):
+    res = stitching_matrix(train_spaces, test_spaces, result.anchor_ids, modes=("relative",), head="logreg")
+    assert res.stitched_mean("relative") >= 0.85 and res.non_stitched_mean("relative") >= 0.9
+    with pytest.raises(ValueError, match="head='svm' is not supported"):
+        stitching_matrix(train_spaces, test_spaces, result.anchor_ids, modes=("relative",), head="svm")
+
+
+def test_sample_scaled_ridge_alpha_follows_n():
+    from core.methods.heads import SampleScaledRidge
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(200, 5)), rng.integers(0, 3, 200)
+    m = SampleScaledRidge(alpha_per_sample=0.5).fit(X, y)
+    assert m.alpha_ == 100.0 and m.alpha_per_sample == 0.5 and m.predict(X).shape == (200,)
+    with pytest.raises(ValueError, match="alpha_per_sample=0 must be > 0"):
+        SampleScaledRidge(alpha_per_sample=0).fit(X, y)
+
+
+@pytest.mark.parametrize("mode", ["relative", "absolute", "translated"])
+def test_stitch_pair_agrees_with_the_matrix(result, train_spaces, test_spaces, mode):
+    from core.methods.stitching import stitch_pair
+
+    full = result if mode != "translated" else stitching_matrix(
+        train_spaces, test_spaces, result.anchor_ids, modes=("translated",)
+    )
+    i, j = result.encoders.index("mlp-s0"), result.encoders.index("mlp-s1")
+    p = stitch_pair(train_spaces, test_spaces, result.anchor_ids, head_encoder="mlp-s0", space_encoder="mlp-s1", mode=mode)
+    assert p.accuracy == pytest.approx(full.scores[mode][i, j])
+    assert p.confusion().sum() == len(p.ids) and np.trace(p.confusion()) == p.correct.sum()
+
+
+def test_worst_stitched_are_wrong_and_most_confident_first(train_spaces, test_spaces, result):
+    from core.methods.stitching import stitch_pair
+
+    p = stitch_pair(train_spaces, test_spaces, result.anchor_ids, head_encoder="mlp-s0", space_encoder="cnn-s0",
+                    mode="absolute")  # absolute stitching: mostly wrong
+    worst = p.worst(10)
+    assert len(worst) == 10 and not p.correct[worst].any()
+    col = {c: k for k, c in enumerate(p.classes.tolist())}
+    margin = [p.scores[r, col[p.y_pred[r]]] - p.scores[r, col[p.y_true[r]]] for r in worst]
+    assert all(m > 0 for m in margin) and margin == sorted(margin, reverse=True)
+
+
+def test_stitch_pair_errors(train_spaces, test_spaces):
+    from core.methods.stitching import stitch_pair
+
+    with pytest.raises(ValueError, match="equal latent dims"):
+        stitch_pair(train_spaces, test_spaces, [], head_encoder="mlp-s0", space_encoder="mlp-wide-s0", mode="absolute")
+    with pytest.raises(ValueError, match="not among the spaces"):
+        stitch_pair(train_spaces, test_spaces, [1, 2], head_encoder="mlp-s0", space_encoder="nope")
