@@ -1,0 +1,1 @@
+"""The pages of the dashboard: UI only, routed by dashboard/app.py."""
