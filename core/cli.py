@@ -357,7 +357,7 @@ def cmd_encode(args) -> int:
 def build_parser() -> argparse.ArgumentParser:
     from .methods.anchors import STRATEGIES
     from .spaces.datasets import DATASETS
-    from .methods.relative import SIMILARITIES
+    from .methods.similarities import SIMILARITIES
     from .methods.translation import TRANSLATIONS
 
     p = argparse.ArgumentParser(prog="stitchboard", description="Relative representations and zero-shot stitching.")

@@ -11,7 +11,7 @@ from .anchors import validate_anchor_ids
 from ..errors import InvalidInputError, InvalidTypeError, MismatchError
 from .heads import HEADS, check_labels, make_head
 from ..spaces.latent_space import LatentSpace
-from .relative import _check_params, relative_projection
+from .relative import check_params, relative_projection
 from .translation import TRANSLATIONS, LatentTranslation
 from ..validation import check_choice, fmt_list
 
@@ -228,7 +228,7 @@ def stitching_matrix(
         check_choice(m, name="mode", choices=MODES)
     check_choice(head, name="head", choices=HEADS)
     check_choice(translation, name="translation", choices=TRANSLATIONS)
-    _check_params(similarity, center, False, None, 1.0)
+    check_params(similarity, center, False, None, 1.0)
     train, test = _check_parallel(train, test)
     names = list(train)
     if "relative" in modes or "translated" in modes:
