@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 
 from ..spaces.latent_space import LatentSpace
+from .pair_stitching import stitch_pair
 from .relative import relative_projection
-from .stitching import stitch_pair
 
 __all__ = ["transform_effect"]
 
