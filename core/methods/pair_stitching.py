@@ -11,6 +11,7 @@ from typing import Mapping
 
 import numpy as np
 
+from ..errors import AnchorError, InvalidInputError, MismatchError
 from .heads import make_head
 from ..spaces.latent_space import LatentSpace
 from .relative import relative_projection
@@ -129,14 +130,18 @@ def stitch_pair(
 
     Raises
     ------
-    ValueError
-        Unknown encoders or mode; absolute mode with different latent dims; bad anchors.
+    InvalidInputError
+        Unknown encoders or mode.
+    AnchorError
+        Empty, non-1-D or duplicate anchor ids (also an InvalidInputError).
+    MismatchError
+        Absolute mode with different latent dims; spaces that are not parallel.
     """
     if mode not in MODES:
-        raise ValueError(f"mode={mode!r} is not supported; choose from {list(MODES)}")
+        raise InvalidInputError(f"mode={mode!r} is not supported; choose from {list(MODES)}")
     for name in (head_encoder, space_encoder):
         if name not in train or name not in test:
-            raise ValueError(f"encoder {name!r} is not among the spaces {sorted(train)}")
+            raise InvalidInputError(f"encoder {name!r} is not among the spaces {sorted(train)}")
     pair = list(dict.fromkeys([head_encoder, space_encoder]))
     check_parallel({n: train[n] for n in pair}, {n: test[n] for n in pair})
     a_tr, b_tr = train[head_encoder], train[space_encoder]
@@ -146,9 +151,9 @@ def stitch_pair(
     if mode != "absolute":
         anchor_ids = np.asarray(anchor_ids)
         if anchor_ids.ndim != 1 or len(anchor_ids) == 0:
-            raise ValueError(f"anchor_ids must be a non-empty 1-D list of ids; got shape {anchor_ids.shape}")
+            raise AnchorError(f"anchor_ids must be a non-empty 1-D list of ids; got shape {anchor_ids.shape}")
         if len(np.unique(anchor_ids)) != len(anchor_ids):
-            raise ValueError("anchor_ids contain duplicates; each anchor id must appear once")
+            raise AnchorError("anchor_ids contain duplicates; each anchor id must appear once")
     if mode == "relative":
         kw = dict(similarity=similarity, center=center)
         h = make_head(head).fit(relative_projection(a_tr.vectors, a_tr.take(anchor_ids), **kw), a_tr.labels)
@@ -157,7 +162,7 @@ def stitch_pair(
         h = absolute_head if absolute_head is not None else make_head(head).fit(a_tr.vectors, a_tr.labels)
         if mode == "absolute":
             if b_tr.n_dims != a_tr.n_dims:
-                raise ValueError(
+                raise MismatchError(
                     f"absolute stitching needs equal latent dims: {head_encoder} has {a_tr.n_dims}, "
                     f"{space_encoder} has {b_tr.n_dims}"
                 )
