@@ -35,7 +35,22 @@ def check_params(similarity, center, scale, topk, power):
 
 
 def fit_stats(A: np.ndarray, *, similarity, center, scale, a_ids=None) -> dict:
-    """Everything learned from the anchors: centre, scale, per-block z-score stats."""
+    """Everything learned from the anchors: centre, scale, per-block z-score stats.
+
+    Parameters
+    ----------
+    A : ndarray of shape (n_anchors, n_dims)
+        Validated, finite anchors; their dtype is the dtype of the projections.
+    similarity, center, scale
+        As in :func:`relative_projection` (checked by :func:`check_params`).
+    a_ids : ndarray of shape (n_anchors,), optional
+        Names anchors in error messages.
+
+    Returns
+    -------
+    stats : dict
+        Input of :func:`project_rows`.
+    """
     stats = {"anchors": A, "shift": None, "mean": None, "std": None, "blocks": None, "a_ids": a_ids}
     if center == "anchors" and A.shape[0] < 2:
         raise AnchorError(

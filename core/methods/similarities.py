@@ -157,11 +157,24 @@ def _cosine_blocks_torch(X, AnT, R, *, step, narrow) -> np.ndarray:
 
 
 def similarity_block(similarity: str, X: np.ndarray, A: np.ndarray, ctx: dict, out: np.ndarray | None = None) -> np.ndarray:
-    """One similarity block, shape (n, k). Distances are negated so that larger = more similar.
+    """One similarity block. Distances are negated so that larger = more similar.
 
-    ``ctx`` names things in messages: ``x_ids`` / ``a_ids`` (ids of the rows of X / A,
-    or None for positions) and ``pre`` (whether X and A were centred or scaled).
-    ``out`` (cosine and angular only) receives the block in place.
+    Parameters
+    ----------
+    similarity : {"cosine", "angular", "euclidean", "l1", "linf"}
+    X : ndarray of shape (n, d)
+        Rows, already validated (cosine and angular report NaN/Inf rows themselves).
+    A : ndarray of shape (k, d)
+        Anchors, X's dtype.
+    ctx : dict
+        Names things in messages: ``x_name``, ``x_ids`` / ``a_ids`` (ids of the rows of
+        X / A, or None for positions) and ``pre`` (whether X and A were centred or scaled).
+    out : ndarray of shape (n, k), optional
+        Cosine and angular only: receives the block in place.
+
+    Returns
+    -------
+    B : ndarray of shape (n, k)
     """
     if similarity in ("cosine", "angular"):
         after = " after centering/scaling" if ctx.get("pre") else ""
