@@ -7,7 +7,7 @@ alike):
 - the floor: ``X @ A.T`` alone, in numpy and in torch (``torch.from_numpy``, no copy);
 - the naive ``normalize(X) @ normalize(A).T``;
 - ``relative_projection(X, A)`` with its automatic backend, and forced to numpy and
-  to torch (which is how the per-shape choice in ``core/relative.py`` was made).
+  to torch (which is how ``_TORCH_FROM_DIMS`` in ``core/methods/similarities.py`` is chosen).
 
 Printed: median times, the median over rounds of each round's ratio to that round's
 faster GEMM (the figure the target is judged on), and the ratio of the best runs (the
@@ -28,18 +28,18 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout's core, not an installed one
 
-import core.methods.relative as cr  # noqa: E402
+import core.methods.similarities as cs  # noqa: E402
 from core.methods.relative import relative_projection  # noqa: E402
 
 
 def forced(backend):
     def run(X, A):
-        saved = cr._TORCH_FROM_DIMS
-        cr._TORCH_FROM_DIMS = 1 if backend == "torch" else 10**9
+        saved = cs._TORCH_FROM_DIMS
+        cs._TORCH_FROM_DIMS = 1 if backend == "torch" else 10**9
         try:
             return relative_projection(X, A)
         finally:
-            cr._TORCH_FROM_DIMS = saved
+            cs._TORCH_FROM_DIMS = saved
 
     return run
 

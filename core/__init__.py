@@ -22,8 +22,8 @@ from .errors import (
 _LAZY = {
     "STRATEGIES": "methods.anchors", "anchor_coverage": "methods.anchors", "select_anchors": "methods.anchors",
     "validate_anchor_ids": "methods.anchors", "DATASETS": "spaces.datasets", "Dataset": "spaces.datasets", "load_dataset": "spaces.datasets",
-    "LatentSpace": "spaces.latent_space", "compare_spaces": "methods.metrics", "SIMILARITIES": "methods.relative",
-    "RelativeProjection": "methods.relative", "relative_projection": "methods.relative", "MODES": "methods.stitching",
+    "LatentSpace": "spaces.latent_space", "compare_spaces": "methods.metrics", "SIMILARITIES": "methods.similarities",
+    "RelativeProjection": "methods.relative_estimator", "relative_projection": "methods.relative", "MODES": "methods.stitching",
     "StitchingResult": "methods.stitching", "stitching_matrix": "methods.stitching", "anchor_sweep": "methods.sweep",
     "TRANSLATIONS": "methods.translation", "LatentTranslation": "methods.translation", "inverse_relative_projection": "methods.translation",
 }

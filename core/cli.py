@@ -141,7 +141,8 @@ def _scores(e: dict) -> str:
 
 def cmd_zoo(args) -> int:
     from .spaces.datasets import DATASETS
-    from .spaces.zoo import Zoo, build_zoo, check_zoo
+    from .spaces.zoo import Zoo
+    from .spaces.zoo_build import build_zoo, check_zoo
 
     datasets = list(DATASETS) if args.dataset == "all" else [args.dataset]
     status = 0
@@ -357,7 +358,7 @@ def cmd_encode(args) -> int:
 def build_parser() -> argparse.ArgumentParser:
     from .methods.anchors import STRATEGIES
     from .spaces.datasets import DATASETS
-    from .methods.relative import SIMILARITIES
+    from .methods.similarities import SIMILARITIES
     from .methods.translation import TRANSLATIONS
 
     p = argparse.ArgumentParser(prog="stitchboard", description="Relative representations and zero-shot stitching.")

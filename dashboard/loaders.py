@@ -38,10 +38,11 @@ from core.spaces.latent_space import LatentSpace
 from core.maps.layout import layout_pair
 from core.methods.metrics import compare_spaces
 from core.maps.neighbours import nearest_neighbours
+from core.methods.pair_stitching import PairStitching, stitch_pair
 from core.methods.playground import transform_effect
 from core.methods.reconstruction import reconstruction_stitching
 from core.methods.relative import relative_projection
-from core.methods.stitching import PairStitching, fit_absolute_heads, stitch_pair, stitching_matrix
+from core.methods.stitching import fit_absolute_heads, stitching_matrix
 from core.methods.sweep import anchor_sweep
 from core.methods.transforms import transform_space
 from core.spaces.zoo import Zoo
@@ -333,7 +334,7 @@ def hover_text(source: str) -> np.ndarray:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def pair_stitching(source: str, head_encoder: str, space_encoder: str, anchor_ids: tuple, mode: str) -> PairStitching:
-    """One head fed one space, with per-sample predictions (see :func:`core.methods.stitching.stitch_pair`)."""
+    """One head fed one space, with per-sample predictions (see :func:`core.methods.pair_stitching.stitch_pair`)."""
     return stitch_pair(
         spaces(source, "train"), spaces(source, "test"), list(anchor_ids), head_encoder=head_encoder,
         space_encoder=space_encoder, mode=mode,

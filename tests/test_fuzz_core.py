@@ -37,7 +37,7 @@ from core.methods.anchors import STRATEGIES, validate_anchor_ids
 from core.errors import StitchboardError
 from core.maps.layout import compute_layout, layout_pair
 from core.methods.metrics import METRICS
-from core.methods.relative import SIMILARITIES
+from core.methods.similarities import SIMILARITIES
 from core.io.session import FIELDS, from_json, from_query
 from core.methods.translation import TRANSLATIONS
 

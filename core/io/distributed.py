@@ -24,7 +24,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import AnchorError, InvalidInputError, InvalidTypeError, MismatchError
-from ..methods.relative import PRODUCT_BLOCKS, _check_params, _fit_stats, _project_rows, _result_dtype
+from ..methods.relative import check_params, fit_stats, project_rows, result_dtype
+from ..methods.similarities import PRODUCT_BLOCKS
 from ..validation import as_vectors
 
 __all__ = ["relative_projection_dask"]
@@ -47,7 +48,7 @@ def _import_dask():
 def _project_block(Xb, stats, *, block_info=None, **kw):
     """One row block; errors name rows of the whole array, not of the block."""
     try:
-        return _project_rows(Xb, stats, **kw)
+        return project_rows(Xb, stats, **kw)
     except ValueError as exc:
         start = block_info[0]["array-location"][0][0] if block_info else 0
         if start == 0:
@@ -95,7 +96,7 @@ def relative_projection_dask(
            [0., 0.]])
     """
     dask, da = _import_dask()
-    _check_params(similarity, center, scale, topk, power)
+    check_params(similarity, center, scale, topk, power)
     if isinstance(A, da.Array):
         A = A.compute()
     A = as_vectors(A, name="A", min_rows=0)
@@ -117,8 +118,8 @@ def relative_projection_dask(
         )
     if X.numblocks[1] != 1:
         X = X.rechunk({1: -1})
-    dtype = _result_dtype(X.dtype, A.dtype)
-    stats = _fit_stats(A.astype(dtype, copy=False), similarity=similarity, center=center, scale=scale)
+    dtype = result_dtype(X.dtype, A.dtype)
+    stats = fit_stats(A.astype(dtype, copy=False), similarity=similarity, center=center, scale=scale)
     k = A.shape[0] * (len(PRODUCT_BLOCKS) if similarity == "product" else 1)
     shared = dask.delayed(stats, pure=True)  # one key: the anchors travel to each worker once
     return X.map_blocks(

@@ -51,7 +51,8 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import AnchorError, InvalidInputError, LoadError, MismatchError, UnsafeFileError
-from ..methods.relative import PRODUCT_BLOCKS, _check_params, _fit_stats, _project_rows, _result_dtype
+from ..methods.relative import check_params, fit_stats, project_rows, result_dtype
+from ..methods.similarities import PRODUCT_BLOCKS
 from ..validation import as_vectors, parse_json
 
 __all__ = ["relative_projection_file", "read_anchor_file", "FORMATS"]
@@ -551,7 +552,7 @@ def relative_projection_file(
         ``rows``, ``n_dims``, ``n_anchors``, ``n_outputs``, ``seconds``,
         ``rows_per_second``, ``dst``, ``dtype``.
     """
-    _check_params(similarity, center, scale, topk, power)
+    check_params(similarity, center, scale, topk, power)
     src, dst = Path(src), Path(dst)
     for p, what in ((src, "input"), (dst, "output")):
         if p.suffix.lower() not in FORMATS:
@@ -566,9 +567,9 @@ def relative_projection_file(
     source = _open(src, column=column, id_column=id_column)
     A = _anchor_vectors(source, anchor_ids, anchor_vectors)
     A = as_vectors(A, name="anchor vectors")
-    dtype = _result_dtype(source.dtype, A.dtype)
-    stats = _fit_stats(A.astype(dtype), similarity=similarity, center=center, scale=scale,
-                       a_ids=None if anchor_ids is None else np.asarray(anchor_ids))
+    dtype = result_dtype(source.dtype, A.dtype)
+    stats = fit_stats(A.astype(dtype), similarity=similarity, center=center, scale=scale,
+                      a_ids=None if anchor_ids is None else np.asarray(anchor_ids))
     blocks = PRODUCT_BLOCKS if similarity == "product" else (similarity,)
     k = len(blocks) * A.shape[0]
     names = [f"rel_{b}_{j}" for b in blocks for j in range(A.shape[0])]
@@ -624,7 +625,7 @@ def _run(source, sink, stats, *, dtype, k, chunk_rows, progress, kw) -> int:
                 start, X, passthrough = item
                 out = outs[i % 2][: len(X)]
                 try:
-                    _project_rows(X, stats, out=out, **kw)
+                    project_rows(X, stats, out=out, **kw)
                 except ValueError as exc:
                     raise _chunk_error(exc, X, start, stats, kw["similarity"], source.path) from None
                 if writing is not None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..errors import MismatchError
 from ..spaces.latent_space import LatentSpace
+from .pair_stitching import stitch_pair
 from .relative import relative_projection
-from .stitching import stitch_pair
 
 __all__ = ["transform_effect"]
 
@@ -56,7 +57,7 @@ def transform_effect(collection, enc_a: str, enc_b: str, moved, anchor_ids, *, c
     B = collection.spaces[enc_b]
     moved = np.asarray(moved, dtype=B.vectors.dtype)
     if moved.shape != B.vectors.shape:
-        raise ValueError(f"moved must have B's shape {B.vectors.shape}; got {moved.shape}")
+        raise MismatchError(f"moved must have B's shape {B.vectors.shape}; got {moved.shape}")
     anchor_ids = list(anchor_ids)
     moved_name = f"{enc_b} (transformed)"
     Bm = LatentSpace(moved, B.ids, B.labels, name=moved_name)

@@ -10,7 +10,7 @@ from .anchors import STRATEGIES, select_anchors
 from ..errors import InvalidInputError
 from ..spaces.latent_space import LatentSpace
 from ..runtime.progress import Steps
-from .stitching import MODES, _check_parallel, fit_absolute_heads, stitching_matrix
+from .stitching import MODES, check_parallel, fit_absolute_heads, stitching_matrix
 from ..validation import check_choice, check_int
 
 __all__ = ["anchor_sweep"]
@@ -69,7 +69,7 @@ def anchor_sweep(
     seeds = [check_int(s, name="seed", low=0, high=2**32 - 1) for s in seeds]
     for m in modes:
         check_choice(m, name="mode", choices=MODES)
-    train, test = _check_parallel(train, test)
+    train, test = check_parallel(train, test)
     if pairs is not None:
         try:
             pairs = [tuple(p) for p in pairs]

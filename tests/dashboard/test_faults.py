@@ -5,7 +5,7 @@ import json
 import pytest
 
 from core.errors import CancelledError
-from core.methods.stitching import stitch_pair
+from core.methods.pair_stitching import stitch_pair
 from dashboard import figures, jobs, loaders, panels
 from tests.dashboard.apphelp import anchors_of, maps, metric, no_errors, start
 from tests.dashboard.test_explore import expected_readout

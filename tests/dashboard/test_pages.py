@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from core.methods.metrics import compare_spaces
+from core.methods.pair_stitching import stitch_pair
 from core.methods.relative import relative_projection
-from core.methods.stitching import stitch_pair
 from tests.dashboard.apphelp import anchors_of, metric, no_errors, on_upload, plotly_array, start
 
 PCA = {"method": "pca"}

@@ -78,108 +78,17 @@ def test_unknown_similarity():
         relative_projection(np.ones((2, 2)), np.ones((2, 2)), similarity="dot")
 
 
-@pytest.mark.parametrize("d", [16, 200])  # narrow (normalise X blocks) and wide (scale output) paths
-def test_blocked_kernel_matches_naive_across_blocks(monkeypatch, d):
-    import core.methods.relative as cr
-
-    monkeypatch.setattr(cr, "_BLOCK_ROWS_NARROW", 7)
-    monkeypatch.setattr(cr, "_BLOCK_ROWS_WIDE", 7)
-    rng = np.random.default_rng(0)
-    X = rng.normal(size=(50, d)).astype(np.float32)
-    A = rng.normal(size=(9, d)).astype(np.float32)
-    naive = (X / np.linalg.norm(X, axis=1, keepdims=True)) @ (A / np.linalg.norm(A, axis=1, keepdims=True)).T
-    np.testing.assert_allclose(relative_projection(X, A), naive, rtol=1e-5, atol=1e-6)
-    X[23, 3] = np.inf
-    with pytest.raises(ValueError, match=r"NaN or Inf in rows \[23\]"):
-        relative_projection(X, A)
-
-
-def test_huge_finite_float32_values_do_not_overflow():
-    X = np.array([[3e19, 4e19], [1.0, 0.0]], dtype=np.float32)  # squares overflow float32
-    A = np.array([[1.0, 0.0], [0.0, 1.0]], dtype=np.float32)
-    R = relative_projection(X, A)
-    assert R.dtype == np.float32
-    np.testing.assert_allclose(R, [[0.6, 0.8], [1.0, 0.0]], rtol=1e-6)
-
-
-def _reference(X, A):
-    """``normalize(X) @ normalize(A).T`` in float64: the definition the fast paths must match."""
-    X, A = np.asarray(X, np.float64), np.asarray(A, np.float64)
-    return (X / np.linalg.norm(X, axis=1, keepdims=True)) @ (A / np.linalg.norm(A, axis=1, keepdims=True)).T
-
-
-@pytest.mark.parametrize("backend", ["numpy", "torch"])
-@pytest.mark.parametrize("seed", range(6))
-def test_fast_paths_equal_the_reference_over_random_shapes(monkeypatch, backend, seed):
-    """Random (n, d, k), block sizes that do not divide n, float32 and float64, narrow
-    and wide rows, both GEMM backends: equal to the reference to 1e-5."""
-    import core.methods.relative as cr
-
-    rng = np.random.default_rng(seed)
-    n, d, k = int(rng.integers(1, 400)), int(rng.choice([3, 17, 64, 129, 300])), int(rng.integers(1, 40))
-    block = int(rng.integers(2, 50))
-    monkeypatch.setattr(cr, "_BLOCK_ROWS_NARROW", block)
-    monkeypatch.setattr(cr, "_BLOCK_ROWS_WIDE", block + 3)
-    monkeypatch.setattr(cr, "_TORCH_FROM_DIMS", 1 if backend == "torch" else 10**9)
-    for dtype in (np.float32, np.float64):
-        X = (rng.normal(size=(n, d)) * rng.uniform(0.1, 10, size=(n, 1))).astype(dtype)
-        A = rng.normal(size=(k, d)).astype(dtype)
-        assert cr._gemm_backend(X, A.T) == backend
-        R = relative_projection(X, A)
-        assert R.dtype == dtype and R.shape == (n, k)
-        np.testing.assert_allclose(R, _reference(X, A), rtol=0, atol=1e-5)
-        # the estimator and the angular similarity go through the same kernel
-        np.testing.assert_allclose(cr.RelativeProjection().fit(A).transform(X), R, rtol=0, atol=1e-6)
-        ang = relative_projection(X, A, similarity="angular")
-        np.testing.assert_allclose(ang, 1 - np.arccos(np.clip(_reference(X, A), -1, 1)) / np.pi, rtol=0, atol=1e-4)
-
-
-@pytest.mark.parametrize("backend", ["numpy", "torch"])
-def test_fast_paths_do_not_copy_or_modify_x(monkeypatch, backend):
-    """X is read in place: a read-only, non-contiguous view works and is left untouched."""
-    import core.methods.relative as cr
-
-    monkeypatch.setattr(cr, "_TORCH_FROM_DIMS", 1 if backend == "torch" else 10**9)
-    monkeypatch.setattr(cr, "_BLOCK_ROWS_WIDE", 16)
-    rng = np.random.default_rng(1)
-    base = rng.normal(size=(101, 300)).astype(np.float32)
-    X = base[::2]  # a strided view, 51 rows
-    X.flags.writeable = False
-    A = rng.normal(size=(7, 300)).astype(np.float32)
-    before = X.copy()
-    np.testing.assert_allclose(relative_projection(X, A), _reference(X, A), rtol=0, atol=1e-5)
-    assert np.array_equal(X, before)
-
-
 @pytest.mark.parametrize("backend", ["numpy", "torch"])
 def test_out_receives_the_result_in_place(monkeypatch, backend):
     import core.methods.relative as cr
+    import core.methods.similarities as cs
 
-    monkeypatch.setattr(cr, "_TORCH_FROM_DIMS", 1 if backend == "torch" else 10**9)
+    monkeypatch.setattr(cs, "_TORCH_FROM_DIMS", 1 if backend == "torch" else 10**9)
     rng = np.random.default_rng(2)
     X, A = rng.normal(size=(50, 260)).astype(np.float32), rng.normal(size=(9, 260)).astype(np.float32)
     for sim, kw in (("cosine", {}), ("angular", {}), ("cosine", {"topk": 3}), ("euclidean", {})):
-        stats = cr._fit_stats(A, similarity=sim, center=None, scale=False)
+        stats = cr.fit_stats(A, similarity=sim, center=None, scale=False)
         out = np.full((50, 9), np.nan, dtype=np.float32)
-        R = cr._project_rows(X, stats, similarity=sim, center=None, scale=False, topk=kw.get("topk"), power=1.0, out=out)
+        R = cr.project_rows(X, stats, similarity=sim, center=None, scale=False, topk=kw.get("topk"), power=1.0, out=out)
         assert R is out
         np.testing.assert_allclose(out, relative_projection(X, A, similarity=sim, **kw), rtol=1e-6, atol=1e-6)
-
-
-def test_torch_path_reports_bad_rows_like_numpy(monkeypatch):
-    import core.methods.relative as cr
-
-    monkeypatch.setattr(cr, "_TORCH_FROM_DIMS", 1)
-    monkeypatch.setattr(cr, "_BLOCK_ROWS_WIDE", 8)
-    rng = np.random.default_rng(3)
-    X, A = rng.normal(size=(30, 300)).astype(np.float32), rng.normal(size=(4, 300)).astype(np.float32)
-    X[17, 5] = np.nan
-    with pytest.raises(ValueError, match=r"NaN or Inf in rows \[17\]"):
-        relative_projection(X, A)
-    X[17, 5] = 0.0
-    X[21] = 0.0
-    with pytest.raises(ValueError, match=r"rows \[21\] of X are all zero"):
-        relative_projection(X, A)
-    X[21] = 1e30  # finite, but the float32 squares overflow
-    R = relative_projection(X, A)
-    np.testing.assert_allclose(R, _reference(X, A), rtol=0, atol=1e-5)

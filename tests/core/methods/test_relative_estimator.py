@@ -7,7 +7,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from core.methods.relative import SIMILARITIES, RelativeProjection, relative_projection
+from core.methods.relative import relative_projection
+from core.methods.relative_estimator import RelativeProjection
+from core.methods.similarities import SIMILARITIES
 
 # check_estimators_dtypes feeds small random integers, which include all-zero rows:
 # their cosine (and angle) to an anchor is undefined, so cosine/angular/product
