@@ -13,7 +13,7 @@ from core.methods.anchors import STRATEGIES
 from core.errors import CancelledError, StitchboardError
 from core.io.export import csv_bytes, layout_table
 from core.maps.layout import LAYOUT_METHODS
-from dashboard import anchor_state, bootstrap, controls, figures, inspector, jobs, loaders, map_chart, panels, share, snapshot, text
+from dashboard import anchor_state, bootstrap, controls, figures, inspector, jobs, loaders, map_chart, panels, results, share, snapshot, text
 from dashboard.selection import selected_ids
 
 #: Seconds the first run of a session waits, after drawing the preview maps, before a long layout starts.
@@ -346,9 +346,9 @@ def show_maps(anchors: tuple) -> dict:
 
     dims_differ = coll.dim(enc_a) != coll.dim(enc_b)
     keys = {"abs": (source, enc_a, enc_b, None), "rel": (source, enc_a, enc_b, anchors)}
-    want = {k: loaders.layout_key(*keys[k], method, frame, params["n_neighbors"], params["min_dist"],
+    want = {k: results.layout_key(*keys[k], method, frame, params["n_neighbors"], params["min_dist"],
                                   params["perplexity"]) for k in KINDS}
-    pending = [k for k in KINDS if method != "pca" and not loaders.has_layouts(*want[k])
+    pending = [k for k in KINDS if method != "pca" and not results.has_layouts(*want[k])
                and not (k == "rel" and len(anchors) < 2)]
     # a cancelled job stays cancelled; the relative maps start from the absolute ones, so they wait too
     abs_cancelled = "abs" in pending and jobs.is_cancelled(want["abs"])
@@ -378,11 +378,11 @@ def show_maps(anchors: tuple) -> dict:
                 draw(kind, LA, LB, method, used, "pv",
                      f"· *previous anchors; {name} cancelled*" if kind in cancelled else "· *previous anchors; updating…*")
             else:
-                LA, LB, used = loaders.layouts(*keys[kind], "pca", frame)
+                LA, LB, used = results.layouts(*keys[kind], "pca", frame)
                 draw(kind, LA, LB, "pca", used, "pv",
                      f"· *PCA preview; {name} cancelled*" if kind in cancelled else f"· *preview while {name} computes*")
         else:
-            LA, LB, used = loaders.layouts(*want[kind], should_stop=jobs.should_stop)
+            LA, LB, used = results.layouts(*want[kind], should_stop=jobs.should_stop)
             draw(kind, LA, LB, method, used, "fin", frame_note(kind))
             if kind == "rel":
                 remember_rel(LA, LB, used)
@@ -409,7 +409,7 @@ def show_maps(anchors: tuple) -> dict:
                           + ("; the first UMAP in a fresh server also compiles it (~20-60 s)" if method == "umap" else ""))
             line(0, 1, "starting")
             try:
-                LA, LB, used = loaders.layouts(*want[kind], progress=line, should_stop=jobs.should_stop)
+                LA, LB, used = results.layouts(*want[kind], progress=line, should_stop=jobs.should_stop)
             except CancelledError:
                 status_slot.caption(f"{name} stopped: the maps show a preview.")
                 return drawn
