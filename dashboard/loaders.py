@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from core.encode.media import MediaSet, bundled_digit_images, bundled_texts
 from core.methods.anchors import select_anchors
 from core.spaces.collection import Collection
 from core.spaces.datasets import DATASETS
@@ -256,3 +257,9 @@ def playground(source: str, enc_a: str, enc_b: str, anchor_ids: tuple, kind: str
     coll = collection(source)
     moved = transformed_space(source, enc_b, kind, strength, seed)
     return transform_effect(coll, enc_a, enc_b, moved, list(anchor_ids), center="anchors" if center else None)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def bundled_media(which: str) -> MediaSet:
+    """The bundled texts (``"bundled-text"``) or digit images (``"bundled-digits"``) to encode."""
+    return bundled_texts() if which == "bundled-text" else bundled_digit_images()
