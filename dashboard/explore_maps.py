@@ -12,10 +12,9 @@ from dashboard import anchor_state, controls, figures, jobs, loaders, map_chart,
 
 #: Seconds the first run of a session waits, after drawing the preview maps, before a long layout starts.
 FIRST_PAINT_GRACE_S = 3.0
-#: Up to this many points, a t-SNE re-fit (10-30 s) shows the relative maps of the previous anchors redrawn with
-#: the new stars meanwhile. Otherwise the maps on screen simply stay (faded) until the new ones replace them: a
-#: redraw costs browser time that the new maps then wait for (seconds at 100k points; on digits, a UMAP edit was
-#: on screen after 6.2-8.6 s with the redraw and 4.0-5.5 s without, in this headless Chromium).
+#: Up to this many points, a t-SNE re-fit shows the relative maps of the previous anchors redrawn with the new
+#: stars meanwhile. Otherwise the maps on screen stay (faded) until the new ones replace them: a redraw costs
+#: browser time that the new maps then wait for.
 REDRAW_PREVIOUS_UP_TO = 20_000
 METHOD_NAMES = {"umap": "UMAP", "pca": "PCA", "tsne": "t-SNE"}
 KINDS = ("abs", "rel")
@@ -125,8 +124,8 @@ def show_maps(anchors: tuple, *, source: str, coll, enc_a: str, enc_b: str, meth
         (Streamlit keeps an element until the run writes to its place or ends).
 
         A preview gets a placeholder (st.empty) that the final map replaces later in the run. A final map
-        otherwise goes straight into its column: a placeholder sent first replaced the map on screen for a
-        moment, and the browser then mounted and drew the chart anew (0.15-0.25 s per map, on most digits edits).
+        otherwise goes straight into its column: a placeholder sent first would replace the map on screen for a
+        moment, and the browser would then mount and draw the chart anew.
         """
         if (kind, side) in slots:
             return slots[(kind, side)]
@@ -138,8 +137,7 @@ def show_maps(anchors: tuple, *, source: str, coll, enc_a: str, enc_b: str, meth
     drawn: dict = {}
 
     # the maps stay mounted across reruns (map_chart): an anchor edit moves the stars of the absolute maps and redraws
-    # the relative ones in place (digits: final maps on screen 0.9-1.2 s after the click, bench_dashboard_edit.py;
-    # with st.plotly_chart, which remounts a chart whose figure changed, 2.1-2.9 s)
+    # the relative ones in place, where st.plotly_chart would remount every chart whose figure changed
     mounted = map_chart.available()
 
     def draw(kind, coords_a, coords_b, method_used, frame_used, stage, note=""):
@@ -218,9 +216,8 @@ def show_maps(anchors: tuple, *, source: str, coll, enc_a: str, enc_b: str, meth
             c[1].button("Recompute", key="btn_recompute_maps", on_click=jobs.resume,
                         args=tuple(want[k] for k in cancelled), icon=":material/replay:", width="stretch")
     if to_run and first_paint:
-        # First maps of this session: give the browser time to fetch plotly.js (4.7 MB) and draw the previews before
-        # the layout holds the interpreter: numba's first compile starves the web server (in a fresh venv, 1 s of grace
-        # gave a first paint of 18 s, 3 s gave 7-9 s).
+        # First maps of this session: give the browser time to fetch plotly.js and draw the previews before the
+        # layout holds the interpreter (numba's first compile starves the web server).
         time.sleep(FIRST_PAINT_GRACE_S)
     st.session_state["_maps_shown"] = True
     if to_run:

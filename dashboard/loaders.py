@@ -148,8 +148,7 @@ def map_vectors(source: str, encoder: str, anchor_ids: tuple | None) -> np.ndarr
 
 @st.cache_resource(show_spinner=False, max_entries=2)  # A and B of the anchors being drawn: 40 MB each at 100k x 100
 def _relative_vectors(source: str, encoder: str, anchor_ids: tuple) -> np.ndarray:
-    # An anchor edit needs them twice (the layout's disk-cache key, then the layout): at 100k rows that is
-    # 0.1-0.7 s per projection, depending on what else the machine is doing. Shared, hence read-only.
+    # An anchor edit needs them twice (the layout's disk-cache key, then the layout). Shared, hence read-only.
     space = spaces(source, "all")[encoder]
     R = relative_projection(space.vectors, space.take(list(anchor_ids)))
     R.setflags(write=False)
