@@ -16,9 +16,8 @@ from dashboard import controls, share, snapshot
 
 _switched = False
 #: Streamlit fades the elements of a running script (opacity 0.33) over one second. Drawn
-#: in software (no GPU), each frame of that fade recomposites every WebGL map on the page:
-#: with four 100k-point maps, seconds of the browser's CPU per anchor edit, which the
-#: server's layout then competes with. Charts fade at once instead.
+#: in software (no GPU), each frame of that fade recomposites every WebGL map on the page,
+#: which costs the browser CPU the server's layout then competes with. Charts fade at once instead.
 STALE_CHARTS_CSS = (
     "<style>[data-testid='stElementContainer'][data-stale='true']:has(.js-plotly-plot) "
     "{transition: none !important;}</style>"
@@ -57,8 +56,7 @@ def prepare(*, entry: bool = False) -> None:
     share.restore_from_url()
     # Constant and style-only, so Streamlit puts it in its event container: no place on the page. Sent first thing
     # in every run (once, from app.py), because it is also the run's first st.html: the browser then loads the code
-    # of Streamlit's html element before Explore's snapshot images arrive. Sent just before them, the snapshots were
-    # drawn while that code loaded and stayed grey placeholders until the run ended in 3 of 4 fresh page loads
-    # (four maps on screen after 6.8-8.0 s instead of 3.6-4.2 s; React Suspense, see README "Known limits").
+    # of Streamlit's html element before Explore's snapshot images arrive, which would otherwise stay grey
+    # placeholders until the run ends (React Suspense).
     if entry:
         st.html(snapshot.HIDE_CSS + STALE_CHARTS_CSS)

@@ -14,7 +14,7 @@ import streamlit as st
 
 from core.encode.encoding import encode_media
 from core.errors import CancelledError, StitchboardError
-from core.encode.media import bundled_digit_images, bundled_texts, read_image_zip, read_texts
+from core.encode.media import read_image_zip, read_texts
 from core.encode.pretrained import POOLINGS, SOURCES, SUGGESTIONS, PretrainedSpec, pretrained_available
 from dashboard import jobs, loaders, state, text
 
@@ -33,15 +33,10 @@ DATA_CHOICES = {
 _TYPE_OWN = "(type a name or folder)"
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)
-def _bundled(which: str):
-    return bundled_texts() if which == "bundled-text" else bundled_digit_images()
-
-
 def _media(choice: str, limit_bytes: int):
     """The chosen data as a MediaSet, or None while the user still has to upload something."""
     if choice in ("bundled-text", "bundled-digits"):
-        return _bundled(choice)
+        return loaders.bundled_media(choice)
     if choice == "upload-text":
         f = st.file_uploader("Texts (CSV / parquet)", type=["csv", "parquet"], key="pt_text_file")
         c = st.columns(3)

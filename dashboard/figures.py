@@ -30,13 +30,12 @@ ANCHOR_MARKER = dict(symbol="star", size=9, color="#ffd400", opacity=0.9, line=d
 HIGHLIGHT_MARKER = dict(symbol="circle-open", size=13, color="#e6007e", line=dict(width=2.2))
 #: Up to this many points each point's hover label is its own description (``hover``).
 #: Above it the label is built in the browser from the point's id and colour class
-#: (anchors and highlighted samples keep theirs): at 100k points the descriptions were
-#: 2/3 of a 4.5 MB message that Streamlit's chart re-encodes three times per drawn map.
+#: (anchors and highlighted samples keep theirs): at 100k points the descriptions would
+#: be most of each map's message.
 HOVERTEXT_UP_TO = 20_000
 #: Marker diameter (px) up to and above ``HOVERTEXT_UP_TO`` points. 100k points of 5 px
 #: cover a map several times over, and drawing a map costs the browser in proportion to
-#: the pixels its markers cover (in software WebGL: 1.6 s of CPU per 100k-point map at
-#: 5 px, 1.1 s at 3 px).
+#: the pixels its markers cover.
 MARKER_SIZE, MARKER_SIZE_LARGE = 5, 3
 
 

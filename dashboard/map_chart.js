@@ -25,10 +25,10 @@ function selectionEvent(points) {
   return { selection: { points: (points || []).map((p) => ({ customdata: Array.from(p.customdata || []) })) } };
 }
 
-// Panning: plotly.js redraws every point on each mouse move of a pan drag. In a browser without GPU
-// (software WebGL) that is 0.15-0.3 s per move at 100k points, so the map would follow the mouse at 3-7 frames
-// a second. Instead, while a pan drag lasts the picture already drawn is moved (a CSS translation, clipped to
-// the plot area) and WebGL draws nothing; the points are drawn once, at the new ranges, on release.
+// Panning: plotly.js redraws every point on each mouse move of a pan drag, too slow at 100k points in a browser
+// without GPU (software WebGL) for the map to follow the mouse. Instead, while a pan drag lasts the picture already
+// drawn is moved (a CSS translation, clipped to the plot area) and WebGL draws nothing; the points are drawn once,
+// at the new ranges, on release.
 // Points that come into view from outside are blank until then, as in plotly's own SVG maps.
 function steadyPan(gd) {
   const held = { on: false, skipped: 0, drawn: 0, off: false, canvases: [] };

@@ -2,26 +2,19 @@
 
 ``st.plotly_chart`` remounts a chart whenever its figure changes (the element id hashes
 the figure), and an anchor edit changes all four maps (the stars of the absolute maps,
-the points of the relative ones). Remounting costs the browser more than the server's
-whole edit:
-
-- digits (1,797 points, SVG): the four remounts took 1.2 s of plotly.js and 0.3 s of
-  React per edit in Chromium, and the final maps were on screen 2.1-2.9 s after the click;
-- 100k points (WebGL): about 3 s of CPU per map in software WebGL (the figure is parsed,
-  Streamlit's theme pass turns it into 9 MB of JSON and back, plotly.js draws it twice).
-
-Every map of Explore is drawn by this component instead, with WebGL points (plotly.js'
-``scattergl``). Its plot lives across reruns in the same element (a keyed
+the points of the relative ones): remounting costs the browser more than the server's
+whole edit. Every map of Explore is drawn by this component instead, with WebGL points
+(plotly.js' ``scattergl``). Its plot lives across reruns in the same element (a keyed
 ``st.components.v2`` component):
 
 - same points, other anchors or highlighted samples (the absolute maps during an
-  anchor edit): the stars and rings are layout shapes, redrawn alone (tens of ms);
+  anchor edit): the stars and rings are layout shapes, redrawn alone;
 - new points (a new layout): ``Plotly.react``, one draw; pan and zoom stay where
   the user left them while the points are the same;
 - a pan drag moves the picture already drawn (a CSS translation clipped to the plot
-  area) and draws the points once, on release. plotly.js redraws every point on each
-  mouse move, 0.15-0.3 s at 100k points in a browser without a GPU (software WebGL).
-  Points that come into view during the drag appear on release;
+  area) and draws the points once, on release, because plotly.js redraws every point
+  on each mouse move (too slow at 100k points without a GPU). Points that come into
+  view during the drag appear on release;
 - WebGL canvases are drawn at the screen's pixel ratio (plotly.js draws them at 2x by
   default, four times the pixels on a 1x screen);
 - a "Full screen" button in the modebar shows the map alone on the screen.

@@ -13,8 +13,8 @@ once, before the server starts listening (so before the browser opens):
 
 It runs in the main thread on purpose: importing the same packages from two threads at
 once can end in Python's import-lock ``_DeadlockError``. Nothing here changes what is
-computed, only when. UMAP's one-off numba compilation is *not* warmed up here (20-60 s):
-the Explore page shows PCA maps first and compiles UMAP after them.
+computed, only when. UMAP's one-off numba compilation is *not* warmed up here (it is
+long): the Explore page shows PCA maps first and compiles UMAP after them.
 
     python -m dashboard.server [STREAMLIT RUN ARGS...]
 """
@@ -64,9 +64,8 @@ def warm_up(source: str | None = None) -> float:
 #: Streamlit settings this server starts with (later arguments override them):
 #:
 #: - ``runner.postScriptGC false``: Streamlit runs a full ``gc.collect(2)`` after every
-#:   script run. Once umap-learn and its numba code are loaded the heap holds ~450k
-#:   objects and that collection takes 0.4 s here, holding the GIL while the run's last
-#:   messages (the new maps of an anchor edit) wait to be sent. Python's own generational
+#:   script run; with umap-learn and numba loaded it holds the GIL long enough to delay
+#:   the run's last messages (the new maps of an anchor edit). Python's own generational
 #:   collector still runs.
 #: - ``server.fileWatcherType none``: users do not edit the app's source; no watcher
 #:   scanning the loaded modules after every run (developers: ``--server.fileWatcherType auto``).

@@ -2,7 +2,7 @@
 
 The first maps of a session are the slowest part of the first page load: the browser
 fetches and evaluates plotly.js (a 4.7 MB chunk) and builds four interactive charts,
-2-6 s in a software-rendered browser. A snapshot is the same map (every point, the same
+seconds in a software-rendered browser. A snapshot is the same map (every point, the same
 colours, the anchors as stars) as a plain image, which any browser shows at once. The
 page puts it in the same container as the interactive chart, and a CSS rule hides it as
 soon as that chart is drawn (:data:`HIDE_CSS`), so the user sees the map at once and

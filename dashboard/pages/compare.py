@@ -10,7 +10,6 @@ bootstrap.prepare()
 source, coll, enc_a, enc_b = controls.pair_setup()
 controls.anchors_badge()
 anchors = anchor_state.ids()
-id_type = int if coll.ids.dtype.kind in "iu" else str
 
 st.title("Compare spaces")
 share.show_url_error()

@@ -1,44 +1,17 @@
 """Explore & stitch: pick anchors on the 2x2 maps and watch zero-shot stitching respond."""
 
-import functools
 import json
-import time
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 
-from core.methods.anchor_history import parse_ids
-from core.methods.anchors import STRATEGIES
-from core.errors import CancelledError, StitchboardError
 from core.io.export import csv_bytes, layout_table
 from core.maps.layout import LAYOUT_METHODS
-from dashboard import anchor_state, bootstrap, controls, figures, inspector, jobs, loaders, map_chart, panels, share, snapshot, text
-from dashboard.selection import selected_ids
-
-#: Seconds the first run of a session waits, after drawing the preview maps, before a long layout starts.
-FIRST_PAINT_GRACE_S = 3.0
-#: Up to this many points, a t-SNE re-fit (10-30 s) shows the relative maps of the previous anchors redrawn with
-#: the new stars meanwhile. Otherwise the maps on screen simply stay (faded) until the new ones replace them: a
-#: redraw costs browser time that the new maps then wait for (seconds at 100k points; on digits, a UMAP edit was
-#: on screen after 6.2-8.6 s with the redraw and 4.0-5.5 s without, in this headless Chromium).
-REDRAW_PREVIOUS_UP_TO = 20_000
-METHOD_NAMES = {"umap": "UMAP", "pca": "PCA", "tsne": "t-SNE"}
-KINDS = ("abs", "rel")
-SIDES = ("A", "B")
-STAGES = ("pv", "fin")
-STRATEGY_HELP = {
-    "random": "uniform over the train split",
-    "stratified": "class-balanced round robin (needs labels)",
-    "kmeans": "the sample nearest each k-means centroid of A's space",
-    "fps": "farthest-point sampling in A's space",
-    "kdpp": "greedy k-DPP: diverse anchors in A's space (our own extension)",
-}
+from dashboard import anchor_controls, anchor_state, bootstrap, controls, explore_maps, inspector, loaders, panels, share
+from dashboard.explore_maps import METHOD_NAMES
 
 bootstrap.prepare()
 source, coll, enc_a, enc_b = controls.pair_setup()
-id_type = int if coll.ids.dtype.kind in "iu" else str
-is_train = dict(zip(coll.ids.tolist(), (coll.split == "train").tolist()))
 labelled = controls.is_labelled(coll)
 n_total = coll.n_samples
 
@@ -93,114 +66,7 @@ controls.what_note(
 )
 
 
-def chart_key(kind: str, side: str, stage: str, rev: int) -> str:
-    """Key of a map drawn by ``st.plotly_chart`` (only if plotly.js is not shipped for ``map_chart``)."""
-    return f"map_{kind}_{side}_{stage}_{rev}"
-
-
-def map_key(kind: str, side: str, stage: str) -> str:
-    """Key of a map drawn by ``map_chart``: the same in every run, so its plot stays mounted."""
-    return f"mapchart_{kind}_{side}" + ("" if stage == "fin" else f"_{stage}")
-
-
-# ---------------------------------------------------------------- anchor edits (callbacks run before the rerun)
-def describe_edit(old: tuple, new: tuple) -> str:
-    added = [i for i in new if i not in set(old)]
-    removed = [i for i in old if i not in set(new)]
-    parts = []
-    if added:
-        parts.append(f"added {len(added)} ({', '.join(map(str, added[:8]))}{' …' if len(added) > 8 else ''})")
-    if removed:
-        parts.append(f"removed {len(removed)} ({', '.join(map(str, removed[:8]))}{' …' if len(removed) > 8 else ''})")
-    return " and ".join(parts) if parts else "no change"
-
-
-def on_strategy(strategy: str) -> None:
-    n, seed = int(st.session_state["n_anchors"]), int(st.session_state["seed"])
-    fill = st.session_state.get("fill_mode") == "fill"
-    try:
-        picks = loaders.anchors(source, n, strategy, seed, enc_a)
-    except (ValueError, TypeError, StitchboardError) as exc:
-        anchor_state.fail(f"Could not pick {strategy} anchors: {exc}. Your anchors are unchanged.")
-        return
-    old = anchor_state.history()
-    new = old.fill(picks, n_anchors=n) if fill else old.replace(picks)
-    st.session_state["strategy"] = strategy
-    verb = f"Filled up to {n}" if fill else f"Replaced by {n}"
-    anchor_state.commit(new, f"{verb} {strategy} anchors (seed {seed}): {describe_edit(old.ids, new.ids)}.")
-
-
-def on_typed() -> None:
-    text = st.session_state.get("typed_ids", "")
-    try:
-        wanted = parse_ids(text, id_type)
-    except StitchboardError as exc:
-        anchor_state.fail(f"{exc}. Your anchors are unchanged.")
-        return
-    if not wanted:
-        anchor_state.fail("Type one or more ids first, e.g. 3, 17, 20-25.")
-        return
-    bad = [i for i in wanted if i not in is_train]
-    test = [i for i in wanted if i in is_train and not is_train[i]]
-    if bad or test:
-        why = []
-        if bad:
-            why.append(f"{len(bad)} id(s) are not in this dataset: {bad[:10]}")
-        if test:
-            why.append(f"{len(test)} are test samples (anchors come from the train split): {test[:10]}")
-        anchor_state.fail("; ".join(why) + ". Your anchors are unchanged.")
-        return
-    old = anchor_state.history()
-    new = old.toggle(wanted)
-    anchor_state.commit(new, f"Typed ids: {describe_edit(old.ids, new.ids)}.")
-    anchor_state.set_inspected(wanted[:12])
-    st.session_state["typed_ids"] = ""
-
-
-def on_undo() -> None:
-    old = anchor_state.history()
-    new = old.undo()
-    anchor_state.commit(new, f"Undo: {describe_edit(old.ids, new.ids)}.")
-
-
-def on_clear() -> None:
-    anchor_state.commit(anchor_state.history().clear(), "Cleared every anchor.")
-
-
-def on_clear_highlight() -> None:
-    anchor_state.set_highlight((), "Highlight cleared.")
-
-
-def apply_map_selection() -> None:
-    """Act once on a new click/box/lasso selection in any map (keys carry the revision)."""
-    rev = anchor_state.rev()
-    for kind in KINDS:
-        for side in SIDES:
-            events = [st.session_state.get(chart_key(kind, side, stage, rev)) for stage in STAGES]
-            events += [map_chart.selection(map_key(kind, side, stage)) for stage in STAGES]  # triggers: this run only
-            for event in events:
-                ids = selected_ids(event, id_type=id_type)
-                if not ids:
-                    continue
-                where = f"{'Absolute' if kind == 'abs' else 'Relative'} {side}"
-                anchor_state.set_inspected(ids[:12])
-                if st.session_state.get("pick_mode") == "highlight":
-                    anchor_state.set_highlight(ids, f"Highlighted {len(ids)} sample(s) selected on {where} in every map.")
-                    return
-                picked = [i for i in ids if is_train.get(i)]
-                n_test = len(ids) - len(picked)
-                old = anchor_state.history()
-                new = old.toggle(picked)
-                note = f" {n_test} test sample(s) skipped: anchors come from the train split." if n_test else ""
-                if picked:
-                    anchor_state.commit(new, f"Selection on {where}: {describe_edit(old.ids, new.ids)}.{note}")
-                else:
-                    anchor_state.fail(f"Selection on {where}:{note} Nothing changed.")
-                anchor_state.bump()  # fresh chart keys: this selection is never applied twice
-                return
-
-
-# ---------------------------------------------------------------- readout
+# ---------------------------------------------------------------- the workbench's panels (maps: explore_maps)
 def fmt(v: float) -> str:
     return "n/a: dims differ" if np.isnan(v) else f"{v:.3f}"
 
@@ -233,194 +99,6 @@ def show_readout(anchors: tuple) -> None:
         f"Absolute stitching is near chance: B's coordinates mean nothing to A's head. All pairs and drill-downs: "
         f"the Stitching page."
     )
-
-
-# ---------------------------------------------------------------- maps
-def coloring_for(anchors: tuple) -> figures.Coloring:
-    df = coll.samples
-    if color_by == controls.COLOR_STITCHED and len(anchors) >= 2:
-        ps = loaders.pair_stitching(source, enc_a, enc_b, anchors, "relative")
-        ok = dict(zip(ps.ids.tolist(), ps.correct.tolist()))
-        vals = np.array(["train (not scored)" if i not in ok else ("correct" if ok[i] else "wrong")
-                         for i in coll.ids.tolist()], dtype=object)
-        return figures.Coloring(f"B → A's relative head ({len(anchors)} anchors)", vals,
-                                categories=tuple(figures.OUTCOME_COLORS), colors=figures.OUTCOME_COLORS)
-    col = color_by if color_by in df.columns else ("label" if "label" in df.columns else "split")
-    values = df[col].to_numpy()
-    if pd.api.types.is_numeric_dtype(df[col]) and df[col].nunique() > 12:
-        return figures.Coloring(col, values.astype(float), continuous=True)
-    if col == "label" and coll.target_names:
-        cats = tuple(str(t) for t in coll.target_names)
-    else:
-        cats = tuple(sorted(map(str, pd.unique(values))))
-    return figures.Coloring(col, values.astype(str), categories=cats)
-
-
-def map_title(kind: str, side: str, method_used: str, frame_used: str, note: str) -> str:
-    enc = enc_a if side == "A" else enc_b
-    m = METHOD_NAMES[method_used]
-    if side == "A" and kind == "rel":
-        where = f"{m} of A, " + ("started from" if method_used in ("umap", "tsne") else "turned like") + " A's absolute map"
-    elif side == "A":
-        where = f"{m} fitted on A"
-    elif frame_used == "A":
-        where = f"placed in A's {m} frame"
-    else:
-        where = f"own {m} layout, Procrustes-aligned to A"
-    return f"**{'Absolute' if kind == 'abs' else 'Relative'} {side}: {text.code(enc)}**  \n:small[{where} {note}]"
-
-
-@panels.isolated("Maps", default={})
-def show_maps(anchors: tuple) -> dict:
-    """Draw the 2x2 maps; returns the coordinates drawn, by map name.
-
-    A UMAP / t-SNE layout not computed yet is previewed (PCA, or the relative maps of the
-    previous anchors) while it runs under a progress line with a Cancel button. Any other
-    interaction stops it too (``jobs.should_stop``) and the next run starts over with the
-    new choice; a cancelled job stays cancelled (preview + Recompute) until asked again.
-    """
-    rev = anchor_state.rev()
-    highlight = anchor_state.highlight()
-    coloring = coloring_for(anchors)
-    # first maps of the session: each also goes out as an image, shown until plotly.js has loaded and drawn the chart
-    first_paint = not st.session_state.get("_maps_shown")  # bootstrap.prepare sends snapshot.HIDE_CSS
-    hover = loaders.hover_text(source)
-    n_train = int((coll.split == "train").sum())
-    st.caption(
-        f"Every one of the {n_total:,} {coll.name} samples is drawn in each map ({n_train:,} train + {n_total - n_train:,} "
-        f"test); nothing is sampled. Colour: {coloring.name}. ★ the {len(anchors)} anchors"
-        + (f"; ◯ the {len(highlight)} highlighted samples" if highlight else "") + "."
-        + (f" With more than {figures.HOVERTEXT_UP_TO:,} points a hover label shows the sample's id and colour; "
-           "click or select points to read them in full under Inspect." if n_total > figures.HOVERTEXT_UP_TO else "")
-    )
-    status_slot = st.empty()
-    rows = {kind: st.columns(2) for kind in KINDS}
-    slots: dict = {}
-
-    def slot(kind, side, stage):
-        """Where a map goes, used when it is drawn: until then the map of the previous run stays on screen
-        (Streamlit keeps an element until the run writes to its place or ends).
-
-        A preview gets a placeholder (st.empty) that the final map replaces later in the run. A final map
-        otherwise goes straight into its column: a placeholder sent first replaced the map on screen for a
-        moment, and the browser then mounted and drew the chart anew (0.15-0.25 s per map, on most digits edits).
-        """
-        if (kind, side) in slots:
-            return slots[(kind, side)]
-        col = rows[kind][SIDES.index(side)]
-        if stage == "fin":
-            return col
-        slots[(kind, side)] = col.empty()
-        return slots[(kind, side)]
-    drawn: dict = {}
-
-    # the maps stay mounted across reruns (map_chart): an anchor edit moves the stars of the absolute maps and redraws
-    # the relative ones in place (digits: final maps on screen 0.9-1.2 s after the click, bench_dashboard_edit.py;
-    # with st.plotly_chart, which remounts a chart whose figure changed, 2.1-2.9 s)
-    mounted = map_chart.available()
-
-    def draw(kind, coords_a, coords_b, method_used, frame_used, stage, note=""):
-        for side, coords in (("A", coords_a), ("B", coords_b)):
-            # a final map keeps its container and key across runs (map_chart), so an anchor edit updates
-            # it in place instead of remounting it; a preview drawn in the same run needs keys of its own
-            final = mounted and stage == "fin"
-            box = slot(kind, side, stage).container(key=f"mapbox-{kind}-{side}" + ("" if final else f"-{stage}"))
-            box.markdown(map_title(kind, side, method_used, frame_used, note))
-            if first_paint:
-                png = snapshot.map_png(coords, ids=coll.ids, coloring=coloring, anchor_ids=anchors, highlight_ids=highlight)
-                box.html(snapshot.snapshot_html(png, coloring=coloring, n_anchors=len(anchors),
-                                                note="loading the interactive map…"))
-            else:  # keeps the chart in its place: a chart that moves is remounted (redrawn, zoom lost)
-                box.empty()
-            args = dict(ids=coll.ids, coloring=coloring, hover=hover, anchor_ids=anchors, highlight_ids=highlight,
-                        note=f"{n_total:,} points")
-            fig = functools.partial(figures.map_figure, coords, **args)  # the figure, made for a download only
-            if mounted:
-                with box:
-                    map_chart.show_map(coords, key=map_key(kind, side, stage), **args)
-            else:
-                box.plotly_chart(fig(), key=chart_key(kind, side, stage, rev), on_select="rerun",
-                                 selection_mode=("points", "box", "lasso"), width="stretch",
-                                 config={"displaylogo": False})
-            drawn[f"{'absolute' if kind == 'abs' else 'relative'}_{side}"] = (coords, fig)
-
-    dims_differ = coll.dim(enc_a) != coll.dim(enc_b)
-    keys = {"abs": (source, enc_a, enc_b, None), "rel": (source, enc_a, enc_b, anchors)}
-    want = {k: loaders.layout_key(*keys[k], method, frame, params["n_neighbors"], params["min_dist"],
-                                  params["perplexity"]) for k in KINDS}
-    pending = [k for k in KINDS if method != "pca" and not loaders.has_layouts(*want[k])
-               and not (k == "rel" and len(anchors) < 2)]
-    # a cancelled job stays cancelled; the relative maps start from the absolute ones, so they wait too
-    abs_cancelled = "abs" in pending and jobs.is_cancelled(want["abs"])
-    cancelled = [k for k in pending if abs_cancelled or jobs.is_cancelled(want[k])]
-    to_run = [k for k in pending if k not in cancelled]
-    last_rel = st.session_state.get("_last_rel_layout")
-    name = METHOD_NAMES[method]
-
-    def frame_note(kind):
-        if kind == "abs" and frame == "A" and dims_differ:
-            return f"(dims differ: {coll.dim(enc_a)} vs {coll.dim(enc_b)}, so B cannot be placed in A's frame)"
-        return ""
-
-    def remember_rel(LA, LB, used):
-        st.session_state["_last_rel_layout"] = (want["rel"][:3] + want["rel"][4:], (LA, LB, used))
-
-    for kind in KINDS:
-        if kind == "rel" and len(anchors) < 2:
-            for side in SIDES:
-                slot("rel", side, "fin").info(f"Relative {side}: pick at least 2 anchors to see the relative map.")
-            continue
-        if kind in pending:
-            if kind == "rel" and last_rel is not None and last_rel[0] == want["rel"][:3] + want["rel"][4:]:
-                if (n_total > REDRAW_PREVIOUS_UP_TO or method != "tsne") and kind not in cancelled:
-                    continue  # the maps of the previous anchors are on screen already: no second copy to send
-                LA, LB, used = last_rel[1]
-                draw(kind, LA, LB, method, used, "pv",
-                     f"· *previous anchors; {name} cancelled*" if kind in cancelled else "· *previous anchors; updating…*")
-            else:
-                LA, LB, used = loaders.layouts(*keys[kind], "pca", frame)
-                draw(kind, LA, LB, "pca", used, "pv",
-                     f"· *PCA preview; {name} cancelled*" if kind in cancelled else f"· *preview while {name} computes*")
-        else:
-            LA, LB, used = loaders.layouts(*want[kind], should_stop=jobs.should_stop)
-            draw(kind, LA, LB, method, used, "fin", frame_note(kind))
-            if kind == "rel":
-                remember_rel(LA, LB, used)
-    if cancelled:
-        rows_named = " and ".join("absolute" if k == "abs" else "relative" for k in cancelled)
-        with status_slot.container():
-            c = st.columns([4, 1], vertical_alignment="center")
-            c[0].info(f"{name} of the {rows_named} maps cancelled: the maps show a preview. Press **Recompute** to "
-                      f"start {name} again, or pick another layout.", icon=":material/pause_circle:")
-            c[1].button("Recompute", key="btn_recompute_maps", on_click=jobs.resume,
-                        args=tuple(want[k] for k in cancelled), icon=":material/replay:", width="stretch")
-    if to_run and first_paint:
-        # First maps of this session: give the browser time to fetch plotly.js (4.7 MB) and draw the previews before
-        # the layout holds the interpreter: numba's first compile starves the web server (in a fresh venv, 1 s of grace
-        # gave a first paint of 18 s, 3 s gave 7-9 s).
-        time.sleep(FIRST_PAINT_GRACE_S)
-    st.session_state["_maps_shown"] = True
-    if to_run:
-        line = jobs.ProgressLine(status_slot, label=f"Computing {name}", cancel_keys=[want[k] for k in to_run],
-                                 key="btn_cancel_maps")
-        for i, kind in enumerate(to_run):
-            row = "absolute" if kind == "abs" else "relative"
-            line.label = (f"Computing the {name} layout of the {row} maps ({i + 1}/{len(to_run)})"
-                          + ("; the first UMAP in a fresh server also compiles it (~20-60 s)" if method == "umap" else ""))
-            line(0, 1, "starting")
-            try:
-                LA, LB, used = loaders.layouts(*want[kind], progress=line, should_stop=jobs.should_stop)
-            except CancelledError:
-                status_slot.caption(f"{name} stopped: the maps show a preview.")
-                return drawn
-            except ValueError as exc:
-                status_slot.error(text.md(f"Could not compute the {name} layout: {exc}. Showing the preview."))
-                return drawn
-            draw(kind, LA, LB, method, used, "fin", frame_note(kind))
-            if kind == "rel":
-                remember_rel(LA, LB, used)
-        status_slot.empty()
-    return drawn
 
 
 @panels.isolated("Inspect")
@@ -466,48 +144,6 @@ def show_downloads(anchors: tuple, drawn: dict) -> None:
                 share.figure_download(fig, f"map_{name}", key=f"dl_fig_{name}", label=f"{name.replace('_', ' ')} (HTML)")
 
 
-@panels.isolated("Anchor controls")
-def show_anchor_controls(anchors: tuple) -> None:
-    hist = anchor_state.history()
-    with st.container(border=True):
-        c = st.columns([1.0, 2.2, 0.8, 0.8, 2.6])
-        c[0].metric("Anchors", len(anchors), help="Train samples whose similarities form the relative vectors.")
-        c[1].radio("A map selection…", ("anchors", "highlight"), key="pick_mode", horizontal=True,
-                   format_func={"anchors": "toggles anchors", "highlight": "highlights samples"}.get,
-                   help="Toggle: click a point, or box/lasso several (modebar tools). A group with any non-anchor "
-                        "is added; a group of anchors only is removed. Highlight: ring the selected samples in all maps.")
-        c[2].button("Undo", on_click=on_undo, disabled=not hist.can_undo, key="btn_undo", icon=":material/undo:",
-                    help=f"{hist.n_undo} step(s) to undo")
-        c[3].button("Clear", on_click=on_clear, disabled=not anchors, key="btn_clear", icon=":material/delete:")
-        with c[4]:
-            t1, t2 = st.columns([3, 1.3], vertical_alignment="bottom")
-            t1.text_input("Toggle ids", key="typed_ids", placeholder="e.g. 3, 17, 20-25")
-            t2.button("Toggle", on_click=on_typed, key="btn_typed")
-        s = st.columns([0.9, 0.9, 1.5] + [1.0] * len(STRATEGIES), vertical_alignment="bottom")
-        st.session_state["n_anchors"] = max(1, min(int(st.session_state["n_anchors"]), anchor_state.n_train(coll)))
-        s[0].number_input("n", min_value=1, max_value=anchor_state.n_train(coll), step=10, key="n_anchors",
-                          help="How many anchors a strategy button picks.")
-        s[1].number_input("seed", min_value=0, max_value=2**31 - 1, step=1, key="seed")
-        s[2].radio("Strategy buttons", ("replace", "fill"), key="fill_mode", horizontal=True,
-                   format_func={"replace": "replace", "fill": "fill up to n"}.get,
-                   help="replace: the set becomes the strategy's n picks. fill: keep your anchors and add the "
-                        "strategy's picks until there are n.")
-        for col, strategy in zip(s[3:], STRATEGIES):
-            col.button(strategy, on_click=on_strategy, args=(strategy,), key=f"btn_{strategy}",
-                       help=STRATEGY_HELP.get(strategy), width="stretch")
-        err = st.session_state.get(anchor_state.ERROR)
-        if err:
-            st.error(text.md(err))
-        else:
-            msg = st.session_state.get(anchor_state.MESSAGE, "")
-            hl = anchor_state.highlight()
-            line = msg + (f" · {len(hl)} highlighted" if hl else "")
-            if line:
-                st.caption(text.md(line))
-        if anchor_state.highlight():
-            st.button("Clear highlight", on_click=on_clear_highlight, key="btn_clear_hl")
-
-
 @st.fragment
 def workbench() -> None:
     """Anchor controls, readout and maps: a map click reruns only this part of the page.
@@ -516,9 +152,9 @@ def workbench() -> None:
     and the others still draw.
     """
     with panels.panel("Map selection"):
-        apply_map_selection()
+        anchor_controls.apply_map_selection(coll=coll)
     anchors = anchor_state.ids()
-    show_anchor_controls(anchors)
+    anchor_controls.show_anchor_controls(anchors, source=source, coll=coll, enc_a=enc_a)
     st.subheader("Stitching readout")
     show_readout(anchors)
     st.subheader("Maps")
@@ -526,7 +162,8 @@ def workbench() -> None:
     with right:  # first: it stays usable while a layout computes on the left
         show_inspector(anchors)
     with left:
-        drawn = show_maps(anchors)
+        drawn = explore_maps.show_maps(anchors, source=source, coll=coll, enc_a=enc_a, enc_b=enc_b, method=method,
+                                       frame=frame, params=params, color_by=color_by)
     show_downloads(anchors, drawn)
     share.sync_url()
 

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from core.io.export import csv_bytes, layout_table
-from dashboard import anchor_state, bootstrap, controls, loaders, panels, share, text
+from dashboard import anchor_state, bootstrap, controls, loaders, panels, results, share, text
 
 bootstrap.prepare()
 source, coll, enc_a, enc_b = controls.pair_setup()
@@ -85,10 +85,10 @@ with panels.panel("Data"):
         def coords_csv(m: str) -> bytes:
             p = params if m == method else (15, 0.1, 30.0)
             maps = {}
-            LA, LB, _ = loaders.layouts(source, enc_a, enc_b, None, m, frame, *p)
+            LA, LB, _ = results.layouts(source, enc_a, enc_b, None, m, frame, *p)
             maps.update(absolute_A=LA, absolute_B=LB)
             if len(anchors) >= 2:
-                RA, RB, _ = loaders.layouts(source, enc_a, enc_b, anchors, m, frame, *p)
+                RA, RB, _ = results.layouts(source, enc_a, enc_b, anchors, m, frame, *p)
                 maps.update(relative_A=RA, relative_B=RB)
             return csv_bytes(layout_table(coll, maps))
 

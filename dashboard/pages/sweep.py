@@ -4,7 +4,7 @@ import streamlit as st
 
 from core.methods.anchors import STRATEGIES
 from core.errors import CancelledError
-from dashboard import anchor_state, bootstrap, controls, figures, jobs, loaders, panels, share, text
+from dashboard import anchor_state, bootstrap, controls, figures, jobs, panels, results, share, text
 
 bootstrap.prepare()
 source, coll, enc_a, enc_b = controls.pair_setup()
@@ -50,7 +50,7 @@ def show_sweep() -> None:
     slot = st.empty()
     line = jobs.ProgressLine(slot, label=f"Sweeping {total} anchor sets", cancel_keys=[job], key="sw_cancel")
     try:
-        df = loaders.sweep(*key, progress=line, should_stop=jobs.should_stop)
+        df = results.sweep(*key, progress=line, should_stop=jobs.should_stop)
     except CancelledError:
         slot.caption("The sweep stopped.")
         return

@@ -2,11 +2,8 @@
 
 import json
 
-import pytest
-
-from core.errors import CancelledError
 from core.methods.pair_stitching import stitch_pair
-from dashboard import figures, jobs, loaders, panels
+from dashboard import figures, jobs, loaders, panels, results
 from tests.dashboard.apphelp import anchors_of, maps, metric, no_errors, start
 from tests.dashboard.test_explore import expected_readout
 
@@ -35,7 +32,7 @@ def test_a_failing_layout_is_reported_in_the_maps_panel_only(monkeypatch, digits
     readout = metric(at, READOUT)
     assert readout == expected_readout(digits, anchors) and len(maps(at)) == 4
 
-    monkeypatch.setattr(loaders, "layouts", boom)
+    monkeypatch.setattr(results, "layouts", boom)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     errors = panel_errors(at)
@@ -73,7 +70,7 @@ def test_a_failing_layout_is_reported_in_the_maps_panel_only(monkeypatch, digits
 
 def test_retry_reruns_the_failed_panel(monkeypatch):
     at = start(**PCA)
-    monkeypatch.setattr(loaders, "layouts", boom)
+    monkeypatch.setattr(results, "layouts", boom)
     at.run()
     assert at.button(key="panel_retry_maps")
     monkeypatch.undo()
@@ -144,7 +141,7 @@ def test_a_cancelled_sweep_is_not_restarted_and_keeps_nothing(monkeypatch):
     no_errors(at)
     assert any(c.value == "The sweep stopped." for c in at.caption) and not at.get("plotly_chart")
     key = ("digits", "mlp-s0", "mlp-s1", (5, 10), ("kmeans",), (0,))
-    assert key not in loaders._sweep_results()
+    assert key not in results._sweep_results()
     at.session_state[jobs.CANCELLED] = {("sweep", *key)}  # what the Cancel button's callback records
     at.run()
     assert any("The sweep was cancelled" in i.value for i in at.info)
@@ -167,7 +164,7 @@ def test_a_stopped_layout_keeps_the_preview_and_stores_nothing(monkeypatch):
     titles = map_titles(at)
     assert len(titles) == 4 and all("preview while t-SNE computes" in t for t in titles), titles
     assert any(c.value == "t-SNE stopped: the maps show a preview." for c in at.caption)
-    assert not loaders.has_layouts("wine", "mlp-s0", "mlp-s1", None, "tsne", "A", 15, 0.1, 21.0)
+    assert not results.has_layouts("wine", "mlp-s0", "mlp-s1", None, "tsne", "A", 15, 0.1, 21.0)
     monkeypatch.undo()
     at.run()
     no_errors(at)
@@ -179,12 +176,12 @@ def test_a_cancelled_layout_shows_the_preview_until_recompute(monkeypatch):
     at = start(source="wine", method="tsne", perplexity=22.0, n_neighbors=15)
     no_errors(at)
     anchors = anchors_of(at)
-    abs_key = loaders.layout_key("wine", "mlp-s0", "mlp-s1", None, "tsne", "A", 15, 0.1, 22.0)
-    assert loaders.has_layouts(*abs_key)
+    abs_key = results.layout_key("wine", "mlp-s0", "mlp-s1", None, "tsne", "A", 15, 0.1, 22.0)
+    assert results.has_layouts(*abs_key)
     # a new setting whose layouts the user cancelled (what the Cancel button's callback records)
-    keys = {loaders.layout_key("wine", "mlp-s0", "mlp-s1", ids, "tsne", "A", 15, 0.1, 23.0) for ids in (None, anchors)}
+    keys = {results.layout_key("wine", "mlp-s0", "mlp-s1", ids, "tsne", "A", 15, 0.1, 23.0) for ids in (None, anchors)}
     at.session_state[jobs.CANCELLED] = keys
-    monkeypatch.setattr(loaders, "layout_pair", boom)  # a cancelled job must not start at all
+    monkeypatch.setattr(results, "layout_pair", boom)  # a cancelled job must not start at all
     at.slider(key="perplexity").set_value(23.0).run()
     no_errors(at)
     titles = map_titles(at)
@@ -204,19 +201,3 @@ def test_a_cancelled_layout_shows_the_preview_until_recompute(monkeypatch):
     no_errors(at)
     assert all("t-SNE" in t and "preview" not in t for t in map_titles(at)), map_titles(at)
     assert not (at.session_state[jobs.CANCELLED] & keys)
-
-
-def test_results_store_keeps_only_finished_results():
-    store = loaders.Results(max_entries=2)
-
-    def cancelled():
-        raise CancelledError("stopped")
-
-    with pytest.raises(CancelledError):
-        store.get("k", cancelled)
-    assert "k" not in store and len(store) == 0
-    assert store.get("k", lambda: 1) == 1 and store.get("k", lambda: 2) == 1  # computed once, then reused
-    store.get("j", lambda: 3)
-    store.get("k", lambda: 4)  # k is the most recently used
-    store.get("i", lambda: 5)
-    assert "j" not in store and "k" in store and "i" in store

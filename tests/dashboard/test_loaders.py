@@ -36,7 +36,7 @@ def test_same_key_is_one_object_different_keys_are_isolated():
     assert again["upload:k1"] is h1["upload:k1"]
 
 
-# ---------------------------------------------------------------- layouts and zoo vectors on disk
+# ---------------------------------------------------------------- zoo vectors on disk
 
 
 def _fresh_process(monkeypatch, folder):
@@ -44,32 +44,10 @@ def _fresh_process(monkeypatch, folder):
     (Not ``st.cache_resource.clear()``: that would also drop the uploads other tests registered.)"""
     from core.runtime.disk_cache import DiskCache
 
-    for fn in (loaders.zoo, loaders._bundled_collection, loaders.spaces, loaders._layout_results, loaders._disk_key,
-               loaders.absolute_heads, loaders.hover_text, loaders._relative_vectors):
+    for fn in (loaders.zoo, loaders._bundled_collection, loaders.spaces, loaders.absolute_heads, loaders.hover_text,
+               loaders._relative_vectors):
         fn.clear()
     monkeypatch.setattr(loaders, "disk_cache", lambda: DiskCache(folder))
-
-
-def test_umap_layouts_come_back_from_disk_in_a_new_process(tmp_path, monkeypatch):
-    src, args = "wine", ("wine", "mlp-s0", "mlp-s1")
-    anchors = tuple(loaders.anchors(src, 20, "random", 0))
-    _fresh_process(monkeypatch, tmp_path)
-    assert not loaders.has_layouts(*args, None, "umap", "A", 10, 0.3)
-    abs_first = loaders.layouts(*args, None, "umap", "A", 10, 0.3)
-    rel_first = loaders.layouts(*args, anchors, "umap", "A", 10, 0.3)
-    assert len(list(tmp_path.glob("layout_pair/*.npz"))) == 2
-
-    _fresh_process(monkeypatch, tmp_path)
-    assert loaders.has_layouts(*args, None, "umap", "A", 10, 0.3)
-    assert loaders.has_layouts(*args, anchors, "umap", "A", 10, 0.3)
-    assert not loaders.has_layouts(*args, anchors, "umap", "A", 11, 0.3)  # other settings: not cached
-    assert not loaders.has_layouts(*args, anchors[:-1], "umap", "A", 10, 0.3)  # other anchors: not cached
-    monkeypatch.setattr(loaders, "layout_pair", lambda *a, **k: pytest.fail("recomputed a layout that is on disk"))
-    for first, anchor_ids in ((abs_first, None), (rel_first, anchors)):
-        LA, LB, used = loaders.layouts(*args, anchor_ids, "umap", "A", 10, 0.3)
-        np.testing.assert_array_equal(LA, first[0])
-        np.testing.assert_array_equal(LB, first[1])
-        assert used == first[2] and isinstance(used, str)
 
 
 def test_zoo_vectors_come_back_from_disk(tmp_path, monkeypatch):

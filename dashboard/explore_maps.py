@@ -1,0 +1,244 @@
+"""The 2x2 maps of Explore: absolute and relative, A and B, with previews while a layout computes."""
+
+import functools
+import time
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from core.errors import CancelledError
+from dashboard import anchor_state, controls, figures, jobs, loaders, map_chart, panels, results, snapshot, text
+
+#: Seconds the first run of a session waits, after drawing the preview maps, before a long layout starts.
+FIRST_PAINT_GRACE_S = 3.0
+#: Up to this many points, a t-SNE re-fit shows the relative maps of the previous anchors redrawn with the new
+#: stars meanwhile. Otherwise the maps on screen stay (faded) until the new ones replace them: a redraw costs
+#: browser time that the new maps then wait for.
+REDRAW_PREVIOUS_UP_TO = 20_000
+METHOD_NAMES = {"umap": "UMAP", "pca": "PCA", "tsne": "t-SNE"}
+KINDS = ("abs", "rel")
+SIDES = ("A", "B")
+STAGES = ("pv", "fin")
+
+
+def chart_key(kind: str, side: str, stage: str, rev: int) -> str:
+    """Key of a map drawn by ``st.plotly_chart`` (only if plotly.js is not shipped for ``map_chart``)."""
+    return f"map_{kind}_{side}_{stage}_{rev}"
+
+
+def map_key(kind: str, side: str, stage: str) -> str:
+    """Key of a map drawn by ``map_chart``: the same in every run, so its plot stays mounted."""
+    return f"mapchart_{kind}_{side}" + ("" if stage == "fin" else f"_{stage}")
+
+
+def coloring_for(anchors: tuple, *, source: str, coll, enc_a: str, enc_b: str, color_by: str) -> figures.Coloring:
+    """How the maps colour their points: the ``color_by`` column, or B → A's stitched outcome per sample."""
+    df = coll.samples
+    if color_by == controls.COLOR_STITCHED and len(anchors) >= 2:
+        ps = loaders.pair_stitching(source, enc_a, enc_b, anchors, "relative")
+        ok = dict(zip(ps.ids.tolist(), ps.correct.tolist()))
+        vals = np.array(["train (not scored)" if i not in ok else ("correct" if ok[i] else "wrong")
+                         for i in coll.ids.tolist()], dtype=object)
+        return figures.Coloring(f"B → A's relative head ({len(anchors)} anchors)", vals,
+                                categories=tuple(figures.OUTCOME_COLORS), colors=figures.OUTCOME_COLORS)
+    col = color_by if color_by in df.columns else ("label" if "label" in df.columns else "split")
+    values = df[col].to_numpy()
+    if pd.api.types.is_numeric_dtype(df[col]) and df[col].nunique() > 12:
+        return figures.Coloring(col, values.astype(float), continuous=True)
+    if col == "label" and coll.target_names:
+        cats = tuple(str(t) for t in coll.target_names)
+    else:
+        cats = tuple(sorted(map(str, pd.unique(values))))
+    return figures.Coloring(col, values.astype(str), categories=cats)
+
+
+def map_title(kind: str, side: str, method_used: str, frame_used: str, note: str, *, enc_a: str, enc_b: str) -> str:
+    """The markdown title of one map: which encoder, which row, how its layout was made."""
+    enc = enc_a if side == "A" else enc_b
+    m = METHOD_NAMES[method_used]
+    if side == "A" and kind == "rel":
+        where = f"{m} of A, " + ("started from" if method_used in ("umap", "tsne") else "turned like") + " A's absolute map"
+    elif side == "A":
+        where = f"{m} fitted on A"
+    elif frame_used == "A":
+        where = f"placed in A's {m} frame"
+    else:
+        where = f"own {m} layout, Procrustes-aligned to A"
+    return f"**{'Absolute' if kind == 'abs' else 'Relative'} {side}: {text.code(enc)}**  \n:small[{where} {note}]"
+
+
+@panels.isolated("Maps", default={})
+def show_maps(anchors: tuple, *, source: str, coll, enc_a: str, enc_b: str, method: str, frame: str, params: dict,
+              color_by: str) -> dict:
+    """Draw the 2x2 maps; returns the coordinates drawn, by map name.
+
+    A UMAP / t-SNE layout not computed yet is previewed (PCA, or the relative maps of the
+    previous anchors) while it runs under a progress line with a Cancel button. Any other
+    interaction stops it too (``jobs.should_stop``) and the next run starts over with the
+    new choice; a cancelled job stays cancelled (preview + Recompute) until asked again.
+
+    Parameters
+    ----------
+    anchors : tuple
+        The anchor ids: stars on every map, and what the relative row is relative to.
+    source : str
+    coll : core.spaces.collection.Collection
+        The collection behind ``source``.
+    enc_a, enc_b : str
+        The two encoders compared.
+    method, frame : str
+        The sidebar's layout method (``"umap"``, ``"pca"``, ``"tsne"``) and where B is placed (``"A"``, ``"own"``).
+    params : dict
+        ``n_neighbors``, ``min_dist`` and ``perplexity`` of the layout.
+    color_by : str
+        A column of the sample table, or :data:`dashboard.controls.COLOR_STITCHED`.
+
+    Returns
+    -------
+    dict
+        ``"absolute_A"``, ``"absolute_B"``, ``"relative_A"``, ``"relative_B"`` (those drawn) to
+        ``(coords, figure)``: coords of shape (n_samples, 2) and a callable making the plotly figure.
+    """
+    n_total = coll.n_samples
+    rev = anchor_state.rev()
+    highlight = anchor_state.highlight()
+    coloring = coloring_for(anchors, source=source, coll=coll, enc_a=enc_a, enc_b=enc_b, color_by=color_by)
+    # first maps of the session: each also goes out as an image, shown until plotly.js has loaded and drawn the chart
+    first_paint = not st.session_state.get("_maps_shown")  # bootstrap.prepare sends snapshot.HIDE_CSS
+    hover = loaders.hover_text(source)
+    n_train = int((coll.split == "train").sum())
+    st.caption(
+        f"Every one of the {n_total:,} {coll.name} samples is drawn in each map ({n_train:,} train + {n_total - n_train:,} "
+        f"test); nothing is sampled. Colour: {coloring.name}. ★ the {len(anchors)} anchors"
+        + (f"; ◯ the {len(highlight)} highlighted samples" if highlight else "") + "."
+        + (f" With more than {figures.HOVERTEXT_UP_TO:,} points a hover label shows the sample's id and colour; "
+           "click or select points to read them in full under Inspect." if n_total > figures.HOVERTEXT_UP_TO else "")
+    )
+    status_slot = st.empty()
+    rows = {kind: st.columns(2) for kind in KINDS}
+    slots: dict = {}
+
+    def slot(kind, side, stage):
+        """Where a map goes, used when it is drawn: until then the map of the previous run stays on screen
+        (Streamlit keeps an element until the run writes to its place or ends).
+
+        A preview gets a placeholder (st.empty) that the final map replaces later in the run. A final map
+        otherwise goes straight into its column: a placeholder sent first would replace the map on screen for a
+        moment, and the browser would then mount and draw the chart anew.
+        """
+        if (kind, side) in slots:
+            return slots[(kind, side)]
+        col = rows[kind][SIDES.index(side)]
+        if stage == "fin":
+            return col
+        slots[(kind, side)] = col.empty()
+        return slots[(kind, side)]
+    drawn: dict = {}
+
+    # the maps stay mounted across reruns (map_chart): an anchor edit moves the stars of the absolute maps and redraws
+    # the relative ones in place, where st.plotly_chart would remount every chart whose figure changed
+    mounted = map_chart.available()
+
+    def draw(kind, coords_a, coords_b, method_used, frame_used, stage, note=""):
+        for side, coords in (("A", coords_a), ("B", coords_b)):
+            # a final map keeps its container and key across runs (map_chart), so an anchor edit updates
+            # it in place instead of remounting it; a preview drawn in the same run needs keys of its own
+            final = mounted and stage == "fin"
+            box = slot(kind, side, stage).container(key=f"mapbox-{kind}-{side}" + ("" if final else f"-{stage}"))
+            box.markdown(map_title(kind, side, method_used, frame_used, note, enc_a=enc_a, enc_b=enc_b))
+            if first_paint:
+                png = snapshot.map_png(coords, ids=coll.ids, coloring=coloring, anchor_ids=anchors, highlight_ids=highlight)
+                box.html(snapshot.snapshot_html(png, coloring=coloring, n_anchors=len(anchors),
+                                                note="loading the interactive map…"))
+            else:  # keeps the chart in its place: a chart that moves is remounted (redrawn, zoom lost)
+                box.empty()
+            args = dict(ids=coll.ids, coloring=coloring, hover=hover, anchor_ids=anchors, highlight_ids=highlight,
+                        note=f"{n_total:,} points")
+            fig = functools.partial(figures.map_figure, coords, **args)  # the figure, made for a download only
+            if mounted:
+                with box:
+                    map_chart.show_map(coords, key=map_key(kind, side, stage), **args)
+            else:
+                box.plotly_chart(fig(), key=chart_key(kind, side, stage, rev), on_select="rerun",
+                                 selection_mode=("points", "box", "lasso"), width="stretch",
+                                 config={"displaylogo": False})
+            drawn[f"{'absolute' if kind == 'abs' else 'relative'}_{side}"] = (coords, fig)
+
+    dims_differ = coll.dim(enc_a) != coll.dim(enc_b)
+    keys = {"abs": (source, enc_a, enc_b, None), "rel": (source, enc_a, enc_b, anchors)}
+    want = {k: results.layout_key(*keys[k], method, frame, params["n_neighbors"], params["min_dist"],
+                                  params["perplexity"]) for k in KINDS}
+    pending = [k for k in KINDS if method != "pca" and not results.has_layouts(*want[k])
+               and not (k == "rel" and len(anchors) < 2)]
+    # a cancelled job stays cancelled; the relative maps start from the absolute ones, so they wait too
+    abs_cancelled = "abs" in pending and jobs.is_cancelled(want["abs"])
+    cancelled = [k for k in pending if abs_cancelled or jobs.is_cancelled(want[k])]
+    to_run = [k for k in pending if k not in cancelled]
+    last_rel = st.session_state.get("_last_rel_layout")
+    name = METHOD_NAMES[method]
+
+    def frame_note(kind):
+        if kind == "abs" and frame == "A" and dims_differ:
+            return f"(dims differ: {coll.dim(enc_a)} vs {coll.dim(enc_b)}, so B cannot be placed in A's frame)"
+        return ""
+
+    def remember_rel(LA, LB, used):
+        st.session_state["_last_rel_layout"] = (want["rel"][:3] + want["rel"][4:], (LA, LB, used))
+
+    for kind in KINDS:
+        if kind == "rel" and len(anchors) < 2:
+            for side in SIDES:
+                slot("rel", side, "fin").info(f"Relative {side}: pick at least 2 anchors to see the relative map.")
+            continue
+        if kind in pending:
+            if kind == "rel" and last_rel is not None and last_rel[0] == want["rel"][:3] + want["rel"][4:]:
+                if (n_total > REDRAW_PREVIOUS_UP_TO or method != "tsne") and kind not in cancelled:
+                    continue  # the maps of the previous anchors are on screen already: no second copy to send
+                LA, LB, used = last_rel[1]
+                draw(kind, LA, LB, method, used, "pv",
+                     f"· *previous anchors; {name} cancelled*" if kind in cancelled else "· *previous anchors; updating…*")
+            else:
+                LA, LB, used = results.layouts(*keys[kind], "pca", frame)
+                draw(kind, LA, LB, "pca", used, "pv",
+                     f"· *PCA preview; {name} cancelled*" if kind in cancelled else f"· *preview while {name} computes*")
+        else:
+            LA, LB, used = results.layouts(*want[kind], should_stop=jobs.should_stop)
+            draw(kind, LA, LB, method, used, "fin", frame_note(kind))
+            if kind == "rel":
+                remember_rel(LA, LB, used)
+    if cancelled:
+        rows_named = " and ".join("absolute" if k == "abs" else "relative" for k in cancelled)
+        with status_slot.container():
+            c = st.columns([4, 1], vertical_alignment="center")
+            c[0].info(f"{name} of the {rows_named} maps cancelled: the maps show a preview. Press **Recompute** to "
+                      f"start {name} again, or pick another layout.", icon=":material/pause_circle:")
+            c[1].button("Recompute", key="btn_recompute_maps", on_click=jobs.resume,
+                        args=tuple(want[k] for k in cancelled), icon=":material/replay:", width="stretch")
+    if to_run and first_paint:
+        # First maps of this session: give the browser time to fetch plotly.js and draw the previews before the
+        # layout holds the interpreter (numba's first compile starves the web server).
+        time.sleep(FIRST_PAINT_GRACE_S)
+    st.session_state["_maps_shown"] = True
+    if to_run:
+        line = jobs.ProgressLine(status_slot, label=f"Computing {name}", cancel_keys=[want[k] for k in to_run],
+                                 key="btn_cancel_maps")
+        for i, kind in enumerate(to_run):
+            row = "absolute" if kind == "abs" else "relative"
+            line.label = (f"Computing the {name} layout of the {row} maps ({i + 1}/{len(to_run)})"
+                          + ("; the first UMAP in a fresh server also compiles it (~20-60 s)" if method == "umap" else ""))
+            line(0, 1, "starting")
+            try:
+                LA, LB, used = results.layouts(*want[kind], progress=line, should_stop=jobs.should_stop)
+            except CancelledError:
+                status_slot.caption(f"{name} stopped: the maps show a preview.")
+                return drawn
+            except ValueError as exc:
+                status_slot.error(text.md(f"Could not compute the {name} layout: {exc}. Showing the preview."))
+                return drawn
+            draw(kind, LA, LB, method, used, "fin", frame_note(kind))
+            if kind == "rel":
+                remember_rel(LA, LB, used)
+        status_slot.empty()
+    return drawn
+

@@ -1,0 +1,193 @@
+"""Results of the long computations (the UMAP / t-SNE maps, the anchor sweep), kept until they finish.
+
+Long computations take ``progress`` and ``should_stop`` callbacks, which ``st.cache_data``
+cannot hold (it replays the elements drawn inside a cached function, and a progress bar
+lives outside it). They are kept in a :class:`Results` store instead: a result is stored
+only when its computation returns, so a cancelled or failed one leaves nothing behind and
+the next call starts afresh. Keys are the parameters that made each result. This module
+and :mod:`dashboard.loaders` are the only ones of the dashboard with caching decorators.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from typing import Callable, Hashable
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from core.errors import CancelledError
+from core.maps.layout import layout_pair
+from core.methods.sweep import anchor_sweep
+from core.runtime.disk_cache import content_key, package_versions
+from dashboard import loaders
+
+
+class Results:
+    """Finished results of long computations by key: at most ``max_entries``, least recently
+    used dropped first.
+
+    A result is stored only when its computation returns. One computation per key runs at
+    a time: a second caller of the same key waits for the first (still stoppable through
+    its own ``should_stop``) and then reuses its result, or computes it if the first one
+    was cancelled.
+    """
+
+    def __init__(self, max_entries: int):
+        self.max_entries = max_entries
+        self._values: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+        self._computing: dict = {}
+
+    def __contains__(self, key: Hashable) -> bool:
+        with self._lock:
+            return key in self._values
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._values)
+
+    def _lookup(self, key):
+        with self._lock:
+            if key in self._values:
+                self._values.move_to_end(key)
+                return True, self._values[key]
+            return False, None
+
+    def get(self, key: Hashable, compute: Callable[[], object], *, should_stop: Callable[[], bool] | None = None):
+        """The result for ``key``, computing it with ``compute()`` if it is not stored."""
+        found, value = self._lookup(key)
+        if found:
+            return value
+        with self._lock:
+            key_lock = self._computing.setdefault(key, threading.Lock())
+        while not key_lock.acquire(timeout=0.05):  # another session computes the same key
+            if should_stop is not None and should_stop():
+                raise CancelledError("stopped while waiting for the same computation in another session")
+        try:
+            found, value = self._lookup(key)
+            if found:
+                return value
+            value = compute()
+            with self._lock:
+                self._values[key] = value
+                while len(self._values) > self.max_entries:
+                    self._values.popitem(last=False)
+                self._computing.pop(key, None)
+            return value
+        finally:
+            key_lock.release()
+
+
+@st.cache_resource(show_spinner=False)
+def _layout_code_version() -> tuple:
+    """What a cached layout also depends on: our layout code and the libraries it calls."""
+    import core.maps.layout
+    import core.maps.neighbours
+
+    sources = tuple(content_key(open(m.__file__, "rb").read()) for m in (core.maps.layout, core.maps.neighbours))
+    return sources + package_versions("umap-learn", "pynndescent", "numba", "scikit-learn", "numpy", "scipy")
+
+
+@st.cache_resource(show_spinner=False)
+def _layout_results() -> Results:
+    return Results(max_entries=64)
+
+
+def layout_key(source: str, enc_a: str, enc_b: str, anchor_ids, method: str, frame: str,
+               n_neighbors: int = 15, min_dist: float = 0.1, perplexity: float = 30.0) -> tuple:
+    """The parameters that make a pair of maps, normalised (unused ones set to their defaults)."""
+    return (source, enc_a, enc_b, None if anchor_ids is None else tuple(anchor_ids), method, frame,
+            int(n_neighbors) if method == "umap" else 15, float(min_dist) if method == "umap" else 0.1,
+            float(perplexity) if method == "tsne" else 30.0)
+
+
+def _layout_inputs(key: tuple, *, should_stop=None):
+    """A's and B's vectors, the keyword arguments of ``layout_pair`` and the reference map of a :func:`layout_key`."""
+    source, a, b, ids, m, f, nn, md, perp = key
+    XA, XB = loaders.map_vectors(source, a, ids), loaders.map_vectors(source, b, ids)
+    kw = dict(method=m, frame=f, n_neighbors=nn, min_dist=md, perplexity=perp)
+    ref = None
+    if ids is not None:
+        ref = layouts(source, a, b, None, m, f, nn, md, perp, should_stop=should_stop)[0]
+        kw.update(init=ref if m in ("umap", "tsne") else None, reference=ref)
+    return XA, XB, kw, ref
+
+
+@st.cache_resource(show_spinner=False, max_entries=256)
+def _disk_key(key: tuple) -> str:
+    """The disk-cache key of a :func:`layout_key`: the vectors' content and the settings (hashed once per process)."""
+    XA, XB, kw, ref = _layout_inputs(key)
+    settings = sorted((k, v) for k, v in kw.items() if k not in ("init", "reference"))
+    return content_key("layout_pair", XA, XB, ref, settings, _layout_code_version())
+
+
+def layouts(source: str, enc_a: str, enc_b: str, anchor_ids: tuple | None, method: str, frame: str,
+            n_neighbors: int = 15, min_dist: float = 0.1, perplexity: float = 30.0, *, progress=None,
+            should_stop=None):
+    """Layouts of A and B (absolute when ``anchor_ids`` is None, else relative): ``(LA, LB, frame_used)``.
+
+    The relative row starts from A's absolute map (UMAP / t-SNE warm start) and is
+    oriented like it, so anchor edits move the relative maps only as much as the data do.
+    ``progress`` and ``should_stop`` go to :func:`core.maps.layout.layout_pair`; a cancelled
+    computation raises :class:`core.errors.CancelledError` and stores nothing.
+    UMAP and t-SNE maps are also kept on disk (:mod:`core.runtime.disk_cache`), keyed by the
+    vectors' content and the settings, so a new server process reads them back.
+    """
+    key = layout_key(source, enc_a, enc_b, anchor_ids, method, frame, n_neighbors, min_dist, perplexity)
+
+    def compute():
+        XA, XB, kw, _ = _layout_inputs(key, should_stop=should_stop)
+        if method == "pca":  # milliseconds: not worth a disk round trip
+            LA, LB, used = layout_pair(XA, XB, progress=progress, should_stop=should_stop, **kw)
+        else:
+            def run() -> dict:
+                LA, LB, used = layout_pair(XA, XB, progress=progress, should_stop=should_stop, **kw)
+                return {"LA": LA, "LB": LB, "used": np.array(used)}
+
+            out = loaders.disk_cache().memoize("layout_pair", _disk_key(key), run)
+            LA, LB, used = out["LA"], out["LB"], str(out["used"])
+        for L in (LA, LB):
+            L.setflags(write=False)  # shared by every session that asks for the same maps
+        return LA, LB, used
+
+    return _layout_results().get(key, compute, should_stop=should_stop)
+
+
+def has_layouts(*key_args) -> bool:
+    """Whether the maps for these :func:`layouts` arguments come at once (no preview needed):
+    computed in this process, or on disk from an earlier one."""
+    key = layout_key(*key_args)
+    if key in _layout_results():
+        return True
+    if key[4] == "pca":
+        return False
+    if key[3] is not None and not has_layouts(*key[:3], None, *key[4:]):
+        return False  # the relative maps start from the absolute ones
+    return loaders.disk_cache().contains("layout_pair", _disk_key(key))
+
+
+@st.cache_resource(show_spinner=False)
+def _sweep_results() -> Results:
+    return Results(max_entries=16)
+
+
+def sweep(source: str, enc_a: str, enc_b: str, counts: tuple, strategies: tuple, seeds: tuple, *, progress=None,
+          should_stop=None) -> pd.DataFrame:
+    """Anchor sweep of one pair (both directions and non-stitched), relative and translated.
+
+    Stored by its arguments (see :class:`Results`); a cancelled sweep stores nothing.
+    """
+    key = (source, enc_a, enc_b, tuple(counts), tuple(strategies), tuple(seeds))
+    names = list(dict.fromkeys([enc_a, enc_b]))
+    pairs = [(a, b) for a in names for b in names]
+
+    def compute():
+        return anchor_sweep(loaders.spaces(source, "train"), loaders.spaces(source, "test"), list(counts), pairs=pairs,
+                            strategies=strategies, seeds=seeds, modes=("relative", "translated"), progress=progress,
+                            should_stop=should_stop)
+
+    return _sweep_results().get(key, compute, should_stop=should_stop).copy()
+

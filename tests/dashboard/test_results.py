@@ -1,0 +1,53 @@
+"""Maps and sweeps are stored only when they finish; UMAP maps come back from disk in a new process."""
+
+import numpy as np
+import pytest
+
+from core.errors import CancelledError
+from dashboard import loaders, results
+from tests.dashboard import test_loaders
+
+
+def _fresh_process(monkeypatch, folder):
+    """What a new server process sees: empty caches of zoo and maps, the same disk cache folder."""
+    test_loaders._fresh_process(monkeypatch, folder)
+    for fn in (results._layout_results, results._disk_key):
+        fn.clear()
+
+
+def test_umap_layouts_come_back_from_disk_in_a_new_process(tmp_path, monkeypatch):
+    src, args = "wine", ("wine", "mlp-s0", "mlp-s1")
+    anchors = tuple(loaders.anchors(src, 20, "random", 0))
+    _fresh_process(monkeypatch, tmp_path)
+    assert not results.has_layouts(*args, None, "umap", "A", 10, 0.3)
+    abs_first = results.layouts(*args, None, "umap", "A", 10, 0.3)
+    rel_first = results.layouts(*args, anchors, "umap", "A", 10, 0.3)
+    assert len(list(tmp_path.glob("layout_pair/*.npz"))) == 2
+
+    _fresh_process(monkeypatch, tmp_path)
+    assert results.has_layouts(*args, None, "umap", "A", 10, 0.3)
+    assert results.has_layouts(*args, anchors, "umap", "A", 10, 0.3)
+    assert not results.has_layouts(*args, anchors, "umap", "A", 11, 0.3)  # other settings: not cached
+    assert not results.has_layouts(*args, anchors[:-1], "umap", "A", 10, 0.3)  # other anchors: not cached
+    monkeypatch.setattr(results, "layout_pair", lambda *a, **k: pytest.fail("recomputed a layout that is on disk"))
+    for first, anchor_ids in ((abs_first, None), (rel_first, anchors)):
+        LA, LB, used = results.layouts(*args, anchor_ids, "umap", "A", 10, 0.3)
+        np.testing.assert_array_equal(LA, first[0])
+        np.testing.assert_array_equal(LB, first[1])
+        assert used == first[2] and isinstance(used, str)
+
+
+def test_results_store_keeps_only_finished_results():
+    store = results.Results(max_entries=2)
+
+    def cancelled():
+        raise CancelledError("stopped")
+
+    with pytest.raises(CancelledError):
+        store.get("k", cancelled)
+    assert "k" not in store and len(store) == 0
+    assert store.get("k", lambda: 1) == 1 and store.get("k", lambda: 2) == 1  # computed once, then reused
+    store.get("j", lambda: 3)
+    store.get("k", lambda: 4)  # k is the most recently used
+    store.get("i", lambda: 5)
+    assert "j" not in store and "k" in store and "i" in store
