@@ -142,7 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
     im.add_argument("--out", default=None, help="folder to write the converted spaces into")
     im.add_argument("--format", default="table", choices=("json", "table"))
 
-    from ..encode.pretrained import POOLINGS, SOURCES
+    from ..encode.specs import POOLINGS, SOURCES
 
     en = sub.add_parser(
         "encode", help="encode your texts or images with pretrained models (Hugging Face name or folder)",

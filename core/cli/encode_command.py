@@ -50,7 +50,7 @@ def cmd_encode(args) -> int:
 
     from ..runtime.disk_cache import default_cache
     from ..encode.encoding import encode_media
-    from ..encode.pretrained import PretrainedSpec
+    from ..encode.specs import PretrainedSpec
 
     media = _read_media(args)
     n_models = len(args.model)
