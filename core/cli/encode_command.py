@@ -22,7 +22,9 @@ def _per_model(values, n_models: int, what: str, default):
 
 
 def _read_media(args):
-    from ..encode.media import bundled_digit_images, bundled_texts, read_hf_dataset, read_image_zip, read_texts
+    from ..encode.hf_datasets import read_hf_dataset
+    from ..encode.images import bundled_digit_images, read_image_zip
+    from ..encode.media import bundled_texts, read_texts
 
     data = args.data
     if data in ("bundled:text", "bundled:digits"):

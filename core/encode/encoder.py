@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import CancelledError, InvalidInputError, LoadError
-from .media import decode_image
+from .images import decode_image
 from .specs import PretrainedSpec
 
 __all__ = ["PretrainedEncoder"]

@@ -5,7 +5,7 @@ import pytest
 
 pytest.importorskip("transformers", reason="the pretrained extra is not installed")
 
-from core.encode.media import bundled_digit_images  # noqa: E402
+from core.encode.images import bundled_digit_images  # noqa: E402
 from core.encode.loading import load_encoder  # noqa: E402
 from core.encode.specs import PretrainedSpec  # noqa: E402
 from tests.core.encode.encodehelp import TEXTS, reference_text  # noqa: E402
@@ -37,7 +37,7 @@ def test_vit_on_the_bundled_digits_matches_transformers(tiny_models):
     media = bundled_digit_images()
     items = media.items[:10]
     Z = load_encoder(PretrainedSpec(str(tiny_models["vit0"]), batch_size=3), modality="image").encode(items)
-    from core.encode.media import decode_image
+    from core.encode.images import decode_image
 
     proc = ViTImageProcessor.from_pretrained(str(tiny_models["vit0"]))
     model = ViTModel.from_pretrained(str(tiny_models["vit0"])).eval()

@@ -8,7 +8,7 @@ import pytest
 pytest.importorskip("transformers", reason="the pretrained extra is not installed")
 
 from core.encode.encoding import encode_media  # noqa: E402
-from core.encode.media import bundled_digit_images  # noqa: E402
+from core.encode.images import bundled_digit_images  # noqa: E402
 from core.encode.media import bundled_texts  # noqa: E402
 from core.encode.model_files import model_fingerprint  # noqa: E402
 from core.encode.specs import PretrainedSpec  # noqa: E402

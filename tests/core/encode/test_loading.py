@@ -8,7 +8,7 @@ import pytest
 
 pytest.importorskip("transformers", reason="the pretrained extra is not installed")
 
-from core.encode.media import bundled_digit_images  # noqa: E402
+from core.encode.images import bundled_digit_images  # noqa: E402
 from core.encode.loading import load_encoder  # noqa: E402
 from core.encode.specs import PretrainedSpec  # noqa: E402
 from core.errors import InvalidInputError, LoadError, UnsafeFileError  # noqa: E402
@@ -59,7 +59,7 @@ def test_clip_vision_tower_gives_the_projected_image_features(tiny_models):
     import torch
     from transformers import CLIPImageProcessor, CLIPModel
 
-    from core.encode.media import decode_image
+    from core.encode.images import decode_image
 
     items = bundled_digit_images().items[:8]
     enc = load_encoder(PretrainedSpec(str(tiny_models["clip"]), batch_size=3), modality="image")
