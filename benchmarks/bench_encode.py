@@ -21,8 +21,9 @@ import numpy as np
 
 from core.runtime.disk_cache import DiskCache
 from core.encode.encoding import encode_media
+from core.encode.loading import load_encoder
 from core.encode.media import bundled_texts
-from core.encode.pretrained import PretrainedSpec, load_encoder
+from core.encode.specs import PretrainedSpec
 
 
 def _model_folder(tmp: Path) -> tuple[Path, str]:

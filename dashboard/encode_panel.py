@@ -1,7 +1,7 @@
 """The "Pretrained encoders" tab of Data & encoders: pick data, add models, encode with progress and Cancel.
 
-UI only: the data readers are :mod:`core.encode.media`, the models :mod:`core.encode.pretrained`, and
-the encoding (cache, bounded worker process) :func:`core.encode.encoding.encode_media`.
+UI only: the data readers are :mod:`core.encode.media` and :mod:`core.encode.images`, the models
+:mod:`core.encode.specs`, and the encoding (cache, bounded worker process) :func:`core.encode.encoding.encode_media`.
 The list of encoders lives in session state, so it survives page switches and
 failed runs.
 """
@@ -14,8 +14,9 @@ import streamlit as st
 
 from core.encode.encoding import encode_media
 from core.errors import CancelledError, StitchboardError
-from core.encode.media import read_image_zip, read_texts
-from core.encode.pretrained import POOLINGS, SOURCES, SUGGESTIONS, PretrainedSpec, pretrained_available
+from core.encode.images import read_image_zip
+from core.encode.media import read_texts
+from core.encode.specs import POOLINGS, SOURCES, SUGGESTIONS, PretrainedSpec, pretrained_available
 from dashboard import jobs, loaders, state, text
 
 #: Session key prefix of the encoders added so far, one list of spec dicts per modality

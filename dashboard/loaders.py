@@ -22,7 +22,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core.encode.media import MediaSet, bundled_digit_images, bundled_texts
+from core.encode.images import bundled_digit_images
+from core.encode.media import MediaSet, bundled_texts
 from core.methods.anchors import select_anchors
 from core.spaces.collection import Collection
 from core.spaces.datasets import DATASETS

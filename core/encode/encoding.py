@@ -1,7 +1,7 @@
 """Encode a :class:`~core.encode.media.MediaSet` with pretrained encoders into a :class:`~core.spaces.collection.Collection`.
 
 :func:`encode_media` is the one entry point of the dashboard's "Pretrained encoders"
-tab and of ``stitchboard encode``. For each :class:`~core.encode.pretrained.PretrainedSpec`
+tab and of ``stitchboard encode``. For each :class:`~core.encode.specs.PretrainedSpec`
 it looks the vectors up in the disk cache (keyed by the model's hub commit or a hash
 of its local files, the data's content hash, the spec and the library versions), and
 encodes on a miss, in a bounded worker process when ``isolate=True`` (the dashboard)
@@ -22,8 +22,10 @@ from ..spaces.collection import Collection, default_split
 from ..runtime.disk_cache import content_key, package_versions
 from ..errors import InvalidInputError, LoadError
 from ..spaces.latent_space import LatentSpace
+from .loading import load_encoder
 from .media import MediaSet
-from .pretrained import PretrainedSpec, load_encoder, model_fingerprint
+from .model_files import model_fingerprint
+from .specs import PretrainedSpec
 
 __all__ = ["encode_media", "EncodeRate", "cache_key"]
 
