@@ -58,7 +58,7 @@ def _zoo_and_anchors(args):
     from .methods.anchors import select_anchors
 
     if args.files:  # the user's spaces (e.g. what `stitchboard encode` wrote), split as on import
-        from .io.importing import load_collection
+        from .io.collection_files import load_collection
 
         zoo = load_collection(args.files, name="files")
         if zoo.labels is None:
@@ -214,7 +214,7 @@ examples:
 def cmd_import(args) -> int:
     import numpy as np
 
-    from .io.importing import load_collection
+    from .io.collection_files import load_collection
 
     coll = load_collection(
         args.files, names=args.name, table=args.table, name=args.collection or "imported",

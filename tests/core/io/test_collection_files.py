@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from core.errors import FileTooLargeError, InvalidInputError, LoadError, MismatchError, UnsafeFileError
-from core.io.importing import encode_table, load_collection, load_model, read_embeddings
+from core.io.collection_files import encode_table, load_collection, load_model, read_embeddings
 
 
 @pytest.fixture()
