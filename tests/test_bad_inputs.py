@@ -623,7 +623,7 @@ CASES: list[Case] = [
          InvalidInputError, r"n_anchors is empty"),
     Case("sweep-no-encoders", "an anchor sweep with no encoders", lambda t: anchor_sweep({}, {}, [2]),
          InvalidInputError, r"no encoders given"),
-    # files (core.io.collection_files): uploads on the Data & encoders page (embeddings, tables, models, pickles)
+    # files (core.io.collection_files and its readers): uploads on the Data & encoders page (embeddings, tables, models, pickles)
     _upload_case("csv-non-numeric", "a CSV with a text feature column",
                  lambda t: _one("space.csv", "id,a,b\n1,x,3\n2,y,4\n"), LoadError, r"non-numeric column\(s\) \['a'\]"),
     _upload_case("csv-header-only", "a CSV with a header and no rows", lambda t: _one("space.csv", "id,a,b\n"),

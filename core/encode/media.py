@@ -195,7 +195,7 @@ def read_texts(source, *, text_column: str | None = None, id_column: str | None 
     MediaSet
         ``modality="text"``, ``columns`` holding the text (as ``text``) and the other columns.
     """
-    from ..io.collection_files import ReadFile, read_table
+    from ..io.files import ReadFile, read_table
 
     rf = ReadFile.of(source, max_bytes=max_bytes)
     if rf.suffix not in (".csv", ".parquet"):
@@ -321,7 +321,7 @@ def read_image_zip(source, *, table=None, image_column: str | None = None, id_co
     MediaSet
         ``modality="image"``, items are the members' bytes in path order (table order with a table).
     """
-    from ..io.collection_files import ReadFile, read_table
+    from ..io.files import ReadFile, read_table
 
     rf = ReadFile.of(source, max_bytes=max_bytes)
     if rf.suffix != ".zip":
