@@ -169,7 +169,8 @@ def cmd_zoo(args) -> int:
 
 
 def cmd_relative(args) -> int:
-    from .io.streaming import read_anchor_file, relative_projection_file
+    from .io.streaming import relative_projection_file
+    from .io.vector_files import read_anchor_file
 
     kind, value = read_anchor_file(args.anchors)
     summary = relative_projection_file(

@@ -64,7 +64,7 @@ from core.maps.layout import compute_layout, layout_pair  # noqa: E402
 from core.methods.metrics import debiased_cka, knn_jaccard  # noqa: E402
 from core.spaces.datasets import DATASETS  # noqa: E402
 from core.io.session import MAX_SESSION_BYTES, from_json, from_query  # noqa: E402
-from core.io.streaming import read_anchor_file  # noqa: E402
+from core.io.vector_files import read_anchor_file  # noqa: E402
 from core.validation import NotFittedYetError  # noqa: E402
 from core.spaces.assets import assets_dir  # noqa: E402
 from core.spaces.zoo import Zoo  # noqa: E402

@@ -1,7 +1,9 @@
-"""Shared fixtures of the core.io tests: a small labelled space and a writer for every embeddings format."""
+"""Shared fixtures of the core.io tests: a small labelled space, writers of embeddings and parquet vector files."""
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 
@@ -37,3 +39,21 @@ def _write(fmt, path, X, ids=None, labels=None):
 def write_vectors():
     """``write_vectors(fmt, path, X, ids=None, labels=None)``: X (and ids, labels) as a .npy/.npz/.csv/.parquet file."""
     return _write
+
+
+def _write_parquet(path, X, *, layout="list", row_group_size=None, ids=None):
+    n, d = X.shape
+    ids = [f"s{i:04d}" for i in range(n)] if ids is None else ids
+    if layout == "wide":
+        table = pa.table({"id": ids, **{f"f{j}": X[:, j] for j in range(d)}})
+    else:
+        typ = pa.list_(pa.float32(), d) if layout == "fixed" else pa.list_(pa.float32())
+        table = pa.table({"id": ids, "embedding": pa.array(list(X), type=typ)})
+    pq.write_table(table, path, row_group_size=row_group_size or n)
+    return ids
+
+
+@pytest.fixture()
+def write_parquet():
+    """``write_parquet(path, X, *, layout="list", row_group_size=None, ids=None)``: X with an id column; returns the ids."""
+    return _write_parquet
