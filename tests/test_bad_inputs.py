@@ -63,7 +63,8 @@ from core.io.collection_files import load_collection  # noqa: E402
 from core.maps.layout import compute_layout, layout_pair  # noqa: E402
 from core.methods.metrics import debiased_cka, knn_jaccard  # noqa: E402
 from core.spaces.datasets import DATASETS  # noqa: E402
-from core.io.session import MAX_SESSION_BYTES, from_json, from_query  # noqa: E402
+from core.io.session import MAX_SESSION_BYTES, from_json  # noqa: E402
+from core.io.session_query import from_query  # noqa: E402
 from core.io.vector_files import read_anchor_file  # noqa: E402
 from core.validation import NotFittedYetError  # noqa: E402
 from core.spaces.assets import assets_dir  # noqa: E402
