@@ -1,7 +1,7 @@
 """Share and export: the session as JSON, the key choices in the URL, download buttons.
 
-Validation lives in :mod:`core.io.session`; this module only moves values between
-``st.session_state``, ``st.query_params`` and files.
+Validation lives in :mod:`core.io.session` and :mod:`core.io.session_query`; this
+module only moves values between ``st.session_state``, ``st.query_params`` and files.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ import streamlit as st
 from core.methods.anchor_history import AnchorHistory
 from core.io.export import csv_bytes
 from core.errors import StitchboardError
-from core.io.session import SESSION_VERSION, from_json, from_query, to_json, to_query
+from core.io.session import SESSION_VERSION, from_json, to_json
+from core.io.session_query import from_query, to_query
 from dashboard import anchor_state, controls, loaders, state, text
 
 URL_DONE = "_url_restored"

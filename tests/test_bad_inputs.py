@@ -59,12 +59,13 @@ from core.errors import (  # noqa: E402
     UnknownIdError,
 )
 from core.errors import UnsafeFileError  # noqa: E402
-from core.io.importing import load_collection  # noqa: E402
+from core.io.collection_files import load_collection  # noqa: E402
 from core.maps.layout import compute_layout, layout_pair  # noqa: E402
 from core.methods.metrics import debiased_cka, knn_jaccard  # noqa: E402
 from core.spaces.datasets import DATASETS  # noqa: E402
-from core.io.session import MAX_SESSION_BYTES, from_json, from_query  # noqa: E402
-from core.io.streaming import read_anchor_file  # noqa: E402
+from core.io.session import MAX_SESSION_BYTES, from_json  # noqa: E402
+from core.io.session_query import from_query  # noqa: E402
+from core.io.vector_files import read_anchor_file  # noqa: E402
 from core.validation import NotFittedYetError  # noqa: E402
 from core.spaces.assets import assets_dir  # noqa: E402
 from core.spaces.zoo import Zoo  # noqa: E402
@@ -623,7 +624,7 @@ CASES: list[Case] = [
          InvalidInputError, r"n_anchors is empty"),
     Case("sweep-no-encoders", "an anchor sweep with no encoders", lambda t: anchor_sweep({}, {}, [2]),
          InvalidInputError, r"no encoders given"),
-    # files (core.io.importing): uploads on the Data & encoders page (embeddings, tables, models, pickles)
+    # files (core.io.collection_files and its readers): uploads on the Data & encoders page (embeddings, tables, models, pickles)
     _upload_case("csv-non-numeric", "a CSV with a text feature column",
                  lambda t: _one("space.csv", "id,a,b\n1,x,3\n2,y,4\n"), LoadError, r"non-numeric column\(s\) \['a'\]"),
     _upload_case("csv-header-only", "a CSV with a header and no rows", lambda t: _one("space.csv", "id,a,b\n"),

@@ -38,7 +38,8 @@ from core.errors import StitchboardError
 from core.maps.layout import compute_layout, layout_pair
 from core.methods.metrics import METRICS
 from core.methods.similarities import SIMILARITIES
-from core.io.session import FIELDS, from_json, from_query
+from core.io.session import FIELDS, from_json
+from core.io.session_query import from_query
 from core.methods.translation import TRANSLATIONS
 
 SCALE = float(os.environ.get("STITCHBOARD_FUZZ_SCALE", "1"))

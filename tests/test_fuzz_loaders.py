@@ -28,7 +28,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from core.errors import StitchboardError
-from core.io.importing import encode_table, load_collection, load_model, read_embeddings
+from core.io.collection_files import load_collection
+from core.io.embeddings import read_embeddings
+from core.io.models import encode_table, load_model
 
 
 #: Wall-clock bound for one loader call.

@@ -9,7 +9,8 @@ __all__ = ["cmd_relative", "cmd_import"]
 
 
 def cmd_relative(args) -> int:
-    from ..io.streaming import read_anchor_file, relative_projection_file
+    from ..io.streaming import relative_projection_file
+    from ..io.vector_files import read_anchor_file
 
     kind, value = read_anchor_file(args.anchors)
     summary = relative_projection_file(
@@ -29,7 +30,7 @@ def cmd_relative(args) -> int:
 def cmd_import(args) -> int:
     import numpy as np
 
-    from ..io.importing import load_collection
+    from ..io.collection_files import load_collection
 
     coll = load_collection(
         args.files, names=args.name, table=args.table, name=args.collection or "imported",

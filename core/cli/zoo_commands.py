@@ -18,7 +18,7 @@ def _zoo_and_anchors(args):
     from ..methods.anchors import select_anchors
 
     if args.files:  # the user's spaces (e.g. what `stitchboard encode` wrote), split as on import
-        from ..io.importing import load_collection
+        from ..io.collection_files import load_collection
 
         zoo = load_collection(args.files, name="files")
         if zoo.labels is None:

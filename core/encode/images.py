@@ -137,7 +137,7 @@ def read_image_zip(source, *, table=None, image_column: str | None = None, id_co
     MediaSet
         ``modality="image"``, items are the members' bytes in path order (table order with a table).
     """
-    from ..io.importing import ReadFile, read_table
+    from ..io.files import ReadFile, read_table
 
     rf = ReadFile.of(source, max_bytes=max_bytes)
     if rf.suffix != ".zip":

@@ -169,7 +169,7 @@ def read_texts(source, *, text_column: str | None = None, id_column: str | None 
     MediaSet
         ``modality="text"``, ``columns`` holding the text (as ``text``) and the other columns.
     """
-    from ..io.importing import ReadFile, read_table
+    from ..io.files import ReadFile, read_table
 
     rf = ReadFile.of(source, max_bytes=max_bytes)
     if rf.suffix not in (".csv", ".parquet"):

@@ -147,7 +147,7 @@ def onnx_session(source, *, name: str | None = None, checked: bool = False):
         For messages (the file name by default).
     checked : bool, default=False
         The caller has already run :func:`check_external_data` on these bytes or this
-        file (a worker process skips importing onnx, 0.9 s, to parse it again).
+        file; a worker process then skips parsing it again (importing onnx alone is slow).
 
     Returns
     -------

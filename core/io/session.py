@@ -1,13 +1,12 @@
-"""A dashboard session: the user's key choices as JSON or a URL query, checked before use.
+"""A dashboard session: the user's key choices as JSON, checked before use.
 
 A session is a flat JSON object, e.g. ``{"version": 1, "dataset": "digits", "enc_a":
-"mlp-s0", "enc_b": "mlp-s1", "anchors": [3, 17, 42], ...}``. The key choices
-(:data:`QUERY_FIELDS`) also travel in a URL query string, anchors written compactly as
-``3,17,40-45``. Anything read back may have been edited by hand, so
-:func:`validate_session` accepts a session only when every key is known, every value has
-the right type and range and, given a context, the dataset, encoders and ids exist.
-Otherwise it raises one error listing every problem, so the caller keeps its current
-state. Nothing here imports streamlit.
+"mlp-s0", "enc_b": "mlp-s1", "anchors": [3, 17, 42], ...}``. The key choices also travel
+in a URL query string (:mod:`core.io.session_query`). Anything read back may have been
+edited by hand, so :func:`validate_session` accepts a session only when every key is
+known, every value has the right type and range and, given a context, the dataset,
+encoders and ids exist. Otherwise it raises one error listing every problem, so the
+caller keeps its current state. Nothing here imports streamlit.
 
 =============  ===================  ==================================================
 key            type                 allowed values
@@ -39,19 +38,12 @@ Examples
 >>> s = from_json('{"version": 1, "dataset": "digits", "anchors": [3, 1, 4], "seed": 0}', ids=range(10))
 >>> s["anchors"]
 [3, 1, 4]
->>> to_query(s)["anchors"]
-'3,1,4'
->>> encode_ids([1, 2, 3, 7, 9, 10])
-'1-3,7,9-10'
->>> decode_ids('1-3,7')
-[1, 2, 3, 7]
 """
 
 from __future__ import annotations
 
 import json
 import numbers
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import NamedTuple
 
@@ -67,14 +59,9 @@ __all__ = [
     "MAX_SESSION_BYTES",
     "MAX_IDS",
     "FIELDS",
-    "QUERY_FIELDS",
     "validate_session",
     "to_json",
     "from_json",
-    "to_query",
-    "from_query",
-    "encode_ids",
-    "decode_ids",
 ]
 
 #: Version written by this code; other versions are refused with a message.
@@ -114,25 +101,20 @@ FIELDS: dict[str, Field] = {
     "pick_mode": Field("choice", ("anchors", "highlight"), "what a map selection does"),
 }
 
-#: Fields carried in the URL query string (the key choices), in this order.
-QUERY_FIELDS = ("dataset", "enc_a", "enc_b", "anchors", "strategy", "n_anchors", "seed", "method")
 
-_INT_RE = re.compile(r"^[+-]?\d{1,20}$")
-_RANGE_RE = re.compile(r"^(\d{1,20})-(\d{1,20})$")
-
-
-def _short(v, limit: int = 60) -> str:
+def short_repr(v, limit: int = 60) -> str:
     """``repr(v)``, cut to ``limit`` characters (messages echo user input)."""
     r = repr(v)
     return r if len(r) <= limit else r[: limit - 3] + "..."
 
 
-def _is_int(v) -> bool:
+def is_int(v) -> bool:
+    """An int (Python or numpy), not a bool."""
     return isinstance(v, (numbers.Integral, np.integer)) and not isinstance(v, (bool, np.bool_))
 
 
-class _Problems(list):
-    """``(is_type_problem, message)`` pairs."""
+class Problems(list):
+    """``(is_type_problem, message)`` pairs, raised together as one error."""
 
     def add(self, message: str, *, type_problem: bool = False) -> None:
         self.append((type_problem, message))
@@ -143,12 +125,12 @@ class _Problems(list):
             raise err("invalid session: " + "; ".join(m for _, m in self))
 
 
-def _check_value(key: str, value, field: Field, problems: _Problems):
+def _check_value(key: str, value, field: Field, problems: Problems):
     """The value as a plain Python value, or None with a problem recorded."""
     kind, spec = field.kind, field.spec
     if kind == "int":
-        if not _is_int(value):
-            problems.add(f"{key!r} must be an int; got {type(value).__name__} {_short(value)}", type_problem=True)
+        if not is_int(value):
+            problems.add(f"{key!r} must be an int; got {type(value).__name__} {short_repr(value)}", type_problem=True)
             return None
         value = int(value)
         if spec is not None and not spec[0] <= value <= spec[1]:
@@ -156,7 +138,7 @@ def _check_value(key: str, value, field: Field, problems: _Problems):
         return value
     if kind == "float":
         if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, np.number)):
-            problems.add(f"{key!r} must be a number; got {type(value).__name__} {_short(value)}", type_problem=True)
+            problems.add(f"{key!r} must be a number; got {type(value).__name__} {short_repr(value)}", type_problem=True)
             return None
         value = float(value)
         if not (np.isfinite(value) and spec[0] <= value <= spec[1]):
@@ -164,17 +146,17 @@ def _check_value(key: str, value, field: Field, problems: _Problems):
         return value
     if kind in ("str", "choice"):
         if not isinstance(value, str):
-            problems.add(f"{key!r} must be a str; got {type(value).__name__} {_short(value)}", type_problem=True)
+            problems.add(f"{key!r} must be a str; got {type(value).__name__} {short_repr(value)}", type_problem=True)
             return None
         if len(value) > _MAX_STR:
             problems.add(f"{key!r} is {len(value):,} characters long; at most {_MAX_STR:,}")
         elif kind == "choice" and value not in spec:
-            problems.add(f"{key}={_short(value)} must be one of {list(spec)}")
+            problems.add(f"{key}={short_repr(value)} must be one of {list(spec)}")
         return value
     return _check_id_list(key, value, problems)
 
 
-def _check_id_list(key: str, value, problems: _Problems) -> list | None:
+def _check_id_list(key: str, value, problems: Problems) -> list | None:
     """A list of unique int or str ids, as plain Python values."""
     if not isinstance(value, (list, tuple)):
         problems.add(f"{key!r} must be a list of sample ids; got {type(value).__name__}", type_problem=True)
@@ -182,11 +164,11 @@ def _check_id_list(key: str, value, problems: _Problems) -> list | None:
     if len(value) > MAX_IDS:
         problems.add(f"{key!r} holds {len(value):,} ids; at most {MAX_IDS:,}")
         return None
-    bad = [v for v in value if not (_is_int(v) or isinstance(v, str))]
+    bad = [v for v in value if not (is_int(v) or isinstance(v, str))]
     if bad:
-        problems.add(f"{key!r} must hold int or str ids; got {[_short(b) for b in bad[:5]]}", type_problem=True)
+        problems.add(f"{key!r} must hold int or str ids; got {[short_repr(b) for b in bad[:5]]}", type_problem=True)
         return None
-    out = [int(v) if _is_int(v) else v for v in value]
+    out = [int(v) if is_int(v) else v for v in value]
     if any(isinstance(v, str) for v in out) and any(isinstance(v, int) for v in out):
         problems.add(f"{key!r} mixes int and str ids; use the type of the dataset's ids", type_problem=True)
         return None
@@ -207,7 +189,7 @@ def _check_id_list(key: str, value, problems: _Problems) -> list | None:
     return out
 
 
-def _check_membership(key: str, values: list, candidates: np.ndarray, where: str, problems: _Problems) -> None:
+def _check_membership(key: str, values: list, candidates: np.ndarray, where: str, problems: Problems) -> None:
     """Ids of the candidates' type (int or str), all among the candidates."""
     if not values:
         return
@@ -272,22 +254,22 @@ def validate_session(
     """
     if not isinstance(session, Mapping):
         raise InvalidTypeError(f"a session must be a JSON object {{...}}; got {type(session).__name__}")
-    problems = _Problems()
-    out = _validate(session, problems, datasets=datasets, collection_of=collection_of, encoders=encoders, ids=ids,
-                    color_choices=color_choices, required=required)
+    problems = Problems()
+    out = validate_into(session, problems, datasets=datasets, collection_of=collection_of, encoders=encoders, ids=ids,
+                        color_choices=color_choices, required=required)
     problems.raise_if_any()
     return out
 
 
-def _validate(session: Mapping, problems: _Problems, *, datasets=None, collection_of=None, encoders=None, ids=None,
-              color_choices=None, required=()) -> dict:
+def validate_into(session: Mapping, problems: Problems, *, datasets=None, collection_of=None, encoders=None,
+                  ids=None, color_choices=None, required=()) -> dict:
     """:func:`validate_session`, appending to ``problems`` instead of raising."""
     bad_keys = [k for k in session if not isinstance(k, str)]
     unknown = sorted(k for k in session if isinstance(k, str) and k not in FIELDS)
     if bad_keys:
-        problems.add(f"keys must be strings; got {[_short(k) for k in bad_keys[:5]]}", type_problem=True)
+        problems.add(f"keys must be strings; got {[short_repr(k) for k in bad_keys[:5]]}", type_problem=True)
     if unknown:
-        shown = [_short(k) for k in unknown[:5]] + (["..."] if len(unknown) > 5 else [])
+        shown = [short_repr(k) for k in unknown[:5]] + (["..."] if len(unknown) > 5 else [])
         problems.add(f"unknown keys [{', '.join(shown)}] (known: {sorted(FIELDS)})")
     for key in required:
         if key not in session:
@@ -301,14 +283,14 @@ def _validate(session: Mapping, problems: _Problems, *, datasets=None, collectio
         known = list(datasets)
         if dataset not in known:
             hint = " (an upload: load its files again on the Data & encoders page first)" if dataset.startswith("upload:") else ""
-            problems.add(f"dataset={_short(dataset)} is not available{hint}; available: {known}")
+            problems.add(f"dataset={short_repr(dataset)} is not available{hint}; available: {known}")
             dataset = None
     coll = None
     if dataset is not None and collection_of is not None:
         try:
             coll = collection_of(dataset)
         except (KeyError, StitchboardError) as exc:
-            problems.add(f"dataset={_short(dataset)} cannot be opened: {exc.args[0] if exc.args else exc}")
+            problems.add(f"dataset={short_repr(dataset)} cannot be opened: {exc.args[0] if exc.args else exc}")
 
     anchor_where = highlight_ids = None
     if coll is not None:
@@ -324,7 +306,7 @@ def _validate(session: Mapping, problems: _Problems, *, datasets=None, collectio
         for key in ("enc_a", "enc_b"):
             if isinstance(out.get(key), str) and out[key] not in known:
                 where = f" of {dataset!r}" if coll is not None else ""
-                problems.add(f"{key}={_short(out[key])} is not an encoder{where}; choose from {known}")
+                problems.add(f"{key}={short_repr(out[key])} is not an encoder{where}; choose from {known}")
     if ids is not None:
         if isinstance(out.get("n_anchors"), int) and out["n_anchors"] > len(ids):
             what = "the train samples" if coll is not None else "the candidate ids"
@@ -336,7 +318,7 @@ def _validate(session: Mapping, problems: _Problems, *, datasets=None, collectio
     if callable(color_choices):
         color_choices = color_choices(coll) if coll is not None else None
     if isinstance(out.get("color_by"), str) and color_choices is not None and out["color_by"] not in color_choices:
-        problems.add(f"color_by={_short(out['color_by'])} must be one of {list(color_choices)}")
+        problems.add(f"color_by={short_repr(out['color_by'])} must be one of {list(color_choices)}")
     return out
 
 
@@ -360,7 +342,8 @@ def to_json(session, *, indent: int | None = None, **context) -> str:
     return json.dumps(clean, sort_keys=True, ensure_ascii=False, allow_nan=False, indent=indent)
 
 
-def _refuse_constant(name):
+def refuse_constant(name):
+    """``parse_constant`` of :func:`json.loads`: NaN and Infinity literals are not JSON."""
     raise ValueError(f"{name} is not valid JSON")
 
 
@@ -370,7 +353,7 @@ def _no_duplicates(pairs):
         seen, dup = set(), []
         for k, _ in pairs:
             if k in seen:
-                dup.append(_short(k))
+                dup.append(short_repr(k))
             seen.add(k)
         raise ValueError(f"duplicate keys [{', '.join(dup[:5])}]")
     return out
@@ -414,153 +397,9 @@ def from_json(text, *, required: Iterable[str] = ("version", "dataset"), **conte
     if len(text.encode("utf-8", "surrogatepass")) > MAX_SESSION_BYTES:
         raise FileTooLargeError(f"session JSON is over the {MAX_SESSION_BYTES:,}-byte limit")
     try:
-        data = json.loads(text, parse_constant=_refuse_constant, object_pairs_hook=_no_duplicates)
+        data = json.loads(text, parse_constant=refuse_constant, object_pairs_hook=_no_duplicates)
     except RecursionError:
         raise LoadError("session JSON is nested too deeply; a session is a flat object") from None
     except ValueError as exc:  # JSONDecodeError, NaN/Infinity, duplicate keys
         raise LoadError(f"session JSON cannot be read: {exc}") from None
     return validate_session(data, required=required, **context)
-
-
-def encode_ids(ids) -> str:
-    """Ids written compactly for a URL: int runs as ``a-b``; str ids as a JSON list.
-
-    Parameters
-    ----------
-    ids : iterable of int or of str
-
-    Returns
-    -------
-    str
-    """
-    ids = list(ids)
-    if not all(_is_int(i) for i in ids):
-        return json.dumps([str(i) for i in ids], separators=(",", ":"), ensure_ascii=False)
-    ids = [int(i) for i in ids]
-    parts, k = [], 0
-    while k < len(ids):
-        j = k
-        while j + 1 < len(ids) and ids[j + 1] == ids[j] + 1:
-            j += 1
-        parts.append(str(ids[k]) if j == k else f"{ids[k]}-{ids[j]}")
-        k = j + 1
-    return ",".join(parts)
-
-
-def decode_ids(text: str) -> list:
-    """Inverse of :func:`encode_ids`: ``"1-3,7"`` -> ``[1, 2, 3, 7]``; ``'["a","b"]'`` -> ``["a", "b"]``.
-
-    Repeated ids are kept (:func:`validate_session` reports them).
-
-    Raises
-    ------
-    InvalidInputError
-        A token that is not an int id or an upward range, more than :data:`MAX_IDS`
-        ids, or a JSON list that does not hold strings.
-    """
-    text = text.strip()
-    if text.startswith("["):
-        try:
-            values = json.loads(text, parse_constant=_refuse_constant)
-        except (ValueError, RecursionError) as exc:
-            raise InvalidInputError(f"ids {_short(text, 40)} are not a JSON list of strings: {exc}") from None
-        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-            raise InvalidInputError(f"ids {_short(text, 40)} are not a JSON list of strings")
-        return values
-    out: list = []
-    for tok in (t.strip() for t in text.split(",")) if text else ():
-        m = _RANGE_RE.match(tok)
-        if m:
-            lo, hi = int(m.group(1)), int(m.group(2))
-            if hi < lo or len(out) + hi - lo + 1 > MAX_IDS:
-                raise InvalidInputError(f"range {_short(tok, 40)} must go upwards, and at most {MAX_IDS:,} ids in all")
-            out.extend(range(lo, hi + 1))
-        elif _INT_RE.match(tok):
-            out.append(int(tok))
-        else:
-            raise InvalidInputError(
-                f"{_short(tok, 40)} is not an int id; write ids as 3,17,40-45 (or a JSON list of strings)")
-        if len(out) > MAX_IDS:
-            raise InvalidInputError(f"more than {MAX_IDS:,} ids")
-    return out
-
-
-def to_query(session, **context) -> dict[str, str]:
-    """Validate the key choices (:data:`QUERY_FIELDS`) of a session; return them as query values.
-
-    Other keys and None values are left out. ``anchors`` are written by
-    :func:`encode_ids`.
-
-    Parameters
-    ----------
-    session : mapping
-    **context
-        See :func:`validate_session`.
-
-    Returns
-    -------
-    dict of str to str
-    """
-    if not isinstance(session, Mapping):
-        raise InvalidTypeError(f"a session must be a mapping; got {type(session).__name__}")
-    keys = {k: session[k] for k in QUERY_FIELDS if session.get(k) is not None}
-    clean = validate_session(keys, **context)
-    return {k: encode_ids(v) if k == "anchors" else str(v) for k, v in clean.items()}
-
-
-def from_query(params, **context) -> dict:
-    """Parse and validate URL query parameters.
-
-    Parameters
-    ----------
-    params : mapping of str to str, or to a list of str
-        E.g. ``{k: st.query_params.get_all(k) for k in st.query_params}``. A key given
-        more than once is refused.
-    **context
-        See :func:`validate_session`.
-
-    Returns
-    -------
-    dict
-        Typed values: ints, floats, strs, ids as lists.
-
-    Raises
-    ------
-    FileTooLargeError
-        A value over :data:`MAX_SESSION_BYTES` characters.
-    InvalidTypeError, InvalidInputError
-        As :func:`validate_session`; a value that does not parse as its type is a type
-        problem, listed with every other problem.
-    """
-    if not isinstance(params, Mapping):
-        raise InvalidTypeError(f"query parameters must be a mapping; got {type(params).__name__}")
-    parsed, problems = {}, _Problems()
-    for key, raw in params.items():
-        if isinstance(raw, (list, tuple)):
-            if len(raw) != 1:
-                problems.add(f"{_short(key)} is given {len(raw)} times; give it once")
-                continue
-            raw = raw[0]
-        if not isinstance(raw, str):
-            problems.add(f"{_short(key)} must be a string in a URL query; got {type(raw).__name__}", type_problem=True)
-            continue
-        if len(raw) > MAX_SESSION_BYTES:
-            raise FileTooLargeError(f"query parameter {_short(key)} is over {MAX_SESSION_BYTES:,} characters")
-        kind = FIELDS[key].kind if key in FIELDS else "str"
-        if kind == "int":
-            parsed[key] = int(raw) if _INT_RE.match(raw.strip()) else raw
-        elif kind == "float":
-            try:
-                parsed[key] = float(raw)
-            except ValueError:
-                parsed[key] = raw
-        elif kind == "ids":
-            try:
-                parsed[key] = decode_ids(raw)
-            except InvalidInputError as exc:
-                problems.add(f"{key!r}: {exc}")
-        else:
-            parsed[key] = raw
-    clean = _validate(parsed, problems, **context)
-    problems.raise_if_any()
-    return clean

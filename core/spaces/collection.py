@@ -2,7 +2,7 @@
 
 Everything the dashboard and the CLI show is a collection, whether it comes from the
 bundled zoo (:meth:`core.spaces.zoo.Zoo.collection`) or from the user's files
-(:func:`core.io.importing.load_collection`). All spaces share one id order, so anchors
+(:func:`core.io.collection_files.load_collection`). All spaces share one id order, so anchors
 (ids) pick the same samples in each, and one train/test split serves every pair.
 """
 

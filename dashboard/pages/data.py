@@ -7,7 +7,10 @@ import streamlit as st
 
 from core.spaces.datasets import DESCRIPTIONS
 from core.errors import StitchboardError
-from core.io.importing import EMBEDDING_FORMATS, MODEL_FORMATS, PICKLE_SUFFIXES, load_collection
+from core.io.collection_files import load_collection
+from core.io.embeddings import EMBEDDING_FORMATS
+from core.io.files import PICKLE_SUFFIXES
+from core.io.models import MODEL_FORMATS
 from dashboard import bootstrap, encode_panel, loaders, panels, share, state, text
 
 #: Per-file upload limit in MB (Streamlit's ``server.maxUploadSize``; raise it with

@@ -14,7 +14,7 @@ def digits():
 @pytest.fixture(scope="session")
 def unlabelled_source(tmp_path_factory, digits):
     """An upload of two digits encoders as bare .npy files: no ids, no labels."""
-    from core.io.importing import load_collection
+    from core.io.collection_files import load_collection
     from dashboard import loaders
 
     d = tmp_path_factory.mktemp("upload")

@@ -27,7 +27,7 @@ def test_a_link_reproduces_dataset_encoders_anchors_and_layout(digits):
     titles = [m.value for m in at.markdown if m.value.startswith("**Absolute A")]
     assert titles and "cnn-s0" in titles[0] and "PCA" in titles[0]
     # the page writes its own choices back: the same link
-    from core.io.session import encode_ids
+    from core.io.session_query import encode_ids
 
     assert at.query_params["anchors"] == encode_ids(train) == "0-11"
     assert at.query_params["enc_a"] == "cnn-s0" and at.query_params["method"] == "pca"

@@ -7,7 +7,7 @@ onnx = pytest.importorskip("onnx")
 from onnx import TensorProto, helper  # noqa: E402
 
 from core.errors import LoadError, UnsafeFileError  # noqa: E402
-from core.io.importing import load_model  # noqa: E402
+from core.io.models import load_model  # noqa: E402
 from core.io.onnx_models import check_external_data, onnx_session  # noqa: E402
 
 SECRET = b"API_KEY=hunter2!"  # 16 bytes: four float32 weights

@@ -8,7 +8,8 @@ import pytest
 from core import relative_projection
 from core.cli import main
 from core.errors import AnchorError, InvalidInputError, LoadError, MismatchError, UnsafeFileError
-from core.io.streaming import read_anchor_file, relative_projection_file
+from core.io.streaming import relative_projection_file
+from core.io.vector_files import read_anchor_file
 
 
 def _vectors(n=103, d=24, seed=0, dtype=np.float32):
@@ -169,106 +170,10 @@ def test_refusals_and_errors(tmp_path):
     assert main(["relative", "--anchors", str(tmp_path / "bad.json"), str(tmp_path / "X.npy"), str(tmp_path / "R.npy")]) == 2
 
 
-def _write_parquet(path, X, *, layout="list", row_group_size=None, ids=None):
-    n, d = X.shape
-    ids = [f"s{i:04d}" for i in range(n)] if ids is None else ids
-    if layout == "wide":
-        table = pa.table({"id": ids, **{f"f{j}": X[:, j] for j in range(d)}})
-    else:
-        typ = pa.list_(pa.float32(), d) if layout == "fixed" else pa.list_(pa.float32())
-        table = pa.table({"id": ids, "embedding": pa.array(list(X), type=typ)})
-    pq.write_table(table, path, row_group_size=row_group_size or n)
-    return ids
-
-
-@pytest.mark.parametrize("layout", ["list", "fixed", "wide"])
-@pytest.mark.parametrize("row_group_size", [None, 10])  # one row group holding every row, or groups of 10
-@pytest.mark.parametrize(("batch_rows", "chunk_rows"), [(1, 7), (3, 64), (50, 7), (50, 1000), (1000, 1), (17, 17)])
-def test_parquet_batches_and_chunks_in_any_sizes(tmp_path, monkeypatch, layout, row_group_size, batch_rows, chunk_rows):
-    """Record batches smaller or larger than a chunk, row groups that do not line up with
-    either, N = 103 a multiple of none: the chunks hold rows start..start+m in order."""
-    import core.io.streaming as streaming
-
-    X = _vectors(n=103, d=8, seed=4)
-    ids = _write_parquet(tmp_path / "X.parquet", X, layout=layout, row_group_size=row_group_size)
-    monkeypatch.setattr(streaming, "_READ_BATCH_BYTES", batch_rows * 8 * 4)
-    src = streaming._ParquetSource(tmp_path / "X.parquet")
-    seen = [(start, X_.copy(), kept.column("id").to_pylist()) for start, X_, kept in src.chunks(chunk_rows)]
-    assert [s for s, _, _ in seen] == list(range(0, 103, chunk_rows))
-    assert [len(x) for _, x, _ in seen] == [min(chunk_rows, 103 - s) for s in range(0, 103, chunk_rows)]
-    np.testing.assert_array_equal(np.concatenate([x for _, x, _ in seen]), X)
-    assert sum((i for _, _, i in seen), []) == ids
-
-    anchors = ["s0102", "s0000", "s0055"]
-    relative_projection_file(tmp_path / "X.parquet", dst=tmp_path / "R.parquet", anchor_ids=anchors, chunk_rows=chunk_rows)
-    t = pq.read_table(tmp_path / "R.parquet")
-    got = (np.column_stack([t.column(c).to_numpy() for c in t.column_names[1:]]) if layout == "wide"
-           else np.stack(t.column("relative").to_numpy(zero_copy_only=False)))
-    np.testing.assert_allclose(got, relative_projection(X, X[[102, 0, 55]]), rtol=0, atol=1e-6)
-    assert t.column("id").to_pylist() == ids
-
-
-def test_parquet_reading_memory_does_not_grow_with_the_file(tmp_path):
-    """Arrow memory while streaming stays near one read batch, not the file or a row group
-    (pyarrow's default pre_buffer kept every row group read so far: it grew to the file)."""
-    import core.io.streaming as streaming
-
-    n, d = 200_000, 32  # 25.6 MB of vectors in 10 row groups of 2.6 MB
-    X = _vectors(n=n, d=d, seed=5)
-    _write_parquet(tmp_path / "X.parquet", X, layout="fixed", row_group_size=20_000, ids=np.arange(n))
-    src = streaming._ParquetSource(tmp_path / "X.parquet")
-    base = pa.total_allocated_bytes()
-    held = []
-    for _, chunk, _ in src.chunks(4096):
-        held.append(pa.total_allocated_bytes() - base)
-    assert len(held) == -(-n // 4096)
-    early, peak = max(held[: len(held) // 5]), max(held)  # the first 2 row groups, all 10
-    assert peak < X.nbytes / 3, f"arrow held {peak / 1e6:.1f} MB while streaming a {X.nbytes / 1e6:.1f} MB file"
-    assert peak <= 1.25 * early + 2**20, f"arrow memory grew from {early / 1e6:.1f} MB to {peak / 1e6:.1f} MB"
-
-
-def test_parquet_anchor_ids_are_found_across_id_batches(tmp_path, monkeypatch):
-    import core.io.streaming as streaming
-
-    monkeypatch.setattr(streaming, "_ID_BATCH_ROWS", 4)
-    X = _vectors(n=30, d=6, seed=6)
-    ids = [100 + 3 * i for i in range(30)]
-    _write_parquet(tmp_path / "X.parquet", X, row_group_size=7, ids=ids)
-    src = streaming._ParquetSource(tmp_path / "X.parquet")
-    np.testing.assert_array_equal(src.positions_of([187, 100, 112, 133]), [29, 0, 4, 11])
-    np.testing.assert_array_equal(src.take(np.array([29, 0, 4, 11])), X[[29, 0, 4, 11]])
-    with pytest.raises(AnchorError, match=r"not in id column 'id'.*\[101\]"):
-        src.positions_of([100, 101])
-    dup = ids[:20] + [112] + ids[21:]  # 112 at rows 4 and 20, in different id batches
-    _write_parquet(tmp_path / "D.parquet", X, row_group_size=7, ids=dup)
-    with pytest.raises(LoadError, match=r"repeats anchor ids \[112\]"):
-        streaming._ParquetSource(tmp_path / "D.parquet").positions_of([112, 100])
-
-
-def test_parquet_bad_rows_are_reported_with_file_row_numbers(tmp_path, monkeypatch):
-    import core.io.streaming as streaming
-
-    monkeypatch.setattr(streaming, "_READ_BATCH_BYTES", 5 * 4 * 4)  # batches of 5 rows, chunks of 20
-    X = _vectors(n=60, d=4, seed=7)
-    rows = list(X)
-    rows[47] = None
-    pq.write_table(pa.table({"id": np.arange(60), "embedding": pa.array(rows, type=pa.list_(pa.float32()))}),
-                   tmp_path / "X.parquet", row_group_size=13)
-    with pytest.raises(InvalidInputError, match=r"rows \[47\] of column 'embedding' are missing"):
-        relative_projection_file(tmp_path / "X.parquet", dst=tmp_path / "R.parquet", anchor_ids=[0, 1], chunk_rows=20)
-    rows[47] = X[47]
-    rows[33] = X[33][:3]
-    pq.write_table(pa.table({"id": np.arange(60), "embedding": pa.array(rows, type=pa.list_(pa.float32()))}),
-                   tmp_path / "X.parquet", row_group_size=13)
-    with pytest.raises(InvalidInputError, match=r"rows \[33\] of column 'embedding' are missing or not of length 4"):
-        relative_projection_file(tmp_path / "X.parquet", dst=tmp_path / "R.parquet", anchor_ids=[0, 1], chunk_rows=20)
-    assert not (tmp_path / "R.parquet").exists() and not (tmp_path / "R.parquet.partial").exists()
-
-
 @pytest.mark.parametrize("layout", ["fixed", "wide"])
-def test_parquet_output_compresses_only_sparse_vectors(tmp_path, layout):
+def test_parquet_output_compresses_only_sparse_vectors(tmp_path, write_parquet, layout):
     X = _vectors(n=40, d=6, seed=8)
-    _write_parquet(tmp_path / "X.parquet", X, layout=layout)
+    write_parquet(tmp_path / "X.parquet", X, layout=layout)
     for topk, codec in ((None, "UNCOMPRESSED"), (2, "SNAPPY")):  # top-k outputs are mostly zeros
         relative_projection_file(tmp_path / "X.parquet", dst=tmp_path / "R.parquet", anchor_ids=["s0001", "s0007", "s0030"],
                                  topk=topk)

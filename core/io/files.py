@@ -1,0 +1,144 @@
+"""A user's input files: a path, a ``(name, bytes)`` pair or an upload, and data tables.
+
+Nothing is ever unpickled: every reader here and in :mod:`core.io.embeddings` and
+:mod:`core.io.models` uses ``np.load(allow_pickle=False)``, safetensors, onnxruntime or
+the pandas/pyarrow readers. ``.pt``/``.pkl``/``.joblib`` files are refused with a message
+saying how to export them safely (:func:`refuse_pickles`).
+
+A table's id and label columns are found by name (:func:`pick_column`):
+``id``/``ids``/``sample_id`` and ``label``/``labels``/``target``/``y`` unless named.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import FileTooLargeError, InvalidInputError, LoadError, UnsafeFileError
+
+__all__ = ["PICKLE_SUFFIXES", "ReadFile", "read_table"]
+
+#: Suffixes refused because loading them means unpickling.
+PICKLE_SUFFIXES = (".pt", ".pth", ".pkl", ".pickle", ".joblib", ".bin", ".ckpt")
+
+#: Column names taken as a table's ids / labels when none is named (case-insensitive).
+ID_COLUMNS = ("id", "ids", "sample_id")
+LABEL_COLUMNS = ("label", "labels", "target", "y")
+
+
+@dataclass(frozen=True)
+class ReadFile:
+    """One input file: its name and its bytes (an upload) or its path on disk."""
+
+    name: str
+    data: bytes | None = None
+    path: Path | None = None
+
+    @classmethod
+    def of(cls, source, *, max_bytes: int | None = None) -> "ReadFile":
+        """Wrap a path, a ``(name, bytes)`` pair, or an object with ``.name`` and ``.getvalue()``."""
+        if isinstance(source, ReadFile):
+            rf = source
+        elif isinstance(source, (str, Path)):
+            p = Path(source)
+            if not p.is_file():
+                raise LoadError(f"{p}: no such file")
+            rf = cls(p.name, path=p)
+        elif isinstance(source, tuple) and len(source) == 2:
+            rf = cls(str(source[0]), data=bytes(source[1]))
+        elif hasattr(source, "getvalue") and hasattr(source, "name"):
+            rf = cls(str(source.name), data=bytes(source.getvalue()))
+        else:
+            raise InvalidInputError(
+                f"cannot read {type(source).__name__}; pass a path, a (name, bytes) pair or an uploaded file"
+            )
+        if max_bytes is not None and rf.size > max_bytes:
+            raise FileTooLargeError(
+                f"{rf.name}: {rf.size / 1e6:.1f} MB is over the {max_bytes / 1e6:.0f} MB limit; use the "
+                "`stitchboard import` CLI for big files, or raise the limit"
+            )
+        return rf
+
+    @property
+    def suffix(self) -> str:
+        return Path(self.name).suffix.lower()
+
+    @property
+    def stem(self) -> str:
+        return Path(self.name).stem
+
+    @property
+    def size(self) -> int:
+        return len(self.data) if self.data is not None else self.path.stat().st_size
+
+    def open(self):
+        return io.BytesIO(self.data) if self.data is not None else open(self.path, "rb")
+
+    def read(self) -> bytes:
+        return self.data if self.data is not None else self.path.read_bytes()
+
+
+def refuse_pickles(rf: ReadFile) -> None:
+    """Raise :class:`~core.errors.UnsafeFileError` for a pickle suffix (:data:`PICKLE_SUFFIXES`)."""
+    if rf.suffix in PICKLE_SUFFIXES:
+        raise UnsafeFileError(
+            f"{rf.name}: {rf.suffix} files are Python pickles, which can run code when loaded, so Stitchboard "
+            "refuses them. Export the array with numpy (np.save -> .npy) or safetensors "
+            "(safetensors.torch.save_file -> .safetensors), or the model with torch.onnx.export -> .onnx"
+        )
+
+
+def read_table(source, *, max_bytes: int | None = None) -> pd.DataFrame:
+    """Read a CSV or parquet file into a DataFrame, with clear errors.
+
+    Parameters
+    ----------
+    source : path, (name, bytes) or uploaded file
+    max_bytes : int, optional
+
+    Returns
+    -------
+    pandas.DataFrame of shape (n_rows, n_columns)
+    """
+    rf = ReadFile.of(source, max_bytes=max_bytes)
+    refuse_pickles(rf)
+    if rf.suffix == ".csv":
+        try:
+            with rf.open() as fh:
+                df = pd.read_csv(fh)
+        except pd.errors.EmptyDataError:
+            raise LoadError(f"{rf.name}: the file is empty; it needs a header row and at least one data row") from None
+        except pd.errors.ParserError as exc:
+            raise LoadError(
+                f"{rf.name}: rows have different numbers of fields ({str(exc).strip()}); every row needs one "
+                "value per header column"
+            ) from None
+        except UnicodeDecodeError:
+            raise LoadError(f"{rf.name}: not a UTF-8 text CSV") from None
+    elif rf.suffix == ".parquet":
+        try:
+            with rf.open() as fh:
+                df = pd.read_parquet(fh)
+        except Exception as exc:  # pyarrow raises many types on corrupt input
+            raise LoadError(f"{rf.name}: not a readable parquet file (truncated or corrupt?): {exc}") from None
+    else:
+        raise LoadError(f"{rf.name}: a table must be .csv or .parquet; got {rf.suffix or 'no suffix'}")
+    if len(df) == 0:
+        raise LoadError(f"{rf.name}: the table has a header but no rows; add data rows")
+    return df
+
+
+def pick_column(df: pd.DataFrame, given: str | None, defaults: tuple, what: str, rf_name: str) -> str | None:
+    """The column named ``given`` (an error if absent), else the first of ``defaults`` present, else None."""
+    if given is not None:
+        if given not in df.columns:
+            raise LoadError(f"{rf_name}: no {what} column {given!r}; columns are {list(df.columns)[:20]}")
+        return given
+    lower = {str(c).lower(): c for c in df.columns}
+    for d in defaults:
+        if d in lower:
+            return lower[d]
+    return None
