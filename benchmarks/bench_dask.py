@@ -7,7 +7,7 @@ this process: the largest absolute difference (should be ~1e-7) and the wall tim
 each. On one 2-core machine the cluster cannot be faster than the local GEMM (the
 blocks travel between processes); the point is that the same code runs where the data
 are, on as many machines as the cluster has. How to point it at a real cluster: see
-``core/distributed.py`` and the README.
+``core/io/distributed.py`` and docs/large-data.md.
 
     python benchmarks/bench_dask.py [--n 1000000] [--dims 384] [--anchors 300] [--workers 2]
 """
