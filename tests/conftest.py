@@ -16,10 +16,14 @@ _OWN_CACHE: list = []
 
 def pytest_configure(config):
     """Tests never read or fill the user's disk cache (~/.cache/stitchboard): one fresh folder per run,
-    inherited by the dashboard servers the browser tests start."""
+    inherited by the dashboard servers the browser tests start. numba's cache is kept between runs."""
     if "STITCHBOARD_CACHE_DIR" not in os.environ:
         _OWN_CACHE.append(tempfile.mkdtemp(prefix="stitchboard-test-cache-"))
         os.environ["STITCHBOARD_CACHE_DIR"] = _OWN_CACHE[0]
+    # numba's compiled code is keyed by the source and the versions, so reusing it is safe; a fresh folder per
+    # run would make every test run (and each of its workers and servers) compile umap again
+    os.environ.setdefault("NUMBA_CACHE_DIR", str(Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+                                                 / "stitchboard-tests" / "numba"))
 
 
 def pytest_unconfigure(config):

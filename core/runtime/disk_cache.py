@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
 import tempfile
 import warnings
 from importlib import metadata
@@ -38,7 +39,8 @@ from typing import Callable
 
 import numpy as np
 
-__all__ = ["DiskCache", "content_key", "default_cache", "default_cache_dir", "package_versions"]
+__all__ = ["DiskCache", "content_key", "default_cache", "default_cache_dir", "package_versions", "numba_cache_dir",
+           "use_numba_cache_dir"]
 
 #: Bump when a cached computation changes meaning without its inputs changing.
 FORMAT_VERSION = 1
@@ -55,6 +57,30 @@ def default_cache_dir() -> Path | None:
         return Path(env).expanduser()
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "stitchboard"
+
+
+def numba_cache_dir() -> Path | None:
+    """Where numba keeps umap's compiled code: ``<cache dir>/numba/umap-<v>-numba-<v>-py<v>`` (None when off).
+
+    One folder per version set, so an upgrade starts a clean folder instead of growing the old one.
+    """
+    base = default_cache_dir()
+    if base is None:
+        return None
+    (_, umap_v), (_, numba_v) = package_versions("umap-learn", "numba")
+    py = "{}.{}".format(*sys.version_info[:2])
+    return base / "numba" / f"umap-{umap_v}-numba-{numba_v}-py{py}"
+
+
+def use_numba_cache_dir() -> None:
+    """Set ``NUMBA_CACHE_DIR`` for this process and its workers, unless the user set it.
+
+    Call it at process start, before numba is imported (numba reads it once).
+    """
+    if "NUMBA_CACHE_DIR" not in os.environ:
+        folder = numba_cache_dir()
+        if folder is not None:
+            os.environ["NUMBA_CACHE_DIR"] = str(folder)
 
 
 def package_versions(*names: str) -> tuple:

@@ -1,37 +1,33 @@
-"""Run untrusted or heavy work in a bounded worker process, off the caller's interpreter.
+"""The worker side of the pool: limits, the start-up of a worker process and the wrapper of each job.
 
-:func:`run_in_worker` starts a fresh ``spawn`` process through
-:class:`concurrent.futures.ProcessPoolExecutor`, with a memory limit
-(``RLIMIT_AS``), a wall-time limit and a cap on the size of what comes back. The
-worker's progress reports and the caller's stop requests cross through a
-multiprocessing queue and event, so a dashboard session can draw a progress bar and
-offer Cancel while the heavy code holds no lock of the server.
-
-A crash (a segfault in native code), an out-of-memory or a timeout becomes a
-:class:`~core.errors.LoadError` saying which; the caller lives on.
+Code that runs in a worker (through :meth:`core.runtime.pool.WorkerPool.run`) reports
+progress with :func:`worker_progress` and polls :func:`worker_should_stop`; both go
+through the slot's :class:`~core.runtime.control.ControlBlock`, so the server forwards
+the reports to its own ``progress`` callback and sets the flag when its ``should_stop``
+returns True. Outside a worker both are no-ops (:func:`in_worker` is False).
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-import queue as queue_mod
-import signal
-import time
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 
-from ..errors import CancelledError, LoadError
+from ..errors import LoadError
+from .control import ControlBlock, load_shared
 
-__all__ = ["WorkerLimits", "run_in_worker", "worker_progress", "worker_should_stop"]
+__all__ = ["WorkerLimits", "worker_progress", "worker_should_stop", "in_worker", "THREAD_ENV"]
+
+#: Set in every worker before anything is imported: one thread for BLAS, OpenMP and numba,
+#: so a layout never competes with the server and its other workers for cores.
+THREAD_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+              "NUMBA_NUM_THREADS": "1", "VECLIB_MAXIMUM_THREADS": "1"}
 
 
 class WorkerLimits:
-    """Limits of one worker: memory (bytes of address space), wall time (s), result bytes.
+    """Limits of one job: memory (bytes of address space), wall time (s), result bytes.
 
     Defaults come from ``STITCHBOARD_WORKER_MEMORY_MB`` (8192), ``STITCHBOARD_WORKER_TIMEOUT_S``
     (3600) and ``STITCHBOARD_WORKER_RESULT_MB`` (2048). ``timeout_setting`` names the
-    setting that raises this worker's time limit in its message (ONNX runs have their own,
+    setting that raises this job's time limit in its message (ONNX runs have their own,
     ``STITCHBOARD_ONNX_TIMEOUT_S``).
     """
 
@@ -46,122 +42,94 @@ class WorkerLimits:
                                     else float(env("STITCHBOARD_WORKER_RESULT_MB", 2048)) * (1 << 20))
 
 
-_QUEUE = None
-_STOP = None
+_CONTROL: ControlBlock | None = None
+_KEEP: list = []  # objects that must live as long as the worker (the thread limits)
 
 
-def _init(q, stop, memory_bytes: int) -> None:
-    global _QUEUE, _STOP
-    _QUEUE, _STOP = q, stop
-    try:
-        import resource
-
-        if memory_bytes > 0:
-            resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
-    except (ImportError, ValueError, OSError):  # pragma: no cover - not on this platform
-        pass
-    q.put(("pid", os.getpid()))
+def in_worker() -> bool:
+    """Whether this process is a pool worker."""
+    return _CONTROL is not None
 
 
 def worker_progress(done: float, total: float, what: str) -> None:
-    """A ``progress`` callback for code running in the worker (a no-op elsewhere)."""
-    if _QUEUE is not None:
-        _QUEUE.put(("progress", float(done), float(total), str(what)))
+    """A ``progress`` callback for code running in a worker (a no-op elsewhere)."""
+    if _CONTROL is not None:
+        _CONTROL.report(float(done), float(total), str(what))
 
 
 def worker_should_stop() -> bool:
-    """A ``should_stop`` callback for code running in the worker: True once the caller asked to stop."""
-    return _STOP is not None and _STOP.is_set()
+    """A ``should_stop`` callback for code running in a worker: True once the caller asked to stop."""
+    return _CONTROL is not None and _CONTROL.stop_requested
 
 
-def _call(fn, args, kwargs, max_result_bytes: int):
+def _set_memory_limit(limit: int, *, hard: bool) -> None:
     try:
-        out = fn(*args, **kwargs)
+        import resource
+    except ImportError:  # pragma: no cover - not on this platform
+        return
+    if limit <= 0:
+        return
+    _, cur_hard = resource.getrlimit(resource.RLIMIT_AS)
+    soft = limit if cur_hard == resource.RLIM_INFINITY else min(limit, cur_hard)
+    try:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, soft if hard else cur_hard))
+    except (ValueError, OSError):  # pragma: no cover - a platform without RLIMIT_AS
+        pass
+
+
+def init_worker(control_path: str, memory_bytes: int, warmers: tuple) -> None:
+    """Initializer of a worker process: control block, memory and thread limits, then the warm-ups.
+
+    A warm-up that fails only costs the first job its head start, so its error is ignored.
+    """
+    global _CONTROL
+    try:
+        _CONTROL = ControlBlock.attach(control_path)
+    except FileNotFoundError:  # the slot was closed before this process started: it gets no job
+        return
+    _CONTROL.unlink()  # both sides have it mapped: nothing is left behind if the server dies
+    _CONTROL.set_pid(os.getpid())
+    _set_memory_limit(memory_bytes, hard=False)
+    from threadpoolctl import threadpool_limits
+
+    _KEEP.append(threadpool_limits(1))
+    for warm in warmers:
+        try:
+            warm()
+        except Exception:  # noqa: BLE001 - see the docstring
+            pass
+
+
+def noop() -> int:
+    """A job that only makes the worker start (and warm up): returns its pid."""
+    return os.getpid()
+
+
+def result_bytes(out) -> int:
+    """Bytes of a job's result: arrays, bytes, and sequences or dicts of them."""
+    if isinstance(out, (bytes, bytearray, memoryview)):
+        return len(out)
+    if isinstance(out, (list, tuple)):
+        return sum(result_bytes(o) for o in out)
+    if isinstance(out, dict):
+        return sum(result_bytes(o) for o in out.values())
+    return int(getattr(out, "nbytes", 0) or 0)
+
+
+def call_job(fn, args, kwargs, memory_bytes: int, max_result_bytes: int, fresh: bool):
+    """In the worker: ``fn(*args, **kwargs)`` under the job's memory limit, its result's size checked.
+
+    A fresh worker (never reused) gets the limit as a hard one: the job cannot raise it.
+    """
+    _set_memory_limit(memory_bytes, hard=fresh)
+    try:
+        out = fn(*load_shared(args), **load_shared(kwargs))
     except MemoryError:
-        raise LoadError("the worker ran out of memory (its limit is STITCHBOARD_WORKER_MEMORY_MB); use a smaller "
-                        "batch size or fewer rows") from None
-    size = len(out) if isinstance(out, (bytes, bytearray)) else getattr(out, "nbytes", 0)
+        raise LoadError(f"the worker ran out of memory (its limit is {memory_bytes / (1 << 30):.1f} GiB, "
+                        "STITCHBOARD_WORKER_MEMORY_MB); use a smaller batch size or fewer rows, or raise "
+                        "the limit") from None
+    size = result_bytes(out)
     if size > max_result_bytes:
         raise LoadError(f"the worker's result is {size / 1e6:,.0f} MB, over the {max_result_bytes / 1e6:,.0f} MB "
                         "limit (STITCHBOARD_WORKER_RESULT_MB)")
     return out
-
-
-def run_in_worker(fn, /, *args, progress=None, should_stop=None, limits: WorkerLimits | None = None,
-                  what: str = "the worker", **kwargs):
-    """``fn(*args, **kwargs)`` in a fresh bounded process; returns its result.
-
-    Parameters
-    ----------
-    fn : a module-level function
-        It may call :func:`worker_progress` and poll :func:`worker_should_stop`.
-    progress : callable(done, total, what), optional
-        Gets the worker's reports, in the caller's thread.
-    should_stop : callable() -> bool, optional
-        Polled every 50 ms; once True the worker is asked to stop, and killed if it
-        has not stopped 5 s later. Raises :class:`~core.errors.CancelledError`.
-    limits : WorkerLimits, optional
-    what : str
-        Named in the error messages.
-
-    Raises
-    ------
-    LoadError
-        The worker crashed, ran out of memory or time, or returned too much.
-    """
-    limits = limits or WorkerLimits()
-    ctx = multiprocessing.get_context("spawn")
-    q, stop = ctx.Queue(), ctx.Event()
-    ex = ProcessPoolExecutor(max_workers=1, mp_context=ctx, initializer=_init,
-                             initargs=(q, stop, limits.memory_bytes))
-    pid, killed, stop_at = None, None, None
-    t0 = time.monotonic()
-    try:
-        fut = ex.submit(_call, fn, args, kwargs, limits.max_result_bytes)
-        while True:
-            try:
-                while True:
-                    msg = q.get_nowait()
-                    if msg[0] == "pid":
-                        pid = msg[1]
-                    elif progress is not None:
-                        progress(*msg[1:])
-            except queue_mod.Empty:
-                pass
-            if fut.done():
-                break
-            now = time.monotonic()
-            if stop_at is None and should_stop is not None and should_stop():
-                stop.set()
-                stop_at = now
-            if stop_at is not None and now - stop_at > 5.0 and killed is None:
-                killed = "cancel"
-                _kill(pid)
-            if now - t0 > limits.timeout_s and killed is None:
-                killed = "timeout"
-                _kill(pid)
-            time.sleep(0.05)
-        try:
-            return fut.result()
-        except BrokenProcessPool:
-            if killed == "cancel":
-                raise CancelledError(f"stopped {what}") from None
-            if killed == "timeout":
-                raise LoadError(f"{what} took longer than the {limits.timeout_s:g} s limit and was stopped "
-                                f"({limits.timeout_setting})") from None
-            raise LoadError(
-                f"{what} crashed or ran out of memory (limit {limits.memory_bytes / (1 << 30):.1f} GiB, "
-                "STITCHBOARD_WORKER_MEMORY_MB); the server is unaffected. Try a smaller batch size or fewer rows"
-            ) from None
-    finally:
-        ex.shutdown(wait=killed is None, cancel_futures=True)
-        q.close()
-
-
-def _kill(pid) -> None:
-    if pid is None:
-        return
-    try:
-        os.kill(pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass

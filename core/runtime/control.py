@@ -1,0 +1,163 @@
+"""What the server and a worker process share: a control block, and large arrays as files.
+
+A :class:`ControlBlock` is a 4 KiB memory-mapped file (in ``/dev/shm`` where it exists,
+so it never touches a disk) holding one worker slot's stop flag, its process id and its
+latest progress report (``done``, ``total``, a stage text). The worker writes progress and
+reads the flag at every epoch for well under a microsecond; the server reads progress and
+sets the flag. A sequence number around each report lets the reader skip a torn one.
+
+:func:`share_arrays` swaps the large numpy arrays of a job's arguments for
+:class:`SharedArray` references to ``.npy`` files in the same folder, which the worker
+maps copy-on-write (:func:`load_shared`) instead of receiving them through a pipe.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["ControlBlock", "SharedArray", "shm_dir", "share_arrays", "load_shared", "SHARE_MIN_BYTES"]
+
+#: Arrays at least this large (bytes) go to the worker as files (``STITCHBOARD_WORKER_SHARE_MB``).
+SHARE_MIN_BYTES = int(float(os.environ.get("STITCHBOARD_WORKER_SHARE_MB", 64)) * (1 << 20))
+
+_SIZE = 4096
+_TEXT_AT, _TEXT_MAX = 64, _SIZE - 64
+
+
+def shm_dir() -> Path:
+    """``/dev/shm`` when it is a writable folder (memory, not disk), else the temp folder."""
+    shm = Path("/dev/shm")
+    if shm.is_dir() and os.access(shm, os.W_OK):
+        return shm
+    return Path(tempfile.gettempdir())
+
+
+class ControlBlock:
+    """A slot's stop flag, worker pid and latest progress, in a small shared file.
+
+    Use :meth:`create` in the server and :meth:`attach` in the worker.
+    """
+
+    def __init__(self, path: Path, mm: np.memmap):
+        self.path = path
+        self._mm = mm
+        self._ints = mm[:32].view(np.int64)  # stop, pid, seq, text length
+        self._floats = mm[32:48].view(np.float64)  # done, total
+
+    @classmethod
+    def create(cls, folder: Path | None = None) -> "ControlBlock":
+        path = Path(folder or shm_dir()) / f"stitchboard-{os.getpid()}-{uuid.uuid4().hex[:12]}.ctl"
+        with open(path, "wb") as fh:
+            fh.truncate(_SIZE)
+        return cls(path, np.memmap(path, dtype=np.uint8, mode="r+", shape=(_SIZE,)))
+
+    @classmethod
+    def attach(cls, path) -> "ControlBlock":
+        path = Path(path)
+        return cls(path, np.memmap(path, dtype=np.uint8, mode="r+", shape=(_SIZE,)))
+
+    # ---- server side
+    def reset(self) -> None:
+        """Before a job: no stop request, no progress."""
+        self._ints[0] = 0
+        self._ints[2] += 2  # stays even; readers see a new report
+        self._floats[:] = 0.0
+        self._ints[3] = 0
+
+    def request_stop(self) -> None:
+        self._ints[0] = 1
+
+    @property
+    def pid(self) -> int:
+        return int(self._ints[1])
+
+    @property
+    def seq(self) -> int:
+        return int(self._ints[2])
+
+    def read(self) -> tuple[int, float, float, str] | None:
+        """``(seq, done, total, what)`` of the latest report, or None while one is being written."""
+        seq = int(self._ints[2])
+        if seq % 2:
+            return None
+        done, total = float(self._floats[0]), float(self._floats[1])
+        n = int(self._ints[3])
+        what = bytes(self._mm[_TEXT_AT:_TEXT_AT + min(max(n, 0), _TEXT_MAX)]).decode("utf-8", "replace")
+        if int(self._ints[2]) != seq:
+            return None
+        return seq, done, total, what
+
+    def unlink(self) -> None:
+        """Remove the file; both sides keep their mapping."""
+        try:
+            os.unlink(self.path)
+        except OSError:
+            pass
+
+    # ---- worker side
+    def set_pid(self, pid: int) -> None:
+        self._ints[1] = pid
+
+    @property
+    def stop_requested(self) -> bool:
+        return bool(self._ints[0])
+
+    def report(self, done: float, total: float, what: str) -> None:
+        data = str(what).encode("utf-8")[:_TEXT_MAX]
+        self._ints[2] += 1  # odd: being written
+        self._floats[0], self._floats[1] = done, total
+        self._mm[_TEXT_AT:_TEXT_AT + len(data)] = np.frombuffer(data, dtype=np.uint8)
+        self._ints[3] = len(data)
+        self._ints[2] += 1
+
+
+class SharedArray:
+    """A reference to an array saved as ``.npy`` for a worker (small to pickle)."""
+
+    def __init__(self, path: str, shape: tuple, dtype: str):
+        self.path, self.shape, self.dtype = path, shape, dtype
+
+
+def share_arrays(obj, folder: Path, *, min_bytes: int | None = None, paths: list | None = None):
+    """``obj`` with every numpy array of at least ``min_bytes`` (:data:`SHARE_MIN_BYTES`; in lists, tuples and dict
+    values too) saved under ``folder`` and replaced by a :class:`SharedArray`.
+
+    Returns
+    -------
+    obj : the same structure
+    paths : list of str
+        The files written; the caller removes them after the job.
+    """
+    paths = [] if paths is None else paths
+    min_bytes = SHARE_MIN_BYTES if min_bytes is None else min_bytes
+    if isinstance(obj, np.ndarray) and obj.nbytes >= min_bytes and not obj.dtype.hasobject:
+        path = str(Path(folder) / f"stitchboard-{os.getpid()}-{uuid.uuid4().hex[:12]}.npy")
+        paths.append(path)
+        np.save(path, obj, allow_pickle=False)
+        return SharedArray(path, obj.shape, obj.dtype.str), paths
+    if isinstance(obj, (list, tuple)) and not hasattr(obj, "_fields"):
+        return type(obj)(share_arrays(o, folder, min_bytes=min_bytes, paths=paths)[0] for o in obj), paths
+    if isinstance(obj, dict):
+        return {k: share_arrays(v, folder, min_bytes=min_bytes, paths=paths)[0] for k, v in obj.items()}, paths
+    return obj, paths
+
+
+def load_shared(obj):
+    """In the worker: every :class:`SharedArray` in ``obj`` mapped from its file (copy-on-write: the file never changes)."""
+    if isinstance(obj, SharedArray):
+        out = np.load(obj.path, mmap_mode="c", allow_pickle=False)
+        try:
+            os.unlink(obj.path)  # mapped now; nothing is left behind if the server dies
+        except OSError:
+            pass
+        return out
+    if isinstance(obj, (list, tuple)) and not hasattr(obj, "_fields"):
+        return type(obj)(load_shared(o) for o in obj)
+    if isinstance(obj, dict):
+        return {k: load_shared(v) for k, v in obj.items()}
+    return obj
