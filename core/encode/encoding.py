@@ -20,6 +20,8 @@ import pandas as pd
 
 from ..spaces.collection import Collection, default_split
 from ..runtime.disk_cache import content_key, package_versions
+from ..runtime.pool import shared_pool
+from ..runtime.workers import worker_progress, worker_should_stop
 from ..errors import InvalidInputError, LoadError
 from ..spaces.latent_space import LatentSpace
 from .loading import load_encoder
@@ -85,8 +87,6 @@ def _encode_many(spec_dicts: list, modality: str, items: tuple, progress=None, s
 
 
 def _encode_in_worker(spec_dicts: list, modality: str, items: tuple) -> list:
-    from ..runtime.workers import worker_progress, worker_should_stop
-
     return _encode_many(spec_dicts, modality, items, progress=worker_progress, should_stop=worker_should_stop)
 
 
@@ -114,7 +114,7 @@ def encode_media(media: MediaSet, specs, *, cache=None, progress=None, should_st
     should_stop : callable() -> bool, optional
         Polled between batches; True raises :class:`~core.errors.CancelledError`.
     isolate : bool, default=False
-        Run each encoder in a bounded worker process (:mod:`core.runtime.workers`).
+        Run the encoders in a bounded worker process of their own (:mod:`core.runtime.pool`).
     name : str, optional
         Collection name; the media set's by default.
     test_size, random_state
@@ -162,12 +162,10 @@ def encode_media(media: MediaSet, specs, *, cache=None, progress=None, should_st
             progress(done_before, total, f"{labels[misses[0]]}: loading the model"
                      + (" in a worker process" if isolate else ""))
         todo = [specs[i].as_dict() for i in misses]
-        if isolate:
-            from ..runtime.workers import run_in_worker
-
-            payloads = run_in_worker(_encode_in_worker, todo, media.modality, media.items, progress=report,
-                                     should_stop=should_stop, limits=limits,
-                                     what="encoding with " + ", ".join(specs[i].model for i in misses))
+        if isolate:  # a process of its own: the model's code and files never share one with another job
+            payloads = shared_pool().run(_encode_in_worker, todo, media.modality, media.items, progress=report,
+                                         should_stop=should_stop, limits=limits, fresh=True,
+                                         what="encoding with " + ", ".join(specs[i].model for i in misses))
         else:
             payloads = _encode_many(todo, media.modality, media.items, progress=report, should_stop=should_stop)
         for i, payload in zip(misses, payloads):

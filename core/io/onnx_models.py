@@ -18,6 +18,8 @@ import os
 from pathlib import Path
 
 from ..errors import LoadError, UnsafeFileError
+from ..runtime.pool import shared_pool
+from ..runtime.workers import WorkerLimits
 
 __all__ = ["external_data_locations", "check_external_data", "onnx_session", "graph_signature", "run_onnx",
            "MAX_OUTPUT_DIMS"]
@@ -231,7 +233,7 @@ def _run(source, input_name: str, output: str, X, name: str, max_dims: int):
 
 
 def run_onnx(source, X, *, input_name: str, output: str, name: str, limits=None):
-    """Run an ONNX model on a table in a bounded worker process.
+    """Run an ONNX model on a table in a bounded worker process of its own (:mod:`core.runtime.pool`).
 
     Parameters
     ----------
@@ -254,12 +256,11 @@ def run_onnx(source, X, *, input_name: str, output: str, name: str, limits=None)
         Invalid model, a failed run, an output that is not one row per input or is
         over :data:`MAX_OUTPUT_DIMS`, or the worker crashed, ran out of memory or time.
     """
-    from ..runtime.workers import WorkerLimits, run_in_worker
-
     if limits is None:
         limits = WorkerLimits(timeout_s=float(os.environ.get("STITCHBOARD_ONNX_TIMEOUT_S", 300)),
                               timeout_setting="STITCHBOARD_ONNX_TIMEOUT_S")
     if isinstance(source, (bytearray, memoryview)):
         source = bytes(source)
-    return run_in_worker(_run, source, input_name, output, X, name, MAX_OUTPUT_DIMS, limits=limits,
-                         what=f"the ONNX model {name}")
+    # fresh: an uploaded model's process serves no other job, so nothing it does can reach another's data
+    return shared_pool().run(_run, source, input_name, output, X, name, MAX_OUTPUT_DIMS, limits=limits,
+                             what=f"the ONNX model {name}", fresh=True)
