@@ -135,7 +135,7 @@ def main():
     print(f"peak RSS so far (ours): {rss:.2f} GB; load average during ours: {min(loads):.1f}-{max(loads):.1f}")
 
     # ---- quality and kNN recall (not timed)
-    import core.maps.layout as cl
+    import core.maps.umap_maps as cl
     from core.maps.neighbours import KnnIndex
 
     sample = np.random.default_rng(7).choice(n, 2000, replace=False)

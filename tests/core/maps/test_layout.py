@@ -62,25 +62,37 @@ def test_reference_orients_both_maps_alike():
 
 
 def test_umap_warm_start_keeps_clusters_in_place():
-    """An edit of the space (new anchors) moves the clusters of a warm-started map far
-    less than a cold refit does; measured on cluster centroids after alignment."""
+    """An edit of the space (new anchors) keeps a warm-started map's cluster arrangement and moves
+    its clusters far less than a cold refit does. Medians over 8 seeds: over 30 seeds here the
+    centroid-distance correlation was 0.84-0.99 warm (0.24-0.89 cold) and the median drift ratio
+    warm/cold 0.33-0.37, so the bounds below leave a wide margin for other machines."""
+    from scipy.spatial.distance import pdist
+
     rng = np.random.default_rng(0)
     centers = rng.normal(size=(6, 10)) * 3
     y = rng.integers(0, 6, 400)
     X = centers[y] + rng.normal(size=(400, 10))
     L0 = compute_layout(X)
 
+    def centroids(L):
+        return np.array([L[y == k].mean(0) for k in range(6)])
+
     def drift(L):
         L = align_layout(L, L0)
-        c1 = np.array([L[y == k].mean(0) for k in range(6)])
-        c0 = np.array([L0[y == k].mean(0) for k in range(6)])
-        return np.linalg.norm(c1 - c0, axis=1).mean() / np.linalg.norm(L0 - L0.mean(0), axis=1).mean()
+        return np.linalg.norm(centroids(L) - centroids(L0), axis=1).mean() / np.linalg.norm(L0 - L0.mean(0), axis=1).mean()
+
+    def arrangement(L):  # how alike the distances between clusters are, before and after
+        return np.corrcoef(pdist(centroids(L)), pdist(centroids(L0)))[0, 1]
 
     X1 = X @ np.linalg.qr(rng.normal(size=(10, 10)))[0] + 0.3 * rng.normal(size=X.shape)
-    warm = np.mean([drift(compute_layout(X1, init=L0, random_state=s)) for s in range(2)])
-    cold = np.mean([drift(compute_layout(X1, random_state=s + 1)) for s in range(2)])
-    print(f"cluster drift after an edit: warm start {warm:.3f}, cold refit {cold:.3f}")
-    assert warm < 0.5 * cold
+    warm = [compute_layout(X1, init=L0, random_state=s) for s in range(8)]
+    cold = [compute_layout(X1, random_state=s + 100) for s in range(8)]
+    kept_w, kept_c = np.median([arrangement(L) for L in warm]), np.median([arrangement(L) for L in cold])
+    drift_w, drift_c = np.median([drift(L) for L in warm]), np.median([drift(L) for L in cold])
+    print(f"median over 8 seeds: arrangement kept {kept_w:.3f} warm vs {kept_c:.3f} cold; "
+          f"drift {drift_w:.3f} warm vs {drift_c:.3f} cold")
+    assert kept_w > 0.8
+    assert drift_w < 0.6 * drift_c
     with pytest.raises(ValueError, match=r"init must have shape \(400, 2\)"):
         compute_layout(X, init=np.zeros((10, 2)))
 
@@ -101,11 +113,11 @@ def _knn_accuracy(L, y, k=10):
 @pytest.fixture
 def large_paths(monkeypatch):
     """Shrink the thresholds so that 700 rows take the kNN-graph and landmark paths."""
-    import core.maps.layout as cl
+    import core.maps.umap_maps as um
 
-    monkeypatch.setattr(cl, "_DENSE_MAX_ROWS", 100)
-    monkeypatch.setattr(cl, "_LANDMARKS", 300)
-    return cl
+    monkeypatch.setattr(um, "_DENSE_MAX_ROWS", 100)
+    monkeypatch.setattr(um, "_LANDMARKS", 300)
+    return um
 
 
 @pytest.mark.parametrize("path", ["dense", "landmarks"])
@@ -180,16 +192,14 @@ def _stop_after(n_polls):
     return should_stop, polls
 
 
-@pytest.mark.parametrize("method", ["umap", "tsne"])
-def test_should_stop_cancels_a_layout_between_epochs_and_leaves_no_trace(method):
-    """The cancel check runs at every UMAP epoch / t-SNE iteration: a stop request ends the
-    fit within one of them (not at its end), raises the documented error, and the next
+def test_should_stop_cancels_a_umap_between_epochs_and_leaves_no_trace():
+    """In-process, the cancel check runs at every UMAP epoch (umap-learn's tqdm_kwds): a stop
+    request ends the fit within one (not at its end), raises the documented error, and the next
     call gives the same map as an undisturbed one."""
     from core.errors import CancelledError, StitchboardError
-    from core.maps.iterations import installed
 
     X, _ = _blobs(n=300)
-    kw = dict(method=method, perplexity=20, n_epochs=1000)  # long UMAP optimisation: the stop is visible in time
+    kw = dict(n_epochs=1000)  # long UMAP optimisation: the stop is visible in time
     plain = compute_layout(X, **kw)
     never, full_polls = _stop_after(10**9)
     t0 = time.perf_counter()
@@ -199,23 +209,41 @@ def test_should_stop_cancels_a_layout_between_epochs_and_leaves_no_trace(method)
     with pytest.raises(CancelledError, match="should_stop") as info:
         compute_layout(X, should_stop=should_stop, **kw)
     latency = time.perf_counter() - polls[-1]  # from the stop request to the error
-    print(f"{method}: full fit {full:.2f} s with {len(full_polls)} polls; error {latency * 1e3:.1f} ms after the stop request")
-    assert method in installed()
-    assert len(full_polls) > 200  # polled at every epoch / iteration, not only at stage starts
-    assert len(polls) == 21  # it stopped at the first True: not one more epoch/iteration
+    print(f"umap: full fit {full:.2f} s with {len(full_polls)} polls; error {latency * 1e3:.1f} ms after the stop request")
+    assert len(full_polls) > 1000  # polled at every epoch, not only at stage starts
+    assert len(polls) == 21  # it stopped at the first True: not one more epoch
     # the rest of the fit was not run: the error comes far sooner than the fit's remaining work would take
-    # (the whole fit's fixed costs, kNN and perplexities, come before the first poll and do not count here)
     assert latency < 0.1 * full
     assert isinstance(info.value, StitchboardError) and not isinstance(info.value, (ValueError, TypeError))
     # pair layouts stop too, in either stage; nothing is left behind: the same map as before
-    should_stop, _ = _stop_after(300 if method == "umap" else 600)
+    should_stop, _ = _stop_after(300)
     with pytest.raises(CancelledError):
-        layout_pair(X, X[:, ::-1].copy(), method=method, perplexity=20, frame="own", should_stop=should_stop)
+        layout_pair(X, X[:, ::-1].copy(), frame="own", should_stop=should_stop)
     np.testing.assert_array_equal(compute_layout(X, **kw), plain)
     calls = []
     again = compute_layout(X, progress=lambda *a: calls.append(a), should_stop=lambda: False, **kw)
-    np.testing.assert_array_equal(again, plain)  # the hooks do not change the result
+    np.testing.assert_array_equal(again, plain)  # the reports do not change the result
     assert calls[-1] == (1, 1, "done") and len(calls) > 50
+
+
+def test_in_process_tsne_reports_and_stops_at_its_stages_only():
+    """t-SNE's iterations are reported only in a worker (see test_layout_jobs.py): in-process,
+    progress and stop requests come at its stage starts, and standard output is untouched."""
+    import contextlib
+    import io
+
+    from core.errors import CancelledError
+
+    X, _ = _blobs(n=200)
+    calls, out = [], io.StringIO()
+    with contextlib.redirect_stdout(out):
+        L = compute_layout(X, method="tsne", perplexity=20, progress=lambda *a: calls.append(a))
+    assert calls == [(0, 1, "t-SNE of 200 rows"), (1, 1, "done")] and out.getvalue() == ""
+    should_stop, polls = _stop_after(1)  # the pair's second stage, B's t-SNE
+    with pytest.raises(CancelledError, match="t-SNE of B"):
+        layout_pair(X, X[:, ::-1].copy(), method="tsne", perplexity=20, should_stop=should_stop)
+    assert len(polls) == 2
+    np.testing.assert_array_equal(compute_layout(X, method="tsne", perplexity=20), L)
 
 
 def test_a_progress_callback_that_raises_ends_the_fit_and_tqdm_stays_usable():
@@ -283,7 +311,7 @@ def test_tsne_pair_uses_own_layouts_aligned_to_a():
 @pytest.mark.parametrize("shape", [(40, 40), (37, 53), (5, 3)])
 def test_dense_knn_is_the_exact_nearest_first(shape):
     """The small-map path's kNN (a partition, then a sort of the k kept) equals a full sort of each row."""
-    from core.maps.layout import _dense_knn
+    from core.maps.umap_maps import _dense_knn
 
     rng = np.random.default_rng(shape[0])
     D = rng.random(shape).astype(np.float32)
