@@ -217,7 +217,7 @@ def show_maps(anchors: tuple, *, source: str, coll, enc_a: str, enc_b: str, meth
                         args=tuple(want[k] for k in cancelled), icon=":material/replay:", width="stretch")
     if to_run and first_paint:
         # First maps of this session: give the browser time to fetch plotly.js and draw the previews before the
-        # layout holds the interpreter (numba's first compile starves the web server).
+        # layout's worker process takes a core of its own.
         time.sleep(FIRST_PAINT_GRACE_S)
     st.session_state["_maps_shown"] = True
     if to_run:
@@ -226,7 +226,7 @@ def show_maps(anchors: tuple, *, source: str, coll, enc_a: str, enc_b: str, meth
         for i, kind in enumerate(to_run):
             row = "absolute" if kind == "abs" else "relative"
             line.label = (f"Computing the {name} layout of the {row} maps ({i + 1}/{len(to_run)})"
-                          + ("; the first UMAP in a fresh server also compiles it (~20-60 s)" if method == "umap" else ""))
+                          + ("; the first UMAP after an install also compiles it (~30-60 s)" if method == "umap" else ""))
             line(0, 1, "starting")
             try:
                 LA, LB, used = results.layouts(*want[kind], progress=line, should_stop=jobs.should_stop)

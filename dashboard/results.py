@@ -20,6 +20,7 @@ import streamlit as st
 
 from core.errors import CancelledError
 from core.maps.layout import layout_pair
+from core.maps.layout_jobs import layout_pair_in_worker
 from core.methods.sweep import anchor_sweep
 from core.runtime.disk_cache import content_key, package_versions
 from dashboard import loaders
@@ -84,10 +85,13 @@ class Results:
 @st.cache_resource(show_spinner=False)
 def _layout_code_version() -> tuple:
     """What a cached layout also depends on: our layout code and the libraries it calls."""
+    import core.maps.fit_progress
     import core.maps.layout
     import core.maps.neighbours
+    import core.maps.umap_maps
 
-    sources = tuple(content_key(open(m.__file__, "rb").read()) for m in (core.maps.layout, core.maps.neighbours))
+    modules = (core.maps.layout, core.maps.umap_maps, core.maps.fit_progress, core.maps.neighbours)
+    sources = tuple(content_key(open(m.__file__, "rb").read()) for m in modules)
     return sources + package_versions("umap-learn", "pynndescent", "numba", "scikit-learn", "numpy", "scipy")
 
 
@@ -131,8 +135,9 @@ def layouts(source: str, enc_a: str, enc_b: str, anchor_ids: tuple | None, metho
 
     The relative row starts from A's absolute map (UMAP / t-SNE warm start) and is
     oriented like it, so anchor edits move the relative maps only as much as the data do.
-    ``progress`` and ``should_stop`` go to :func:`core.maps.layout.layout_pair`; a cancelled
-    computation raises :class:`core.errors.CancelledError` and stores nothing.
+    UMAP and t-SNE run in a worker of the pool (:func:`core.maps.layout_jobs.layout_pair_in_worker`),
+    PCA here; ``progress`` and ``should_stop`` go to them; a cancelled computation raises
+    :class:`core.errors.CancelledError` and stores nothing.
     UMAP and t-SNE maps are also kept on disk (:mod:`core.runtime.disk_cache`), keyed by the
     vectors' content and the settings, so a new server process reads them back.
     """
@@ -144,7 +149,7 @@ def layouts(source: str, enc_a: str, enc_b: str, anchor_ids: tuple | None, metho
             LA, LB, used = layout_pair(XA, XB, progress=progress, should_stop=should_stop, **kw)
         else:
             def run() -> dict:
-                LA, LB, used = layout_pair(XA, XB, progress=progress, should_stop=should_stop, **kw)
+                LA, LB, used = layout_pair_in_worker(XA, XB, progress=progress, should_stop=should_stop, **kw)
                 return {"LA": LA, "LB": LB, "used": np.array(used)}
 
             out = loaders.disk_cache().memoize("layout_pair", _disk_key(key), run)

@@ -13,8 +13,11 @@ once, before the server starts listening (so before the browser opens):
 
 It runs in the main thread on purpose: importing the same packages from two threads at
 once can end in Python's import-lock ``_DeadlockError``. Nothing here changes what is
-computed, only when. UMAP's one-off numba compilation is *not* warmed up here (it is
-long): the Explore page shows PCA maps first and compiles UMAP after them.
+computed, only when. Then, as the server starts, the worker pool that computes the UMAP
+and t-SNE maps starts its warm workers in the background
+(:func:`core.maps.layout_jobs.warm_up`: each loads umap's compiled code from numba's disk
+cache in ``NUMBA_CACHE_DIR``, or compiles it the first time), so the server answers as
+early as before and the first maps need no compilation.
 
     python -m dashboard.server [STREAMLIT RUN ARGS...]
 """
@@ -75,6 +78,12 @@ DEFAULTS = ["--runner.postScriptGC", "false", "--server.fileWatcherType", "none"
 def main(argv: list[str] | None = None) -> int:
     """Warm up, then run ``streamlit run dashboard/app.py DEFAULTS ARGV`` in this process."""
     argv = DEFAULTS + list(sys.argv[1:] if argv is None else argv)
+    root = str(APP.parent.parent)
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    from core.runtime.disk_cache import use_numba_cache_dir
+
+    use_numba_cache_dir()  # before numba is imported, here or in the workers (they inherit it)
     print("Stitchboard: loading the library and the bundled zoo...", file=sys.stderr, flush=True)
     try:
         seconds = warm_up()
@@ -83,6 +92,11 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr, flush=True)
     else:
         print(f"Stitchboard: ready in {seconds:.1f} s; starting the server.", file=sys.stderr, flush=True)
+    from core.maps import layout_jobs
+
+    # returns at once: the workers start and warm up in their own processes while the server starts
+    # (started before the warm-up above, they would compete with it and delay the server's first answer)
+    layout_jobs.warm_up()
     from streamlit.web import cli as stcli
 
     sys.argv = ["streamlit", "run", str(APP), *argv]

@@ -25,6 +25,7 @@ import subprocess
 import sys
 
 from ..errors import StitchboardError
+from ..runtime.disk_cache import use_numba_cache_dir
 from .encode_command import cmd_encode
 from .file_commands import cmd_import, cmd_relative
 from .zoo_commands import cmd_compare, cmd_stitch, cmd_zoo
@@ -189,6 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    use_numba_cache_dir()  # umap's compiled code is kept between runs (before numba is imported)
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)

@@ -182,6 +182,7 @@ def test_a_cancelled_layout_shows_the_preview_until_recompute(monkeypatch):
     keys = {results.layout_key("wine", "mlp-s0", "mlp-s1", ids, "tsne", "A", 15, 0.1, 23.0) for ids in (None, anchors)}
     at.session_state[jobs.CANCELLED] = keys
     monkeypatch.setattr(results, "layout_pair", boom)  # a cancelled job must not start at all
+    monkeypatch.setattr(results, "layout_pair_in_worker", boom)
     at.slider(key="perplexity").set_value(23.0).run()
     no_errors(at)
     titles = map_titles(at)

@@ -29,7 +29,8 @@ def test_umap_layouts_come_back_from_disk_in_a_new_process(tmp_path, monkeypatch
     assert results.has_layouts(*args, anchors, "umap", "A", 10, 0.3)
     assert not results.has_layouts(*args, anchors, "umap", "A", 11, 0.3)  # other settings: not cached
     assert not results.has_layouts(*args, anchors[:-1], "umap", "A", 10, 0.3)  # other anchors: not cached
-    monkeypatch.setattr(results, "layout_pair", lambda *a, **k: pytest.fail("recomputed a layout that is on disk"))
+    for name in ("layout_pair", "layout_pair_in_worker"):
+        monkeypatch.setattr(results, name, lambda *a, **k: pytest.fail("recomputed a layout that is on disk"))
     for first, anchor_ids in ((abs_first, None), (rel_first, anchors)):
         LA, LB, used = results.layouts(*args, anchor_ids, "umap", "A", 10, 0.3)
         np.testing.assert_array_equal(LA, first[0])
