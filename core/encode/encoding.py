@@ -154,9 +154,13 @@ def encode_media(media: MediaSet, specs, *, cache=None, progress=None, should_st
         rates = {j: EncodeRate(n) for j in range(len(misses))}
 
         def report(done, _total, what):
+            if progress is None:
+                return
+            if not what.isdigit():  # the pool's own news ("starting a worker process"), before any row
+                progress(done_before, total, f"{labels[misses[0]]}: {what}")
+                return
             j = int(what)
-            if progress is not None:
-                progress(done_before + j * n + done, total, f"{labels[misses[j]]}: {rates[j].text(int(done))}")
+            progress(done_before + j * n + done, total, f"{labels[misses[j]]}: {rates[j].text(int(done))}")
 
         if progress is not None:
             progress(done_before, total, f"{labels[misses[0]]}: loading the model"

@@ -69,10 +69,21 @@ def test_cancel_stops_in_process_and_in_the_worker(tiny_models):
         encode_media(text_media(30), [spec], isolate=True, progress=progress, should_stop=lambda: flag["stop"])
 
 
-def test_isolated_encoding_equals_in_process(tiny_models):
+def test_isolated_encoding_equals_in_process(tiny_models, monkeypatch):
+    from core.runtime import pool as pool_mod
+
+    own = pool_mod.WorkerPool(1, 2, spare=False)  # no process started in advance: the job waits for one
+    monkeypatch.setattr(pool_mod, "_SHARED", [own])
     specs = [PretrainedSpec(str(tiny_models["bert1"]))]
     a = encode_media(text_media(), specs)
-    b = encode_media(text_media(), specs, isolate=True)
+    seen = []
+    try:
+        b = encode_media(text_media(), specs, isolate=True, progress=lambda *r: seen.append(r))
+    finally:
+        own.shutdown()
+    n = len(text_media())
+    assert any(w == "bert1: starting a worker process" for *_, w in seen), seen
+    assert seen[-1] == (n, n, "done") and [d for d, *_ in seen] == sorted(d for d, *_ in seen)
     np.testing.assert_allclose(a.spaces["bert1"].vectors, b.spaces["bert1"].vectors, atol=1e-6)
 
 
