@@ -261,6 +261,12 @@ def run_onnx(source, X, *, input_name: str, output: str, name: str, limits=None)
                               timeout_setting="STITCHBOARD_ONNX_TIMEOUT_S")
     if isinstance(source, (bytearray, memoryview)):
         source = bytes(source)
+    pool = shared_pool()
+    pool.add_warmers(_import_onnxruntime, fresh=True)  # the next model's process starts with it imported
     # fresh: an uploaded model's process serves no other job, so nothing it does can reach another's data
-    return shared_pool().run(_run, source, input_name, output, X, name, MAX_OUTPUT_DIMS, limits=limits,
-                             what=f"the ONNX model {name}", fresh=True)
+    return pool.run(_run, source, input_name, output, X, name, MAX_OUTPUT_DIMS, limits=limits,
+                    what=f"the ONNX model {name}", fresh=True)
+
+
+def _import_onnxruntime() -> None:
+    import onnxruntime  # noqa: F401

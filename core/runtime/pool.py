@@ -112,6 +112,7 @@ class WorkerPool:
         self.max_workers = max(self.workers, int(max_workers if max_workers is not None
                                                  else os.environ.get("STITCHBOARD_MAX_WORKERS", 4)))
         self.warmers = tuple(warmers)
+        self.fresh_warmers: tuple = ()
         self.spare_enabled = spare
         self._slots: list[_Slot] = []
         self._spare: _Slot | None = None
@@ -121,13 +122,20 @@ class WorkerPool:
         self._n_fresh = 0  # fresh jobs running
 
     # ---------------------------------------------------------------- slots
-    def add_warmers(self, *fns) -> None:
-        """Warm-up functions for the slots started from now on (each added once)."""
+    def add_warmers(self, *fns, fresh: bool = False) -> None:
+        """Warm-up functions for the slots started from now on (each added once).
+
+        ``fresh=True``: for the processes of fresh jobs instead, which run them before
+        they get their job (e.g. importing onnxruntime); they must not touch job data.
+        """
         with self._cond:
-            self.warmers += tuple(f for f in fns if f not in self.warmers)
+            if fresh:
+                self.fresh_warmers += tuple(f for f in fns if f not in self.fresh_warmers)
+            else:
+                self.warmers += tuple(f for f in fns if f not in self.warmers)
 
     def _new_slot(self, fresh: bool) -> _Slot:
-        return _Slot(fresh=fresh, warmers=() if fresh else self.warmers, env=_env(),
+        return _Slot(fresh=fresh, warmers=self.fresh_warmers if fresh else self.warmers, env=_env(),
                      memory_bytes=WorkerLimits().memory_bytes)
 
     def warm_up(self) -> None:
