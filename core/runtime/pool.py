@@ -139,12 +139,22 @@ class WorkerPool:
                      memory_bytes=WorkerLimits().memory_bytes)
 
     def warm_up(self) -> None:
-        """Start the warm slots now (returns at once; they warm up in their own processes)."""
+        """Start the warm slots (returns at once; they warm up in their own processes).
+
+        One after the other: the first compiles what numba's disk cache lacks and the next
+        ones load it, instead of all compiling the same code at once.
+        """
         with self._cond:
-            if self._closed:
+            self._slots = [s for s in self._slots if not s.dead]
+            if self._closed or len(self._slots) >= self.workers:
                 return
-            while len(self._slots) < self.workers:
-                self._slots.append(self._new_slot(False))
+            slot = self._new_slot(False)
+            self._slots.append(slot)
+        slot.started.add_done_callback(self._next_warm)
+
+    def _next_warm(self, started) -> None:
+        if not started.cancelled() and started.exception() is None:  # a worker that failed to start: no chain
+            self.warm_up()
 
     def status(self) -> dict:
         """Slots, busy ones, warm ones and waiting jobs: for tests and benchmarks."""
