@@ -93,7 +93,7 @@ class ControlBlock:
         return seq, done, total, what
 
     def unlink(self) -> None:
-        """Remove the file; both sides keep their mapping."""
+        """Remove the file (when the slot closes: loky may restart a worker, which then maps it again)."""
         try:
             os.unlink(self.path)
         except OSError:

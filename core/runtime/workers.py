@@ -87,7 +87,6 @@ def init_worker(control_path: str, memory_bytes: int, warmers: tuple) -> None:
         _CONTROL = ControlBlock.attach(control_path)
     except FileNotFoundError:  # the slot was closed before this process started: it gets no job
         return
-    _CONTROL.unlink()  # both sides have it mapped: nothing is left behind if the server dies
     _CONTROL.set_pid(os.getpid())
     _set_memory_limit(memory_bytes, hard=False)
     from threadpoolctl import threadpool_limits

@@ -62,6 +62,16 @@ def _steps(n, pause):
     return n
 
 
+_KEPT = []
+
+
+def _keep_memory(n_bytes):
+    """Holds ``n_bytes`` after it returns: loky restarts a worker whose memory grew that much."""
+    time.sleep(1.1)  # loky looks at most once a second
+    _KEPT.append(np.ones(n_bytes, dtype=np.uint8))
+    return os.getpid()
+
+
 def _shared_info(X):
     return type(X).__name__, str(getattr(X, "filename", "")), float(X.sum(dtype=np.float64)), X.flags.writeable
 
@@ -143,6 +153,21 @@ def test_a_job_that_ignores_the_stop_request_is_killed_after_the_grace(pool, mon
     assert time.monotonic() - t < 4
     assert pool.run(_sleep, 0, "next") == "next"
     assert set(pool.status()["pids"]) != pids  # a new process took the killed one's place
+
+
+def test_progress_and_stop_still_work_after_loky_restarts_a_worker():
+    """loky replaces a worker whose memory grew by 300 MB since its first job; the new process
+    must find the slot's control block too, or progress and stop requests would go nowhere."""
+    p = WorkerPool(1, 1, spare=False)
+    try:
+        first = p.run(_keep_memory, 400 << 20)
+        seen = []
+        with pytest.raises(CancelledError, match="stopped at step"):
+            p.run(_count_until_stopped, progress=lambda *r: seen.append(r), should_stop=lambda: len(seen) >= 3,
+                  limits=WorkerLimits(timeout_s=10))  # without the control block: a LoadError, not a hang
+        assert p.status()["pids"] != [first]  # it ran in the new process
+    finally:
+        p.shutdown()
 
 
 def test_a_result_over_the_size_limit_is_refused_in_the_worker(pool):
