@@ -10,6 +10,8 @@ returns True. Outside a worker both are no-ops (:func:`in_worker` is False).
 from __future__ import annotations
 
 import os
+import threading
+import time
 
 from ..errors import LoadError
 from .control import ControlBlock, load_shared
@@ -88,6 +90,8 @@ def init_worker(control_path: str, memory_bytes: int, warmers: tuple) -> None:
     except FileNotFoundError:  # the slot was closed before this process started: it gets no job
         return
     _CONTROL.set_pid(os.getpid())
+    # loky's workers wait for jobs forever: without this, a server killed outright would leave them running
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True, name="stitchboard-parent").start()
     _set_memory_limit(memory_bytes, hard=False)
     from threadpoolctl import threadpool_limits
 
@@ -97,6 +101,14 @@ def init_worker(control_path: str, memory_bytes: int, warmers: tuple) -> None:
             warm()
         except Exception:  # noqa: BLE001 - see the docstring
             pass
+
+
+def _exit_with_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    if _CONTROL is not None:
+        _CONTROL.unlink()  # the server cannot any more
+    os._exit(0)
 
 
 def noop() -> int:

@@ -252,3 +252,28 @@ def test_a_caller_that_leaves_early_frees_its_slot():
         assert time.monotonic() - t < 3
     finally:
         p.shutdown()
+
+
+def test_workers_end_when_their_server_is_killed_outright():
+    import glob
+    import subprocess
+    import sys
+
+    script = ("import time; from core.runtime.pool import WorkerPool; p = WorkerPool(2, 2, spare=False); p.warm_up()\n"
+              "while p.status()['warm'] < 2: time.sleep(0.05)\n"
+              "print(*p.status()['pids'], flush=True); time.sleep(300)")
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+    server = subprocess.Popen([sys.executable, "-c", script], cwd=root, stdout=subprocess.PIPE, text=True)
+    try:
+        pids = [int(x) for x in server.stdout.readline().split()]
+        assert len(pids) == 2 and all(_alive(pid) for pid in pids)
+    finally:
+        server.kill()  # SIGKILL: no atexit, no shutdown
+        server.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(_alive(pid) for pid in pids):
+        time.sleep(0.2)
+    assert not any(_alive(pid) for pid in pids)
+    from core.runtime.control import shm_dir
+
+    assert glob.glob(str(shm_dir() / f"stitchboard-{server.pid}-*")) == []  # the workers removed its control files
