@@ -63,9 +63,8 @@ def test_reference_orients_both_maps_alike():
 
 def test_umap_warm_start_keeps_clusters_in_place():
     """An edit of the space (new anchors) keeps a warm-started map's cluster arrangement and moves
-    its clusters far less than a cold refit does. Medians over 8 seeds: over 30 seeds here the
-    centroid-distance correlation was 0.84-0.99 warm (0.24-0.89 cold) and the median drift ratio
-    warm/cold 0.33-0.37, so the bounds below leave a wide margin for other machines."""
+    its clusters far less than a cold refit does. Medians over 8 seeds, with bounds far from what
+    30 seeds gave (the commit that set them has the figures), so other machines pass too."""
     from scipy.spatial.distance import pdist
 
     rng = np.random.default_rng(0)
