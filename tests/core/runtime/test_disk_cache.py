@@ -124,3 +124,27 @@ def test_zoo_vectors_are_read_back_without_encoding(tmp_path, monkeypatch):
     np.testing.assert_array_equal(Zoo("wine").vectors("mlp-s0"), first)  # same as without a cache
     # other weights -> other key
     assert z._vectors_key("mlp-s0") != z._vectors_key("mlp-s1")
+
+
+def test_numba_cache_dir_is_per_version_under_the_cache_and_keeps_the_users(tmp_path, monkeypatch):
+    import os
+    import sys
+    from importlib import metadata
+
+    from core.runtime.disk_cache import numba_cache_dir, use_numba_cache_dir
+
+    monkeypatch.setenv("STITCHBOARD_CACHE_DIR", str(tmp_path))
+    monkeypatch.delenv("NUMBA_CACHE_DIR", raising=False)
+    want = tmp_path / "numba" / (f"umap-{metadata.version('umap-learn')}-numba-{metadata.version('numba')}"
+                                 f"-py{sys.version_info[0]}.{sys.version_info[1]}")
+    assert numba_cache_dir() == want
+    use_numba_cache_dir()
+    assert os.environ["NUMBA_CACHE_DIR"] == str(want)
+    monkeypatch.setenv("NUMBA_CACHE_DIR", "/somewhere/else")  # the user's choice stays
+    use_numba_cache_dir()
+    assert os.environ["NUMBA_CACHE_DIR"] == "/somewhere/else"
+    monkeypatch.delenv("NUMBA_CACHE_DIR")
+    monkeypatch.setenv("STITCHBOARD_CACHE_DIR", "off")  # no cache: numba's own default
+    assert numba_cache_dir() is None
+    use_numba_cache_dir()
+    assert "NUMBA_CACHE_DIR" not in os.environ
