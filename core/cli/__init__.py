@@ -15,42 +15,22 @@ stitchboard zoo build [--dataset digits|wine|breast_cancer|text|all] [--out DIR]
 stitchboard zoo list [--dataset ...|all]
 
 The commands live in :mod:`core.cli.zoo_commands` (stitch, compare, zoo),
-:mod:`core.cli.file_commands` (relative, import) and :mod:`core.cli.encode_command` (encode).
+:mod:`core.cli.file_commands` (relative, import), :mod:`core.cli.encode_command` (encode) and
+:mod:`core.cli.dashboard_command` (dashboard).
 """
 
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 
 from ..errors import StitchboardError
+from .dashboard_command import cmd_dashboard
 from .encode_command import cmd_encode
 from .file_commands import cmd_import, cmd_relative
 from .zoo_commands import cmd_compare, cmd_stitch, cmd_zoo
 
 __all__ = ["main", "build_parser"]
-
-
-def cmd_dashboard(args, extra) -> int:
-    import importlib.util
-
-    spec = importlib.util.find_spec("dashboard")
-    if spec is None or spec.origin is None:
-        print("error: the `dashboard` package is not installed next to `core`", file=sys.stderr)
-        return 2
-    # dashboard.server = `streamlit run dashboard/app.py` plus a background warm-up (imports, default zoo)
-    cmd = [
-        sys.executable, "-m", "dashboard.server",
-        "--browser.gatherUsageStats", "false",
-        "--server.port", str(args.port),
-        "--client.toolbarMode", "viewer",
-    ]
-    if args.headless:
-        cmd += ["--server.headless", "true"]
-    cmd += extra
-    print("running:", " ".join(cmd), file=sys.stderr)
-    return subprocess.call(cmd)
 
 
 _RELATIVE_HELP = """Relative representation of a vector file, streamed in chunks: each row of IN becomes its
@@ -88,7 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="cmd", required=True)
 
     d = sub.add_parser("dashboard", help="open the Streamlit dashboard (extra args go to `streamlit run`)")
-    d.add_argument("--port", type=int, default=8501)
+    d.add_argument("--port", type=int, default=None,
+                   help="port to serve on (default: 8501, or the next free one when it is in use)")
     d.add_argument("--headless", action="store_true", help="do not open a browser window")
 
     s = sub.add_parser("stitch", help="all-pairs stitching accuracy: absolute, relative, translated")
