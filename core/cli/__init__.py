@@ -5,7 +5,7 @@ Sub-commands
 stitchboard dashboard [--port P] [STREAMLIT ARGS...]
 stitchboard stitch --dataset digits --n-anchors N --seed S [--strategy random] [--similarity cosine]
                    [--translation orthogonal] [--format json|table]
-stitchboard compare --dataset digits --n-anchors N [--k 10] [--format json|table]
+stitchboard compare --dataset digits --n-anchors N [--k 10] [--mrr-k 5] [--format json|table]
 stitchboard relative --anchors ANCHORS IN OUT [--similarity cosine] [--center anchors] [--scale]
                      [--topk K] [--power P] [--column NAME] [--id-column NAME] [--chunk-rows N] [--quiet]
 stitchboard import FILE... [--name NAME...] [--table CSV] [--out DIR] [--intersect]
@@ -106,6 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--center", default=None, choices=("anchors",), help="centre on the anchor mean")
     s.add_argument("--translation", default="orthogonal", choices=TRANSLATIONS, help="method of the translated mode")
     c.add_argument("--k", type=int, default=10, help="neighbourhood size of jaccard and mutual_knn")
+    c.add_argument("--mrr-k", type=int, default=5, help="MRR@k truncation (relreps: 5); 0 ranks over all samples")
 
     r = sub.add_parser(
         "relative", help="stream a relative representation: vector file in, relative vectors out",
