@@ -23,6 +23,7 @@ __all__ = [
     "knn_jaccard",
     "mrr",
     "mean_cosine",
+    "cross_retrieval",
     "linear_cka",
     "debiased_cka",
     "rbf_cka",
@@ -52,10 +53,13 @@ def knn_jaccard(X, Y, *, k: int = 10) -> float:
     X, Y = check_pair(X, Y, same_dims=True)
     check_k(k, X.shape[0])
     Xn, Yn = unit(X), unit(Y)
-    N = topk(Xn @ Yn.T, k)
-    M = topk(Yn @ Yn.T, k)
-    scores = [len(set(a) & set(b)) / len(set(a) | set(b)) for a, b in zip(N.tolist(), M.tolist())]
-    return float(np.mean(scores))
+    return _jaccard(Xn @ Yn.T, Yn @ Yn.T, k)
+
+
+def _jaccard(S_xy: np.ndarray, S_yy: np.ndarray, k: int) -> float:
+    N, M = topk(S_xy, k), topk(S_yy, k)
+    common = (N[:, :, None] == M[:, None, :]).any(2).sum(1)  # top-k lists hold distinct ids
+    return float(np.mean(common / (2 * k - common)))
 
 
 #: Default ``k`` of :func:`mrr`: relreps's word-embedding retrieval (``evaluate_retrieval(k=5)``).
@@ -81,7 +85,10 @@ def mrr(X, Y, *, k: int | None = MRR_K) -> float:
     if k is not None:
         check_int(k, name="k", low=1)
     X, Y = check_pair(X, Y, same_dims=True)
-    S = unit(X) @ unit(Y).T
+    return _mrr(unit(X) @ unit(Y).T, k)
+
+
+def _mrr(S: np.ndarray, k: int | None) -> float:
     own = np.diag(S)[:, None]
     before = np.tri(S.shape[0], k=-1, dtype=bool)  # row j < i: ranks first on a tie
     rank = 1 + (S > own).sum(1) + ((S == own) & before).sum(1)
@@ -100,6 +107,28 @@ def mean_cosine(X, Y) -> float:
     """
     X, Y = check_pair(X, Y, same_dims=True)
     return float(np.mean((unit(X) * unit(Y)).sum(1)))
+
+
+def cross_retrieval(X, Y, *, k: int = MRR_K) -> dict:
+    """relreps's three retrieval numbers at once: ``jaccard`` (:func:`knn_jaccard`),
+    ``mrr`` (:func:`mrr`) and ``cosine`` (:func:`mean_cosine`), all with the same ``k``,
+    sharing one normalisation and one similarity matrix (equal up to rounding).
+
+    Parameters
+    ----------
+    X, Y : array-like of shape (n_samples, n_dims)
+    k : int, default=5
+        relreps's ``evaluate_retrieval(k=5)``.
+
+    Returns
+    -------
+    dict of str to float
+    """
+    X, Y = check_pair(X, Y, same_dims=True)
+    check_k(k, X.shape[0])
+    Xn, Yn = unit(X), unit(Y)
+    S = Xn @ Yn.T
+    return {"jaccard": _jaccard(S, Yn @ Yn.T, k), "mrr": _mrr(S, k), "cosine": float(np.mean(np.diag(S)))}
 
 
 def mutual_knn(X, Y, *, k: int = 10) -> float:

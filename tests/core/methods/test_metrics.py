@@ -140,3 +140,18 @@ def test_compare_spaces_reports_mrr_at_5_by_default():
     Y = X + 0.7 * rng.normal(size=(60, 5))
     assert M.compare_spaces(X, Y, metrics=["mrr"])["mrr"] == pytest.approx(M.mrr(X, Y, k=5))
     assert M.compare_spaces(X, Y, metrics=["mrr"], mrr_k=None)["mrr"] == pytest.approx(M.mrr(X, Y, k=None))
+
+
+def test_cross_retrieval_equals_the_three_metrics():
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(70, 6))
+    Y = X + 0.6 * rng.normal(size=(70, 6))
+    out = M.cross_retrieval(X, Y, k=5)
+    assert out["jaccard"] == pytest.approx(M.knn_jaccard(X, Y, k=5), abs=1e-12)
+    assert out["mrr"] == pytest.approx(_mrr_plain(X, Y, 5), abs=1e-12)
+    assert out["cosine"] == pytest.approx(M.mean_cosine(X, Y), abs=1e-12)
+    # Jaccard written out: |top-k of x_i among Y ∩ top-k of y_i among Y| / |∪|
+    Xn, Yn = X / np.linalg.norm(X, axis=1, keepdims=True), Y / np.linalg.norm(Y, axis=1, keepdims=True)
+    sets = lambda S: [set(np.argsort(-row, kind="stable")[:5]) for row in S]  # noqa: E731
+    expected = np.mean([len(a & b) / len(a | b) for a, b in zip(sets(Xn @ Yn.T), sets(Yn @ Yn.T))])
+    assert out["jaccard"] == pytest.approx(expected, abs=1e-12)
