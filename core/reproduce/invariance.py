@@ -126,5 +126,5 @@ def invariance_section(space, *, n_anchors: int = 100, random_state: int = 0) ->
                 ("Measured change max |R - R'| / max |R|", change)],
         figures=[("Green: the relative vectors did not change (to 1e-6); red: max |R - R'| / max |R|", fig)],
         headlines=[Headline("Invariance table: cells agreeing with the formulas", f"{n_ok} / {n}",
-                            "cosine: orthogonal yes, translation no (yes centred)")],
+                            "all agree (incl. latentis's cosine rows)")],
     )
