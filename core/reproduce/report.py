@@ -1,10 +1,8 @@
 """Run every section of the reproduction report, with progress and cancellation.
 
-Examples
---------
->>> from core.reproduce.report import build_report, write_report  # doctest: +SKIP
->>> report = build_report(progress=lambda done, total, what: print(f"{done:.1f}/{total} {what}"))  # doctest: +SKIP
->>> write_report(report, "report.html")  # doctest: +SKIP
+``write_report(build_report(progress=...), "report.html")`` is what ``stitchboard
+reproduce`` does (about a minute, so there is no doctest here; see
+tests/core/reproduce/test_report.py).
 """
 
 from __future__ import annotations
