@@ -70,13 +70,15 @@ def anchor_curve_section(zoo, *, encoders=None, counts=COUNTS, seeds=(0, 1, 2), 
                         fillcolor=_COLORS[mode], opacity=0.18, hoverinfo="skip", showlegend=False)
         fig.add_scatter(x=x, y=m, mode="lines+markers", name=f"{mode}, stitched", line=dict(color=_COLORS[mode]))
     fig.add_hline(y=own, line_dash="dot", line_color="#2ca02c", annotation_text="non-stitched (own head)",
-                  annotation_position="bottom right")
-    fig.add_vline(x=dims, line_dash="dash", line_color="#7f7f7f", annotation_text=f"latent dims ({dims})",
-                  annotation_position="bottom right")
+                  annotation_position="top left")
+    fig.add_vline(x=dims, line_dash="dash", line_color="#7f7f7f")
+    # annotations on a log axis take log10 coordinates (the line above takes data coordinates)
+    fig.add_annotation(x=float(np.log10(dims)), y=0.08, text=f" latent dims ({dims})", showarrow=False,
+                       xanchor="left", font=dict(color="#555"))
     # a fixed range: autorange on a log axis misreads the vertical line's position
     span = np.log10([min(counts), max(counts)])
     fig.update_layout(xaxis=dict(type="log", title="anchors", range=[span[0] - 0.1, span[1] + 0.1]),
-                      yaxis=dict(title="stitched accuracy", range=[0, 1]),
+                      yaxis=dict(title="stitched accuracy", range=[0, 1.04]),
                       height=400, legend=dict(orientation="h", y=1.1), margin=dict(t=40, b=50))
     table = pd.DataFrame({"relative": mean["relative"], "relative sd": sd["relative"],
                           "translated": mean["translated"], "translated sd": sd["translated"]})
