@@ -14,7 +14,13 @@ faster GEMM (the figure the target is judged on), and the ratio of the best runs
 least disturbed by other processes). Results are also checked against the float64
 reference.
 
-    python benchmarks/bench_relative.py [--rounds 5] [--quick]
+``--similarity euclidean`` times the euclidean block instead: the bare GEMM, the plain
+expansion ``|x|^2 - 2 x.a + |a|^2`` (no centring, no recomputation: fast but it loses
+digits on data far from the origin) and ``relative_projection(similarity="euclidean")``
+(centred, cancelling pairs recomputed in float64), on data shifted by 100 with anchors
+drawn from X (so every anchor has its own pair recomputed, and neighbours too).
+
+    python benchmarks/bench_relative.py [--rounds 5] [--quick] [--similarity cosine|euclidean]
 """
 
 import argparse
@@ -51,7 +57,10 @@ def main():
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--k", type=int, default=300)
     ap.add_argument("--quick", action="store_true", help="skip the 1M-row shapes")
+    ap.add_argument("--similarity", default="cosine", choices=("cosine", "euclidean"))
     args = ap.parse_args()
+    if args.similarity == "euclidean":
+        return euclidean(args)
     rng = np.random.default_rng(0)
     shapes = [(10_000, 64), (10_000, 384)] + ([] if args.quick else [(1_000_000, 64), (1_000_000, 384)])
     print(f"K={args.k} anchors, float32, numpy {np.__version__} (OpenBLAS), torch {torch.__version__} "
@@ -99,6 +108,51 @@ def main():
               f"max |err| {err:.1e} | load {os.getloadavg()[0]:.1f}", flush=True)
         del X, Xt
     print(f"load average at end {os.getloadavg()[0]:.1f}")
+
+
+def _rounds(cases, rounds, reps):
+    """Median time (s) of each case, run in rotated order in every round."""
+    times = {c: [] for c in cases}
+    names = list(cases)
+    for r in range(rounds):
+        for c in names[r % len(names):] + names[: r % len(names)]:
+            t = time.perf_counter()
+            for _ in range(reps):
+                cases[c]()
+            times[c].append((time.perf_counter() - t) / reps)
+    return times
+
+
+def euclidean(args):
+    rng = np.random.default_rng(0)
+    shapes = [(10_000, 64), (10_000, 384)] + ([] if args.quick else [(1_000_000, 64)])
+    print(f"euclidean block, K={args.k} anchors drawn from X, float32 data shifted by 100, numpy {np.__version__}, "
+          f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
+    for n, d in shapes:
+        X = rng.standard_normal((n, d), dtype=np.float32) + np.float32(100)
+        A = X[rng.choice(n, args.k, replace=False)]
+
+        def expansion():
+            sq = np.einsum("ij,ij->i", X, X)[:, None] - 2.0 * (X @ A.T) + np.einsum("ij,ij->i", A, A)[None, :]
+            return -np.sqrt(np.maximum(sq, 0.0))
+
+        cases = {
+            "gemm": lambda: X @ A.T,
+            "expansion": expansion,
+            "ours": lambda: relative_projection(X, A, similarity="euclidean"),
+        }
+        m = min(n, 2000)
+        ref = -np.sqrt(((X[:m, None, :].astype(np.float64) - A[None].astype(np.float64)) ** 2).sum(-1))
+        scale = np.abs(ref).max()
+        err_ours = np.abs(relative_projection(X[:m], A, similarity="euclidean") - ref).max() / scale
+        err_exp = np.abs(expansion()[:m] - ref).max() / scale
+        times = _rounds(cases, args.rounds, 1 if n > 100_000 else 10)
+        med = {c: statistics.median(v) * 1e3 for c, v in times.items()}
+        ratio = {c: statistics.median(t / g for t, g in zip(times[c], times["gemm"])) for c in cases}
+        print(f"N={n:>9,} D={d:>3}: GEMM {med['gemm']:8.1f} ms | expansion {med['expansion']:8.1f} ms = "
+              f"{ratio['expansion']:.2f}x GEMM, max rel err {err_exp:.1e} | relative_projection {med['ours']:8.1f} ms = "
+              f"{ratio['ours']:.2f}x GEMM, {med['ours'] / med['expansion']:.2f}x the expansion, max rel err "
+              f"{err_ours:.1e} | load {os.getloadavg()[0]:.1f}", flush=True)
 
 
 if __name__ == "__main__":

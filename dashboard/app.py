@@ -26,6 +26,7 @@ nav = st.navigation([
     st.Page(str(_PAGES / "compare.py"), title="Compare spaces", icon="⚖️", url_path="compare"),
     st.Page(str(_PAGES / "playground.py"), title="Invariance playground", icon="🔄", url_path="playground"),
     st.Page(str(_PAGES / "sweep.py"), title="Anchor sweep", icon="📈", url_path="sweep"),
+    st.Page(str(_PAGES / "reproduce.py"), title="Reproduce the paper", icon="📄", url_path="reproduce"),
     st.Page(str(_PAGES / "export.py"), title="Share & export", icon="💾", url_path="export"),
     st.Page(str(_PAGES / "data.py"), title="Data & encoders", icon="📦", url_path="data"),
 ])

@@ -80,11 +80,12 @@ def cmd_compare(args) -> int:
     for i, a in enumerate(names):
         for b in names[i + 1 :]:
             for kind, Xa, Xb in (("absolute", absolute[a], absolute[b]), ("relative", rel[a], rel[b])):
-                m = compare_spaces(Xa, Xb, k=args.k)
+                m = compare_spaces(Xa, Xb, k=args.k, mrr_k=args.mrr_k or None)
                 rows.append({"a": a, "b": b, "space": kind, **{k: (None if v != v else round(v, 6)) for k, v in m.items()}})
     if args.format == "json":
         print(json.dumps({"dataset": args.dataset, "split": "test", "n_anchors": args.n_anchors, "seed": args.seed,
-                          "strategy": args.strategy, "similarity": args.similarity, "k": args.k, "pairs": rows}))
+                          "strategy": args.strategy, "similarity": args.similarity, "k": args.k, "mrr_k": args.mrr_k,
+                          "pairs": rows}))
         return 0
     import pandas as pd
 

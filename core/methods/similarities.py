@@ -156,6 +156,53 @@ def _cosine_blocks_torch(X, AnT, R, *, step, narrow) -> np.ndarray:
     return x_norm.numpy()
 
 
+#: Squared distances below this fraction of ``|x|^2 + |a|^2`` (both centred on the anchor
+#: mean) lose digits to cancellation in the GEMM expansion and are recomputed directly.
+_CANCEL_FRACTION = 1.0 / 16
+#: Rows per block of the euclidean kernel: its (rows, k) temporaries stay in cache.
+_EUCLIDEAN_BLOCK_ROWS = 4096
+
+
+def _neg_euclidean(X: np.ndarray, A: np.ndarray) -> np.ndarray:
+    """Negated euclidean distances ``-|x - a|``, shape (n, k), in X's dtype, through a GEMM.
+
+    ``|x|^2 - 2 x.a + |a|^2`` cancels when the points are far from the origin compared
+    with their distances (float32 data shifted by 100 loses 4e-2 relative). So both
+    sides are first centred on the anchor mean (distances do not change), and the few
+    pairs still closer than ``sqrt(_CANCEL_FRACTION)`` of their norms are recomputed as
+    ``sum((x - a)**2)`` in float64. Every other entry keeps the GEMM's error, about
+    ``sqrt(d) * eps / sqrt(_CANCEL_FRACTION)`` relative to ``sqrt(|x|^2 + |a|^2)``.
+    """
+    f = _CANCEL_FRACTION
+    shift = A.mean(0, dtype=np.float64).astype(X.dtype)
+    Ac = A - shift  # the same rounded shift on both sides: distances unchanged
+    na = np.einsum("ij,ij->i", Ac, Ac)
+    # with G = x.a: |x - a|^2 < f (|x|^2 + |a|^2)  <=>  G - c |a|^2 > c |x|^2, c = (1 - f) / 2
+    c = (1.0 - f) / 2.0
+    c_na, f_na = (c * na).astype(X.dtype), (f * na).astype(X.dtype)
+    out = np.empty((X.shape[0], A.shape[0]), dtype=X.dtype)
+    for s in range(0, X.shape[0], _EUCLIDEAN_BLOCK_ROWS):
+        Xb = X[s : s + _EUCLIDEAN_BLOCK_ROWS]
+        Xc = Xb - shift
+        nx = np.einsum("ij,ij->i", Xc, Xc)
+        sq = out[s : s + len(Xb)]
+        np.matmul(Xc, Ac.T, out=sq)
+        sq -= c_na
+        close = np.flatnonzero(sq > (c * nx)[:, None])  # np.nonzero on 2-D is far slower
+        sq *= -2.0  # now nx + na - 2 G
+        sq += nx[:, None]
+        sq += f_na
+        if len(close):
+            rows, cols = np.divmod(close, sq.shape[1])
+            diff = Xb[rows].astype(np.float64)
+            diff -= A[cols]
+            sq[rows, cols] = np.einsum("ij,ij->i", diff, diff)
+        np.maximum(sq, 0.0, out=sq)
+        np.sqrt(sq, out=sq)
+        np.negative(sq, out=sq)
+    return out
+
+
 def similarity_block(similarity: str, X: np.ndarray, A: np.ndarray, ctx: dict, out: np.ndarray | None = None) -> np.ndarray:
     """One similarity block. Distances are negated so that larger = more similar.
 
@@ -200,8 +247,7 @@ def similarity_block(similarity: str, X: np.ndarray, A: np.ndarray, ctx: dict, o
         return R
     with np.errstate(over="ignore", invalid="ignore"):
         if similarity == "euclidean":
-            sq = np.einsum("ij,ij->i", X, X)[:, None] - 2.0 * (X @ A.T) + np.einsum("ij,ij->i", A, A)[None, :]
-            return -np.sqrt(np.maximum(sq, 0.0))
+            return _neg_euclidean(X, A)
         p = 1 if similarity == "l1" else np.inf
         out = np.empty((X.shape[0], A.shape[0]), dtype=X.dtype)
         step = max(1, int(2**24 // max(1, A.shape[0] * X.shape[1])))

@@ -302,8 +302,8 @@ def test_every_page_renders_without_errors(browser, server, tmp_path):
     shots = {}
     for title, action in (
         ("Explore & stitch", None), ("Stitching", "Train the decoders"), ("Compare spaces", None),
-        ("Invariance playground", None), ("Anchor sweep", "Run the sweep"), ("Share & export", None),
-        ("Data & encoders", None),
+        ("Invariance playground", None), ("Anchor sweep", "Run the sweep"), ("Reproduce the paper", None),
+        ("Share & export", None), ("Data & encoders", None),
     ):
         sidebar_page(page, title)
         if action:

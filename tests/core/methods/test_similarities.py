@@ -95,3 +95,40 @@ def test_torch_path_reports_bad_rows_like_numpy(monkeypatch):
     X[21] = 1e30  # finite, but the float32 squares overflow
     R = relative_projection(X, A)
     np.testing.assert_allclose(R, _reference(X, A), rtol=0, atol=1e-5)
+
+
+@pytest.mark.parametrize("block_rows", [4096, 7])  # one block, and many (the last one partial)
+@pytest.mark.parametrize("anchors", ["rows of X", "other points"])
+def test_float32_euclidean_far_from_the_origin_matches_float64(monkeypatch, block_rows, anchors):
+    """300 x 64 float32 data shifted by 100: the expansion |x|^2 - 2 x.a + |a|^2 in float32 was
+    4e-2 off (relative to the largest distance); now within 1e-5, and close pairs (an anchor
+    against itself: distance 0) are exact."""
+    from scipy.spatial.distance import cdist
+
+    import core.methods.similarities as cs
+
+    monkeypatch.setattr(cs, "_EUCLIDEAN_BLOCK_ROWS", block_rows)
+    rng = np.random.default_rng(0)
+    X = (rng.normal(size=(300, 64)) + 100).astype(np.float32)
+    A = X[:50] if anchors == "rows of X" else (rng.normal(size=(40, 64)) + 100).astype(np.float32)
+    ref = -cdist(X.astype(np.float64), A.astype(np.float64))
+    R = relative_projection(X, A, similarity="euclidean")
+    assert R.dtype == np.float32
+    assert np.abs(R - ref).max() / np.abs(ref).max() < 1e-5
+    np.testing.assert_allclose(R, ref, rtol=1e-5)  # also entry by entry
+    if anchors == "rows of X":
+        assert np.all(np.diag(R[:50]) == 0)
+    naive = np.einsum("ij,ij->i", X, X)[:, None] - 2 * (X @ A.T) + np.einsum("ij,ij->i", A, A)[None]
+    assert np.abs(-np.sqrt(np.maximum(naive, 0)) - ref).max() / np.abs(ref).max() > 1e-3  # what it replaced
+
+
+@pytest.mark.parametrize("similarity", ["l1", "linf"])
+def test_float32_l_distances_far_from_the_origin_match_float64(similarity):
+    from scipy.spatial.distance import cdist
+
+    rng = np.random.default_rng(1)
+    X = (rng.normal(size=(300, 64)) + 100).astype(np.float32)
+    A = (rng.normal(size=(40, 64)) + 100).astype(np.float32)
+    ref = -cdist(X.astype(np.float64), A.astype(np.float64), "cityblock" if similarity == "l1" else "chebyshev")
+    R = relative_projection(X, A, similarity=similarity)
+    np.testing.assert_allclose(R, ref, rtol=1e-5)
