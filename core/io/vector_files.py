@@ -17,6 +17,11 @@ Inputs
   present) gives the sample ids, otherwise they are the row numbers; id and label
   columns are passed through with each chunk.
 
+Memory stays bounded whatever the file claims: a ``.npy`` header must fit the file's
+size, a parquet footer must agree with itself and the file (its row groups and column
+chunks, :func:`core.io.size_checks.check_parquet_footer`), and rows may hold at most
+:data:`core.limits.MAX_DIMS` values, since a chunk buffer holds at least 1,024 rows.
+
 Parquet is read with ``pre_buffer=False`` so that row groups of any size are streamed
 page by page, never read whole. A data page is always decoded whole (pyarrow and Spark
 write pages of about 1 MiB by default), so a file written with huge pages costs one page
@@ -31,7 +36,9 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import AnchorError, InvalidInputError, LoadError, UnsafeFileError
+from ..limits import MAX_ANCHOR_ROWS, MAX_DIMS
 from ..validation import parse_json
+from .size_checks import check_parquet_footer
 
 __all__ = ["FORMATS", "open_source", "read_anchor_file"]
 
@@ -79,6 +86,7 @@ class _NpySource:
                 "order: np.save(path, np.ascontiguousarray(X))"
             )
         self.n, self.d = mm.shape
+        MAX_DIMS.check(self.d, f"{path}: shape {mm.shape}", advice="; reduce the vectors' dimension first")
         self.file_dtype = mm.dtype
         self.dtype = mm.dtype.newbyteorder("=") if mm.dtype.kind == "f" else mm.dtype
         self.offset = mm.offset
@@ -135,7 +143,11 @@ class _ParquetSource:
             self.pf = pq.ParquetFile(path, pre_buffer=False, buffer_size=2**20)
         except Exception as exc:  # pyarrow raises several types on corrupt input
             raise LoadError(f"{path}: not a readable parquet file (truncated or corrupt?): {exc}") from None
-        schema = self.pf.schema_arrow
+        check_parquet_footer(self.pf.metadata, os.path.getsize(path), str(path), whole=False)
+        try:
+            schema = self.pf.schema_arrow
+        except Exception as exc:  # pyarrow cannot map a mangled schema to arrow types
+            raise LoadError(f"{path}: not a readable parquet schema (corrupt?): {exc}") from None
         names = list(schema.names)
         self.n = self.pf.metadata.num_rows
         if self.n == 0:
@@ -183,6 +195,8 @@ class _ParquetSource:
             self.dtype = np.dtype(np.float32 if vt in (pa.float16(), pa.float32()) else np.float64)
             first = next(self.pf.iter_batches(batch_size=1, columns=self.columns))
             self.d = len(first.column(0)[0])
+            MAX_DIMS.check(self.d, f"{path}: the vectors of column {self.columns[0]!r}",
+                           advice="; reduce the vectors' dimension first")
         else:
             types = [schema.field(c).type for c in self.columns]
             self.dtype = np.dtype(np.float32 if all(t in (pa.float16(), pa.float32()) for t in types) else np.float64)
@@ -377,8 +391,8 @@ def read_anchor_file(path) -> tuple[str, object]:
         return "ids", obj
     if suffix in FORMATS:
         src = open_source(path)
-        if src.n > 1_000_000:
-            raise InvalidInputError(f"anchors file {path} has {src.n:,} rows; anchors are a few hundred vectors")
+        MAX_ANCHOR_ROWS.check(src.n, f"anchors file {path}", error=InvalidInputError,
+                              advice="; anchors are a few hundred vectors")
         return "vectors", src.take(np.arange(src.n))
     raise LoadError(f"anchors file {path}: use .json (sample ids) or .npy/.parquet (anchor vectors); got {suffix or 'no suffix'}")
 
