@@ -1,9 +1,9 @@
 """Read and rewrite a parquet file's footer (Thrift compact protocol), for tests that lie in it.
 
 A parquet file ends with its ``FileMetaData`` (Thrift compact encoding), a 4-byte
-little-endian length and ``PAR1``. :func:`read_footer` decodes that struct into nested
-:class:`Struct` objects (field id -> ``[type, value]``) without knowing the schema, and
-:func:`with_footer` writes a file back with a changed footer, so a test can make the
+little-endian length and ``PAR1``. :func:`read_footer` decodes that struct with
+:mod:`core.io.parquet_footer` into nested ``Struct`` objects (field id -> ``[type,
+value]``), and :func:`with_footer` writes a file back with a changed footer, so a test can make the
 footer claim 2**40 rows, change a column's type or break a row group's offsets while
 the data pages stay as pyarrow wrote them.
 
@@ -19,83 +19,11 @@ from __future__ import annotations
 
 import struct
 
-STOP, TRUE, FALSE, BYTE, I16, I32, I64, DOUBLE, BINARY, LIST, SET, MAP, STRUCT = range(13)
-FILE_NUM_ROWS, FILE_SCHEMA, FILE_ROW_GROUPS = 3, 2, 4
-RG_COLUMNS, RG_NUM_ROWS = 1, 3
-CC_META = 3
-CM_TYPE, CM_NUM_VALUES, CM_UNCOMPRESSED, CM_COMPRESSED, CM_DATA_OFFSET = 1, 5, 6, 7, 9
-
-
-class Struct(dict):
-    """A Thrift struct: field id -> ``[type, value]`` (lists are ``(element type, [values])``)."""
-
-    def get_value(self, fid):
-        return self[fid][1]
-
-    def set_value(self, fid, value, ftype=None):
-        self[fid] = [ftype if ftype is not None else self[fid][0], value]
-
-
-class _Reader:
-    def __init__(self, data: bytes):
-        self.b, self.i = data, 0
-
-    def byte(self) -> int:
-        v = self.b[self.i]
-        self.i += 1
-        return v
-
-    def varint(self) -> int:
-        shift = out = 0
-        while True:
-            c = self.byte()
-            out |= (c & 0x7F) << shift
-            if not c & 0x80:
-                return out
-            shift += 7
-
-    def zigzag(self) -> int:
-        n = self.varint()
-        return (n >> 1) ^ -(n & 1)
-
-    def value(self, t):
-        if t in (TRUE, FALSE):
-            return t == TRUE
-        if t == BYTE:
-            return struct.unpack("b", bytes([self.byte()]))[0]
-        if t in (I16, I32, I64):
-            return self.zigzag()
-        if t == DOUBLE:
-            self.i += 8
-            return struct.unpack("<d", self.b[self.i - 8:self.i])[0]
-        if t == BINARY:
-            n = self.varint()
-            self.i += n
-            return bytes(self.b[self.i - n:self.i])
-        if t in (LIST, SET):
-            head = self.byte()
-            n, et = head >> 4, head & 0x0F
-            if n == 15:
-                n = self.varint()
-            return (et, [self.byte() == 1 if et in (TRUE, FALSE) else self.value(et) for _ in range(n)])
-        if t == MAP:
-            n = self.varint()
-            kv = self.byte() if n else 0
-            return (kv, [(self.value(kv >> 4), self.value(kv & 0x0F)) for _ in range(n)])
-        if t == STRUCT:
-            return self.struct()
-        raise ValueError(f"unknown thrift compact type {t}")
-
-    def struct(self) -> Struct:
-        out, last = Struct(), 0
-        while True:
-            head = self.byte()
-            if head == STOP:
-                return out
-            t, delta = head & 0x0F, head >> 4
-            fid = last + delta if delta else self.zigzag()
-            out[fid] = [t, self.value(t)]
-            last = fid
+from core.io.parquet_footer import (  # noqa: F401  (re-exported for the tests)
+    BINARY, BYTE, CC_META, CM_COMPRESSED, CM_DATA_OFFSET, CM_NUM_VALUES, CM_TYPE, CM_UNCOMPRESSED, DOUBLE, FALSE,
+    FILE_NUM_ROWS, FILE_ROW_GROUPS, FILE_SCHEMA, I16, I32, I64, LIST, MAP, RG_COLUMNS, RG_NUM_ROWS, SET, STOP,
+    STRUCT, TRUE, Struct, decode_footer,
+)
 
 
 def _varint(n: int) -> bytes:
@@ -156,7 +84,7 @@ def read_footer(data: bytes) -> tuple[bytes, Struct]:
     if data[-4:] != b"PAR1":
         raise ValueError("not a parquet file")
     n = struct.unpack("<I", data[-8:-4])[0]
-    meta = _Reader(data[-8 - n:-8]).struct()
+    meta = decode_footer(data[-8 - n:-8])
     return data[:-8 - n], meta
 
 

@@ -70,9 +70,17 @@ def frame_to_space(df: pd.DataFrame, rf_name: str, *, name: str, id_column, labe
                 "columns (id_column=, label_column=) or drop text columns"
             )
         X = df[rest].to_numpy(dtype=np.float64)
+    for col in (id_col, label_col):
+        if col is not None and df[col].dtype == object and df[col].map(_is_container).any():
+            raise LoadError(f"{rf_name}: column {col!r} holds lists or records; ids and labels must be single values "
+                            "(numbers or text)")
     ids = None if id_col is None else df[id_col].to_numpy()
     labels = None if label_col is None else _labels_from(df[label_col], rf_name, ids if ids is not None else np.arange(len(df)))
     return X, ids, labels
+
+
+def _is_container(v) -> bool:
+    return isinstance(v, (list, tuple, dict, set, np.ndarray))
 
 
 def _is_pickle_refusal(exc: Exception) -> bool:

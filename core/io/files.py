@@ -135,12 +135,9 @@ def read_table(source, *, max_bytes: int | None = None) -> pd.DataFrame:
         except UnicodeDecodeError:
             raise LoadError(f"{rf.name}: not a UTF-8 text CSV") from None
     elif rf.suffix == ".parquet":
-        import pyarrow.parquet as pq
-
         try:
             with rf.open() as fh:
-                check_parquet_footer(pq.ParquetFile(fh).metadata, rf.size, rf.name, whole=True)
-                fh.seek(0)
+                check_parquet_footer(fh, rf.size, rf.name, whole=True)
                 df = pd.read_parquet(fh)
         except LoadError:
             raise

@@ -21,6 +21,7 @@ limit a :class:`~core.errors.FileTooLargeError` naming the limit and its setting
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import math
 
@@ -28,6 +29,7 @@ import numpy as np
 
 from ..errors import FileTooLargeError, LoadError, UnsafeFileError
 from ..limits import MAX_DIMS, MAX_VALUES
+from . import parquet_footer as pq_footer
 
 __all__ = ["npy_header", "check_array_claim", "check_npy_bytes", "check_npz_member", "check_parquet_footer",
            "check_csv_shape"]
@@ -72,7 +74,8 @@ def npy_header(fh, name: str) -> tuple[tuple, np.dtype, bool, int]:
     return tuple(int(s) for s in shape), dtype, bool(fortran), fh.tell() - start
 
 
-def check_array_claim(shape: tuple, dtype: np.dtype, available: int, name: str, *, vectors: bool = True) -> None:
+def check_array_claim(shape: tuple, dtype: np.dtype, available: int, name: str, *, vectors: bool = True,
+                      whole: bool = True) -> None:
     """Refuse an array whose header asks for more than the file holds or than the limits allow.
 
     Parameters
@@ -85,7 +88,12 @@ def check_array_claim(shape: tuple, dtype: np.dtype, available: int, name: str, 
         For messages.
     vectors : bool, default=True
         The array is a space's vectors (rows x dims): its row length is checked too.
+    whole : bool, default=True
+        It will be read into memory at once, so :data:`~core.limits.MAX_VALUES` applies
+        (a streamed file only needs to hold what its header says).
     """
+    if any(s < 0 for s in shape):
+        raise LoadError(f"{name}: the header announces shape {shape}, with a negative dimension; the header is corrupt")
     count = math.prod(shape)  # Python ints: no overflow whatever the header says
     nbytes = count * dtype.itemsize
     if nbytes > available:
@@ -95,6 +103,8 @@ def check_array_claim(shape: tuple, dtype: np.dtype, available: int, name: str, 
         )
     if vectors and len(shape) == 2:
         MAX_DIMS.check(shape[1], f"{name}: shape {shape}", advice="; reduce the vectors' dimension first")
+    if not whole:
+        return
     MAX_VALUES.check(count, f"{name}: shape {shape}",
                      advice="; load a subset of rows, or stream the file with `stitchboard relative`")
     # strings (ids, labels) may have wide items: the bytes of MAX_VALUES float64 values at most
@@ -149,12 +159,16 @@ class _Peek:
         return out
 
 
-def check_parquet_footer(metadata, file_size: int, name: str, *, whole: bool) -> None:
-    """Check a parquet footer against itself, the file's size and the limits.
+def check_parquet_footer(fh, file_size: int, name: str, *, whole: bool) -> None:
+    """Check a parquet file's footer against itself, the file's size and the limits.
+
+    The footer is decoded here (:mod:`core.io.parquet_footer`), not by pyarrow: some
+    inconsistent footers make pyarrow's metadata accessors abort the process.
 
     Parameters
     ----------
-    metadata : pyarrow.parquet.FileMetaData
+    fh : binary file object
+        The file, seekable.
     file_size : int
         The file's real size in bytes.
     name : str
@@ -167,49 +181,81 @@ def check_parquet_footer(metadata, file_size: int, name: str, *, whole: bool) ->
     Raises
     ------
     LoadError
-        Row counts that disagree, negative sizes, column chunks outside the file.
+        Bad encoding, row counts that disagree, column types that differ from the
+        schema's, negative sizes, column chunks outside the file.
+    UnsafeFileError
+        A column chunk kept in another file.
     FileTooLargeError
         More values or columns than the limits allow.
     """
     try:
-        n, groups, ncols = metadata.num_rows, metadata.num_row_groups, metadata.num_columns
-        MAX_DIMS.check(ncols, f"{name}: the footer's {ncols:,} columns", advice="; write fewer columns, or one "
-                       "list column of vectors")
-        rows = values = decoded = 0
-        for g in range(groups):
-            rg = metadata.row_group(g)
-            if rg.num_rows < 0:
-                raise LoadError(f"{name}: row group {g} announces {rg.num_rows:,} rows; the footer is corrupt")
-            rows += rg.num_rows
-            for j in range(rg.num_columns):
-                cc = rg.column(j)
-                if cc.file_path:  # a chunk kept in another file: as with ONNX external data, never followed
-                    raise UnsafeFileError(f"{name}: column {cc.path_in_schema!r} keeps its data in another file "
-                                          f"({cc.file_path!r}); write the table as one self-contained file")
-                offsets = [cc.data_page_offset] + ([cc.dictionary_page_offset] if cc.has_dictionary_page else [])
-                start = min(o if o is not None else -1 for o in offsets)
-                if (cc.num_values < rg.num_rows or cc.total_compressed_size < 0 or cc.total_uncompressed_size < 0
-                        or start < 4 or start + cc.total_compressed_size > file_size):
-                    raise LoadError(
-                        f"{name}: column {cc.path_in_schema!r} of row group {g} announces {cc.num_values:,} values "
-                        f"for {rg.num_rows:,} rows in bytes {start:,}..{start + cc.total_compressed_size:,} of a "
-                        f"{file_size:,}-byte file; the footer is corrupt"
-                    )
-                values += cc.num_values
-                decoded += cc.total_uncompressed_size
-    except LoadError:
-        raise
-    except Exception as exc:  # pyarrow's own types on a footer it parsed but cannot describe
-        raise LoadError(f"{name}: not a readable parquet footer (corrupt?): {exc}") from None
+        meta = pq_footer.read_footer_bytes(fh, file_size, name)
+    except pq_footer.FooterError as exc:
+        raise LoadError(f"{name}: not a readable parquet file (truncated or corrupt?): {exc}") from None
+    finally:
+        fh.seek(0)
+
+    def corrupt(what: str):
+        return LoadError(f"{name}: {what}; the footer is corrupt")
+
+    schema = meta.get_value(pq_footer.FILE_SCHEMA, (None, []), kind=pq_footer.LIST)[1]
+    if not schema or not all(isinstance(e, pq_footer.Struct) for e in schema):
+        raise corrupt("no schema")
+    leaves = [e for e in schema[1:] if not e.get_value(pq_footer.SCHEMA_NUM_CHILDREN, 0, kind=pq_footer.I32)]
+    MAX_DIMS.check(len(leaves), f"{name}: the footer's {len(leaves):,} columns",
+                   advice="; write fewer columns, or one list column of vectors")
+    n = meta.get_value(pq_footer.FILE_NUM_ROWS, -1, kind=pq_footer.I64)
+    groups = meta.get_value(pq_footer.FILE_ROW_GROUPS, (None, []), kind=pq_footer.LIST)[1]
+    end = file_size - 8  # where the footer's length field starts: data lies before
+    rows = values = decoded = 0
+    for g, rg in enumerate(groups):
+        rg_rows = rg.get_value(pq_footer.RG_NUM_ROWS, -1, kind=pq_footer.I64) if isinstance(rg, pq_footer.Struct) else -1
+        chunks = rg.get_value(pq_footer.RG_COLUMNS, (None, []), kind=pq_footer.LIST)[1] if rg_rows >= 0 else []
+        if rg_rows < 0 or len(chunks) != len(leaves):
+            raise corrupt(f"row group {g} announces {rg_rows:,} rows in {len(chunks)} columns for {len(leaves)} "
+                          "columns in the schema")
+        rows += rg_rows
+        for leaf, cc in zip(leaves, chunks):
+            col = leaf.get_value(pq_footer.SCHEMA_NAME, b"?", kind=pq_footer.BINARY).decode("utf-8", "replace")
+            if not isinstance(cc, pq_footer.Struct):
+                raise corrupt(f"column {col!r} of row group {g} has no metadata")
+            if cc.get_value(pq_footer.CC_FILE_PATH, kind=pq_footer.BINARY):  # as with ONNX external data: never
+                path = cc.get_value(pq_footer.CC_FILE_PATH).decode("utf-8", "replace")
+                raise UnsafeFileError(f"{name}: column {col!r} keeps its data in another file ({path!r}); write "
+                                      "the table as one self-contained file")
+            cm = cc.get_value(pq_footer.CC_META, kind=pq_footer.STRUCT)
+            if cm is None:
+                raise corrupt(f"column {col!r} of row group {g} has no metadata")
+            get = functools.partial(_int_field, cm)
+            kind, want = get(pq_footer.CM_TYPE, kind=pq_footer.I32), leaf.get_value(pq_footer.SCHEMA_TYPE, kind=pq_footer.I32)
+            num, size, stored = get(pq_footer.CM_NUM_VALUES), get(pq_footer.CM_UNCOMPRESSED), get(pq_footer.CM_COMPRESSED)
+            offsets = [o for o in (get(pq_footer.CM_DATA_OFFSET), get(pq_footer.CM_DICT_OFFSET, default=None))
+                       if o is not None]
+            start = min(offsets) if offsets else -1
+            if kind != want or kind not in _PHYSICAL_TYPES:
+                raise corrupt(f"column {col!r} of row group {g} has physical type {kind}, the schema says {want}")
+            if num < rg_rows or size < 0 or stored < 0 or start < 4 or start + stored > end:
+                raise corrupt(f"column {col!r} of row group {g} announces {num:,} values for {rg_rows:,} rows in "
+                              f"bytes {start:,}..{start + stored:,} of a {file_size:,}-byte file")
+            values += num
+            decoded += size
     if rows != n:
         raise LoadError(f"{name}: the footer announces {n:,} rows but its row groups hold {rows:,}; the file is corrupt")
     if whole:
-        MAX_VALUES.check(values, f"{name}: {n:,} rows in {ncols:,} columns",
+        MAX_VALUES.check(values, f"{name}: {n:,} rows in {len(leaves):,} columns",
                          advice="; load a subset of rows, or stream the file with `stitchboard relative`")
         # page headers and statistics count too: a fixed allowance on top of 8 bytes per value
         if decoded > 8 * MAX_VALUES.value + _PAGE_SLACK:
             raise FileTooLargeError(f"{name}: its pages decode to {decoded:,} bytes, over 8 bytes per value of "
                                     f"{MAX_VALUES.describe()}")
+
+
+#: Parquet physical types: BOOLEAN, INT32, INT64, INT96, FLOAT, DOUBLE, BYTE_ARRAY, FIXED_LEN_BYTE_ARRAY.
+_PHYSICAL_TYPES = range(8)
+
+
+def _int_field(s, fid: int, *, kind=pq_footer.I64, default=-1):
+    return s.get_value(fid, default, kind=kind)
 
 
 def check_csv_shape(data: bytes, name: str) -> None:
