@@ -24,6 +24,7 @@ import csv
 import functools
 import io
 import math
+import re
 
 import numpy as np
 
@@ -51,7 +52,13 @@ def npy_header(fh, name: str) -> tuple[tuple, np.dtype, bool, int]:
     """
     fmt = np.lib.format
     start = fh.tell()
-    if fh.read(len(_MAGIC)) != _MAGIC:
+    magic = fh.read(len(_MAGIC))
+    if magic[:1] == b"\x80":  # a pickle's protocol opcode: what np.load(allow_pickle=True) would unpickle
+        raise UnsafeFileError(
+            f"{name}: holds Python objects (a pickle), which Stitchboard never loads because unpickling can run code. "
+            "Save a numeric array: np.save(path, vectors.astype('float32'))"
+        )
+    if magic != _MAGIC:
         raise LoadError(f"{name}: not a .npy array (its first bytes are not the numpy magic string)")
     fh.seek(start)
     try:
@@ -65,7 +72,8 @@ def npy_header(fh, name: str) -> tuple[tuple, np.dtype, bool, int]:
     except LoadError:
         raise
     except Exception as exc:  # ValueError, SyntaxError, EOFError... on a mangled header
-        raise LoadError(f"{name}: not a valid .npy header (truncated or corrupt?): {exc}") from None
+        detail = re.sub(r" object at 0x[0-9a-fA-F]+>", ">", str(exc))  # no addresses: messages stay the same
+        raise LoadError(f"{name}: not a valid .npy header (truncated or corrupt?): {detail}") from None
     if dtype.hasobject:
         raise UnsafeFileError(
             f"{name}: holds Python objects (a pickle), which Stitchboard never loads because unpickling can run code. "
