@@ -15,6 +15,7 @@ data) and:
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from ..errors import LoadError, UnsafeFileError
@@ -211,6 +212,11 @@ def _run(source, input_name: str, output: str, X, name: str, max_dims: int, max_
     try:
         out = session.run([output], {input_name: X})[0]
     except Exception as exc:  # onnxruntime's own exception types
+        if "Failed to allocate memory" in str(exc) or "bad_alloc" in str(exc):  # refused by the worker's RLIMIT_AS
+            size = re.search(r"buffer of size (\d+)", str(exc))
+            asked = f": it asked for {int(size.group(1)) / 2**30:,.1f} GiB at once" if size else ""
+            raise LoadError(f"{name}: the model ran out of memory on the table{asked}, over the worker's memory "
+                            "limit (set the environment variable STITCHBOARD_WORKER_MEMORY_MB to raise it)") from None
         raise LoadError(f"{name}: the model failed on the table ({exc})") from None
     if not isinstance(out, np.ndarray):
         raise LoadError(f"{name}: output {output!r} is a {type(out).__name__} (a sequence or map), not a tensor; "
