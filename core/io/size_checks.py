@@ -68,12 +68,13 @@ def npy_header(fh, name: str) -> tuple[tuple, np.dtype, bool, int]:
         elif version == (2, 0):
             shape, fortran, dtype = fmt.read_array_header_2_0(fh)
         else:
-            raise LoadError(f"{name}: .npy format version {version} is not supported; save it with np.save")
+            raise LoadError(f"{name}: not a valid .npy file: format version {version} is not one numpy writes "
+                            "(1.0 or 2.0); save the array with np.save")
     except LoadError:
         raise
     except Exception as exc:  # ValueError, SyntaxError, EOFError... on a mangled header
         detail = re.sub(r" object at 0x[0-9a-fA-F]+>", ">", str(exc))  # no addresses: messages stay the same
-        raise LoadError(f"{name}: not a valid .npy header (truncated or corrupt?): {detail}") from None
+        raise LoadError(f"{name}: not a valid .npy file (truncated or corrupt header?): {detail}") from None
     if dtype.hasobject:
         raise UnsafeFileError(
             f"{name}: holds Python objects (a pickle), which Stitchboard never loads because unpickling can run code. "
