@@ -186,7 +186,6 @@ def _initializer(draw, name: str):
 
 
 def _attributes(draw, op: str) -> dict:
-    from onnx import helper
 
     attrs = {}
     for key in draw(st.lists(st.sampled_from(["axis", "perm", "to", "equation", "value", "body", "then_branch",
