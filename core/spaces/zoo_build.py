@@ -230,20 +230,18 @@ def build_zoo(
             state = {k: v.detach().contiguous() for k, v in model.state_dict().items()}
             save_file(state, str(path), metadata={"arch": spec.arch, "seed": str(spec.seed)})
             latent_dim = int(spec.config["latent_dim"])
-        entry = (
-            {
-                "name": spec.name,
-                "arch": spec.arch,
-                "config": spec.config,
-                "seed": spec.seed,
-                "latent_dim": latent_dim,
-                **({} if spec.arch == "lsa" else {"epochs": spec.epochs, "lr": spec.lr, "batch_size": spec.batch_size}),
-                **scores,
-                "file": path.name,
-                "sha256": _sha256(path),
-                "tensor_sha256": tensor_sha256(state),
-            }
-        )
+        entry = {
+            "name": spec.name,
+            "arch": spec.arch,
+            "config": spec.config,
+            "seed": spec.seed,
+            "latent_dim": latent_dim,
+            **({} if spec.arch == "lsa" else {"epochs": spec.epochs, "lr": spec.lr, "batch_size": spec.batch_size}),
+            **scores,
+            "file": path.name,
+            "sha256": _sha256(path),
+            "tensor_sha256": tensor_sha256(state),
+        }
         if spec.arch != "lsa":
             entry.update(write_model_onnx(entry, out, {k: v.numpy() for k, v in state.items()}))
         entries.append(entry)
@@ -255,7 +253,7 @@ def build_zoo(
         "split": data.params,
         "latent": _LATENT_NOTE[data.modality],
         "built_with": {"torch": torch.__version__, "numpy": np.__version__, "python": platform.python_version(),
-                       "onnx": onnx.__version__},
+                       **({"onnx": onnx.__version__} if any("onnx" in e for e in entries) else {})},
         "encoders": entries,
     }
     write_manifest(manifest, out)
