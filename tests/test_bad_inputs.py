@@ -226,17 +226,18 @@ def _stitch_test_dims():
     return stitching_matrix(train, test, [0, 1, 2])
 
 
-def _zoo_dir(tmp: Path, *, manifest=None, weights: bytes | None = None, config=None) -> Path:
+def _zoo_dir(tmp: Path, *, manifest=None, model: bytes | None = None, config=None) -> Path:
     root = tmp / "zoo"
     root.mkdir(parents=True, exist_ok=True)
     src = assets_dir() / "digits"
     entry = dict(json.loads((src / "manifest.json").read_text())["encoders"][0])
     if config is not None:
         entry["config"] = config
-    if weights is None:
-        shutil.copy(src / entry["file"], root / entry["file"])
+    shutil.copy(src / entry["file"], root / entry["file"])
+    if model is None:
+        shutil.copy(src / entry["onnx"], root / entry["onnx"])
     else:
-        (root / entry["file"]).write_bytes(weights)
+        (root / entry["onnx"]).write_bytes(model)
     text = manifest if manifest is not None else json.dumps({"dataset": "digits", "encoders": [entry]})
     (root / "manifest.json").write_text(text)
     return root
@@ -246,8 +247,8 @@ def _zoo_model(tmp: Path, **kw):
     return Zoo("digits", root=_zoo_dir(tmp, **kw)).model("mlp-s0")
 
 
-def _real_weights() -> bytes:
-    return (assets_dir() / "digits" / "mlp-s0.safetensors").read_bytes()
+def _real_model() -> bytes:
+    return (assets_dir() / "digits" / "mlp-s0.onnx").read_bytes()
 
 
 def _csv(tmp: Path, text: str, name: str = "space.csv") -> Path:
@@ -367,14 +368,14 @@ def _onnx_upload(tmp: Path, *, input_shape=("n", 3), cut=None, table_features=3)
 
 
 def _tiny_model(tmp: Path, config=None) -> tuple[Path, Path]:
-    import torch
-    from safetensors.torch import save_file
+    from safetensors.numpy import save_file
 
-    from core.spaces.architectures import build_model
+    from core.spaces.architecture_graphs import weight_shapes
 
     real = {"in_dim": 3, "hidden": 4, "latent_dim": 2, "n_classes": 2}
-    torch.manual_seed(0)
-    save_file(build_model("mlp", real).state_dict(), str(tmp / "enc.safetensors"))
+    rng = np.random.default_rng(0)
+    save_file({k: rng.uniform(-0.5, 0.5, shape).astype(np.float32) for k, shape in weight_shapes("mlp", real).items()},
+              str(tmp / "enc.safetensors"))
     (tmp / "enc.json").write_text(json.dumps({"arch": "mlp", "config": config or real}))
     return tmp / "enc.safetensors", tmp / "enc.json"
 
@@ -645,14 +646,13 @@ CASES: list[Case] = [
          lambda t: Zoo("digits", root=_zoo_dir(t, manifest="{not json")), LoadError, r"is not valid JSON"),
     Case("zoo-unknown-encoder", "an encoder name not in the zoo", lambda t: Zoo("digits").model("resnet"),
          InvalidInputError, r"encoder='resnet' is not in the digits zoo"),
-    Case("zoo-truncated-weights", "a truncated safetensors file",
-         lambda t: _zoo_model(t, weights=_real_weights()[:100]), LoadError,
-         r"is not a readable safetensors file",
-         stable="readable safetensors file"),
-    Case("zoo-shape-mismatch", "safetensors shapes that do not match the named architecture",
-         lambda t: _zoo_model(t, config={"in_dim": 64, "hidden": 32, "latent_dim": 64, "n_classes": 10}),
-         LoadError, r"weights in mlp-s0.safetensors do not match architecture 'mlp'",
-         stable="'n_classes': 10}:"),
+    Case("zoo-truncated-weights", "a truncated model file (ONNX) in the zoo",
+         lambda t: _zoo_model(t, model=_real_model()[:100]), LoadError,
+         r"mlp-s0.onnx does not match the sha256 in its manifest \(truncated or changed\?\)"),
+    Case("zoo-shape-mismatch", "a zoo model whose widths are not its manifest config's",
+         lambda t: _zoo_model(t, config={"in_dim": 64, "hidden": 128, "latent_dim": 32, "n_classes": 10}),
+         LoadError, r"mlp-s0.onnx takes \[\['n', 64\]\] and gives 'latent' \['n', 64\]; its manifest entry says "
+         r"\(64,\) -> latent \(32,\)"),
     # sessions (a saved file loaded on Share & export, and links)
     _session_case("session-unknown-key", "a session file with an unknown key",
                   '{"version": 1, "dataset": "digits", "admin": true}', InvalidInputError,

@@ -117,15 +117,14 @@ def seeds() -> dict[str, bytes]:
     df.to_parquet(b)
     out[".parquet"] = b.getvalue()
     # a zoo-architecture model: weights + sidecar
-    import torch
-    from safetensors.torch import save as save_bytes
+    from safetensors.numpy import save as save_bytes
 
-    from core.spaces.architectures import build_model
+    from core.spaces.architecture_graphs import weight_shapes
 
     config = {"in_dim": 3, "hidden": 4, "latent_dim": 2, "n_classes": 2}
-    torch.manual_seed(0)
-    model = build_model("mlp", config)
-    out[".safetensors"] = save_bytes({k: v.contiguous() for k, v in model.state_dict().items()})
+    rng = np.random.default_rng(0)
+    out[".safetensors"] = save_bytes({k: rng.uniform(-0.5, 0.5, shape).astype(np.float32)
+                                      for k, shape in weight_shapes("mlp", config).items()})
     out[".json"] = json.dumps({"arch": "mlp", "config": config}).encode()
     out[".onnx"] = _onnx_bytes()
     return out

@@ -11,7 +11,7 @@ stitchboard relative --anchors ANCHORS IN OUT [--similarity cosine] [--center an
 stitchboard import FILE... [--name NAME...] [--table CSV] [--out DIR] [--intersect]
 stitchboard encode DATA --model M [--model M2 ...] [--text-column C] [--image-column C] [--label-column L]
                    [--id-column I] [--pooling P] [--layer K] [--batch-size B] [--device D] --out DIR [--format json]
-stitchboard zoo build [--dataset digits|wine|breast_cancer|text|all] [--out DIR] [--check]
+stitchboard zoo build [--dataset digits|wine|breast_cancer|text|all] [--out DIR] [--check | --onnx-only]
 stitchboard zoo list [--dataset ...|all]
 stitchboard reproduce [--out report.html] [--quiet]
 
@@ -173,10 +173,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     z = sub.add_parser("zoo", help="build or list the bundled encoder zoo")
     zsub = z.add_subparsers(dest="zoo_cmd", required=True)
-    zb = zsub.add_parser("build", help="train the zoo deterministically into assets/")
+    zb = zsub.add_parser("build", help="train the zoo deterministically into assets/ (needs the zoo-build extra)")
     zb.add_argument("--dataset", default="digits", choices=(*DATASETS, "all"))
     zb.add_argument("--out", default=None, help="output folder (default: assets/<dataset>)")
-    zb.add_argument("--check", action="store_true", help="rebuild into a temp dir and compare with the bundled weights")
+    how = zb.add_mutually_exclusive_group()
+    how.add_argument("--check", action="store_true",
+                     help="rebuild into a temp dir and compare with the bundled weights and ONNX models (needs torch)")
+    how.add_argument("--onnx-only", action="store_true",
+                     help="no training: write the ONNX models of the weights already in the zoo folder (no torch)")
     zl = zsub.add_parser("list", help="list the bundled encoders")
     zl.add_argument("--dataset", default="digits", choices=(*DATASETS, "all"))
     return p

@@ -36,21 +36,6 @@ _BLOCK_ROWS_NARROW = 4096
 #: Rows with at most this many dims are "narrow": the output dominates the memory
 #: traffic, so each block of X is normalised in a small buffer before the GEMM.
 _NARROW_DIMS = 128
-#: Rows of X at least this wide use torch's GEMM (a zero-copy view) instead of numpy's;
-#: None: numpy, as fast or faster at every shape in ``benchmarks/bench_relative.py``.
-_TORCH_FROM_DIMS: int | None = None
-
-
-def _gemm_backend(X: np.ndarray, AnT: np.ndarray) -> str:
-    """``"torch"`` or ``"numpy"``: the GEMM for this shape per ``_TORCH_FROM_DIMS`` (torch
-    only on plain native-endian arrays it can view without a copy)."""
-    if _TORCH_FROM_DIMS is None or X.shape[1] < _TORCH_FROM_DIMS or not X.dtype.isnative or any(s < 0 for s in X.strides):
-        return "numpy"
-    try:
-        import torch  # noqa: F401  (a core dependency; imported lazily)
-    except ImportError:  # pragma: no cover
-        return "numpy"
-    return "torch"
 
 
 def _cosine_blocked(X: np.ndarray, AnT: np.ndarray, *, x_name: str = "X", x_ids=None,
@@ -62,9 +47,6 @@ def _cosine_blocked(X: np.ndarray, AnT: np.ndarray, *, x_name: str = "X", x_ids=
       is written once.
     - Wide rows: one large GEMM per block, then the output block is scaled by the
       inverse row norms.
-
-    The GEMM runs in numpy, or in torch on a zero-copy view of the same memory
-    (``torch.from_numpy``) for rows at least ``_TORCH_FROM_DIMS`` wide.
 
     A row of ``X`` with NaN or Inf shows up as a non-finite norm, which is then
     reported with the exact rows, so finite inputs pay no separate validation pass.
@@ -90,10 +72,7 @@ def _cosine_blocked(X: np.ndarray, AnT: np.ndarray, *, x_name: str = "X", x_ids=
     R = np.empty((n, AnT.shape[1]), dtype=X.dtype) if out is None else out
     narrow = d <= _NARROW_DIMS
     step = _BLOCK_ROWS_NARROW if narrow else _BLOCK_ROWS_WIDE
-    if _gemm_backend(X, AnT) == "torch":
-        x_norm = _cosine_blocks_torch(X, AnT, R, step=step, narrow=narrow)
-    else:
-        x_norm = _cosine_blocks_numpy(X, AnT, R, step=step, narrow=narrow)
+    x_norm = _cosine_blocks(X, AnT, R, step=step, narrow=narrow)
     fi = np.finfo(X.dtype)
     bad = ~np.isfinite(x_norm) | (x_norm < np.sqrt(fi.tiny) / fi.eps)  # overflow, underflow or all zero
     if bad.any():
@@ -108,7 +87,7 @@ def _cosine_blocked(X: np.ndarray, AnT: np.ndarray, *, x_name: str = "X", x_ids=
     return R, x_norm
 
 
-def _cosine_blocks_numpy(X, AnT, R, *, step, narrow) -> np.ndarray:
+def _cosine_blocks(X, AnT, R, *, step, narrow) -> np.ndarray:
     n, d = X.shape
     x_norm = np.empty(n, dtype=X.dtype)
     buf = np.empty((min(step, n), d), dtype=X.dtype) if narrow else None
@@ -127,33 +106,6 @@ def _cosine_blocks_numpy(X, AnT, R, *, step, narrow) -> np.ndarray:
                 np.matmul(Xb, AnT, out=Rb)
                 Rb *= inv
     return x_norm
-
-
-def _cosine_blocks_torch(X, AnT, R, *, step, narrow) -> np.ndarray:
-    import warnings
-
-    import torch
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # read-only X (a memmap, a LatentSpace): never written
-        Xt = torch.from_numpy(X)
-    At, Rt = torch.from_numpy(AnT), torch.from_numpy(R)
-    n, d = X.shape
-    x_norm = torch.empty(n, dtype=Xt.dtype)
-    buf = torch.empty((min(step, n), d), dtype=Xt.dtype) if narrow else None
-    with torch.inference_mode():
-        for s in range(0, n, step):
-            Xb = Xt[s : s + step]
-            m = Xb.shape[0]
-            nb = torch.linalg.vector_norm(Xb, dim=1, out=x_norm[s : s + m])
-            if narrow:
-                torch.div(Xb, nb[:, None], out=buf[:m])
-                torch.mm(buf[:m], At, out=Rt[s : s + m])
-            else:
-                Rb = Rt[s : s + m]
-                torch.mm(Xb, At, out=Rb)
-                Rb.div_(nb[:, None])
-    return x_norm.numpy()
 
 
 #: Squared distances below this fraction of ``|x|^2 + |a|^2`` (both centred on the anchor
