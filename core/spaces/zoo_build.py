@@ -111,9 +111,9 @@ ZOO_SPECS: dict[str, tuple[EncoderSpec, ...]] = {
         EncoderSpec("mlp-wide-s0", "mlp", _mlp(30, 128, 8, 2), seed=0, epochs=80, batch_size=32),
     ),
     "text": (
-        EncoderSpec("lsa-word", "lsa", {"n_components": 128, "analyzer": "word", "ngram_range": [1, 1], "min_df": 1}, seed=0),
-        EncoderSpec("lsa-bigram", "lsa", {"n_components": 128, "analyzer": "word", "ngram_range": [1, 2], "min_df": 1}, seed=0),
-        EncoderSpec("lsa-char", "lsa", {"n_components": 128, "analyzer": "char_wb", "ngram_range": [2, 4], "min_df": 2}, seed=0),
+        EncoderSpec("lsa-word", "lsa", {"n_components": 64, "analyzer": "word", "ngram_range": [1, 1], "min_df": 1}, seed=0),
+        EncoderSpec("lsa-bigram", "lsa", {"n_components": 64, "analyzer": "word", "ngram_range": [1, 2], "min_df": 1}, seed=0),
+        EncoderSpec("lsa-char", "lsa", {"n_components": 96, "analyzer": "char_wb", "ngram_range": [3, 5], "min_df": 1}, seed=0),
     ),
 }
 
