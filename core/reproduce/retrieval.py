@@ -34,7 +34,7 @@ PUBLISHED = {
 #: Encoder pairs compared in each zoo (both directions): seeds, architectures, a classifier vs an autoencoder.
 PAIRS = {
     "digits": [("mlp-s0", "mlp-s1"), ("mlp-s0", "cnn-s0"), ("mlp-wide-s0", "ae-s0")],
-    "text": [("lsa-word", "lsa-char")],
+    "text": [("lsa-word", "lsa-bigram")],
     "wine": [("mlp-s0", "mlp-s1")],
     "breast_cancer": [("mlp-s0", "mlp-s1")],
 }

@@ -18,6 +18,7 @@ from plotly.subplots import make_subplots
 
 from ..methods.anchors import select_anchors
 from ..methods.stitching import MODES, stitching_matrix
+from ..spaces.datasets import load_dataset
 from .section import Headline, Section
 
 __all__ = ["stitching_results", "stitching_section", "pair_group", "PUBLISHED"]
@@ -135,9 +136,13 @@ def stitching_section(results: dict, zoos: dict) -> Section:
                   _heatmaps(results.get("digits") or next(iter(results.values()))))],
         headlines=heads,
         notes=["Our heads are ridge classifiers on row-standardised vectors (core.methods.heads), not the paper's "
-               "trained MLP decoders; our zoos are small (1,437 digits, 142 wines, 455 tumours, 240 sentences "
-               "for training)."],
+               f"trained MLP decoders; our zoos are small ({_train_sizes(results)} for training)."],
     )
+
+
+def _train_sizes(results) -> str:
+    """How many training samples each zoo has, e.g. "1,437 digits, 142 wine"."""
+    return ", ".join(f"{len(load_dataset(d).part('train')[0]):,} {d.replace('_', ' ')}" for d in results)
 
 
 def _heatmaps(runs) -> go.Figure:
