@@ -25,7 +25,7 @@ CSS = """<style>
 .st-key-presenter [data-testid="stMetricLabel"] p {font-size: 1.35rem;}
 .st-key-presenter [data-testid="stMarkdownContainer"] h3 {font-size: 1.6rem; padding: 0.2rem 0;}
 .st-key-presenter [data-testid="stImage"] img {max-height: 48vh; object-fit: contain;}
-.st-key-presenter-step4 [data-testid="stImage"] img {max-height: 24vh;}
+.st-key-presenter-step4 [data-testid="stImage"] img {max-height: 23vh;}
 [data-testid="stMainBlockContainer"] {padding-top: 4rem;}
 .st-key-presenter button p {font-size: 1.25rem;}
 .st-key-presenter [data-testid="stPageLink"] p {font-size: 1.3rem;}
@@ -138,8 +138,9 @@ def show_maps(kind: str, *, follow, stars: bool) -> None:
 
 def follow_button() -> str | None:
     follow = st.session_state.get(FOLLOW_KEY)
-    st.button("Follow one digit" if follow is None else ("Next digit" if follow != coloring.categories[-1] else "All digits"),
-              key="pr_follow", on_click=follow_next, args=(coloring.categories,), icon=":material/visibility:",
+    label = ("Follow one digit" if follow is None
+             else "Another digit" if follow != coloring.categories[-1] else "All digits")
+    st.button(label, key="pr_follow", on_click=follow_next, args=(coloring.categories,), icon=":material/visibility:",
               help="Colour one digit, fade the others: where do A's and B's copies of it land?")
     return follow
 
@@ -170,7 +171,7 @@ def step_relative() -> None:
 
 
 def step_stitching() -> None:
-    fig = story.stitching_bars(readout, chance=chance, height=500)
+    fig = story.stitching_bars(readout, chance=chance, height=450)
     st.plotly_chart(fig, key="pr_bars", width="stretch", config={"displayModeBar": False})
 
 
@@ -191,14 +192,13 @@ def step_rotation() -> None:
     head[2].markdown("### B's own classifier")
     for row in ("absolute", "relative"):
         c = st.columns([2, 2, 1.6], gap="large", vertical_alignment="center")
-        c[0].image(map_image(res["maps"][f"{row}_before"], height=280), caption=f"{row} · before", width="stretch")
+        c[0].image(map_image(res["maps"][f"{row}_before"], height=280), width="stretch")
         before = f"{sc[f'{row} before']:.3f}"
         if seed is None:
             c[1].markdown("### Press **Rotate B**")
             c[2].metric(f"on {row} vectors", before)
         else:
-            c[1].image(map_image(res["maps"][f"{row}_after"], height=280), caption=f"{row} · after rotation {seed}",
-                       width="stretch")
+            c[1].image(map_image(res["maps"][f"{row}_after"], height=280), width="stretch")
             c[2].metric(f"on {row} vectors", f"{sc[f'{row} after']:.3f}", f"was {before}", delta_color="off",
                          delta_arrow="off")
     if seed is not None:
