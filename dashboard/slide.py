@@ -135,6 +135,10 @@ def _items(maps, *, coloring: Coloring, n_anchors: int, readout, title: str, sub
     items.append(("text", x0, y, _fit("test accuracy of a head fed the other encoder", px(22), False, col_w), px(22),
                   False, _GREY, "l"))
     half = col_w / 2
+    if not readout:
+        y += 50 * u
+        items.append(("text", x0, y, _fit("no labels: no classifier to stitch", px(26), False, col_w), px(26), False,
+                      _GREY, "l"))
     for r in readout:
         y += 62 * u
         items.append(("text", x0, y, _fit(r.head, px(30), True, col_w), px(30), True, _INK, "l"))

@@ -27,7 +27,8 @@ CSS = """<style>
 .st-key-presenter [data-testid="stImage"] img {max-height: 48vh; object-fit: contain;}
 .st-key-presenter-step4 [data-testid="stImage"] img {max-height: 23vh;}
 [data-testid="stMainBlockContainer"] {padding-top: 4rem;}
-.st-key-presenter button p {font-size: 1.25rem;}
+.st-key-pr_back button p, .st-key-pr_next button p, .st-key-pr_follow button p, .st-key-pr_rotate button p
+  {font-size: 1.25rem;}
 .st-key-presenter [data-testid="stPageLink"] p {font-size: 1.3rem;}
 </style>"""
 
@@ -140,8 +141,8 @@ def follow_button() -> str | None:
     follow = st.session_state.get(FOLLOW_KEY)
     label = ("Follow one digit" if follow is None
              else "Another digit" if follow != coloring.categories[-1] else "All digits")
-    st.button(label, key="pr_follow", on_click=follow_next, args=(coloring.categories,), icon=":material/visibility:",
-              help="Colour one digit, fade the others: where do A's and B's copies of it land?")
+    # no tooltip on the story's actions: on a projector it would cover the sentence above
+    st.button(label, key="pr_follow", on_click=follow_next, args=(coloring.categories,), icon=":material/visibility:")
     return follow
 
 
@@ -183,7 +184,7 @@ def step_rotation() -> None:
     sc = res["scores"].loc[f"B's head ({enc_b}) on B"]
     top = st.columns([1, 3], vertical_alignment="center")
     top[0].button("Rotate B" if seed is None else "Rotate B again", key="pr_rotate", on_click=rotate, type="primary",
-                  icon=":material/rotate_right:", help=f"{story.ROTATION_DEGREES:.0f}° in every plane of a new random basis.")
+                  icon=":material/rotate_right:")
     with top[1]:
         legend(coloring)
     head = st.columns([2, 2, 1.6], gap="large")
@@ -203,8 +204,9 @@ def step_rotation() -> None:
                          delta_arrow="off")
     if seed is not None:
         geo = {k: f"{v:.6f}".replace("-0.000000", "0.000000") for k, v in res["geometry"].items()}
-        st.caption(f"Mean cosine of each vector of B with its rotated self: absolute {geo['absolute']}, relative "
-                   f"{geo['relative']}. Maps: PCA of B before the rotation; the rotated vectors are placed in the same frame.")
+        st.caption(f"Rotation {seed}: {story.ROTATION_DEGREES:.0f}° in every plane of a random basis. Mean cosine of "
+                   f"each vector of B with its rotated self: absolute {geo['absolute']}, relative {geo['relative']}. "
+                   "Maps: PCA of B before the rotation; the rotated vectors are placed in the same frame.")
 
 
 def slide_maps() -> tuple[dict, str]:

@@ -150,3 +150,9 @@ def test_explore_offers_the_slide_next_to_its_downloads():
     no_errors(at)
     keys = {d.key for d in at.get("download_button")}
     assert {"dl_slide_png", "dl_slide_svg"} <= keys, keys
+
+
+def test_explore_offers_the_slide_on_an_unlabelled_upload(unlabelled_source):
+    at = start("pages/explore.py", method="pca", uploaded_sources=[unlabelled_source], source=unlabelled_source)
+    no_errors(at)
+    assert {"dl_slide_png", "dl_slide_svg"} <= {d.key for d in at.get("download_button")}

@@ -157,3 +157,10 @@ def test_long_names_are_cut_not_drawn_over_the_maps(slide_inputs):
     root = ET.fromstring(slide_svg(**{**slide_inputs, "maps": maps}).encode("utf-8"))
     cut = [t.text for t in root.iter(SVG_NS + "text") if t.text and t.text.startswith("an encoder")]
     assert len(cut) == 4 and all(t.endswith("…") and len(t) < len(long) for t in cut)
+
+
+def test_without_labels_the_slide_says_there_is_no_readout(slide_inputs):
+    root = ET.fromstring(slide_svg(**{**slide_inputs, "readout": (), "chance": None}).encode("utf-8"))
+    texts = [t.text for t in root.iter(SVG_NS + "text")]
+    assert "no labels: no classifier to stitch" in texts and "relative" not in texts
+    assert len(root.findall(SVG_NS + "svg")) == 4

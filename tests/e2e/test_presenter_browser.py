@@ -159,3 +159,22 @@ def test_the_story_in_four_steps(browser, server, numbers, tmp_path):
     wait_heading(page, "Explore & stitch", timeout=120)
     no_error_on(page)
     print(f"screenshots in {tmp_path}")
+
+
+def test_explore_downloads_the_slide_as_svg(browser, server, tmp_path):
+    """Explore's slide button: drawn by the server when clicked, every point of the four maps in it."""
+    import xml.etree.ElementTree as ET
+
+    page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    page.goto(server + "/?dataset=digits")
+    page.wait_for_selector(".js-plotly-plot", timeout=180_000)
+    settle(page)
+    page.get_by_text("Download: anchors, coordinates").click()
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="Slide (SVG)").click()
+    assert dl.value.suggested_filename.endswith(".svg")
+    root = ET.parse(dl.value.path()).getroot()
+    ns = "{http://www.w3.org/2000/svg}"
+    maps = root.findall(ns + "svg")
+    assert len(maps) == 4 and all(len(m.findall(f".//{ns}circle")) == 1797 for m in maps)
+    no_error_on(page)
