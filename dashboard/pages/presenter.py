@@ -12,8 +12,6 @@ from dashboard import anchor_state, bootstrap, controls, figures, jobs, loaders,
 from dashboard import story, text
 
 bootstrap.prepare()
-# a projector needs the width; the navigation stays one click away
-st.set_page_config(initial_sidebar_state="collapsed")
 
 STEP_KEY, FOLLOW_KEY, ROTATION_KEY = "presenter_step", "presenter_follow", "presenter_rotation"
 METHOD, FRAME = "umap", "A"
@@ -74,7 +72,7 @@ readout = slide_export.readout(story.SOURCE, enc_a, enc_b, anchors)
 chance = slide_export.chance(coll)
 with st.sidebar:
     st.caption(f"The story: bundled **{coll.name}**, encoders **{enc_a}** (A) and **{enc_b}** (B), "
-               f"{len(anchors)} random anchors. ← and → move between steps.")
+               f"{len(anchors)} random anchors. ← and → move between steps; « above hides this sidebar for more room.")
 
 
 def layouts(kind: str, slot) -> tuple:
@@ -139,10 +137,11 @@ def show_maps(kind: str, *, follow, stars: bool) -> None:
 
 def follow_button() -> str | None:
     follow = st.session_state.get(FOLLOW_KEY)
-    label = ("Follow one digit" if follow is None
+    label = ("Follow a digit" if follow is None
              else "Another digit" if follow != coloring.categories[-1] else "All digits")
     # no tooltip on the story's actions: on a projector it would cover the sentence above
-    st.button(label, key="pr_follow", on_click=follow_next, args=(coloring.categories,), icon=":material/visibility:")
+    st.button(label, key="pr_follow", on_click=follow_next, args=(coloring.categories,), icon=":material/visibility:",
+              wrap=True)
     return follow
 
 
@@ -150,8 +149,8 @@ def step_absolute() -> None:
     c = st.columns([5, 1.7], gap="large")
     with c[1]:
         follow = follow_button()
-        st.metric("A's classifier reading B", f"{readout[0].absolute:.3f}",
-                  help="Test accuracy of a head trained on A's absolute vectors, fed B's.")
+        st.metric("A reads B", f"{readout[0].absolute:.3f}",
+                  help="Test accuracy of a classifier trained on A's absolute vectors, fed B's.")
         if chance is not None:
             st.metric("chance", f"{chance:.3f}", help="Always guessing the most frequent test digit.")
     with c[0]:
@@ -162,11 +161,11 @@ def step_relative() -> None:
     c = st.columns([5, 1.7], gap="large")
     with c[1]:
         follow = follow_button()
-        st.metric("A's classifier reading B", f"{readout[0].relative:.3f}",
+        st.metric("A reads B", f"{readout[0].relative:.3f}",
                   help="A head trained on A's relative vectors, fed B's relative vectors: no retraining.")
         ps = loaders.pair_relative_stitching(story.SOURCE, enc_a, enc_b, anchors)
         ja = ps.encoders.index(enc_a)
-        st.metric("A reading A", f"{ps.scores['relative'][ja, ja]:.3f}", help="The same head on its own encoder.")
+        st.metric("A reads A", f"{ps.scores['relative'][ja, ja]:.3f}", help="The same head on its own encoder.")
     with c[0]:
         show_maps("rel", follow=follow, stars=True)
 
