@@ -22,6 +22,7 @@ explore = st.Page(str(_PAGES / "explore.py"), title="Explore & stitch", icon="�
 st.session_state["_explore_page"] = explore
 nav = st.navigation([
     explore,
+    st.Page(str(_PAGES / "presenter.py"), title="Presenter: the story in 4 steps", icon="🎬", url_path="presenter"),
     st.Page(str(_PAGES / "stitching.py"), title="Stitching", icon="🧵", url_path="stitching"),
     st.Page(str(_PAGES / "compare.py"), title="Compare spaces", icon="⚖️", url_path="compare"),
     st.Page(str(_PAGES / "playground.py"), title="Invariance playground", icon="🔄", url_path="playground"),

@@ -22,6 +22,8 @@ URL_DONE = "_url_restored"
 URL_ERROR = "url_error"
 SESSION_ERROR = "session_error"
 SESSION_OK = "session_ok"
+#: Query parameters a page keeps for itself (the presenter's step): not part of the session a link restores.
+PAGE_PARAMS = ("step",)
 #: Session fields that are plain widget keys of the same name.
 _WIDGET_FIELDS = ("enc_a", "enc_b", "strategy", "n_anchors", "seed", "method", "frame", "n_neighbors",
                   "min_dist", "perplexity", "color_by", "pick_mode")
@@ -97,7 +99,7 @@ def restore_from_url() -> None:
     if st.session_state.get(URL_DONE):
         return
     st.session_state[URL_DONE] = True
-    params = {k: st.query_params.get_all(k) for k in st.query_params}
+    params = {k: st.query_params.get_all(k) for k in st.query_params if k not in PAGE_PARAMS}
     if not params:
         return
     params.setdefault("dataset", [st.session_state.get(state.SOURCE_KEY) or state.sources()[0]])

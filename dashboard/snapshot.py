@@ -22,7 +22,7 @@ from plotly.colors import hex_to_rgb
 
 from dashboard.figures import Coloring
 
-__all__ = ["HIDE_CSS", "SNAPSHOT_CLASS", "map_png", "snapshot_html"]
+__all__ = ["HIDE_CSS", "SNAPSHOT_CLASS", "SVG_POINTS_UP_TO", "map_png", "map_svg", "snapshot_html"]
 
 #: CSS class of a snapshot ``<img>``.
 SNAPSHOT_CLASS = "sb-snapshot"
@@ -210,3 +210,100 @@ def snapshot_html(png: bytes, *, coloring: Coloring, n_anchors: int = 0, height:
         f"<img class='{SNAPSHOT_CLASS}' alt='map snapshot' src='data:image/png;base64,{b64}' "
         f"style='width:100%;height:{img_h}px;object-fit:contain;display:block'/>{caption}"
     )
+
+
+#: Above this many drawable points a :func:`map_svg` holds the map as an embedded PNG (vector text around it):
+#: an SVG circle costs about 40 bytes, so 100k points would make a 4 MB image per map that viewers draw slowly.
+SVG_POINTS_UP_TO = 20_000
+
+
+def _hex(rgb) -> str:
+    return "#%02x%02x%02x" % tuple(int(c) for c in rgb)
+
+
+def map_svg(
+    coords,
+    *,
+    ids,
+    coloring: Coloring,
+    anchor_ids=(),
+    highlight_ids=(),
+    width: float = 600,
+    height: float = 347,
+    x: float = 0.0,
+    y: float = 0.0,
+    marker_size: float = 5.0,
+    opacity: float = 0.75,
+) -> str:
+    """Draw one map as an ``<svg>`` element, with the geometry and colours of :func:`map_png`.
+
+    The element fills the box (``x``, ``y``, ``width``, ``height``) of its parent SVG (or is
+    a standalone document at the origin); the data keep equal scale on both axes and are
+    centred in the box. Every point is a circle, its colour blended over white as in the
+    PNG (no transparency, so any viewer shows the same); anchors are stars and
+    highlighted samples rings. Above :data:`SVG_POINTS_UP_TO` points the map is embedded
+    as a PNG from :func:`map_png` instead.
+
+    Parameters
+    ----------
+    coords : array-like of shape (n_samples, 2)
+        The 2-D layout. Non-finite rows are not drawn.
+    ids : array-like of shape (n_samples,)
+    coloring : Coloring
+    anchor_ids, highlight_ids : sequence of ids, default=()
+    width, height : float, default=600, 347
+        The box, in SVG user units (CSS pixels).
+    x, y : float, default=0
+        Top-left corner of the box in the parent's units.
+    marker_size, opacity : float, default=5.0, 0.75
+        As in :func:`map_png`.
+
+    Returns
+    -------
+    str
+        An ``<svg>`` element (with its namespace, so it is also a valid document alone).
+    """
+    coords = np.asarray(coords, dtype=float)
+    ids = np.asarray(ids)
+    if coords.ndim != 2 or coords.shape[1] != 2 or len(coords) != len(ids):
+        raise ValueError(f"coords must have shape (n_samples, 2) with one row per id; got {coords.shape} for {len(ids)} ids")
+    head = (f"<svg xmlns='http://www.w3.org/2000/svg' x='{x:.1f}' y='{y:.1f}' width='{width:.1f}' "
+            f"height='{height:.1f}' viewBox='0 0 {width:.1f} {height:.1f}'>")
+    finite = np.isfinite(coords).all(axis=1)
+    if int(finite.sum()) > SVG_POINTS_UP_TO:
+        png = map_png(coords, ids=ids, coloring=coloring, anchor_ids=anchor_ids, highlight_ids=highlight_ids,
+                      width=width, height=height, marker_size=marker_size, opacity=opacity)
+        b64 = base64.b64encode(png).decode("ascii")
+        return (head + f"<image width='{width:.1f}' height='{height:.1f}' preserveAspectRatio='xMidYMid meet' "
+                f"href='data:image/png;base64,{b64}'/></svg>")
+    pad = marker_size + 0.02 * min(width, height)
+    px = py = np.zeros(len(coords))
+    if finite.any():
+        lo, hi = coords[finite].min(axis=0), coords[finite].max(axis=0)
+        span = np.maximum(hi - lo, 1e-12 * max(1.0, float(np.abs(coords[finite]).max())))
+        s = max(min((width - 2 * pad) / span[0], (height - 2 * pad) / span[1]), 1e-12)
+        mid = (lo + hi) / 2
+        px = width / 2 + (coords[:, 0] - mid[0]) * s
+        py = height / 2 - (coords[:, 1] - mid[1]) * s
+    rgb, order = _point_colors(coloring, len(coords))
+    order = order[finite[order]]
+    fills = [_hex(c) for c in np.rint(255.0 * (1 - opacity) + rgb[order].astype(float) * opacity)]
+    r = marker_size / 2
+    parts = [head]
+    k = 0
+    while k < len(order):  # runs of one colour share a group: a third of the bytes of a fill per circle
+        j = k
+        while j < len(order) and fills[j] == fills[k]:
+            j += 1
+        parts.append(f"<g fill='{fills[k]}'>")
+        parts.extend(f"<circle cx='{px[i]:.1f}' cy='{py[i]:.1f}' r='{r:g}'/>" for i in order[k:j])
+        parts.append("</g>")
+        k = j
+    for i in np.flatnonzero(finite & np.isin(ids, list(highlight_ids))):
+        parts.append(f"<circle cx='{px[i]:.1f}' cy='{py[i]:.1f}' r='6.5' fill='none' stroke='{_hex(_HIGHLIGHT)}' "
+                     "stroke-width='2'/>")
+    for i in np.flatnonzero(finite & np.isin(ids, list(anchor_ids))):
+        pts = " ".join(f"{a:.1f},{b:.1f}" for a, b in _star(px[i], py[i], 4.8))
+        parts.append(f"<polygon points='{pts}' fill='{_hex(_ANCHOR)}' stroke='{_hex(_ANCHOR_EDGE)}' stroke-width='0.5'/>")
+    parts.append("</svg>")
+    return "".join(parts)

@@ -9,6 +9,7 @@ from core.io.export import csv_bytes, layout_table
 from core.maps.layout import LAYOUT_METHODS
 from dashboard import anchor_controls, anchor_state, bootstrap, controls, explore_maps, inspector, loaders, panels, share
 from dashboard.explore_maps import METHOD_NAMES
+from dashboard.slide_export import explore_slide_downloads
 
 bootstrap.prepare()
 source, coll, enc_a, enc_b = controls.pair_setup()
@@ -142,6 +143,8 @@ def show_downloads(anchors: tuple, drawn: dict) -> None:
         with c[3]:
             for name, (_, fig) in drawn.items():
                 share.figure_download(fig, f"map_{name}", key=f"dl_fig_{name}", label=f"{name.replace('_', ' ')} (HTML)")
+            explore_slide_downloads(drawn, source=source, coll=coll, enc_a=enc_a, enc_b=enc_b, anchors=anchors,
+                                    color_by=color_by, method=method)
 
 
 @st.fragment
