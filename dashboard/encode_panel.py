@@ -167,7 +167,7 @@ def show(*, limit_mb: int, show_summary) -> None:
         st.caption("It is listed on every page, next to the bundled datasets. Each encoder's spec is in the table.")
         show_summary(coll)
         st.page_link(st.session_state.get("_explore_page", "pages/explore.py"), label="Open Explore & stitch",
-                     icon="🗺️")
+                     icon=":material/scatter_plot:")
 
 
 def _run(media, specs, name) -> None:

@@ -55,7 +55,7 @@ with tab_bundled, panels.panel("Dataset summary"):
                 "installed: `pip install -c constraints.txt -e '.[text]'`. Without it the text zoo holds the LSA encoders."
             )
     show_summary(coll)
-    st.page_link(st.session_state.get("_explore_page", "pages/explore.py"), label="Open Explore & stitch", icon="🗺️")
+    st.page_link(st.session_state.get("_explore_page", "pages/explore.py"), label="Open Explore & stitch", icon=":material/scatter_plot:")
 
 with tab_upload, panels.panel("Upload"):
     st.markdown(
