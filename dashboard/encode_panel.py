@@ -39,7 +39,8 @@ def _media(choice: str, limit_bytes: int):
     if choice in ("bundled-text", "bundled-digits"):
         return loaders.bundled_media(choice)
     if choice == "upload-text":
-        f = st.file_uploader("Texts (CSV / parquet)", type=["csv", "parquet"], key="pt_text_file")
+        # no type= filter: a wrongly typed file reaches read_texts, which says what it needs (a pickle: why not)
+        f = st.file_uploader("Texts: .csv, .parquet", key="pt_text_file")
         c = st.columns(3)
         tcol = c[0].text_input("Text column", "", placeholder="text", key="pt_text_col")
         icol = c[1].text_input("Id column", "", placeholder="id (else row numbers)", key="pt_text_id")
@@ -48,10 +49,9 @@ def _media(choice: str, limit_bytes: int):
             return None
         return read_texts(f, text_column=tcol.strip() or None, id_column=icol.strip() or None,
                           label_column=lcol.strip() or None, max_bytes=limit_bytes)
-    f = st.file_uploader("Images (.zip of class folders)", type=["zip"], key="pt_zip_file")
+    f = st.file_uploader("Images: a .zip of class folders", key="pt_zip_file")
     with st.expander("Optional: a table listing the images"):
-        table = st.file_uploader("CSV / parquet with a column of paths inside the zip", type=["csv", "parquet"],
-                                 key="pt_zip_table")
+        table = st.file_uploader("A table (.csv, .parquet) with a column of paths inside the zip", key="pt_zip_table")
         c = st.columns(3)
         imcol = c[0].text_input("Image column", "", placeholder="image / path", key="pt_zip_col")
         icol = c[1].text_input("Id column", "", placeholder="id (else the path)", key="pt_zip_id")

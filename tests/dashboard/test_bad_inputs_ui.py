@@ -134,13 +134,13 @@ def test_an_awkward_upload_loads_with_its_summary(acc, tmp_path):
     shown = {m.label: m.value for m in at.metric}
     assert {k: shown[k] for k in acc.ui_metrics} == acc.ui_metrics
     coll_names = [n for n, _ in up.files]
-    table = at.dataframe[0].value  # the encoders table: file names as data, not markup
-    assert list(table["file"]) == coll_names
+    table = at.table[0].value  # the encoders table (human headers): file names as data, not markup
+    assert list(table["File"]) == coll_names
     for w in at.warning:  # notes quote file names: escaped
         assert w.value == md(unmd(w.value))
     if acc.name == "html-in-names":
-        samples = at.dataframe[-1].value
-        assert HTML_LABEL in set(samples["label"])
+        samples = at.table[-1].value
+        assert HTML_LABEL in set(samples["Label"])
         assert MARKDOWN_NAME in unmd(at.subheader[0].value)
 
 
