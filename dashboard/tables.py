@@ -12,6 +12,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from dashboard import text
+
 __all__ = ["MISSING", "HEADERS", "header", "readable", "show"]
 
 #: What an empty cell (None, NaN) reads.
@@ -105,12 +107,17 @@ def show(df: pd.DataFrame, *, headers: dict | None = None, digits: int = 3, inde
          height: int | None = None) -> pd.DataFrame:
     """Draw ``df`` readably (see :func:`readable`); returns what was drawn.
 
-    Small tables are drawn whole, so that no cell is cut; larger ones scroll in a grid
-    with numbers aligned right.
+    Small tables are drawn whole, so that no cell is cut; larger ones scroll in a grid.
+    Numbers are aligned right. The whole table's cells are markdown-escaped (AppTest sees
+    them so: :func:`dashboard.text.unmd` reads them back).
     """
     table = readable(df, headers=headers, digits=digits, index=index)
     if len(table) <= WHOLE_UP_TO_ROWS and len(table.columns) <= WHOLE_UP_TO_COLS:
-        st.table(table.style.set_properties(subset=table.attrs["numeric"], **{"text-align": "right"}), hide_index=True)
+        # st.table renders every cell and header as markdown: escaped, a label "**x**" or "[a](...)" reads as typed
+        whole = table.map(text.md).rename(columns=text.md)
+        numeric = [text.md(h) for h in table.attrs["numeric"]]
+        # !important: each cell carries an inline text-align of its own
+        st.table(whole.style.set_properties(subset=numeric, **{"text-align": "right !important"}), hide_index=True)
     else:
         config = {h: st.column_config.TextColumn(h, alignment="right") for h in table.attrs["numeric"]}
         st.dataframe(table, hide_index=True, width="stretch", column_config=config,

@@ -1,5 +1,7 @@
 """Invariance playground: transform space B live and watch absolute vs relative stitching."""
 
+import html
+
 import numpy as np
 import streamlit as st
 
@@ -139,6 +141,18 @@ def show_readout(res: dict) -> None:
     share.table_download(scores, f"playground_{kind}_{enc_b}", key="dl_pg")
 
 
+def shared_legend(coloring, *, n_anchors: int) -> str:
+    """One legend line for the four maps (HTML, every label escaped): a swatch per class, then the anchors' star."""
+    present = set(np.asarray(coloring.values).astype(str).tolist())
+    entries = [f"<span style='white-space:nowrap'><span style='color:{coloring.color_of(c)}'>●</span> "
+               f"{html.escape(str(c))}</span>" for c in coloring.categories if c in present]
+    fill, edge = figures.ANCHOR_MARKER.get("color", "#ffd400"), figures.ANCHOR_MARKER.get("line", {}).get("color", "#333")
+    entries.append(f"<span style='white-space:nowrap'><span style='color:{fill};-webkit-text-stroke:0.6px {edge}'>★"
+                   f"</span> anchors ({n_anchors})</span>")
+    return (f"<div style='font-size:13px;line-height:1.6'><b>{html.escape(coloring.name.capitalize())}:</b> &nbsp;"
+            + " &nbsp; ".join(entries) + "</div>")
+
+
 @panels.isolated("Maps of B")
 def show_maps(res: dict) -> None:
     st.caption(
@@ -152,6 +166,7 @@ def show_maps(res: dict) -> None:
     coloring = figures.Coloring("label" if "label" in coll.samples.columns else "split", coloring_vals, categories=cats)
     hover = loaders.hover_text(source)
     maps = res["maps"]
+    st.html(shared_legend(coloring, n_anchors=len(anchors)))
     for row_name, keys in (("Absolute", ("absolute_before", "absolute_after")),
                            ("Relative", ("relative_before", "relative_after"))):
         cols = st.columns(2)
@@ -161,6 +176,7 @@ def show_maps(res: dict) -> None:
                 st.markdown(f"**{row_name} B: {text.code(enc_b)}** · {when}")
                 fig = figures.map_figure(maps[key], ids=coll.ids, coloring=coloring, hover=hover, anchor_ids=anchors,
                                          height=340, note=f"{coll.n_samples:,} points")
+                fig.update_layout(showlegend=False, margin=dict(t=30))  # one legend above all four; the modebar's row
                 st.plotly_chart(fig, key=f"pg_{key}", width="stretch", config=figures.CHART_CONFIG)
 
 

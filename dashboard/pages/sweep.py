@@ -75,6 +75,7 @@ def show_sweep() -> None:
     d = d[d["what"].isin([what[(enc_a, enc_b)], what[(enc_a, enc_a)]])]
     agg = d.groupby(["strategy", "what", "n_anchors"], as_index=False)["accuracy"].agg(["mean", "std"])
     agg = agg.rename(columns={"mean": "accuracy"})
+    agg = agg.sort_values("strategy", key=lambda c: c.map({k: i for i, k in enumerate(chosen)}), kind="stable")
     baseline, label, note = absolute_baseline()
     fig = score_figures.sweep_figure(agg, title=f"{mode_choice.capitalize()} stitching, {enc_a} ← {enc_b}",
                                      baseline=baseline, baseline_label=label, note=note)

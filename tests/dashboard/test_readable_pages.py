@@ -20,7 +20,7 @@ from core.methods.playground import transform_effect
 from core.methods.transforms import transform_space
 from core.spaces.zoo import Zoo
 from dashboard.text import unmd
-from tests.dashboard.apphelp import anchors_of, no_errors, plotly_array, start
+from tests.dashboard.apphelp import anchors_of, no_errors, plotly_array, start, table
 
 PCA = {"method": "pca"}
 
@@ -234,7 +234,7 @@ def test_the_encoders_table_has_human_headers_and_no_none(zoo):
     digits = zoo("digits")
     at = start("pages/data.py")
     no_errors(at)
-    shown = at.table[0].value
+    shown = table(at, 0)
     assert list(shown.columns) == ["Encoder", "Dims", "Architecture", "Seed", "Test accuracy", "Test MSE (reconstruction)"]
     cells = shown.to_numpy().ravel().tolist()
     assert not any(c in ("None", "nan", "NaN", "") for c in cells)
@@ -252,7 +252,7 @@ def test_the_worst_text_samples_are_shown_whole(zoo):
     text = zoo("text")
     at = start("pages/stitching.py", source="text", **PCA)
     no_errors(at)
-    shown = at.table[0].value
+    shown = table(at, 0)
     assert list(shown.columns) == ["Id", "Outcome", "Split", "Label", "Text"]
     sentences = dict(zip(text.samples["id"].astype(str), text.samples["text"]))
     assert all(row["Text"] == sentences[row["Id"]] for _, row in shown.iterrows())  # whole, never cut

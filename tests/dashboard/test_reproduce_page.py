@@ -6,7 +6,7 @@ import pytest
 
 import core.reproduce.report as R
 from dashboard import jobs, results
-from tests.dashboard.apphelp import no_errors, start
+from tests.dashboard.apphelp import no_errors, start, table
 
 
 @pytest.fixture
@@ -16,7 +16,7 @@ def wine_only(monkeypatch):
 
 def _headlines(at):
     """The headline table as drawn (human headers), back under core's column names."""
-    shown = at.table[0].value
+    shown = table(at, 0)
     assert list(shown.columns) == ["Effect", "Ours", "Published"]
     return shown.rename(columns=str.lower)
 
