@@ -26,8 +26,8 @@ ENCODERS_KEY = "pt_encoders"
 LAST_KEY = "pt_last"
 
 DATA_CHOICES = {
-    "bundled-text": "Bundled texts (300 sentences, 5 topics)",
-    "bundled-digits": "Bundled digits as images (1,797, upscaled to RGB)",
+    "bundled-text": "Bundled texts ({n:,} sentences, {k} topics)",
+    "bundled-digits": "Bundled digits as images ({n:,}, upscaled to RGB)",
     "upload-text": "Upload a table of texts (CSV / parquet)",
     "upload-zip": "Upload a zip of images (class folders: label/file.png)",
 }
@@ -60,6 +60,14 @@ def _media(choice: str, limit_bytes: int):
         return None
     return read_image_zip(f, table=table, image_column=imcol.strip() or None, id_column=icol.strip() or None,
                           label_column=lcol.strip() or None, max_bytes=limit_bytes)
+
+
+def _choice_label(choice: str) -> str:
+    """The radio label of a data choice, with the bundled dataset's own counts (never a stale number)."""
+    if choice.startswith("bundled-"):
+        coll = loaders.collection(choice.removeprefix("bundled-"))
+        return DATA_CHOICES[choice].format(n=coll.n_samples, k=len(coll.target_names))
+    return DATA_CHOICES[choice]
 
 
 def _encoders(modality: str) -> list:
@@ -135,7 +143,7 @@ def show(*, limit_mb: int, show_summary) -> None:
     st.markdown("Encode **your texts or images** with pretrained models, each a space of one collection. Models load "
                 "with `trust_remote_code=False` from safetensors only; models that need their own code or have only "
                 "pickled weights are refused. Results are cached on disk, so encoding the same data again is instant.")
-    choice = st.radio("Data", list(DATA_CHOICES), format_func=DATA_CHOICES.get, key="pt_data", horizontal=False)
+    choice = st.radio("Data", list(DATA_CHOICES), format_func=_choice_label, key="pt_data", horizontal=False)
     modality = "image" if choice in ("bundled-digits", "upload-zip") else "text"
     try:
         media = _media(choice, limit_mb * 1024 * 1024)

@@ -29,6 +29,21 @@ def _colorbar(title: str, *, x: float = 1.0) -> dict:
                 tickvals=[0, 0.25, 0.5, 0.75, 1], ticktext=["0", "0.25", "0.5", "0.75", "1"], tickfont=dict(size=10))
 
 
+#: Height (px) of the top margin's row that the modebar takes on hover; titles sit below it.
+MODEBAR_ROW = 30
+
+
+def _title(text: str, *, note: str = "") -> tuple[dict, int]:
+    """A title (and a smaller note under it) just above the plot area, under the modebar's row; and the top
+    margin that holds them all."""
+    # the subtitle hangs under the title's baseline: the padding makes room for it above the plot
+    title = dict(text=text, x=0.0, xanchor="left", xref="paper", y=1.0, yanchor="bottom", yref="paper",
+                 pad=dict(b=32 if note else 12), font=dict(size=14))
+    if note:
+        title["subtitle"] = dict(text=note, font=dict(size=11, color="#555"))
+    return title, MODEBAR_ROW + 40 + (32 if note else 0)
+
+
 def _cells(M) -> list:
     return [["n/a" if np.isnan(v) else f"{v:.2f}" for v in row] for row in M]
 
@@ -55,8 +70,9 @@ def heatmap_figure(M, *, encoders, title: str, highlight=None, height: int = 380
     ))
     for i, j in highlight or ():
         fig.add_shape(type="rect", x0=j - 0.5, x1=j + 0.5, y0=i - 0.5, y1=i + 0.5, line=dict(color="red", width=3))
+    head, top = _title(plain(title))
     fig.update_layout(
-        title=dict(text=plain(title), x=0.0, font=dict(size=14)), height=height, margin=dict(l=10, r=10, t=40, b=10),
+        title=head, height=height, margin=dict(l=10, r=10, t=top, b=10),
         xaxis=dict(title="space fed in (j)", side="bottom", tickangle=-35), yaxis=dict(title="head of (i)", autorange="reversed"),
     )
     return fig
@@ -96,7 +112,8 @@ def heatmaps_figure(matrices: dict, *, encoders, highlight=None, height: int = 4
     fig.update_yaxes(title_text="head of (i)", row=1, col=1)
     fig.update_annotations(font_size=13)
     # one bar for every panel: a shared coloraxis, fixed to 0-1, so equal colours are equal accuracies
-    fig.update_layout(height=height, margin=dict(l=10, r=10, t=30, b=10),
+    # the panel titles sit right above the panels; the top margin keeps them under the modebar's row
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=MODEBAR_ROW + 28, b=10),
                       coloraxis=dict(colorscale=ACCURACY_SCALE, cmin=0, cmax=1, colorbar=_colorbar("test accuracy", x=1.01)))
     return fig
 
@@ -127,8 +144,9 @@ def confusion_figure(M, *, class_names, title: str, height: int = 480) -> go.Fig
         customdata=share,
         hovertemplate="true %{y}<br>predicted %{x}<br>%{text} samples (%{customdata:.0%} of the true class)<extra></extra>",
     ))
+    head, top = _title(plain(title))
     fig.update_layout(
-        title=dict(text=plain(title), x=0.0, font=dict(size=14)), height=height, margin=dict(l=10, r=10, t=40, b=10),
+        title=head, height=height, margin=dict(l=10, r=10, t=top, b=10),
         xaxis=dict(title="predicted", type="category"), yaxis=dict(title="true", autorange="reversed", type="category"),
     )
     return fig
@@ -177,10 +195,9 @@ def sweep_figure(df, *, title: str, baseline: float | None = None, baseline_labe
             line=dict(color=BASELINE_COLOR, dash="dash", width=2), meta="baseline",
             hovertemplate=f"{label}<br>accuracy {baseline:.3f} (no anchors)<extra></extra>",
         ))
-    text = f"<b>{plain(title)}</b>" + (f"<br><span style='font-size:11px;color:#666'>{plain(note)}</span>" if note else "")
+    head, top = _title(f"<b>{plain(title)}</b>", note=plain(note))
     fig.update_layout(
-        title=dict(text=text, x=0.0, xanchor="left", y=0.98, yanchor="top", font=dict(size=14)), height=height,
-        margin=dict(l=10, r=10, t=70 if note else 48, b=10),
+        title=head, height=height, margin=dict(l=10, r=10, t=top, b=10),
         xaxis=dict(title="number of anchors", type="log", tickvals=counts),
         yaxis=dict(title="test accuracy", range=[0, 1.02]),
         # below the plot: the modebar (top right) and the title (top left) never cover it

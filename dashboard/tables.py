@@ -116,8 +116,11 @@ def show(df: pd.DataFrame, *, headers: dict | None = None, digits: int = 3, inde
         # st.table renders every cell and header as markdown: escaped, a label "**x**" or "[a](...)" reads as typed
         whole = table.map(text.md).rename(columns=text.md)
         numeric = [text.md(h) for h in table.attrs["numeric"]]
-        # !important: each cell carries an inline text-align of its own
-        st.table(whole.style.set_properties(subset=numeric, **{"text-align": "right !important"}), hide_index=True)
+        # !important: each cell and header carries an inline text-align of its own
+        right = [("text-align", "right !important")]
+        styler = whole.style.set_properties(subset=numeric, **dict(right)).set_table_styles(
+            [{"selector": f"th.col{j}", "props": right} for j, h in enumerate(whole.columns) if h in numeric])
+        st.table(styler, hide_index=True)
     else:
         config = {h: st.column_config.TextColumn(h, alignment="right") for h in table.attrs["numeric"]}
         st.dataframe(table, hide_index=True, width="stretch", column_config=config,

@@ -139,7 +139,7 @@ def test_the_sweep_draws_the_absolute_baseline_where_dims_match(zoo):
     (fig, _), = _charts(at)
     assert not [t for t in fig["data"] if t.get("meta") == "baseline"]
     why = "No absolute baseline: A has 64 dims and B 32"
-    assert why in fig["layout"]["title"]["text"] and any(why in c.value for c in at.caption)
+    assert why in fig["layout"]["title"]["subtitle"]["text"] and any(why in c.value for c in at.caption)
 
 
 # ---------------------------------------------------------------- the playground's banner follows the numbers
