@@ -80,7 +80,7 @@ def _signed(v: float) -> str:
     return f"{v:+.3f}".replace("-", "−").replace("−0.000", "+0.000")
 
 
-def _line(mode: str, part: dict) -> str:
+def _line(mode: str, part: dict, *, extra: str = "") -> str:
     """One line of the banner: what happened to the vectors of ``mode``, then to each of its readouts."""
     if part["unchanged"]:
         vectors = f"vectors unchanged (mean cosine before/after {num(part['cosine'])})"
@@ -90,11 +90,14 @@ def _line(mode: str, part: dict) -> str:
                     if "standardised" in part else ")")
     heads = [f"{text.md(r['readout'].split(' (')[0])} {'moved' if r['moved'] else 'stayed'} {num(r['before'])} → "
              f"{num(r['after'])} ({_signed(r['delta'])})" for r in part["readouts"]]
-    return f"**{mode.capitalize()}:** " + "; ".join([vectors, *heads]) + "."
+    return f"**{mode.capitalize()}:** " + "; ".join([vectors, *heads, *([extra] if extra else [])]) + "."
 
 
-def measured(summary: dict) -> tuple[str, str]:
-    """The banner over the readout, every claim read off the measured numbers: (kind of box, markdown)."""
+def measured(summary: dict, *, absent: str = "") -> tuple[str, str]:
+    """The banner over the readout, every claim read off the measured numbers: (kind of box, markdown).
+
+    ``absent`` names the absolute readouts that do not apply, and why.
+    """
     rel = summary["relative"]
     if rel["moved"] is None:
         verdict, box = "no labels here, so no readout: only the vectors are compared", "info"
@@ -104,14 +107,17 @@ def measured(summary: dict) -> tuple[str, str]:
         verdict, box = f"the relative readout stayed within {MOVED_BY:.2f}", "success"
         if not rel["unchanged"]:
             verdict += ", although the relative vectors changed"
-    lines = [f"**Measured: {verdict}.**", _line("relative", rel), _line("absolute", summary["absolute"])]
+    lines = [f"**Measured: {verdict}.**", _line("relative", rel), _line("absolute", summary["absolute"], extra=absent)]
     return box, "  \n".join(lines)
 
 
 @panels.isolated("Readout")
 def show_readout(res: dict) -> None:
     summary = effect_summary(res)
-    kind_, banner = measured(summary)
+    n_rows = 0 if res["scores"] is None else len(res["scores"])
+    absent = (f"A's head n/a (A has {coll.dim(enc_a)} dims, B has {coll.dim(enc_b)})"
+              if len(summary["absolute"]["readouts"]) < n_rows else "")
+    kind_, banner = measured(summary, absent=absent)
     getattr(st, kind_)(banner, icon=":material/straighten:")
     geo = res["geometry"]
     g = st.columns(2)

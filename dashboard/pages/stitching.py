@@ -142,7 +142,7 @@ def show_reconstruction(aes: list) -> None:
             rows.append((f"{mode_r} · fed {e}" + (" (own)" if e == decoder else " (stitched)"),
                          rec.reconstructions[mode_r][e]))
     for label, arr in rows:
-        c = st.columns([1.6] + [1] * n_show, vertical_alignment="center")
+        c = st.columns([2.4] + [1] * n_show, vertical_alignment="center")  # wide enough for "absolute · fed ae-s1"
         c[0].markdown(f"**{label}**")
         for k in range(n_show):
             img = np.asarray(arr[k]).reshape(side)

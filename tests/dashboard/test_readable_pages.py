@@ -207,6 +207,7 @@ def test_a_readout_that_does_not_apply_says_why():
     na = [m for m in at.metric if m.value == "n/a"]
     assert [m.label for m in na] == ["A's head (mlp-s0) on B · absolute"]
     assert any(c.value == "n/a: absolute stitching needs equal dims; A has 64, B has 32." for c in at.caption)
+    assert "A's head n/a (A has 64 dims, B has 32)." in _banner(at)[1]
 
 
 # ---------------------------------------------------------------- upload boxes list what is read
