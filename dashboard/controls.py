@@ -32,6 +32,9 @@ DEFAULTS = {
 #: Widget keys whose values must survive page switches (besides the dataset, handled by state.py).
 PERSISTENT = ("enc_a", "enc_b", *DEFAULTS)
 
+#: Session key of the anchor count the "n" field shows by itself (None once the user's session or link set one).
+N_AUTO = "_n_anchors_auto"
+
 #: ``color_by`` values that are not sample-table columns.
 COLOR_STITCHED = "stitched correctly?"
 
@@ -82,6 +85,7 @@ def pair_setup(*, show_pair: bool = True):
         else:
             enc_a, enc_b = st.session_state["enc_a"], st.session_state["enc_b"]
     anchor_state.ensure(source, coll)
+    follow_default_n(coll)
     return source, coll, enc_a, enc_b
 
 
@@ -99,6 +103,18 @@ def default_pair(source: str, names: list[str]) -> tuple[str, str]:
         rest = [n for n in names if n != pre[0]]
         return pre[0], rest[0] if rest else pre[0]
     return names[0], names[min(1, len(names) - 1)]
+
+
+def follow_default_n(coll) -> None:
+    """Keep the anchor-count field ("n") on the dataset's starting count until the user sets another.
+
+    The starting set has :func:`anchor_state.default_n` anchors (60 on text, 35 on wine);
+    a field still at another dataset's count would offer a different experiment.
+    """
+    ss = st.session_state
+    auto = ss.get(N_AUTO, DEFAULTS["n_anchors"])
+    if auto is not None and ss.get("n_anchors") == auto:
+        ss["n_anchors"] = ss[N_AUTO] = anchor_state.default_n(coll)
 
 
 def is_labelled(coll) -> bool:

@@ -18,6 +18,9 @@ PALETTE = [
     "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5",
     "#c49c94", "#f7b6d2", "#c7c7c7", "#dbdb8d", "#9edae5",
 ]
+#: ``config`` of every chart: no plotly logo, and no "Share chart" button (it uploads the chart to Plotly
+#: Cloud; this tool promises that data stays on the machine).
+CHART_CONFIG = {"displaylogo": False, "showSendToCloud": False}
 #: Fixed colours of the "stitched correctly?" categories.
 OUTCOME_COLORS = {"correct": "#2ca02c", "wrong": "#d62728", "train (not scored)": "#c7c7c7"}
 #: Above this many legend entries (classes + anchors) the legend moves from the top to a column on the right.
@@ -208,125 +211,6 @@ def map_figure(
     if note:
         fig.add_annotation(text=note, xref="paper", yref="paper", x=1, y=0, xanchor="right", yanchor="bottom",
                            showarrow=False, font=dict(size=10, color="#666"))
-    return fig
-
-
-def heatmap_figure(M, *, encoders, title: str, highlight=None, height: int = 380) -> go.Figure:
-    """Annotated all-pairs heatmap; NaN cells read "n/a".
-
-    Parameters
-    ----------
-    M : ndarray of shape (n_encoders, n_encoders)
-        ``M[i, j]``: accuracy of encoder i's head fed encoder j's space.
-    encoders : sequence of str
-    highlight : tuple of (int, int) pairs, optional
-        Cells outlined in the figure (the chosen A/B pair).
-    """
-    M = np.asarray(M, dtype=float)
-    text = [["n/a" if np.isnan(v) else f"{v:.2f}" for v in row] for row in M]
-    fig = go.Figure(
-        go.Heatmap(
-            z=M, x=[plain(e) for e in encoders], y=[plain(e) for e in encoders], text=text, texttemplate="%{text}",
-            zmin=0, zmax=1, colorscale="Viridis", showscale=False, textfont=dict(size=11),
-            hovertemplate="head of %{y}<br>fed space of %{x}<br>accuracy %{text}<extra></extra>",
-        )
-    )
-    for i, j in highlight or ():
-        fig.add_shape(type="rect", x0=j - 0.5, x1=j + 0.5, y0=i - 0.5, y1=i + 0.5, line=dict(color="red", width=3))
-    fig.update_layout(
-        title=dict(text=title, x=0.0, font=dict(size=14)), height=height, margin=dict(l=10, r=10, t=40, b=10),
-        xaxis=dict(title="space fed in (j)", side="bottom", tickangle=-35), yaxis=dict(title="head of (i)", autorange="reversed"),
-    )
-    return fig
-
-
-def heatmaps_figure(matrices: dict, *, encoders, highlight=None, height: int = 470) -> go.Figure:
-    """Several all-pairs heatmaps side by side, sharing the encoder axes; NaN cells read "n/a".
-
-    Parameters
-    ----------
-    matrices : dict of str -> ndarray of shape (n_encoders, n_encoders)
-        Panel title -> ``M[i, j]``, accuracy of encoder i's head fed encoder j's space.
-    encoders : sequence of str
-    highlight : tuple of (int, int) pairs, optional
-        Cells outlined in every panel (the chosen A/B pair).
-    """
-    from plotly.subplots import make_subplots
-
-    titles = list(matrices)
-    fig = make_subplots(rows=1, cols=len(titles), subplot_titles=titles, shared_yaxes=True, horizontal_spacing=0.02)
-    small = len(encoders) > 6
-    for k, title in enumerate(titles, start=1):
-        M = np.asarray(matrices[title], dtype=float)
-        text = [["n/a" if np.isnan(v) else f"{v:.2f}" for v in row] for row in M]
-        fig.add_trace(go.Heatmap(
-            z=M, x=[plain(e) for e in encoders], y=[plain(e) for e in encoders], text=text, texttemplate="%{text}", zmin=0, zmax=1,
-            colorscale="Viridis", showscale=False, textfont=dict(size=9 if small else 12),
-            hovertemplate=f"{title}<br>head of %{{y}}<br>fed space of %{{x}}<br>accuracy %{{text}}<extra></extra>",
-        ), row=1, col=k)
-        for i, j in highlight or ():
-            fig.add_shape(type="rect", x0=j - 0.5, x1=j + 0.5, y0=i - 0.5, y1=i + 0.5, line=dict(color="red", width=3),
-                          row=1, col=k)
-        fig.update_xaxes(tickangle=-40, tickfont=dict(size=10), title_text="space fed in (j)", row=1, col=k)
-    fig.update_yaxes(autorange="reversed", tickfont=dict(size=10))
-    fig.update_yaxes(title_text="head of (i)", row=1, col=1)
-    fig.update_annotations(font_size=13)
-    fig.update_layout(height=height, margin=dict(l=10, r=10, t=30, b=10))
-    return fig
-
-
-def confusion_figure(M, *, class_names, title: str, height: int = 420) -> go.Figure:
-    """Confusion counts: rows true class, columns predicted class.
-
-    Parameters
-    ----------
-    M : ndarray of shape (n_classes, n_classes), int
-    class_names : sequence of str
-    """
-    M = np.asarray(M)
-    names = [str(c) for c in class_names]
-    fig = go.Figure(go.Heatmap(
-        z=M, x=names, y=names, text=M, texttemplate="%{text}", colorscale="Blues", showscale=False,
-        hovertemplate="true %{y}<br>predicted %{x}<br>%{z} samples<extra></extra>",
-    ))
-    fig.update_layout(
-        title=dict(text=title, x=0.0, font=dict(size=14)), height=height, margin=dict(l=10, r=10, t=40, b=10),
-        xaxis=dict(title="predicted", type="category"), yaxis=dict(title="true", autorange="reversed", type="category"),
-    )
-    return fig
-
-
-def sweep_figure(df, *, title: str, height: int = 420) -> go.Figure:
-    """Accuracy vs number of anchors: one line per (strategy, what) in ``df``.
-
-    Parameters
-    ----------
-    df : pandas.DataFrame
-        Columns ``n_anchors``, ``accuracy``, ``strategy``, ``what`` (e.g. "stitched
-        B → A's head"; names containing "no stitching" are dotted, the others solid),
-        and optionally ``std`` (across seeds).
-    """
-    fig = go.Figure()
-    strategies = list(dict.fromkeys(df["strategy"]))
-    whats = sorted(dict.fromkeys(df["what"]), key=lambda w: "no stitching" in w)  # stitched first: solid
-    dashes = ["solid", "dot", "dash", "dashdot"]
-    for si, strategy in enumerate(strategies):
-        for wi, what in enumerate(whats):
-            d = df[(df["strategy"] == strategy) & (df["what"] == what)].sort_values("n_anchors")
-            if d.empty:
-                continue
-            err = dict(type="data", array=d["std"], visible=True) if "std" in d and d["std"].notna().any() else None
-            fig.add_trace(go.Scatter(
-                x=d["n_anchors"], y=d["accuracy"], mode="lines+markers", name=f"{strategy} · {what}",
-                line=dict(color=PALETTE[si % len(PALETTE)], dash=dashes[wi % len(dashes)]), error_y=err,
-                hovertemplate=f"{strategy} · {what}<br>%{{x}} anchors<br>accuracy %{{y:.3f}}<extra></extra>",
-            ))
-    fig.update_layout(
-        title=dict(text=title, x=0.0, font=dict(size=14)), height=height, margin=dict(l=10, r=10, t=40, b=10),
-        xaxis=dict(title="number of anchors", type="log", tickvals=sorted(set(df["n_anchors"]))),
-        yaxis=dict(title="test accuracy", range=[0, 1.02]),
-        legend=dict(font=dict(size=11)),
-    )
     return fig
 
 

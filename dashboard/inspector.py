@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from core.spaces.describe import metadata_columns
-from dashboard import text
+from dashboard import tables, text
 
 
 def image_of(coll, sample_id, *, scale: int = 10) -> np.ndarray | None:
@@ -70,4 +70,4 @@ def show_grid(coll, sample_ids, *, captions=None, per_row: int = 6, image_scale:
     df = coll.samples.iloc[pos].reset_index(drop=True)
     if any(captions):
         df.insert(1, "outcome", captions)
-    st.dataframe(df, hide_index=True, width="stretch")
+    tables.show(df)  # human headers, "—" for gaps, and short tables drawn whole: a sentence is never cut

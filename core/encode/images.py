@@ -127,9 +127,10 @@ def read_image_zip(source, *, table=None, image_column: str | None = None, id_co
     MediaSet
         ``modality="image"``, items are the members' bytes in path order (table order with a table).
     """
-    from ..io.files import ReadFile, read_table
+    from ..io.files import ReadFile, read_table, refuse_pickles
 
     rf = ReadFile.of(source, max_bytes=max_bytes)
+    refuse_pickles(rf)  # the upload box takes any file, so that this says why a pickle is refused
     if rf.suffix != ".zip":
         raise LoadError(f"{rf.name}: images come in a .zip (class folders: label/file.png); got {rf.suffix or 'no suffix'}")
     try:

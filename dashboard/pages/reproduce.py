@@ -4,7 +4,7 @@ import streamlit as st
 import streamlit.components.v1 as components
 
 from core.errors import CancelledError
-from dashboard import bootstrap, controls, jobs, panels, results, share, text
+from dashboard import bootstrap, controls, jobs, panels, results, share, tables, text
 
 bootstrap.prepare()
 st.title("Reproduce the paper")
@@ -39,10 +39,7 @@ def show_report() -> None:
     share.download("Download the report (HTML, opens offline)", rep["html"], "stitchboard-reproduce.html",
                    "text/html", key="rp_download")
     st.subheader("Headline numbers")
-    st.dataframe(rep["headlines"], hide_index=True, width="stretch",
-                 column_config={"effect": st.column_config.TextColumn(width="large"),
-                                "ours": st.column_config.TextColumn(width="small"),
-                                "published": st.column_config.TextColumn(width="medium")})
+    tables.show(rep["headlines"])  # drawn whole: every effect and published figure readable, none cut
     st.info(rep["note"], icon=":material/info:")
     if st.toggle("Show the full report here", key="rp_show",
                  help="The whole page with its interactive plots (about 5 MB to send to the browser)."):

@@ -68,6 +68,13 @@ def metric(at: AppTest, label: str) -> str:
     return found[0]
 
 
+def table(at: AppTest, i: int = 0):
+    """The ``i``-th ``st.table`` as the reader sees it: cells and headers un-escaped (dashboard.tables escapes them)."""
+    from dashboard.text import unmd
+
+    return at.table[i].value.map(unmd).rename(columns=unmd)
+
+
 def no_errors(at: AppTest) -> None:
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]

@@ -3,7 +3,7 @@
 import json
 
 from core.methods.pair_stitching import stitch_pair
-from dashboard import figures, jobs, loaders, panels, results
+from dashboard import jobs, loaders, panels, results, score_figures
 from tests.dashboard.apphelp import anchors_of, maps, metric, no_errors, start
 from tests.dashboard.test_explore import expected_readout
 
@@ -83,7 +83,7 @@ def test_a_failing_heatmap_leaves_the_drill_down_and_gallery(monkeypatch, digits
     at = start("pages/stitching.py", **PCA)
     no_errors(at)
     anchors = anchors_of(at)
-    monkeypatch.setattr(figures, "heatmaps_figure", boom)
+    monkeypatch.setattr(score_figures, "heatmaps_figure", boom)
     at.run()
     assert not at.exception
     errors = panel_errors(at)

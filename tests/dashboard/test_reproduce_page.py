@@ -6,7 +6,7 @@ import pytest
 
 import core.reproduce.report as R
 from dashboard import jobs, results
-from tests.dashboard.apphelp import no_errors, start
+from tests.dashboard.apphelp import no_errors, start, table
 
 
 @pytest.fixture
@@ -15,13 +15,16 @@ def wine_only(monkeypatch):
 
 
 def _headlines(at):
-    return at.dataframe[0].value
+    """The headline table as drawn (human headers), back under core's column names."""
+    shown = table(at, 0)
+    assert list(shown.columns) == ["Effect", "Ours", "Published"]
+    return shown.rename(columns=str.lower)
 
 
 def test_build_download_and_reopen(wine_only):
     at = start("pages/reproduce.py")
     no_errors(at)
-    assert not at.dataframe and at.button(key="rp_run")  # nothing runs before the button
+    assert not at.table and at.button(key="rp_run")  # nothing runs before the button
     assert any("stitchboard reproduce --out report.html" in c.value for c in at.code)
     at.button(key="rp_run").click().run()
     no_errors(at)
@@ -46,7 +49,7 @@ def test_a_cancelled_build_keeps_nothing(wine_only, monkeypatch):
     monkeypatch.setattr(jobs, "rerun_requested", lambda: True)  # the user acted while it ran
     at.button(key="rp_run").click().run()
     no_errors(at)
-    assert any(c.value == "The report stopped; nothing was kept." for c in at.caption) and not at.dataframe
+    assert any(c.value == "The report stopped; nothing was kept." for c in at.caption) and not at.table
     assert not results.has_report()
     at.session_state[jobs.CANCELLED] = {("reproduce", results.report_key())}  # what Cancel records
     at.run()
@@ -54,4 +57,4 @@ def test_a_cancelled_build_keeps_nothing(wine_only, monkeypatch):
     monkeypatch.setattr(jobs, "rerun_requested", lambda: False)
     at.button(key="rp_run").click().run()
     no_errors(at)
-    assert at.dataframe and results.has_report()
+    assert at.table and results.has_report()
