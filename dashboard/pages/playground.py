@@ -123,7 +123,7 @@ def show_maps(res: dict) -> None:
                 st.markdown(f"**{row_name} B: {text.code(enc_b)}** · {when}")
                 fig = figures.map_figure(maps[key], ids=coll.ids, coloring=coloring, hover=hover, anchor_ids=anchors,
                                          height=340, note=f"{coll.n_samples:,} points")
-                st.plotly_chart(fig, key=f"pg_{key}", width="stretch", config={"displaylogo": False})
+                st.plotly_chart(fig, key=f"pg_{key}", width="stretch", config=figures.PLOTLY_CONFIG)
 
 
 st.subheader("Readout: before → after")

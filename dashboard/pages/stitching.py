@@ -45,7 +45,7 @@ def show_all_pairs() -> None:
         panels_ += [("relative", f"Relative ({len(anchors)} anchors)", rel_res),
                     ("translated", f"Translated (Procrustes on {len(anchors)} anchors)", tr_res)]
     fig = figures.heatmaps_figure({title: res.scores[mode] for mode, title, res in panels_}, encoders=names, highlight=hl)
-    st.plotly_chart(fig, key="heatmaps", width="stretch", config={"displaylogo": False})
+    st.plotly_chart(fig, key="heatmaps", width="stretch", config=figures.PLOTLY_CONFIG)
     d = st.columns(len(panels_) + 1)
     for col, (mode, title, res) in zip(d, panels_):
         with col:
@@ -88,7 +88,7 @@ def show_drill_down() -> None:
     with left:
         cfig = figures.confusion_figure(ps.confusion(), class_names=class_names,
                                         title=f"Confusion matrix ({mode})")
-        st.plotly_chart(cfig, key="confusion", width="stretch", config={"displaylogo": False})
+        st.plotly_chart(cfig, key="confusion", width="stretch", config=figures.PLOTLY_CONFIG)
         share.figure_download(cfig, f"confusion_{enc_a}_{enc_b}_{mode}", key="dl_conf_html")
     with right:
         n_worst = st.slider("Worst-stitched samples shown", 4, 48, 12, step=4, key="n_worst")

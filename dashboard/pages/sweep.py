@@ -67,7 +67,7 @@ def show_sweep() -> None:
     agg = d.groupby(["strategy", "what", "n_anchors"], as_index=False)["accuracy"].agg(["mean", "std"])
     agg = agg.rename(columns={"mean": "accuracy"})
     fig = figures.sweep_figure(agg, title=f"{mode_choice.capitalize()} stitching, {enc_a} ← {enc_b}")
-    st.plotly_chart(fig, key="sweep_fig", width="stretch", config={"displaylogo": False})
+    st.plotly_chart(fig, key="sweep_fig", width="stretch", config=figures.PLOTLY_CONFIG)
     d1, d2 = st.columns(2)
     with d1:
         share.table_download(df, f"sweep_{enc_a}_{enc_b}", key="dl_sweep", label="Full sweep table (CSV)")
