@@ -224,8 +224,8 @@ def show_anchor_controls(anchors: tuple, *, source: str, coll, enc_a: str) -> No
                           help=f"{hist.n_undo} step(s) to undo")
                 st.button("Clear", on_click=on_clear, disabled=not anchors, key="btn_clear", icon=":material/delete:",
                           help="Remove every anchor.")
-                with st.popover("Pick anchors", icon=":material/auto_awesome:",
-                                help="Pick a set with a strategy (random, stratified, k-means, ...) or toggle typed ids."):
+                # no help tooltip: it shows on focus, after the popover closes, over the controls beside it
+                with st.popover("Pick anchors", icon=":material/auto_awesome:"):
                     _strategy_controls(source=source, coll=coll, enc_a=enc_a)
             with st.container(horizontal=True, gap="small", width="content", vertical_alignment="center"):
                 st.text_input("Search", key=SEARCH, on_change=on_search, kwargs=dict(coll=coll), width=260,

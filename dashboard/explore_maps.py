@@ -109,10 +109,8 @@ def fairness_note(method: str, frame: str, *, dims_differ: bool) -> str:
     """
     if method != "tsne" and frame == "A" and not dims_differ:
         return ""
-    why = ("t-SNE cannot place B in A's frame" if method == "tsne"
-           else "B's dims differ from A's" if dims_differ and frame == "A" else "you chose own layouts")
-    return (f"Absolute B has its own layout, aligned to A ({why}): it shows B's own clusters, not what A's head "
-            "sees, so it can look as tidy as Relative B. The fair test is the readout (B → A's head · absolute).")
+    why = "t-SNE" if method == "tsne" else "its dims differ" if dims_differ and frame == "A" else "own layouts chosen"
+    return f"Absolute B has its own layout ({why}): its clusters are B's own, not what A's head sees; the readout is fair."
 
 
 @panels.isolated("Maps", default={})
@@ -270,12 +268,11 @@ def show_maps(anchors: tuple, *, source: str, coll, enc_a: str, enc_b: str, meth
                 remember_rel(LA, LB, used)
     if cancelled:
         rows_named = " and ".join("absolute" if k == "abs" else "relative" for k in cancelled)
-        with status_slot.container():
-            c = st.columns([4, 1], vertical_alignment="center")
-            c[0].info(f"{name} of the {rows_named} maps cancelled: the maps show a preview. Press **Recompute** to "
-                      f"start {name} again, or pick another layout.", icon=":material/pause_circle:")
-            c[1].button("Recompute", key="btn_recompute_maps", on_click=jobs.resume,
-                        args=tuple(want[k] for k in cancelled), icon=":material/replay:", width="stretch")
+        with status_slot.container(border=True, horizontal=True, vertical_alignment="center"):
+            st.markdown(f":material/pause_circle: {name} of the {rows_named} maps cancelled: the maps show a preview. "
+                        f"Press **Recompute** to start {name} again, or pick another layout.")
+            st.button("Recompute", key="btn_recompute_maps", on_click=jobs.resume,
+                      args=tuple(want[k] for k in cancelled), icon=":material/replay:", width="content")
     if to_run and first_paint:
         # First maps of this session: give the browser time to fetch plotly.js and draw the previews before the
         # layout holds the interpreter (numba's first compile starves the web server).
