@@ -70,7 +70,7 @@ def _stitched(anchors: tuple, *, source: str, coll, enc_a: str, enc_b: str, kind
     if kind == "abs" and coll.dim(enc_a) != coll.dim(enc_b):
         test = "n/a: dims differ"  # A's absolute head cannot read B's vectors at all
         vals = np.where(coll.split == "train", "train (not scored)", test).astype(object)
-        return figures.Coloring(f"B → A's absolute head: {coll.dim(enc_b)} dims into {coll.dim(enc_a)}", vals,
+        return figures.Coloring("B → A's absolute head", vals,
                                 categories=tuple(figures.OUTCOME_COLORS), colors=figures.OUTCOME_COLORS)
     if kind == "abs":  # the absolute head ignores the anchors: one cache entry for every anchor set
         ps = loaders.pair_stitching(source, enc_a, enc_b, (), "absolute")
@@ -237,11 +237,6 @@ def show_maps(anchors: tuple, *, source: str, coll, enc_a: str, enc_b: str, meth
     last_rel = st.session_state.get("_last_rel_layout")
     name = METHOD_NAMES[method]
 
-    def frame_note(kind):
-        if kind == "abs" and frame == "A" and dims_differ:
-            return f"(dims differ: {coll.dim(enc_a)} vs {coll.dim(enc_b)}, so B cannot be placed in A's frame)"
-        return ""
-
     def remember_rel(LA, LB, used):
         st.session_state["_last_rel_layout"] = (want["rel"][:3] + want["rel"][4:], (LA, LB, used))
 
@@ -263,7 +258,7 @@ def show_maps(anchors: tuple, *, source: str, coll, enc_a: str, enc_b: str, meth
                      f"· *PCA preview; {name} cancelled*" if kind in cancelled else f"· *preview while {name} computes*")
         else:
             LA, LB, used = results.layouts(*want[kind], should_stop=jobs.should_stop)
-            draw(kind, LA, LB, method, used, "fin", frame_note(kind))
+            draw(kind, LA, LB, method, used, "fin")
             if kind == "rel":
                 remember_rel(LA, LB, used)
     if cancelled:
@@ -294,7 +289,7 @@ def show_maps(anchors: tuple, *, source: str, coll, enc_a: str, enc_b: str, meth
             except ValueError as exc:
                 status_slot.error(text.md(f"Could not compute the {name} layout: {exc}. Showing the preview."))
                 return drawn
-            draw(kind, LA, LB, method, used, "fin", frame_note(kind))
+            draw(kind, LA, LB, method, used, "fin")
             if kind == "rel":
                 remember_rel(LA, LB, used)
         status_slot.empty()

@@ -77,6 +77,15 @@ def show_grid(coll, sample_ids, *, captions=None, per_row: int = 6, image_scale:
     st.dataframe(df, hide_index=True, width="stretch")
 
 
+def similarity_column(sims) -> dict:
+    """The neighbours' cosine similarities as a table column; when they all round to 1.000 (a saturated
+    space), their distance 1 − cos instead, which still tells them apart."""
+    sims = np.asarray(sims, dtype=float)
+    if sims.min() > 0.9995:
+        return {"1 − cos": [f"{1 - s:.2g}" for s in sims]}
+    return {"cos": [f"{s:.3f}" for s in sims]}
+
+
 def thumbnail_uri(coll, sample_id, *, size: int = 28) -> str | None:
     """The sample's image as a small PNG ``data:`` URI (a table's image cell), or None without images."""
     from PIL import Image
@@ -90,7 +99,8 @@ def thumbnail_uri(coll, sample_id, *, size: int = 28) -> str | None:
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def sample_table(coll, sample_ids, *, extra: dict | None = None, text_chars: int = 140) -> pd.DataFrame:
+def sample_table(coll, sample_ids, *, extra: dict | None = None, text_chars: int = 140,
+                 split: bool = True) -> pd.DataFrame:
     """One row per sample: its image (if any), id, label, split, then its text or first feature values.
 
     Parameters
@@ -101,6 +111,8 @@ def sample_table(coll, sample_ids, *, extra: dict | None = None, text_chars: int
         More columns, one value per sample (e.g. a similarity), placed after the id.
     text_chars : int, default=140
         Longer text is cut with "…".
+    split : bool, default=True
+        Include the ``split`` column.
 
     Returns
     -------
@@ -118,7 +130,8 @@ def sample_table(coll, sample_ids, *, extra: dict | None = None, text_chars: int
         out[name] = list(values)
     if "label" in df.columns:
         out["label"] = df["label"].astype(str)
-    out["split"] = df["split"].astype(str)
+    if split:
+        out["split"] = df["split"].astype(str)
     meta = metadata_columns(coll)
     text_cols = [c for c in meta if not pd.api.types.is_numeric_dtype(coll.samples[c])]
     for c in text_cols[:1]:
@@ -130,9 +143,9 @@ def sample_table(coll, sample_ids, *, extra: dict | None = None, text_chars: int
 
 
 def show_table(coll, sample_ids, *, key: str, extra: dict | None = None, height: int | str = "auto",
-               selectable: bool = False) -> int | None:
+               selectable: bool = False, split: bool = True) -> int | None:
     """:func:`sample_table` as a dataframe (images as thumbnails); returns the row the user picked, if ``selectable``."""
-    df = sample_table(coll, sample_ids, extra=extra)
+    df = sample_table(coll, sample_ids, extra=extra, split=split)
     config = {"image": st.column_config.ImageColumn("image", width="small")} if "image" in df.columns else None
     kw = dict(on_select="rerun", selection_mode="single-row") if selectable else {}
     event = st.dataframe(df, hide_index=True, width="stretch", column_config=config, key=key, height=height, **kw)

@@ -66,8 +66,8 @@ def legend_data(colorings: dict, *, isolate: str | None = None, n_anchors: int =
     ----------
     colorings : dict of str -> dashboard.figures.Coloring
         The colouring of each row of maps (e.g. ``{"absolute": ..., "relative": ...}``).
-        Classes are listed once, in the order of the first colouring that has them; only
-        classes some map draws. Continuous colourings give a colour scale each (one
+        Classes are listed once, in the order of the colourings' categories; only classes
+        some map draws. Continuous colourings give a colour scale each (one
         when the rows share it).
     isolate : str, optional
         The isolated class, shown as such.
@@ -83,14 +83,17 @@ def legend_data(colorings: dict, *, isolate: str | None = None, n_anchors: int =
         "color", "opacity"}``), ``isolate`` (str or None).
     """
     entries, seen, scales = [], set(), {}
+    drawn = set()  # classes some map draws
+    for c in colorings.values():
+        if not c.continuous:
+            drawn |= set(np.asarray(c.values).astype(str).tolist())
     for row, c in colorings.items():
         if c.continuous:
             lo, hi = figures.value_range(c.values)
             scales.setdefault((str(c.name), _fmt(lo), _fmt(hi)), str(row))  # rows sharing a scale: one bar
             continue
-        present = set(np.asarray(c.values).astype(str).tolist())
         for cat in c.categories:
-            if cat in present and cat not in seen:
+            if cat in drawn and cat not in seen:
                 seen.add(cat)
                 entries.append({"key": str(cat), "color": c.color_of(cat)})
     scales = [{"title": f"{row}: {name}" if len(scales) > 1 else name, "lo": lo, "hi": hi, "stops": _VIRIDIS}

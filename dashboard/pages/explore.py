@@ -165,8 +165,8 @@ def show_neighbours(sid, anchors: tuple) -> None:
             with col:
                 st.markdown(f":small[**{'Absolute' if kind == 'abs' else 'Relative'} {side}** "
                             f"{text.code(enc_a if side == 'A' else enc_b)}]")
-                inspector.show_table(coll, ids.tolist(), key=f"nn_{kind}_{side}",
-                                     extra={"cos": [f"{s:.3f}" for s in sims],
+                inspector.show_table(coll, ids.tolist(), key=f"nn_{kind}_{side}", split=False,
+                                     extra={**inspector.similarity_column(sims),
                                             "both": ["●" if i in other else "" for i in ids.tolist()]})
 
 

@@ -50,7 +50,7 @@ def test_a_click_in_inspect_mode_leaves_the_anchors_and_shows_the_sample_with_it
     found = tables(at)
     assert found[0]["id"].tolist() == [str(sid)] and found[0]["label"].tolist() == [str(digits.samples.label[sid])]
     assert found[0]["image"].iloc[0].startswith("data:image/png;base64,")  # a thumbnail of the digit
-    nn = [t for t in found if "cos" in t.columns]
+    nn = [t for t in found if "cos" in t.columns or "1 − cos" in t.columns]
     assert len(nn) == 4
     A, B = digits.spaces["mlp-s0"], digits.spaces["mlp-s1"]
     vectors = [A.vectors, B.vectors, relative_projection(A.vectors, A.take(list(before))),
@@ -59,7 +59,10 @@ def test_a_click_in_inspect_mode_leaves_the_anchors_and_shows_the_sample_with_it
     for table, X in zip(nn, vectors):  # Absolute A, Absolute B, Relative A, Relative B
         pos, sims = nearest_neighbours(X, row, k=8)
         assert table["id"].tolist() == [str(i) for i in digits.ids[pos]]
-        np.testing.assert_allclose(table["cos"].astype(float), sims, atol=6e-4)
+        if "cos" in table.columns:
+            np.testing.assert_allclose(table["cos"].astype(float), sims, atol=6e-4)
+        else:  # all above 0.9995: shown as 1 - cos, two significant digits
+            np.testing.assert_allclose(table["1 − cos"].astype(float), 1 - sims, rtol=0.06)
     shared_abs = len(set(nn[0]["id"]) & set(nn[1]["id"]))
     assert (nn[0]["both"] == "●").sum() == shared_abs == (nn[1]["both"] == "●").sum()
     assert any(f"**{shared_abs} of 8** neighbours in absolute space" in c.value for c in at.caption)
@@ -219,3 +222,11 @@ def test_the_n_field_follows_the_dataset():
     assert at.session_state["n_anchors"] == len(anchors_of(at)) == 142 // 4  # wine's default set
     at.selectbox(key="dataset").set_value("digits").run()
     assert at.session_state["n_anchors"] == len(anchors_of(at)) == 100
+
+
+def test_similarities_that_all_round_to_one_are_shown_as_distances():
+    from dashboard.inspector import similarity_column
+
+    assert similarity_column([0.95, 0.9123]) == {"cos": ["0.950", "0.912"]}
+    saturated = similarity_column([0.99999942, 0.99999446])  # a saturated space (wine's tanh encoders)
+    assert saturated == {"1 − cos": ["5.8e-07", "5.5e-06"]}

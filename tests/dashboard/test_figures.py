@@ -116,8 +116,8 @@ def test_the_shared_legend_lists_each_class_once_and_one_scale_per_distinct_rang
     r = figures.Coloring("outcome", np.array(["correct", "wrong", "train (not scored)"]),
                          categories=tuple(figures.OUTCOME_COLORS), colors=figures.OUTCOME_COLORS)
     d = legend_data({"absolute": a, "relative": r}, isolate="wrong", n_anchors=5, n_highlighted=2)
-    assert [e["key"] for e in d["entries"]] == ["wrong", "train (not scored)", "correct"]
-    assert d["entries"][0]["color"] == figures.OUTCOME_COLORS["wrong"] and d["isolate"] == "wrong"
+    assert [e["key"] for e in d["entries"]] == ["correct", "wrong", "train (not scored)"]  # in category order
+    assert d["entries"][1]["color"] == figures.OUTCOME_COLORS["wrong"] and d["isolate"] == "wrong"
     assert [o["label"] for o in d["overlays"]] == ["anchors (5)", "highlighted (2)"]
     assert legend_data({"relative": r}, isolate="n/a: dims differ")["isolate"] is None  # not drawn: not isolated
     x = figures.Coloring("agreement", np.array([0.0, 0.5, np.nan]), continuous=True)
