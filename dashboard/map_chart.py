@@ -17,7 +17,12 @@ whole edit. Every map of Explore is drawn by this component instead, with WebGL 
   view during the drag appear on release;
 - WebGL canvases are drawn at the screen's pixel ratio (plotly.js draws them at 2x by
   default, four times the pixels on a 1x screen);
-- a "Full screen" button in the modebar shows the map alone on the screen.
+- a "Full screen" button in the modebar shows the map alone on the screen;
+- no legend of its own: the page draws one for the four maps (:mod:`dashboard.map_legend`),
+  and a class isolated there is drawn here with the other classes dimmed, by a restyle
+  of their colours (the points are not sent again);
+- the app's one plotly config (:data:`dashboard.figures.PLOTLY_CONFIG`: no Plotly Cloud
+  "Share chart" button).
 
 A click, box or lasso reports the samples picked the way ``st.plotly_chart`` does
 (``{"selection": {"points": [{"customdata": [id]}, ...]}}``), so
