@@ -11,7 +11,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.methods.anchor_history import AnchorHistory
-from dashboard import loaders
+from dashboard import loaders, map_legend
 
 HISTORY = "anchor_history"
 OWNER = "anchor_source"
@@ -46,6 +46,7 @@ def ensure(source: str, coll) -> None:
     st.session_state[N_ANCHORS] = len(ids)
     st.session_state[HIGHLIGHT] = ()
     st.session_state[INSPECT] = ()
+    st.session_state[map_legend.ISOLATE] = None  # a class of the previous dataset
     st.session_state[MESSAGE] = f"{len(ids)} {DEFAULT_STRATEGY} train samples picked as a starting set (seed {DEFAULT_SEED})."
     st.session_state[ERROR] = ""
     bump()

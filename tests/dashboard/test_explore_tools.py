@@ -116,6 +116,12 @@ def test_the_legend_isolates_a_class_on_all_four_maps_and_restores_them():
     at.selectbox(key="color_by").set_value("split").run()
     assert [e["key"] for e in legend(at)["entries"]] == ["test", "train"]
     assert [m["isolate"] for m in maps(at)] == [None] * 4 and at.session_state["legend_isolate"] is None
+    # another dataset starts with every class shown
+    at.selectbox(key="color_by").set_value("label").run()
+    click_legend(at, "0")
+    at.selectbox(key="dataset").set_value("wine").run()
+    at.selectbox(key="dataset").set_value("digits").run()
+    assert [m["isolate"] for m in maps(at)] == [None] * 4
     # a class name that is not on the maps (a stale or forged event) isolates nothing
     click_legend(at, "<b>nope</b>")
     no_errors(at)

@@ -187,7 +187,7 @@ def test_a_cancelled_layout_shows_the_preview_until_recompute(monkeypatch):
     no_errors(at)
     titles = map_titles(at)
     assert len(titles) == 4 and all("PCA preview; t-SNE cancelled" in t for t in titles), titles
-    info = [i.value for i in at.info]
+    info = [m.value for m in at.markdown]  # the cancelled line beside its Recompute button
     assert any("t-SNE of the absolute and relative maps cancelled" in i and "Recompute" in i for i in info), info
     assert anchors_of(at) == anchors and metric(at, "Anchors") == str(len(anchors))
     # another setting is another job: it runs (here: PCA, at once)
