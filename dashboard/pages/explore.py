@@ -198,7 +198,8 @@ def show_inspector(anchors: tuple) -> None:
             focus = hl[0] if hl else None
         else:
             st.caption("Click a row to read that sample and its neighbours below.")
-            row = inspector.show_table(coll, shown, key="sel_table", extra=extra(shown),
+            # keyed by the revision: a new selection starts without a picked row
+            row = inspector.show_table(coll, shown, key=f"sel_table_{anchor_state.rev()}", extra=extra(shown),
                                        height=min(38 + 35 * len(shown), 320), selectable=True)
             focus = shown[row if row is not None else 0]
     with tabs[1]:

@@ -137,6 +137,24 @@ def test_clicks_inspect_without_editing_and_a_highlight_moves_nothing(browser, s
     assert {p["id"] for p in page.evaluate(POINTS_JS, 0) if p["trace"] == "anchors"} == anchors
     page.screenshot(path=str(tmp_path / "inspected.png"))
 
+    # a search lists its matches; a click on a row of the selection shows that sample and its neighbours
+    search = page.get_by_placeholder("Search: an id (3, 20-25), a label, words")
+    search.fill("id:40-45")
+    search.press("Enter")
+    wait_for(lambda: page.get_by_text("Nearest neighbours of id 40").count() == 1, timeout=60,
+             what="the first match inspected")
+    wait_idle(page)
+    grid = page.locator('[data-testid="stMain"] [data-testid="stDataFrame"]').first  # the selection list
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + 14, box["y"] + 35 + 35 * 2 + 17)  # the third row's selection cell
+    wait_for(lambda: page.get_by_text("Nearest neighbours of id 42").count() == 1, timeout=60,
+             what="the third match (id 42) inspected")
+    wait_idle(page)
+    page.screenshot(path=str(tmp_path / "row_picked.png"))
+    page.get_by_role("button", name="Clear highlight").click()
+    wait_idle(page)
+
     # a highlight click: rings on the four maps, and the maps stay where they are
     click_mode(page, "highlight")
     tops = [m["top"] for m in page.evaluate(MAPS_JS)]
