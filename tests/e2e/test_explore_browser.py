@@ -55,9 +55,8 @@ def open_explore(browser, server, size, query="?method=pca"):
     return page
 
 
-def check_layout(page, size) -> dict:
+def check_layout(page) -> dict:
     """Nothing cut, the legend above the map titles, the maps side by side across the page."""
-    w, h = size
     assert page.evaluate(CUT_JS) == []
     maps = page.evaluate(MAPS_JS)
     main = rect(page, '[data-testid="stMainBlockContainer"]')
@@ -72,7 +71,7 @@ def check_layout(page, size) -> dict:
 @pytest.mark.parametrize("size", [(1280, 800), (1400, 1000), (1920, 1080)])
 def test_layout_at_common_screen_sizes(browser, server, tmp_path, size):
     page = open_explore(browser, server, size)
-    found = check_layout(page, size)
+    found = check_layout(page)
     first = found["first_map"]
     if size == (1400, 1000):
         assert first["bottom"] <= 1000, first  # a whole map above the fold
