@@ -159,6 +159,6 @@ def figure_download(fig, name: str, *, key: str, label: str = "HTML") -> None:
     ``fig`` is a plotly figure, or a callable that makes it (only when clicked)."""
     def page() -> bytes:
         f = fig() if callable(fig) else fig
-        return f.to_html(include_plotlyjs=True, full_html=True, config=figures.CHART_CONFIG).encode()
+        return f.to_html(include_plotlyjs=True, full_html=True, config=figures.PLOTLY_CONFIG).encode()
 
     download(label, page, f"{name}.html", "text/html", key=key)

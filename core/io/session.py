@@ -26,7 +26,7 @@ n_neighbors    int                  [2, 200]
 min_dist       float                [0, 0.99]
 perplexity     float                [1, 100]
 color_by       str                  one of ``color_choices`` when given
-pick_mode      str                  ``anchors``, ``highlight``
+pick_mode      str                  ``inspect``, ``anchors``, ``highlight``
 =============  ===================  ==================================================
 
 Ids are all ints or all strs, of the dataset's id type. Strings are at most 1,000
@@ -95,7 +95,7 @@ FIELDS: dict[str, Field] = {
     "min_dist": Field("float", (0.0, 0.99), "UMAP min_dist"),
     "perplexity": Field("float", (1.0, 100.0), "t-SNE perplexity"),
     "color_by": Field("str", None, "what colours the maps"),
-    "pick_mode": Field("choice", ("anchors", "highlight"), "what a map selection does"),
+    "pick_mode": Field("choice", ("inspect", "anchors", "highlight"), "what a map selection does"),
 }
 
 

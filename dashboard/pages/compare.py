@@ -53,7 +53,7 @@ def show_metrics() -> None:
                    "Procrustes is a distance (lower = more alike); every other metric is higher = more alike.")
     with right:
         mfig = figures.metrics_figure(table, title=f"{enc_a} vs {enc_b}")
-        st.plotly_chart(mfig, key="metrics_fig", width="stretch", config={"displaylogo": False})
+        st.plotly_chart(mfig, key="metrics_fig", width="stretch", config=figures.PLOTLY_CONFIG)
         share.figure_download(mfig, f"metrics_{enc_a}_{enc_b}", key="dl_metrics_html")
 
 

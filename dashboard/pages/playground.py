@@ -183,7 +183,7 @@ def show_maps(res: dict) -> None:
                 fig = figures.map_figure(maps[key], ids=coll.ids, coloring=coloring, hover=hover, anchor_ids=anchors,
                                          height=340, note=f"{coll.n_samples:,} points")
                 fig.update_layout(showlegend=False, margin=dict(t=30))  # one legend above all four; the modebar's row
-                st.plotly_chart(fig, key=f"pg_{key}", width="stretch", config=figures.CHART_CONFIG)
+                st.plotly_chart(fig, key=f"pg_{key}", width="stretch", config=figures.PLOTLY_CONFIG)
 
 
 st.subheader("Readout: before → after")

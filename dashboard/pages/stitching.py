@@ -47,7 +47,7 @@ def show_all_pairs() -> None:
                     ("translated", f"Translated (Procrustes on {len(anchors)} anchors)", tr_res)]
     fig = score_figures.heatmaps_figure({title: res.scores[mode] for mode, title, res in panels_}, encoders=names,
                                         highlight=hl)
-    st.plotly_chart(fig, key="heatmaps", width="stretch", config=figures.CHART_CONFIG)
+    st.plotly_chart(fig, key="heatmaps", width="stretch", config=figures.PLOTLY_CONFIG)
     d = st.columns(len(panels_) + 1)
     for col, (mode, title, res) in zip(d, panels_):
         with col:
@@ -91,7 +91,7 @@ def show_drill_down() -> None:
     with left:
         cfig = score_figures.confusion_figure(ps.confusion(), class_names=class_names,
                                               title=f"Confusion matrix ({mode})")
-        st.plotly_chart(cfig, key="confusion", width="stretch", config=figures.CHART_CONFIG)
+        st.plotly_chart(cfig, key="confusion", width="stretch", config=figures.PLOTLY_CONFIG)
         st.caption("Cells: numbers of test samples. Colour: their share of the true class (row), 0-1.")
         share.figure_download(cfig, f"confusion_{enc_a}_{enc_b}_{mode}", key="dl_conf_html")
     with right:

@@ -79,7 +79,7 @@ def show_sweep() -> None:
     baseline, label, note = absolute_baseline()
     fig = score_figures.sweep_figure(agg, title=f"{mode_choice.capitalize()} stitching, {enc_a} ← {enc_b}",
                                      baseline=baseline, baseline_label=label, note=note)
-    st.plotly_chart(fig, key="sweep_fig", width="stretch", config=figures.CHART_CONFIG)
+    st.plotly_chart(fig, key="sweep_fig", width="stretch", config=figures.PLOTLY_CONFIG)
     d1, d2 = st.columns(2)
     with d1:
         share.table_download(df, f"sweep_{enc_a}_{enc_b}", key="dl_sweep", label="Full sweep table (CSV)")

@@ -103,7 +103,7 @@ def test_every_format_uploads_and_the_old_new_pair_stitches(browser, server, fil
     # the old/new pair, end to end, in the same session: Explore now shows it
     page.get_by_role("tab", name="Bundled datasets").click()
     page.get_by_text("Open Explore & stitch").click()
-    page.get_by_text("Stitching readout").wait_for(timeout=120_000)
+    page.get_by_text("B → A's head · relative").first.wait_for(timeout=120_000)  # the readout
     page.screenshot(path=str(tmp_path / "explore_after_upload.png"), full_page=True)
     page.get_by_text("1,797 parquet pair samples").wait_for(timeout=60_000)  # the current dataset
     rel = ab = None

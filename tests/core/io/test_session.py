@@ -144,3 +144,8 @@ def test_oversized_and_malformed_json():
     for text in ('{"seed": NaN}', '{"seed": 1, "seed": 2}', "not json", "[" * 100_000, b"\xff\xfe"):
         with pytest.raises(LoadError):
             from_json(text)
+
+
+@pytest.mark.parametrize("mode", ["inspect", "anchors", "highlight"])
+def test_every_click_mode_of_the_maps_is_a_valid_pick_mode(coll, mode):
+    assert check({**good(coll), "pick_mode": mode}, coll)["pick_mode"] == mode
