@@ -1,7 +1,8 @@
 """Stitchboard core: relative representations, anchors, translation, stitching, metrics.
 
 No streamlit import anywhere in this package, and nothing heavy happens on import
-(torch and umap are imported only by the functions that need them).
+(umap, onnxruntime and the optional extras' torch are imported only by the functions
+that need them; the core install has no torch).
 """
 
 from .errors import (

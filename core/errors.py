@@ -16,7 +16,7 @@ type                       built-in base            raised when
 ``MismatchError``          ``InvalidInputError``    spaces that cannot be matched
 ``LoadError``              ``InvalidInputError``    a file that cannot be read
 ``UnsafeFileError``        ``LoadError``            a file that would need unpickling
-``FileTooLargeError``      ``LoadError``            an upload over the size limit
+``FileTooLargeError``      ``LoadError``            an input over a limit of :mod:`core.limits`
 ``CancelledError``         ``StitchboardError``     a long computation was stopped by its
                                                     ``should_stop`` callback (not bad input)
 =========================  =======================  =====================================
@@ -78,7 +78,7 @@ class UnsafeFileError(LoadError):
 
 
 class FileTooLargeError(LoadError):
-    """An upload exceeds the documented size limit."""
+    """An input exceeds one of the documented limits (:mod:`core.limits`); the message names its setting."""
 
 
 class CancelledError(StitchboardError):

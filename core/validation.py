@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import numbers
-import os
 import re
 from collections.abc import Iterable
 
@@ -25,11 +24,8 @@ import numpy as np
 from sklearn.exceptions import NotFittedError
 
 from .errors import InvalidInputError, InvalidTypeError, LoadError
+from .limits import MAX_JSON_DEPTH, MAX_JSON_DIGITS
 
-#: Deepest nesting of a JSON file the user gives (``STITCHBOARD_MAX_JSON_DEPTH``).
-MAX_JSON_DEPTH = int(os.environ.get("STITCHBOARD_MAX_JSON_DEPTH", 64))
-#: Most digits of one JSON number (``STITCHBOARD_MAX_JSON_DIGITS``).
-MAX_JSON_DIGITS = int(os.environ.get("STITCHBOARD_MAX_JSON_DIGITS", 100))
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 
 __all__ = [
@@ -45,8 +41,6 @@ __all__ = [
     "check_bool",
     "fmt_list",
     "parse_json",
-    "MAX_JSON_DEPTH",
-    "MAX_JSON_DIGITS",
 ]
 
 
@@ -308,11 +302,10 @@ def check_choice(value, *, name: str, choices, allow_none: bool = False):
     return value
 
 
-def _json_number(kind):
+def _json_number(kind, limit: int):
     def parse(text: str):
-        if len(text) > MAX_JSON_DIGITS:
-            raise LoadError(f"a number of {len(text):,} characters, over the {MAX_JSON_DIGITS} limit "
-                            "(STITCHBOARD_MAX_JSON_DIGITS)")
+        if len(text) > limit:
+            raise LoadError(f"a number of {len(text):,} characters is over {MAX_JSON_DIGITS.describe(limit)}")
         return kind(text)
 
     return parse
@@ -330,8 +323,8 @@ def parse_json(text, *, what: str):
     Raises
     ------
     LoadError
-        Not UTF-8, not JSON, nested deeper than :data:`MAX_JSON_DEPTH` or a number longer
-        than :data:`MAX_JSON_DIGITS` characters, each named with its setting.
+        Not UTF-8, not JSON, nested deeper than :data:`core.limits.MAX_JSON_DEPTH` or a
+        number longer than :data:`core.limits.MAX_JSON_DIGITS`, each named with its setting.
     """
     if isinstance(text, (bytes, bytearray)):
         try:
@@ -340,14 +333,15 @@ def parse_json(text, *, what: str):
             raise LoadError(f"{what}: not UTF-8 text ({exc})") from None
     # nesting counted before parsing, outside strings: json's recursion would overflow first
     bare = _JSON_STRING.sub("", text)
+    max_depth, max_digits = MAX_JSON_DEPTH.value, MAX_JSON_DIGITS.value
     level = deepest = 0
     for ch in re.findall(r"[\[\]{}]", bare):
         level += 1 if ch in "[{" else -1
         deepest = max(deepest, level)
-        if deepest > MAX_JSON_DEPTH:
-            raise LoadError(f"{what}: JSON nested over {MAX_JSON_DEPTH} levels deep (STITCHBOARD_MAX_JSON_DEPTH)")
+        if deepest > max_depth:
+            raise LoadError(f"{what}: JSON nested over {MAX_JSON_DEPTH.describe(max_depth)}")
     try:
-        return json.loads(text, parse_int=_json_number(int), parse_float=_json_number(float))
+        return json.loads(text, parse_int=_json_number(int, max_digits), parse_float=_json_number(float, max_digits))
     except LoadError as exc:
         raise LoadError(f"{what}: {exc}") from None
     except (ValueError, RecursionError) as exc:

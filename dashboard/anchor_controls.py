@@ -8,7 +8,8 @@ import streamlit as st
 from core.errors import StitchboardError
 from core.methods.anchor_history import parse_ids
 from core.methods.anchors import STRATEGIES
-from dashboard import anchor_state, loaders, map_chart, panels, text
+from core.spaces.search import search_samples
+from dashboard import anchor_state, figures, loaders, map_chart, panels, text
 from dashboard.explore_maps import KINDS, SIDES, STAGES, chart_key, map_key
 from dashboard.selection import selected_ids
 
@@ -101,10 +102,47 @@ def on_clear() -> None:
 
 def on_clear_highlight() -> None:
     anchor_state.set_highlight((), "Highlight cleared.")
+    st.session_state[SEARCH] = ""
+
+
+#: Widget key of the search box, and the most samples a search rings on the maps (each ring is an SVG shape).
+SEARCH = "search_query"
+MAX_RINGS = 500
+#: What a click, box or lasso on a map does (widget ``pick_mode``); "inspect" leaves the experiment as it is.
+PICK_MODES = {"inspect": ":material/info: inspect", "anchors": ":material/star: edit anchors",
+              "highlight": ":material/radio_button_unchecked: highlight"}
+#: What each click mode does (the help of the "Click on a map" control).
+PICK_HELP = ("inspect: show the samples under the maps (the experiment stays as it is). edit anchors: a click, box or "
+             "lasso toggles train samples as anchors (a group with any non-anchor is added; a group of anchors only is "
+             "removed). highlight: ring the samples in all four maps.")
+
+
+def on_search(*, coll) -> None:
+    """Search box callback: ring the matches on every map and list them (an empty box clears the search)."""
+    query = str(st.session_state.get(SEARCH, "")).strip()
+    if not query:
+        anchor_state.set_highlight((), "Search cleared.")
+        return
+    try:
+        found = search_samples(coll.samples, query, limit=MAX_RINGS)
+    except StitchboardError as exc:
+        anchor_state.fail(f"Search {query!r}: {exc}")
+        return
+    by = ", ".join(f"{n} by {k}" for k, n in found.counts.items() if n)
+    more = f" (the first {MAX_RINGS} ringed)" if found.n_found > MAX_RINGS else ""
+    anchor_state.set_highlight(tuple(found.ids.tolist()),
+                               f"Search {query!r}: {found.n_found} match(es){' — ' + by if by else ''}{more}; "
+                               "ringed on every map and listed under the maps.")
+    anchor_state.set_inspected(tuple(found.ids.tolist()[:12]))
 
 
 def apply_map_selection(*, coll) -> None:
-    """Act once on a new click/box/lasso selection in any map (keys carry the revision)."""
+    """Act once on a new click/box/lasso selection in any map (keys carry the revision).
+
+    What it does depends on the click mode (``pick_mode``): *inspect* (the default) only
+    shows the samples under the maps; *edit anchors* toggles them as anchors; *highlight*
+    rings them on every map.
+    """
     rev = anchor_state.rev()
     ids_of = id_type(coll)
     for kind in KINDS:
@@ -116,9 +154,16 @@ def apply_map_selection(*, coll) -> None:
                 if not ids:
                     continue
                 where = f"{'Absolute' if kind == 'abs' else 'Relative'} {side}"
-                anchor_state.set_inspected(ids[:12])
-                if st.session_state.get("pick_mode") == "highlight":
+                anchor_state.set_inspected(ids[:500])
+                mode = st.session_state.get("pick_mode", "inspect")
+                if mode == "highlight":
                     anchor_state.set_highlight(ids, f"Highlighted {len(ids)} sample(s) selected on {where} in every map.")
+                    return
+                if mode != "anchors":
+                    anchor_state.note(("Inspecting " + (f"id {ids[0]}" if len(ids) == 1 else f"{len(ids)} samples"))
+                                      + f" from {where}: details and nearest neighbours under the maps. "
+                                        "Anchors unchanged.")
+                    anchor_state.bump()
                     return
                 is_train = train_flags(coll)
                 picked = [i for i in ids if is_train.get(i)]
@@ -134,44 +179,66 @@ def apply_map_selection(*, coll) -> None:
                 return
 
 
+def _strategy_controls(*, source: str, coll, enc_a: str) -> None:
+    """The strategy buttons with their n / seed / replace-or-fill, and the typed ids (in the "Pick anchors" popover)."""
+    n_train = anchor_state.n_train(coll)
+    st.session_state["n_anchors"] = max(1, min(int(st.session_state["n_anchors"]), n_train))
+    c = st.columns([1, 1, 1.6], vertical_alignment="bottom")
+    c[0].number_input("n", min_value=1, max_value=n_train, step=10, key="n_anchors",
+                      help="How many anchors a strategy button picks (the dataset's default set on a new dataset).")
+    c[1].number_input("seed", min_value=0, max_value=2**31 - 1, step=1, key="seed")
+    c[2].radio("Strategy buttons", ("replace", "fill"), key="fill_mode", horizontal=True,
+               format_func={"replace": "replace", "fill": "fill up to n"}.get,
+               help="replace: the set becomes the strategy's n picks. fill: keep your anchors and add the "
+                    "strategy's picks until there are n.")
+    with st.container(horizontal=True, gap="small"):
+        for strategy in STRATEGIES:
+            st.button(strategy, on_click=on_strategy, args=(strategy,), kwargs=dict(source=source, enc_a=enc_a),
+                      key=f"btn_{strategy}", help=STRATEGY_HELP.get(strategy))
+    with st.container(horizontal=True, vertical_alignment="bottom", gap="small"):
+        st.text_input("Toggle ids", key="typed_ids", placeholder="e.g. 3, 17, 20-25", width=220,
+                      help="Add these train samples as anchors (or remove those that are anchors already).")
+        st.button("Toggle", on_click=on_typed, kwargs=dict(coll=coll), key="btn_typed")
+
+
 @panels.isolated("Anchor controls")
 def show_anchor_controls(anchors: tuple, *, source: str, coll, enc_a: str) -> None:
-    """The anchor count, undo / clear, typed ids, strategy buttons and the status line of the last edit."""
+    """The toolbar above the maps: click mode, stars, undo / clear, strategies, search; then the status
+    line of the last action (one height whatever it says: the maps below never move).
+
+    One wrapping row: on a narrow page the controls move to a second line instead of
+    being squeezed (a squeezed button cuts its label: "U…" for Undo).
+    """
     hist = anchor_state.history()
-    with st.container(border=True):
-        c = st.columns([1.0, 2.2, 0.8, 0.8, 2.6])
-        c[0].metric("Anchors", len(anchors), help="Train samples whose similarities form the relative vectors.")
-        c[1].radio("A map selection…", ("anchors", "highlight"), key="pick_mode", horizontal=True,
-                   format_func={"anchors": "toggles anchors", "highlight": "highlights samples"}.get,
-                   help="Toggle: click a point, or box/lasso several (modebar tools). A group with any non-anchor "
-                        "is added; a group of anchors only is removed. Highlight: ring the selected samples in all maps.")
-        c[2].button("Undo", on_click=on_undo, disabled=not hist.can_undo, key="btn_undo", icon=":material/undo:",
-                    help=f"{hist.n_undo} step(s) to undo")
-        c[3].button("Clear", on_click=on_clear, disabled=not anchors, key="btn_clear", icon=":material/delete:")
-        with c[4]:
-            t1, t2 = st.columns([3, 1.3], vertical_alignment="bottom")
-            t1.text_input("Toggle ids", key="typed_ids", placeholder="e.g. 3, 17, 20-25")
-            t2.button("Toggle", on_click=on_typed, kwargs=dict(coll=coll), key="btn_typed")
-        s = st.columns([0.9, 0.9, 1.5] + [1.0] * len(STRATEGIES), vertical_alignment="bottom")
-        st.session_state["n_anchors"] = max(1, min(int(st.session_state["n_anchors"]), anchor_state.n_train(coll)))
-        s[0].number_input("n", min_value=1, max_value=anchor_state.n_train(coll), step=10, key="n_anchors",
-                          help="How many anchors a strategy button picks.")
-        s[1].number_input("seed", min_value=0, max_value=2**31 - 1, step=1, key="seed")
-        s[2].radio("Strategy buttons", ("replace", "fill"), key="fill_mode", horizontal=True,
-                   format_func={"replace": "replace", "fill": "fill up to n"}.get,
-                   help="replace: the set becomes the strategy's n picks. fill: keep your anchors and add the "
-                        "strategy's picks until there are n.")
-        for col, strategy in zip(s[3:], STRATEGIES):
-            col.button(strategy, on_click=on_strategy, args=(strategy,), kwargs=dict(source=source, enc_a=enc_a),
-                       key=f"btn_{strategy}", help=STRATEGY_HELP.get(strategy), width="stretch")
+    with st.container(key="sb-toolbar"):
+        with st.container(horizontal=True, vertical_alignment="center", gap="small"):
+            st.markdown("Click:", width="content", help=PICK_HELP)
+            st.segmented_control("Click on a map", tuple(PICK_MODES), key="pick_mode", required=True,
+                                 format_func=PICK_MODES.get, label_visibility="collapsed")
+            st.markdown("Stars:", width="content", help="The anchors on all four maps: shown, faint (the clusters "
+                                                        "show through) or hidden.")
+            st.segmented_control("Stars", figures.ANCHOR_LOOKS, key="anchor_look", required=True,
+                                 label_visibility="collapsed")
+            with st.container(horizontal=True, gap="small", width="content"):  # wraps as one group
+                st.button("Undo", on_click=on_undo, disabled=not hist.can_undo, key="btn_undo", icon=":material/undo:",
+                          help=f"{hist.n_undo} step(s) to undo")
+                st.button("Clear", on_click=on_clear, disabled=not anchors, key="btn_clear", icon=":material/delete:",
+                          help="Remove every anchor.")
+                # no help tooltip: it shows on focus, after the popover closes, over the controls beside it
+                with st.popover("Pick anchors", icon=":material/auto_awesome:"):
+                    _strategy_controls(source=source, coll=coll, enc_a=enc_a)
+            with st.container(horizontal=True, gap="small", width="content", vertical_alignment="center"):
+                st.text_input("Search", key=SEARCH, on_change=on_search, kwargs=dict(coll=coll), width=260,
+                              placeholder="Search: an id (3, 20-25), a label, words", label_visibility="collapsed",
+                              help="Rings the matching samples on every map and lists them under the maps. Prefix "
+                                   "with id:, label: or text: to search one field only.")
+                st.button("Clear highlight", on_click=on_clear_highlight, key="btn_clear_hl", icon=":material/close:",
+                          disabled=not anchor_state.highlight())
+    with st.container(key="sb-status"):
         err = st.session_state.get(anchor_state.ERROR)
         if err:
             st.error(text.md(err))
         else:
             msg = st.session_state.get(anchor_state.MESSAGE, "")
             hl = anchor_state.highlight()
-            line = msg + (f" · {len(hl)} highlighted" if hl else "")
-            if line:
-                st.caption(text.md(line))
-        if anchor_state.highlight():
-            st.button("Clear highlight", on_click=on_clear_highlight, key="btn_clear_hl")
+            st.caption(text.md(msg + (f" · {len(hl)} highlighted" if hl else "")) or "\u00a0")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.methods.anchor_history import AnchorHistory
-from dashboard import loaders
+from dashboard import loaders, map_legend
 
 HISTORY = "anchor_history"
 OWNER = "anchor_source"
@@ -20,6 +20,8 @@ INSPECT = "inspect_ids"
 REV = "anchor_rev"
 MESSAGE = "anchor_message"
 ERROR = "anchor_error"
+#: Widget key of the strategy buttons' number of anchors.
+N_ANCHORS = "n_anchors"
 #: Default anchor set on a first visit: 100 random train samples, or a quarter of the train
 #: split when that is smaller (so that small datasets are not all stars).
 DEFAULT_N, DEFAULT_STRATEGY, DEFAULT_SEED = 100, "random", 0
@@ -40,8 +42,11 @@ def ensure(source: str, coll) -> None:
     ids = loaders.anchors(source, min(default_n(coll), n_train(coll)), DEFAULT_STRATEGY, DEFAULT_SEED)
     st.session_state[HISTORY] = AnchorHistory(ids)
     st.session_state[OWNER] = source
+    # the strategy buttons' n follows the dataset: its default set's size (not 100 where the default is 60)
+    st.session_state[N_ANCHORS] = len(ids)
     st.session_state[HIGHLIGHT] = ()
     st.session_state[INSPECT] = ()
+    st.session_state[map_legend.ISOLATE] = None  # a class of the previous dataset
     st.session_state[MESSAGE] = f"{len(ids)} {DEFAULT_STRATEGY} train samples picked as a starting set (seed {DEFAULT_SEED})."
     st.session_state[ERROR] = ""
     bump()
@@ -74,6 +79,12 @@ def commit(new: AnchorHistory, message: str) -> None:
     st.session_state[HISTORY] = new
     st.session_state[MESSAGE] = message
     bump()
+
+
+def note(message: str) -> None:
+    """Say what the last action did when it changed no anchors (e.g. a sample inspected)."""
+    st.session_state[MESSAGE] = message
+    st.session_state[ERROR] = ""
 
 
 def fail(message: str) -> None:

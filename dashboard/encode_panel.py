@@ -26,8 +26,8 @@ ENCODERS_KEY = "pt_encoders"
 LAST_KEY = "pt_last"
 
 DATA_CHOICES = {
-    "bundled-text": "Bundled texts (300 sentences, 5 topics)",
-    "bundled-digits": "Bundled digits as images (1,797, upscaled to RGB)",
+    "bundled-text": "Bundled texts ({n:,} sentences, {k} topics)",
+    "bundled-digits": "Bundled digits as images ({n:,}, upscaled to RGB)",
     "upload-text": "Upload a table of texts (CSV / parquet)",
     "upload-zip": "Upload a zip of images (class folders: label/file.png)",
 }
@@ -39,7 +39,8 @@ def _media(choice: str, limit_bytes: int):
     if choice in ("bundled-text", "bundled-digits"):
         return loaders.bundled_media(choice)
     if choice == "upload-text":
-        f = st.file_uploader("Texts (CSV / parquet)", type=["csv", "parquet"], key="pt_text_file")
+        # no type= filter: a wrongly typed file reaches read_texts, which says what it needs (a pickle: why not)
+        f = st.file_uploader("Texts: .csv, .parquet", key="pt_text_file")
         c = st.columns(3)
         tcol = c[0].text_input("Text column", "", placeholder="text", key="pt_text_col")
         icol = c[1].text_input("Id column", "", placeholder="id (else row numbers)", key="pt_text_id")
@@ -48,10 +49,9 @@ def _media(choice: str, limit_bytes: int):
             return None
         return read_texts(f, text_column=tcol.strip() or None, id_column=icol.strip() or None,
                           label_column=lcol.strip() or None, max_bytes=limit_bytes)
-    f = st.file_uploader("Images (.zip of class folders)", type=["zip"], key="pt_zip_file")
+    f = st.file_uploader("Images: a .zip of class folders", key="pt_zip_file")
     with st.expander("Optional: a table listing the images"):
-        table = st.file_uploader("CSV / parquet with a column of paths inside the zip", type=["csv", "parquet"],
-                                 key="pt_zip_table")
+        table = st.file_uploader("A table (.csv, .parquet) with a column of paths inside the zip", key="pt_zip_table")
         c = st.columns(3)
         imcol = c[0].text_input("Image column", "", placeholder="image / path", key="pt_zip_col")
         icol = c[1].text_input("Id column", "", placeholder="id (else the path)", key="pt_zip_id")
@@ -60,6 +60,14 @@ def _media(choice: str, limit_bytes: int):
         return None
     return read_image_zip(f, table=table, image_column=imcol.strip() or None, id_column=icol.strip() or None,
                           label_column=lcol.strip() or None, max_bytes=limit_bytes)
+
+
+def _choice_label(choice: str) -> str:
+    """The radio label of a data choice, with the bundled dataset's own counts (never a stale number)."""
+    if choice.startswith("bundled-"):
+        coll = loaders.collection(choice.removeprefix("bundled-"))
+        return DATA_CHOICES[choice].format(n=coll.n_samples, k=len(coll.target_names))
+    return DATA_CHOICES[choice]
 
 
 def _encoders(modality: str) -> list:
@@ -135,7 +143,7 @@ def show(*, limit_mb: int, show_summary) -> None:
     st.markdown("Encode **your texts or images** with pretrained models, each a space of one collection. Models load "
                 "with `trust_remote_code=False` from safetensors only; models that need their own code or have only "
                 "pickled weights are refused. Results are cached on disk, so encoding the same data again is instant.")
-    choice = st.radio("Data", list(DATA_CHOICES), format_func=DATA_CHOICES.get, key="pt_data", horizontal=False)
+    choice = st.radio("Data", list(DATA_CHOICES), format_func=_choice_label, key="pt_data", horizontal=False)
     modality = "image" if choice in ("bundled-digits", "upload-zip") else "text"
     try:
         media = _media(choice, limit_mb * 1024 * 1024)
@@ -167,7 +175,7 @@ def show(*, limit_mb: int, show_summary) -> None:
         st.caption("It is listed on every page, next to the bundled datasets. Each encoder's spec is in the table.")
         show_summary(coll)
         st.page_link(st.session_state.get("_explore_page", "pages/explore.py"), label="Open Explore & stitch",
-                     icon="🗺️")
+                     icon=":material/scatter_plot:")
 
 
 def _run(media, specs, name) -> None:

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from core.errors import CancelledError
-from dashboard import anchor_state, controls, figures, jobs, loaders, map_chart, panels, results, snapshot, text
+from dashboard import anchor_state, controls, figures, jobs, loaders, map_chart, map_legend, panels, results, snapshot, text
 
 #: Seconds the first run of a session waits, after drawing the preview maps, before a long layout starts.
 FIRST_PAINT_GRACE_S = 3.0
@@ -17,6 +17,8 @@ FIRST_PAINT_GRACE_S = 3.0
 #: browser time that the new maps then wait for.
 REDRAW_PREVIOUS_UP_TO = 20_000
 METHOD_NAMES = {"umap": "UMAP", "pca": "PCA", "tsne": "t-SNE"}
+#: Height in pixels of each of the four maps (they take half the page's width each).
+MAP_HEIGHT = 380
 KINDS = ("abs", "rel")
 SIDES = ("A", "B")
 STAGES = ("pv", "fin")
@@ -32,16 +34,26 @@ def map_key(kind: str, side: str, stage: str) -> str:
     return f"mapchart_{kind}_{side}" + ("" if stage == "fin" else f"_{stage}")
 
 
-def coloring_for(anchors: tuple, *, source: str, coll, enc_a: str, enc_b: str, color_by: str) -> figures.Coloring:
-    """How the maps colour their points: the ``color_by`` column, or B → A's stitched outcome per sample."""
+def coloring_for(anchors: tuple, *, source: str, coll, enc_a: str, enc_b: str, color_by: str,
+                 kind: str = "rel") -> figures.Coloring:
+    """How the maps of one row colour their points: the ``color_by`` column, or B → A's stitched outcome per sample.
+
+    Parameters
+    ----------
+    anchors : tuple
+    source : str
+    coll : core.spaces.collection.Collection
+    enc_a, enc_b : str
+    color_by : str
+        A column of the sample table, or :data:`dashboard.controls.COLOR_STITCHED`.
+    kind : {"abs", "rel"}, default="rel"
+        The row coloured. "stitched correctly?" paints each row with its own head: the
+        absolute maps with A's absolute head fed B's absolute vectors, the relative maps
+        with A's relative head fed B's relative vectors.
+    """
     df = coll.samples
-    if color_by == controls.COLOR_STITCHED and len(anchors) >= 2:
-        ps = loaders.pair_stitching(source, enc_a, enc_b, anchors, "relative")
-        ok = dict(zip(ps.ids.tolist(), ps.correct.tolist()))
-        vals = np.array(["train (not scored)" if i not in ok else ("correct" if ok[i] else "wrong")
-                         for i in coll.ids.tolist()], dtype=object)
-        return figures.Coloring(f"B → A's relative head ({len(anchors)} anchors)", vals,
-                                categories=tuple(figures.OUTCOME_COLORS), colors=figures.OUTCOME_COLORS)
+    if color_by == controls.COLOR_STITCHED and (kind == "abs" or len(anchors) >= 2):
+        return _stitched(anchors, source=source, coll=coll, enc_a=enc_a, enc_b=enc_b, kind=kind)
     col = color_by if color_by in df.columns else ("label" if "label" in df.columns else "split")
     values = df[col].to_numpy()
     if pd.api.types.is_numeric_dtype(df[col]) and df[col].nunique() > 12:
@@ -51,6 +63,25 @@ def coloring_for(anchors: tuple, *, source: str, coll, enc_a: str, enc_b: str, c
     else:
         cats = tuple(sorted(map(str, pd.unique(values))))
     return figures.Coloring(col, values.astype(str), categories=cats)
+
+
+def _stitched(anchors: tuple, *, source: str, coll, enc_a: str, enc_b: str, kind: str) -> figures.Coloring:
+    """Each test sample: does A's head (absolute or relative: ``kind``) classify it right from B's vectors?"""
+    if kind == "abs" and coll.dim(enc_a) != coll.dim(enc_b):
+        test = "n/a: dims differ"  # A's absolute head cannot read B's vectors at all
+        vals = np.where(coll.split == "train", "train (not scored)", test).astype(object)
+        return figures.Coloring("B → A's absolute head", vals,
+                                categories=tuple(figures.OUTCOME_COLORS), colors=figures.OUTCOME_COLORS)
+    if kind == "abs":  # the absolute head ignores the anchors: one cache entry for every anchor set
+        ps = loaders.pair_stitching(source, enc_a, enc_b, (), "absolute")
+        name = "B → A's absolute head"
+    else:
+        ps = loaders.pair_stitching(source, enc_a, enc_b, anchors, "relative")
+        name = f"B → A's relative head ({len(anchors)} anchors)"
+    ok = dict(zip(ps.ids.tolist(), ps.correct.tolist()))
+    vals = np.array(["train (not scored)" if i not in ok else ("correct" if ok[i] else "wrong")
+                     for i in coll.ids.tolist()], dtype=object)
+    return figures.Coloring(name, vals, categories=tuple(figures.OUTCOME_COLORS), colors=figures.OUTCOME_COLORS)
 
 
 def map_title(kind: str, side: str, method_used: str, frame_used: str, note: str, *, enc_a: str, enc_b: str) -> str:
@@ -63,14 +94,28 @@ def map_title(kind: str, side: str, method_used: str, frame_used: str, note: str
         where = f"{m} fitted on A"
     elif frame_used == "A":
         where = f"placed in A's {m} frame"
+    elif kind == "abs":
+        where = f"own {m} layout, aligned to A — not A's frame"
     else:
         where = f"own {m} layout, Procrustes-aligned to A"
     return f"**{'Absolute' if kind == 'abs' else 'Relative'} {side}: {text.code(enc)}**  \n:small[{where} {note}]"
 
 
+def fairness_note(method: str, frame: str, *, dims_differ: bool) -> str:
+    """One line under the maps when Absolute B has a layout of its own, or "" when it is placed in A's frame.
+
+    A layout fitted on B alone shows B's own clusters, however unreadable B's coordinates
+    are to A's head, so Absolute B can look as tidy as Relative B: the line says so.
+    """
+    if method != "tsne" and frame == "A" and not dims_differ:
+        return ""
+    why = "t-SNE" if method == "tsne" else "its dims differ" if dims_differ and frame == "A" else "own layouts chosen"
+    return f"Absolute B has its own layout ({why}): its clusters are B's own, not what A's head sees; the readout is fair."
+
+
 @panels.isolated("Maps", default={})
 def show_maps(anchors: tuple, *, source: str, coll, enc_a: str, enc_b: str, method: str, frame: str, params: dict,
-              color_by: str) -> dict:
+              color_by: str, anchor_look: str = "show") -> dict:
     """Draw the 2x2 maps; returns the coordinates drawn, by map name.
 
     A UMAP / t-SNE layout not computed yet is previewed (PCA, or the relative maps of the
@@ -93,6 +138,8 @@ def show_maps(anchors: tuple, *, source: str, coll, enc_a: str, enc_b: str, meth
         ``n_neighbors``, ``min_dist`` and ``perplexity`` of the layout.
     color_by : str
         A column of the sample table, or :data:`dashboard.controls.COLOR_STITCHED`.
+    anchor_look : {"show", "faint", "hide"}, default="show"
+        How the stars are drawn on the four maps and their snapshots.
 
     Returns
     -------
@@ -103,20 +150,30 @@ def show_maps(anchors: tuple, *, source: str, coll, enc_a: str, enc_b: str, meth
     n_total = coll.n_samples
     rev = anchor_state.rev()
     highlight = anchor_state.highlight()
-    coloring = coloring_for(anchors, source=source, coll=coll, enc_a=enc_a, enc_b=enc_b, color_by=color_by)
+    colorings = {kind: coloring_for(anchors, source=source, coll=coll, enc_a=enc_a, enc_b=enc_b, color_by=color_by,
+                                    kind=kind) for kind in KINDS}
+    legend = map_legend.legend_data({"absolute": colorings["abs"], "relative": colorings["rel"]},
+                                    isolate=map_legend.isolated(), n_anchors=len(anchors), n_highlighted=len(highlight),
+                                    anchor_look=anchor_look)
+    isolate = legend["isolate"]
+    map_legend.set_isolated(isolate)  # a class the colouring no longer has is not isolated any more
     # first maps of the session: each also goes out as an image, shown until plotly.js has loaded and drawn the chart
     first_paint = not st.session_state.get("_maps_shown")  # bootstrap.prepare sends snapshot.HIDE_CSS
     hover = loaders.hover_text(source)
     n_train = int((coll.split == "train").sum())
+    dims_differ = coll.dim(enc_a) != coll.dim(enc_b)
+    map_legend.show_legend(legend)
+    fair = fairness_note(method, frame, dims_differ=dims_differ)
+    if fair:
+        st.caption(":material/warning: " + fair)
+    status_slot = st.empty()
+    rows = {kind: st.columns(2) for kind in KINDS}
     st.caption(
         f"Every one of the {n_total:,} {coll.name} samples is drawn in each map ({n_train:,} train + {n_total - n_train:,} "
-        f"test); nothing is sampled. Colour: {coloring.name}. ★ the {len(anchors)} anchors"
-        + (f"; ◯ the {len(highlight)} highlighted samples" if highlight else "") + "."
+        f"test); nothing is sampled."
         + (f" With more than {figures.HOVERTEXT_UP_TO:,} points a hover label shows the sample's id and colour; "
            "click or select points to read them in full under Inspect." if n_total > figures.HOVERTEXT_UP_TO else "")
     )
-    status_slot = st.empty()
-    rows = {kind: st.columns(2) for kind in KINDS}
     slots: dict = {}
 
     def slot(kind, side, stage):
@@ -147,25 +204,27 @@ def show_maps(anchors: tuple, *, source: str, coll, enc_a: str, enc_b: str, meth
             final = mounted and stage == "fin"
             box = slot(kind, side, stage).container(key=f"mapbox-{kind}-{side}" + ("" if final else f"-{stage}"))
             box.markdown(map_title(kind, side, method_used, frame_used, note, enc_a=enc_a, enc_b=enc_b))
+            coloring = colorings[kind]
             if first_paint:
-                png = snapshot.map_png(coords, ids=coll.ids, coloring=coloring, anchor_ids=anchors, highlight_ids=highlight)
-                box.html(snapshot.snapshot_html(png, coloring=coloring, n_anchors=len(anchors),
-                                                note="loading the interactive map…"))
+                png = snapshot.map_png(coords, ids=coll.ids, coloring=coloring, anchor_ids=anchors, highlight_ids=highlight,
+                                       anchor_look=anchor_look, isolate=isolate)
+                box.html(snapshot.snapshot_html(png, coloring=coloring, n_anchors=len(anchors), height=MAP_HEIGHT,
+                                                note="loading the interactive map…", legend=False))
             else:  # keeps the chart in its place: a chart that moves is remounted (redrawn, zoom lost)
                 box.empty()
             args = dict(ids=coll.ids, coloring=coloring, hover=hover, anchor_ids=anchors, highlight_ids=highlight,
-                        note=f"{n_total:,} points")
-            fig = functools.partial(figures.map_figure, coords, **args)  # the figure, made for a download only
+                        note=f"{n_total:,} points", anchor_look=anchor_look, isolate=isolate, height=MAP_HEIGHT)
             if mounted:
                 with box:
                     map_chart.show_map(coords, key=map_key(kind, side, stage), **args)
             else:
-                box.plotly_chart(fig(), key=chart_key(kind, side, stage, rev), on_select="rerun",
-                                 selection_mode=("points", "box", "lasso"), width="stretch",
-                                 config={"displaylogo": False})
+                box.plotly_chart(figures.map_figure(coords, legend=False, **args), key=chart_key(kind, side, stage, rev),
+                                 on_select="rerun", selection_mode=("points", "box", "lasso"), width="stretch",
+                                 config=figures.PLOTLY_CONFIG)
+            # the figure, made for a download only: with its own legend, as it stands alone
+            fig = functools.partial(figures.map_figure, coords, **args)
             drawn[f"{'absolute' if kind == 'abs' else 'relative'}_{side}"] = (coords, fig)
 
-    dims_differ = coll.dim(enc_a) != coll.dim(enc_b)
     keys = {"abs": (source, enc_a, enc_b, None), "rel": (source, enc_a, enc_b, anchors)}
     want = {k: results.layout_key(*keys[k], method, frame, params["n_neighbors"], params["min_dist"],
                                   params["perplexity"]) for k in KINDS}
@@ -177,11 +236,6 @@ def show_maps(anchors: tuple, *, source: str, coll, enc_a: str, enc_b: str, meth
     to_run = [k for k in pending if k not in cancelled]
     last_rel = st.session_state.get("_last_rel_layout")
     name = METHOD_NAMES[method]
-
-    def frame_note(kind):
-        if kind == "abs" and frame == "A" and dims_differ:
-            return f"(dims differ: {coll.dim(enc_a)} vs {coll.dim(enc_b)}, so B cannot be placed in A's frame)"
-        return ""
 
     def remember_rel(LA, LB, used):
         st.session_state["_last_rel_layout"] = (want["rel"][:3] + want["rel"][4:], (LA, LB, used))
@@ -204,17 +258,16 @@ def show_maps(anchors: tuple, *, source: str, coll, enc_a: str, enc_b: str, meth
                      f"· *PCA preview; {name} cancelled*" if kind in cancelled else f"· *preview while {name} computes*")
         else:
             LA, LB, used = results.layouts(*want[kind], should_stop=jobs.should_stop)
-            draw(kind, LA, LB, method, used, "fin", frame_note(kind))
+            draw(kind, LA, LB, method, used, "fin")
             if kind == "rel":
                 remember_rel(LA, LB, used)
     if cancelled:
         rows_named = " and ".join("absolute" if k == "abs" else "relative" for k in cancelled)
-        with status_slot.container():
-            c = st.columns([4, 1], vertical_alignment="center")
-            c[0].info(f"{name} of the {rows_named} maps cancelled: the maps show a preview. Press **Recompute** to "
-                      f"start {name} again, or pick another layout.", icon=":material/pause_circle:")
-            c[1].button("Recompute", key="btn_recompute_maps", on_click=jobs.resume,
-                        args=tuple(want[k] for k in cancelled), icon=":material/replay:", width="stretch")
+        with status_slot.container(border=True, horizontal=True, vertical_alignment="center"):
+            st.markdown(f":material/pause_circle: {name} of the {rows_named} maps cancelled: the maps show a preview. "
+                        f"Press **Recompute** to start {name} again, or pick another layout.")
+            st.button("Recompute", key="btn_recompute_maps", on_click=jobs.resume,
+                      args=tuple(want[k] for k in cancelled), icon=":material/replay:", width="content")
     if to_run and first_paint:
         # First maps of this session: give the browser time to fetch plotly.js and draw the previews before the
         # layout's worker process takes a core of its own.
@@ -236,7 +289,7 @@ def show_maps(anchors: tuple, *, source: str, coll, enc_a: str, enc_b: str, meth
             except ValueError as exc:
                 status_slot.error(text.md(f"Could not compute the {name} layout: {exc}. Showing the preview."))
                 return drawn
-            draw(kind, LA, LB, method, used, "fin", frame_note(kind))
+            draw(kind, LA, LB, method, used, "fin")
             if kind == "rel":
                 remember_rel(LA, LB, used)
         status_slot.empty()

@@ -18,16 +18,31 @@ PALETTE = [
     "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5",
     "#c49c94", "#f7b6d2", "#c7c7c7", "#dbdb8d", "#9edae5",
 ]
-#: Fixed colours of the "stitched correctly?" categories.
-OUTCOME_COLORS = {"correct": "#2ca02c", "wrong": "#d62728", "train (not scored)": "#c7c7c7"}
+#: Fixed colours of the "stitched correctly?" categories (the last: absolute stitching across dims).
+OUTCOME_COLORS = {"correct": "#2ca02c", "wrong": "#d62728", "train (not scored)": "#c7c7c7",
+                  "n/a: dims differ": "#9e9e9e"}
+#: The one plotly config of every chart of the app (st.plotly_chart and the maps of map_chart): no plotly logo and
+#: no "Share chart" button, which uploads the chart's data to Plotly Cloud (plotly.js 3.x shows it by default).
+PLOTLY_CONFIG = {"displaylogo": False, "showSendToCloud": False, "showEditInChartStudio": False,
+                 "modeBarButtonsToRemove": ["sendDataToCloud"]}
 #: Above this many legend entries (classes + anchors) the legend moves from the top to a column on the right.
 LEGEND_ON_TOP_UP_TO = 14
 #: Above this many points a map uses WebGL (scattergl) by default; SVG below renders everywhere. The maps of
 #: Explore are always WebGL (:mod:`dashboard.map_chart`).
 WEBGL_FROM = 5000
-#: How anchors (a star) and highlighted samples (a ring) look, in every map and its legend.
-ANCHOR_MARKER = dict(symbol="star", size=9, color="#ffd400", opacity=0.9, line=dict(width=0.7, color="#333"))
+#: How anchors (a star) and highlighted samples (a ring) look, in every map and its legend. The anchors are small
+#: black stars outlined in white: no class colour (PALETTE, OUTCOME_COLORS) is near black, and the white outline
+#: keeps a star readable on a dense cluster of any colour without covering it.
+ANCHOR_COLOR = "#111111"
+ANCHOR_MARKER = dict(symbol="star", size=8, color=ANCHOR_COLOR, opacity=0.9, line=dict(width=0.8, color="#ffffff"))
 HIGHLIGHT_MARKER = dict(symbol="circle-open", size=13, color="#e6007e", line=dict(width=2.2))
+#: The "Anchors" control of the maps: stars drawn as ANCHOR_MARKER, faint (this opacity) or not at all.
+ANCHOR_LOOKS = ("show", "faint", "hide")
+ANCHOR_FAINT_OPACITY = 0.3
+#: While one class is isolated (a click on the legend), the others are drawn in this colour and opacity, at this
+#: fraction of their size (they may lie above the isolated class: smaller, they hide less of it).
+DIMMED = dict(color="#d9d9d9", opacity=0.35)
+DIMMED_SIZE = 0.6
 #: Up to this many points each point's hover label is its own description (``hover``).
 #: Above it the label is built in the browser from the point's id and colour class
 #: (anchors and highlighted samples keep theirs): at 100k points the descriptions would
@@ -95,6 +110,21 @@ def rows_of(ids, wanted) -> np.ndarray:
     return np.flatnonzero(np.isin(np.asarray(ids), list(wanted)))
 
 
+def anchor_marker(look: str = "show") -> dict:
+    """The marker of the anchors for an :data:`ANCHOR_LOOKS` choice (``"hide"`` draws none: fully transparent)."""
+    opacity = {"show": ANCHOR_MARKER["opacity"], "faint": ANCHOR_FAINT_OPACITY, "hide": 0.0}[look]
+    return dict(ANCHOR_MARKER, opacity=opacity)
+
+
+def value_range(values) -> tuple[float, float]:
+    """Lowest and highest finite value: the ends of a colour scale ((0, 1) when none is finite)."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    if not len(v):
+        return 0.0, 1.0
+    return float(v.min()), float(v.max())
+
+
 def map_figure(
     coords,
     *,
@@ -106,6 +136,9 @@ def map_figure(
     height: int = 380,
     note: str = "",
     webgl: bool | None = None,
+    legend: bool = True,
+    anchor_look: str = "show",
+    isolate: str | None = None,
 ) -> go.Figure:
     """Scatter of one 2-D layout: every sample, anchors as stars, highlighted samples ringed.
 
@@ -129,6 +162,13 @@ def map_figure(
         Draw the points with WebGL (``scattergl``) or SVG (``scatter``). By default
         WebGL above :data:`WEBGL_FROM` points. The anchors and highlighted samples
         are always SVG, above the points.
+    legend : bool, default=True
+        Draw the figure's own legend and colour bar. The maps of Explore share one
+        legend (:mod:`dashboard.map_legend`) and draw none.
+    anchor_look : {"show", "faint", "hide"}, default="show"
+        The anchors as :data:`ANCHOR_MARKER` stars, faint stars, or not at all.
+    isolate : str, optional
+        A category (categorical colouring): the others are drawn :data:`DIMMED`.
     """
     coords = np.asarray(coords)
     ids = np.asarray(ids)
@@ -147,12 +187,16 @@ def map_figure(
         if own_text:
             return dict(hovertext=hover[mask], **common)
         return dict(common, hovertemplate=template + "<extra></extra>")
+    if anchor_look not in ANCHOR_LOOKS:
+        raise ValueError(f"anchor_look={anchor_look!r} must be one of {ANCHOR_LOOKS}")
     if coloring.continuous:
         vals = np.asarray(coloring.values, dtype=float)
         ok = np.isfinite(vals)
+        lo, hi = value_range(vals)
         fig.add_trace(kind(
             x=coords[ok, 0], y=coords[ok, 1], name=plain(coloring.name), showlegend=False,
-            marker=dict(size=size, color=vals[ok], colorscale="Viridis", opacity=0.8,
+            marker=dict(size=size, color=vals[ok], colorscale="Viridis", opacity=0.8, cmin=lo, cmax=hi,
+                        showscale=legend,
                         colorbar=dict(title=dict(text=plain(coloring.name), side="right"), thickness=10, len=0.8)),
             customdata=_ids_column(ids, ok),
             **labelled(ok, f"id %{{customdata[0]}} · {plain(coloring.name)} <b>%{{marker.color:.4g}}</b>"),
@@ -166,21 +210,23 @@ def map_figure(
             ))
     else:
         vals = np.asarray(coloring.values).astype(str)
-        for cat in coloring.categories:
+        for cat in sorted(coloring.categories, key=lambda c: c == isolate):  # the isolated class on top
             m = vals == cat
             if not m.any():
                 continue
+            on = isolate in (None, cat)
+            look = dict(size=size, color=coloring.color_of(cat), opacity=0.75) if on else dict(DIMMED, size=size * DIMMED_SIZE)
             fig.add_trace(kind(
                 x=coords[m, 0], y=coords[m, 1], name=plain(cat), legendgroup=str(cat),
-                marker=dict(size=size, color=coloring.color_of(cat), opacity=0.75),
+                marker=look,
                 customdata=_ids_column(ids, m),
                 **labelled(m, f"id %{{customdata[0]}} · {plain(coloring.name)} <b>{plain(cat)}</b>"),
             ))
-    a_pos = rows_of(ids, anchor_ids)
+    a_pos = rows_of(ids, anchor_ids) if anchor_look != "hide" else np.array([], dtype=np.int64)
     if len(a_pos):
         fig.add_trace(go.Scatter(
             x=coords[a_pos, 0], y=coords[a_pos, 1], name=f"anchors ({len(a_pos)})",
-            marker=ANCHOR_MARKER,
+            marker=anchor_marker(anchor_look),
             customdata=_ids_column(ids[a_pos]), hovertext=np.array(["<b>anchor</b> " + h for h in hover[a_pos]], dtype=object),
             **common,
         ))
@@ -193,14 +239,16 @@ def map_figure(
             **common,
         ))
     n_entries = sum(1 for t in fig.data if t.showlegend is not False)
+    if not legend:
+        fig.update_traces(showlegend=False)
     if n_entries > LEGEND_ON_TOP_UP_TO:  # many classes: a scrolling column on the right keeps the map its height
-        legend = dict(orientation="v", yanchor="top", y=1.0, x=1.01, itemsizing="constant", font=dict(size=9),
-                      tracegroupgap=0)
+        legend_layout = dict(orientation="v", yanchor="top", y=1.0, x=1.01, itemsizing="constant", font=dict(size=9),
+                             tracegroupgap=0)
     else:
-        legend = dict(orientation="h", yanchor="bottom", y=1.0, x=0, itemsizing="constant", font=dict(size=10))
+        legend_layout = dict(orientation="h", yanchor="bottom", y=1.0, x=0, itemsizing="constant", font=dict(size=10))
     fig.update_layout(
-        height=height, margin=dict(l=5, r=5, t=28, b=5),
-        legend=legend,
+        height=height, margin=dict(l=5, r=5, t=28 if legend else 5, b=5),
+        legend=legend_layout, showlegend=legend,
         xaxis=dict(showticklabels=False, title=None, zeroline=False, showgrid=False),
         yaxis=dict(showticklabels=False, title=None, zeroline=False, showgrid=False, scaleanchor="x", scaleratio=1),
         plot_bgcolor="white", hoverlabel=dict(font_size=11),
@@ -208,125 +256,6 @@ def map_figure(
     if note:
         fig.add_annotation(text=note, xref="paper", yref="paper", x=1, y=0, xanchor="right", yanchor="bottom",
                            showarrow=False, font=dict(size=10, color="#666"))
-    return fig
-
-
-def heatmap_figure(M, *, encoders, title: str, highlight=None, height: int = 380) -> go.Figure:
-    """Annotated all-pairs heatmap; NaN cells read "n/a".
-
-    Parameters
-    ----------
-    M : ndarray of shape (n_encoders, n_encoders)
-        ``M[i, j]``: accuracy of encoder i's head fed encoder j's space.
-    encoders : sequence of str
-    highlight : tuple of (int, int) pairs, optional
-        Cells outlined in the figure (the chosen A/B pair).
-    """
-    M = np.asarray(M, dtype=float)
-    text = [["n/a" if np.isnan(v) else f"{v:.2f}" for v in row] for row in M]
-    fig = go.Figure(
-        go.Heatmap(
-            z=M, x=[plain(e) for e in encoders], y=[plain(e) for e in encoders], text=text, texttemplate="%{text}",
-            zmin=0, zmax=1, colorscale="Viridis", showscale=False, textfont=dict(size=11),
-            hovertemplate="head of %{y}<br>fed space of %{x}<br>accuracy %{text}<extra></extra>",
-        )
-    )
-    for i, j in highlight or ():
-        fig.add_shape(type="rect", x0=j - 0.5, x1=j + 0.5, y0=i - 0.5, y1=i + 0.5, line=dict(color="red", width=3))
-    fig.update_layout(
-        title=dict(text=title, x=0.0, font=dict(size=14)), height=height, margin=dict(l=10, r=10, t=40, b=10),
-        xaxis=dict(title="space fed in (j)", side="bottom", tickangle=-35), yaxis=dict(title="head of (i)", autorange="reversed"),
-    )
-    return fig
-
-
-def heatmaps_figure(matrices: dict, *, encoders, highlight=None, height: int = 470) -> go.Figure:
-    """Several all-pairs heatmaps side by side, sharing the encoder axes; NaN cells read "n/a".
-
-    Parameters
-    ----------
-    matrices : dict of str -> ndarray of shape (n_encoders, n_encoders)
-        Panel title -> ``M[i, j]``, accuracy of encoder i's head fed encoder j's space.
-    encoders : sequence of str
-    highlight : tuple of (int, int) pairs, optional
-        Cells outlined in every panel (the chosen A/B pair).
-    """
-    from plotly.subplots import make_subplots
-
-    titles = list(matrices)
-    fig = make_subplots(rows=1, cols=len(titles), subplot_titles=titles, shared_yaxes=True, horizontal_spacing=0.02)
-    small = len(encoders) > 6
-    for k, title in enumerate(titles, start=1):
-        M = np.asarray(matrices[title], dtype=float)
-        text = [["n/a" if np.isnan(v) else f"{v:.2f}" for v in row] for row in M]
-        fig.add_trace(go.Heatmap(
-            z=M, x=[plain(e) for e in encoders], y=[plain(e) for e in encoders], text=text, texttemplate="%{text}", zmin=0, zmax=1,
-            colorscale="Viridis", showscale=False, textfont=dict(size=9 if small else 12),
-            hovertemplate=f"{title}<br>head of %{{y}}<br>fed space of %{{x}}<br>accuracy %{{text}}<extra></extra>",
-        ), row=1, col=k)
-        for i, j in highlight or ():
-            fig.add_shape(type="rect", x0=j - 0.5, x1=j + 0.5, y0=i - 0.5, y1=i + 0.5, line=dict(color="red", width=3),
-                          row=1, col=k)
-        fig.update_xaxes(tickangle=-40, tickfont=dict(size=10), title_text="space fed in (j)", row=1, col=k)
-    fig.update_yaxes(autorange="reversed", tickfont=dict(size=10))
-    fig.update_yaxes(title_text="head of (i)", row=1, col=1)
-    fig.update_annotations(font_size=13)
-    fig.update_layout(height=height, margin=dict(l=10, r=10, t=30, b=10))
-    return fig
-
-
-def confusion_figure(M, *, class_names, title: str, height: int = 420) -> go.Figure:
-    """Confusion counts: rows true class, columns predicted class.
-
-    Parameters
-    ----------
-    M : ndarray of shape (n_classes, n_classes), int
-    class_names : sequence of str
-    """
-    M = np.asarray(M)
-    names = [str(c) for c in class_names]
-    fig = go.Figure(go.Heatmap(
-        z=M, x=names, y=names, text=M, texttemplate="%{text}", colorscale="Blues", showscale=False,
-        hovertemplate="true %{y}<br>predicted %{x}<br>%{z} samples<extra></extra>",
-    ))
-    fig.update_layout(
-        title=dict(text=title, x=0.0, font=dict(size=14)), height=height, margin=dict(l=10, r=10, t=40, b=10),
-        xaxis=dict(title="predicted", type="category"), yaxis=dict(title="true", autorange="reversed", type="category"),
-    )
-    return fig
-
-
-def sweep_figure(df, *, title: str, height: int = 420) -> go.Figure:
-    """Accuracy vs number of anchors: one line per (strategy, what) in ``df``.
-
-    Parameters
-    ----------
-    df : pandas.DataFrame
-        Columns ``n_anchors``, ``accuracy``, ``strategy``, ``what`` (e.g. "stitched
-        B → A's head"; names containing "no stitching" are dotted, the others solid),
-        and optionally ``std`` (across seeds).
-    """
-    fig = go.Figure()
-    strategies = list(dict.fromkeys(df["strategy"]))
-    whats = sorted(dict.fromkeys(df["what"]), key=lambda w: "no stitching" in w)  # stitched first: solid
-    dashes = ["solid", "dot", "dash", "dashdot"]
-    for si, strategy in enumerate(strategies):
-        for wi, what in enumerate(whats):
-            d = df[(df["strategy"] == strategy) & (df["what"] == what)].sort_values("n_anchors")
-            if d.empty:
-                continue
-            err = dict(type="data", array=d["std"], visible=True) if "std" in d and d["std"].notna().any() else None
-            fig.add_trace(go.Scatter(
-                x=d["n_anchors"], y=d["accuracy"], mode="lines+markers", name=f"{strategy} · {what}",
-                line=dict(color=PALETTE[si % len(PALETTE)], dash=dashes[wi % len(dashes)]), error_y=err,
-                hovertemplate=f"{strategy} · {what}<br>%{{x}} anchors<br>accuracy %{{y:.3f}}<extra></extra>",
-            ))
-    fig.update_layout(
-        title=dict(text=title, x=0.0, font=dict(size=14)), height=height, margin=dict(l=10, r=10, t=40, b=10),
-        xaxis=dict(title="number of anchors", type="log", tickvals=sorted(set(df["n_anchors"]))),
-        yaxis=dict(title="test accuracy", range=[0, 1.02]),
-        legend=dict(font=dict(size=11)),
-    )
     return fig
 
 

@@ -1,13 +1,17 @@
-"""Show samples themselves: a digit as an image, a sentence as text, a row as its values."""
+"""Show samples themselves: a digit as an image, a sentence as text, a row as its values; lists of samples
+(a selection, search matches, nearest neighbours) as tables with a thumbnail or the text."""
 
 from __future__ import annotations
+
+import base64
+import io
 
 import numpy as np
 import pandas as pd
 import streamlit as st
 
 from core.spaces.describe import metadata_columns
-from dashboard import text
+from dashboard import tables, text
 
 
 def image_of(coll, sample_id, *, scale: int = 10) -> np.ndarray | None:
@@ -70,4 +74,80 @@ def show_grid(coll, sample_ids, *, captions=None, per_row: int = 6, image_scale:
     df = coll.samples.iloc[pos].reset_index(drop=True)
     if any(captions):
         df.insert(1, "outcome", captions)
-    st.dataframe(df, hide_index=True, width="stretch")
+    tables.show(df)  # human headers, "—" for gaps, and short tables drawn whole: a sentence is never cut
+
+
+def similarity_column(sims) -> dict:
+    """The neighbours' cosine similarities as a table column; when they all round to 1.000 (a saturated
+    space), their distance 1 − cos instead, which still tells them apart."""
+    sims = np.asarray(sims, dtype=float)
+    if sims.min() > 0.9995:
+        return {"1 − cos": [f"{1 - s:.2g}" for s in sims]}
+    return {"cos": [f"{s:.3f}" for s in sims]}
+
+
+def thumbnail_uri(coll, sample_id, *, size: int = 28) -> str | None:
+    """The sample's image as a small PNG ``data:`` URI (a table's image cell), or None without images."""
+    from PIL import Image
+
+    img = image_of(coll, sample_id, scale=1)
+    if img is None:
+        return None
+    pil = Image.fromarray(np.rint(img * 255).astype(np.uint8)).resize((size, size), Image.NEAREST)
+    buf = io.BytesIO()
+    pil.save(buf, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def sample_table(coll, sample_ids, *, extra: dict | None = None, text_chars: int = 140,
+                 split: bool = True) -> pd.DataFrame:
+    """One row per sample: its image (if any), id, label, split, then its text or first feature values.
+
+    Parameters
+    ----------
+    coll : Collection
+    sample_ids : sequence of ids
+    extra : dict of str -> sequence, optional
+        More columns, one value per sample (e.g. a similarity), placed after the id.
+    text_chars : int, default=140
+        Longer text is cut with "…".
+    split : bool, default=True
+        Include the ``split`` column.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Human column names; no missing cells (an absent value is "—").
+    """
+    sample_ids = list(sample_ids)
+    pos = coll.spaces[coll.names[0]].positions(sample_ids) if sample_ids else np.array([], dtype=np.int64)
+    df = coll.samples.iloc[pos].reset_index(drop=True)
+    out = pd.DataFrame()
+    if coll.images is not None:
+        out["image"] = [thumbnail_uri(coll, i) for i in sample_ids]
+    out["id"] = df["id"].astype(str)
+    for name, values in (extra or {}).items():
+        out[name] = list(values)
+    if "label" in df.columns:
+        out["label"] = df["label"].astype(str)
+    if split:
+        out["split"] = df["split"].astype(str)
+    meta = metadata_columns(coll)
+    text_cols = [c for c in meta if not pd.api.types.is_numeric_dtype(coll.samples[c])]
+    for c in text_cols[:1]:
+        out[c.replace("_", " ")] = [t if len(t) <= text_chars else t[: text_chars - 1] + "…" for t in df[c].astype(str)]
+    if not text_cols:
+        for c in [c for c in meta if c not in text_cols][:4]:
+            out[c.replace("_", " ")] = [f"{v:.4g}" if isinstance(v, (float, np.floating)) else str(v) for v in df[c]]
+    return out.fillna("—")
+
+
+def show_table(coll, sample_ids, *, key: str, extra: dict | None = None, height: int | str = "auto",
+               selectable: bool = False, split: bool = True) -> int | None:
+    """:func:`sample_table` as a dataframe (images as thumbnails); returns the row the user picked, if ``selectable``."""
+    df = sample_table(coll, sample_ids, extra=extra, split=split)
+    config = {"image": st.column_config.ImageColumn("image", width="small")} if "image" in df.columns else None
+    kw = dict(on_select="rerun", selection_mode="single-row") if selectable else {}
+    event = st.dataframe(df, hide_index=True, width="stretch", column_config=config, key=key, height=height, **kw)
+    rows = list(getattr(getattr(event, "selection", None), "rows", None) or []) if selectable else []
+    return rows[0] if rows and rows[0] < len(df) else None

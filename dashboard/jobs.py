@@ -87,12 +87,12 @@ class ProgressLine:
 
     def __init__(self, slot, *, label: str, cancel_keys: Iterable[Hashable], key: str, every: float = 0.2):
         self.label, self.every = label, every
-        box = slot.container(border=True)
-        c = box.columns([7, 1], vertical_alignment="center")
-        self.bar = c[0].progress(0.0, text=label)
-        c[1].button("Cancel", key=key, on_click=cancel, args=tuple(cancel_keys), icon=":material/stop_circle:",
-                    width="stretch", help="Stop this computation and keep the preview. Changing any setting "
-                                          "or anchor also stops it and starts over with the new choice.")
+        # a row where the bar takes what the button leaves: a column of fixed share cut "Cancel" to "Ca…"
+        box = slot.container(border=True, horizontal=True, vertical_alignment="center")
+        self.bar = box.progress(0.0, text=label)
+        box.button("Cancel", key=key, on_click=cancel, args=tuple(cancel_keys), icon=":material/stop_circle:",
+                   width="content", help="Stop this computation and keep the preview. Changing any setting "
+                                         "or anchor also stops it and starts over with the new choice.")
         self._last = 0.0
 
     def __call__(self, done: float, total: float, what: str) -> None:

@@ -109,21 +109,48 @@ function fullscreenButton(root, gd, st) {
   };
 }
 
+// The category traces' looks while one category is isolated (by the page's shared legend): the others dimmed.
+// Returns the trace indices and a Plotly.restyle update; with no isolated category, every trace's own look.
+function isolation(traces, isolate, dimmed) {
+  const idx = [], color = [], opacity = [], size = [];
+  traces.forEach((t, i) => {
+    if (t.legendgroup === undefined || !t.marker) return;  // a colour scale's trace: nothing to isolate
+    const on = isolate === null || t.legendgroup === isolate;
+    idx.push(i);
+    color.push(on ? t.marker.color : dimmed.color);
+    opacity.push(on ? t.marker.opacity : dimmed.opacity);
+    size.push(on ? t.marker.size : t.marker.size * dimmed.size);
+  });
+  return { idx, update: { "marker.color": color, "marker.opacity": opacity, "marker.size": size } };
+}
+
+function isolated(traces, iso) {  // a copy of the traces with the isolation's looks, for newPlot / react
+  const out = traces.slice();
+  iso.idx.forEach((i, k) => {
+    out[i] = { ...traces[i], marker: { ...traces[i].marker, color: iso.update["marker.color"][k],
+      opacity: iso.update["marker.opacity"][k], size: iso.update["marker.size"][k] } };
+  });
+  return out;
+}
+
 export default function (component) {
   const { data, parentElement, setTriggerValue } = component;
   const gd = parentElement.querySelector(".sb-map");
-  const st = gd[STATE] || (gd[STATE] = { sig: null, shapes: null, selected: false, hidden: {}, lastShapes: [], queue: Promise.resolve() });
-  const visible = (shapes) => shapes.map((s) => (st.hidden[s.legendgroup] ? { ...s, visible: false } : s));
-  // WebGL canvases at the screen's pixel ratio: plotly.js defaults to 2, which on a 1x screen draws 4x the pixels
-  st.config = st.config || { displaylogo: false, plotGlPixelRatio: Math.min(4, Math.max(1, window.devicePixelRatio || 1)),
+  const st = gd[STATE] || (gd[STATE] = { sig: null, shapes: null, selected: false, isolate: null, traces: [], queue: Promise.resolve() });
+  // the app's one plotly config (figures.PLOTLY_CONFIG: no logo, no "Share chart"), plus: WebGL canvases at the
+  // screen's pixel ratio (plotly.js defaults to 2, which on a 1x screen draws 4x the pixels) and a full-screen button
+  st.config = st.config || { ...(data.config || {}), plotGlPixelRatio: Math.min(4, Math.max(1, window.devicePixelRatio || 1)),
     modeBarButtonsToAdd: [fullscreenButton(parentElement, gd, st)] };
   const config = st.config;
+  const isolate = data.isolate === undefined ? null : data.isolate;
   const shapesText = JSON.stringify(data.shapes);  // compared with the last run's: did the stars move?
   // runs one after another: a second rerun waits until the previous draw is done
   st.queue = st.queue.then(() => loadPlotly(data.plotly)).then(async (Plotly) => {
     if (st.sig !== data.sig) {
       const fig = JSON.parse(data.fig);
-      fig.layout.shapes = visible(data.shapes);
+      st.traces = fig.data;  // their own looks, to restore after an isolation
+      fig.data = isolated(fig.data, isolation(fig.data, isolate, data.dimmed));
+      fig.layout.shapes = data.shapes;
       st.height = fig.layout.height || 380;
       if (document.fullscreenElement === parentElement) fig.layout.height = window.innerHeight;
       gd.style.height = fig.layout.height + "px";
@@ -135,15 +162,6 @@ export default function (component) {
           st.selected = true;
           setTriggerValue("selection", selectionEvent(ev.points));
         });
-        // the legend entries of the anchors / highlighted samples show or hide their shapes
-        gd.on("plotly_legendclick", (ev) => {
-          const t = ev.data[ev.curveNumber];
-          if (!t || t.meta !== "overlay") return true;
-          st.hidden[t.legendgroup] = !st.hidden[t.legendgroup];
-          Plotly.relayout(gd, { shapes: visible(st.lastShapes) });
-          return false;
-        });
-        gd.on("plotly_legenddoubleclick", (ev) => { const t = ev.data[ev.curveNumber]; return !(t && t.meta === "overlay"); });
         new ResizeObserver(() => Plotly.Plots.resize(gd)).observe(gd);
         st.unpan = steadyPan(gd);
       } else {
@@ -151,17 +169,23 @@ export default function (component) {
       }
       st.sig = data.sig;
       st.selected = false;
-    } else if (st.shapes !== shapesText || st.selected) {
-      // same points: only the anchors / highlighted samples moved (layout shapes, no WebGL redraw)
-      if (st.selected) {  // clear the box / lasso of the selection just reported
-        await Plotly.update(gd, { selectedpoints: [null] }, { shapes: visible(data.shapes), selections: [] });
-        st.selected = false;
-      } else {
-        await Plotly.relayout(gd, { shapes: visible(data.shapes) });
+    } else {
+      if (st.isolate !== isolate) {  // same points, another isolated category: their colours only
+        const iso = isolation(st.traces, isolate, data.dimmed);
+        if (iso.idx.length) await Plotly.restyle(gd, iso.update, iso.idx);
+      }
+      if (st.shapes !== shapesText || st.selected) {
+        // same points: only the anchors / highlighted samples moved (layout shapes, no WebGL redraw)
+        if (st.selected) {  // clear the box / lasso of the selection just reported
+          await Plotly.update(gd, { selectedpoints: [null] }, { shapes: data.shapes, selections: [] });
+          st.selected = false;
+        } else {
+          await Plotly.relayout(gd, { shapes: data.shapes });
+        }
       }
     }
+    st.isolate = isolate;
     st.shapes = shapesText;
-    st.lastShapes = data.shapes;
   }).catch((err) => {
     parentElement.textContent = "This map could not be drawn: " + err.message + ". Reload the page; if it persists, reinstall plotly.";
   });

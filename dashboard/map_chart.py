@@ -17,7 +17,12 @@ whole edit. Every map of Explore is drawn by this component instead, with WebGL 
   view during the drag appear on release;
 - WebGL canvases are drawn at the screen's pixel ratio (plotly.js draws them at 2x by
   default, four times the pixels on a 1x screen);
-- a "Full screen" button in the modebar shows the map alone on the screen.
+- a "Full screen" button in the modebar shows the map alone on the screen;
+- no legend of its own: the page draws one for the four maps (:mod:`dashboard.map_legend`),
+  and a class isolated there is drawn here with the other classes dimmed, by a restyle
+  of their colours (the points are not sent again);
+- the app's one plotly config (:data:`dashboard.figures.PLOTLY_CONFIG`: no Plotly Cloud
+  "Share chart" button).
 
 A click, box or lasso reports the samples picked the way ``st.plotly_chart`` does
 (``{"selection": {"points": [{"customdata": [id]}, ...]}}``), so
@@ -47,8 +52,9 @@ PLOTLY_DIR = Path(plotly.__file__).parent / "package_data"
 PLOTLY_JS = "plotly.min.js"
 #: Trace names (prefixes) drawn as layout shapes: the anchors and the highlighted samples.
 OVERLAYS = ("anchors", "highlighted")
-#: A five-pointed star about 12 px across, in pixels around its point (y up).
-STAR_PATH = "M0,6L1.8,2.2L6,1.9L2.8,-0.9L3.7,-5L0,-2.8L-3.7,-5L-2.8,-0.9L-6,1.9L-1.8,2.2Z"
+#: A five-pointed star about 10 px across, in pixels around its point (y up): small enough that 100 anchors leave
+#: a cluster visible.
+STAR_PATH = "M0,5L1.5,1.8L5,1.6L2.3,-0.8L3.1,-4.2L0,-2.3L-3.1,-4.2L-2.3,-0.8L-5,1.6L-1.5,1.8Z"
 #: Points payloads kept by :func:`show_map` (4 maps, a few layouts back).
 CACHED_PAYLOADS = 16
 
@@ -67,11 +73,16 @@ def available() -> bool:
     return (PLOTLY_DIR / PLOTLY_JS).is_file()
 
 
-def _shapes(x, y, group: str) -> list[dict]:
-    """A star (``group="anchors"``) or a ring (``"highlighted"``) at each point ``(x[i], y[i])``."""
+def _shapes(x, y, group: str, *, anchor_look: str = "show") -> list[dict]:
+    """A star (``group="anchors"``) or a ring (``"highlighted"``) at each point ``(x[i], y[i])``.
+
+    ``anchor_look`` (:data:`dashboard.figures.ANCHOR_LOOKS`) sets the stars' opacity; ``"hide"`` draws none.
+    """
+    if group == "anchors" and anchor_look == "hide":
+        return []
     common = dict(xref="x", yref="y", xsizemode="pixel", ysizemode="pixel", legendgroup=group)
     if group == "anchors":
-        m = figures.ANCHOR_MARKER
+        m = figures.anchor_marker(anchor_look)
         look = dict(type="path", path=STAR_PATH, fillcolor=m["color"], opacity=m["opacity"], line=m["line"])
     else:
         m = figures.HIGHLIGHT_MARKER
@@ -82,47 +93,40 @@ def _shapes(x, y, group: str) -> list[dict]:
             for a, b in zip(np.asarray(x, dtype=float), np.asarray(y, dtype=float))]
 
 
-def _legend_entry(group: str) -> dict:
-    """An empty trace whose legend entry stands for the shapes of ``group`` (a click shows / hides them)."""
-    marker = figures.ANCHOR_MARKER if group == "anchors" else figures.HIGHLIGHT_MARKER
-    return dict(type="scatter", x=[None], y=[None], mode="markers", name=group, legendgroup=group, marker=marker,
-                hoverinfo="skip", meta="overlay")
-
-
-def _points_payload(fig, groups) -> dict:
-    """``fig`` without its overlay traces, with a legend entry for each of ``groups``, as JSON + signature."""
+def _points_payload(fig) -> dict:
+    """``fig`` without its overlay traces and legend (the page draws one legend for all maps), as JSON + signature."""
     spec = json.loads(fig.to_json())
     # Streamlit's default plotly template holds colour placeholders that only st.plotly_chart fills in; the maps
     # set their own colours, so plotly.js' defaults do for the rest
     spec["layout"].pop("template", None)
     spec["data"] = [t for t in spec["data"] if not str(t.get("name", "")).startswith(OVERLAYS)]
-    spec["data"] += [_legend_entry(g) for g in OVERLAYS if g in groups]
+    spec["layout"]["showlegend"] = False
     # as st.plotly_chart sets them for a chart with point selection: drag pans, a click reports its point
     spec["layout"].update(clickmode="event", dragmode="pan", hovermode="closest")
     text = json.dumps(spec, separators=(",", ":"))
     return {"fig": text, "sig": hashlib.blake2b(text.encode(), digest_size=16).hexdigest()}
 
 
-def chart_data(fig) -> dict:
+def chart_data(fig, *, anchor_look: str = "show") -> dict:
     """What the component gets: the points as plotly JSON, their signature, the overlay shapes.
 
     Parameters
     ----------
     fig : plotly.graph_objects.Figure
         A :func:`dashboard.figures.map_figure`; its ``anchors`` / ``highlighted`` traces
-        become shapes (a star or ring per sample) and an empty trace for each kind's
-        legend entry (named without the count, so the signature ignores it).
+        become shapes (a star or ring per sample).
+    anchor_look : {"show", "faint", "hide"}, default="show"
 
     Returns
     -------
     dict
-        ``fig`` (str, JSON without the overlay traces), ``sig`` (str, a hash of ``fig``:
-        equal signatures mean the same points), ``shapes`` (list of dict).
+        ``fig`` (str, JSON without the overlay traces and without a legend), ``sig`` (str,
+        a hash of ``fig``: equal signatures mean the same points), ``shapes`` (list of dict).
     """
     overlay = [(t, next(g for g in OVERLAYS if str(t.name).startswith(g)))
                for t in fig.data if str(t.name).startswith(OVERLAYS)]
-    data = _points_payload(fig, {g for _, g in overlay})
-    data["shapes"] = [s for t, g in overlay for s in _shapes(t.x, t.y, g)]
+    data = _points_payload(fig)
+    data["shapes"] = [s for t, g in overlay for s in _shapes(t.x, t.y, g, anchor_look=anchor_look)]
     return data
 
 
@@ -151,7 +155,7 @@ def _ignore() -> None:
 
 
 def map_data(coords, *, ids, coloring, hover, anchor_ids=(), highlight_ids=(), note: str = "",
-             height: int = 380) -> dict:
+             height: int = 380, anchor_look: str = "show", isolate: str | None = None) -> dict:
     """What the component gets for :func:`dashboard.figures.map_figure` of these arguments,
     with WebGL points: as :func:`chart_data`, but the points are built and serialised only
     when they differ from a map made before (in any session; the last
@@ -168,11 +172,17 @@ def map_data(coords, *, ids, coloring, hover, anchor_ids=(), highlight_ids=(), n
         Drawn as stars / rings (layout shapes); ids not on the map are ignored.
     note : str, default=""
     height : int, default=380
+    anchor_look : {"show", "faint", "hide"}, default="show"
+        How the stars are drawn (:data:`dashboard.figures.ANCHOR_LOOKS`).
+    isolate : str, optional
+        A category isolated by the shared legend: the browser draws the other categories
+        :data:`dashboard.figures.DIMMED` (the points are not sent again).
 
     Returns
     -------
     dict
-        ``fig``, ``sig`` and ``shapes`` as :func:`chart_data` returns them.
+        ``fig``, ``sig`` and ``shapes`` as :func:`chart_data` returns them, and ``isolate``
+        and ``dimmed`` (the look of the other categories) for the browser.
     """
     coords = np.asarray(coords)
     ids = np.asarray(ids)
@@ -181,20 +191,22 @@ def map_data(coords, *, ids, coloring, hover, anchor_ids=(), highlight_ids=(), n
     # large maps carry no descriptions of their own points (figures.HOVERTEXT_UP_TO): their hover text is not hashed
     points_hover = np.asarray(hover) if len(ids) <= figures.HOVERTEXT_UP_TO else None
     ck = _content_key(coords, ids, coloring.name, np.asarray(coloring.values), coloring.continuous, coloring.categories,
-                      coloring.colors, points_hover, note, height, groups)
+                      coloring.colors, points_hover, note, height)
     with _payloads_lock:
         payload = _payloads.get(ck)
         if payload is not None:
             _payloads.move_to_end(ck)
     if payload is None:
-        fig = figures.map_figure(coords, ids=ids, coloring=coloring, hover=hover, note=note, height=height, webgl=True)
-        payload = _points_payload(fig, groups)
+        fig = figures.map_figure(coords, ids=ids, coloring=coloring, hover=hover, note=note, height=height, webgl=True,
+                                 legend=False)
+        payload = _points_payload(fig)
         with _payloads_lock:
             _payloads[ck] = payload
             while len(_payloads) > CACHED_PAYLOADS:
                 _payloads.popitem(last=False)
-    shapes = [s for g in groups for s in _shapes(coords[rows[g], 0], coords[rows[g], 1], g)]
-    return dict(payload, shapes=shapes)
+    shapes = [s for g in groups for s in _shapes(coords[rows[g], 0], coords[rows[g], 1], g, anchor_look=anchor_look)]
+    dimmed = dict(figures.DIMMED, size=figures.DIMMED_SIZE)
+    return dict(payload, shapes=shapes, isolate=None if coloring.continuous else isolate, dimmed=dimmed)
 
 
 def show_map(coords, *, key: str, height: int = 380, **kwargs) -> None:
@@ -211,7 +223,7 @@ def show_map(coords, *, key: str, height: int = 380, **kwargs) -> None:
     **kwargs
         The other arguments of :func:`map_data` (``ids``, ``coloring``, ``hover``, ...).
     """
-    data = dict(map_data(coords, height=height, **kwargs), plotly=_plotly_url())
+    data = dict(map_data(coords, height=height, **kwargs), plotly=_plotly_url(), config=figures.PLOTLY_CONFIG)
     _MAP(key=key, data=data, on_selection_change=_ignore, height=height, width="stretch")
 
 

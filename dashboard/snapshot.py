@@ -20,9 +20,10 @@ import io
 import numpy as np
 from plotly.colors import hex_to_rgb
 
+from dashboard import figures
 from dashboard.figures import Coloring
 
-__all__ = ["HIDE_CSS", "SNAPSHOT_CLASS", "map_png", "snapshot_html"]
+__all__ = ["HIDE_CSS", "SNAPSHOT_CLASS", "SVG_POINTS_UP_TO", "map_png", "map_svg", "snapshot_html"]
 
 #: CSS class of a snapshot ``<img>``.
 SNAPSHOT_CLASS = "sb-snapshot"
@@ -32,9 +33,10 @@ HIDE_CSS = (
     f"[data-testid='stElementContainer']:has(.{SNAPSHOT_CLASS}) {{display: none;}}</style>"
 )
 _MISSING = (187, 187, 187)
-_ANCHOR = (255, 212, 0)
-_ANCHOR_EDGE = (51, 51, 51)
-_HIGHLIGHT = (230, 0, 126)
+_ANCHOR = hex_to_rgb(figures.ANCHOR_COLOR)
+_ANCHOR_EDGE = hex_to_rgb(figures.ANCHOR_MARKER["line"]["color"])
+_HIGHLIGHT = hex_to_rgb(figures.HIGHLIGHT_MARKER["color"])
+_DIMMED = hex_to_rgb(figures.DIMMED["color"])
 
 
 def _viridis(values: np.ndarray) -> np.ndarray:
@@ -46,8 +48,11 @@ def _viridis(values: np.ndarray) -> np.ndarray:
     return np.stack([np.interp(values, pos, stops[:, c]) for c in range(3)], axis=1)
 
 
-def _point_colors(coloring: Coloring, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Colour of every point, shape (n, 3) uint8, and the drawing order (later on top), shape (n,)."""
+def _point_colors(coloring: Coloring, n: int, isolate: str | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Colour, opacity and drawing order of the points: shapes (n, 3) uint8, (n,) float and (n,) (later on top).
+
+    With ``isolate``, the other categories are :data:`dashboard.figures.DIMMED` and drawn first.
+    """
     if coloring.continuous:
         vals = np.asarray(coloring.values, dtype=float)
         ok = np.isfinite(vals)
@@ -55,16 +60,20 @@ def _point_colors(coloring: Coloring, n: int) -> tuple[np.ndarray, np.ndarray]:
         if ok.any():
             lo, hi = float(vals[ok].min()), float(vals[ok].max())
             rgb[ok] = _viridis((vals[ok] - lo) / (hi - lo) if hi > lo else np.full(int(ok.sum()), 0.5))
-        return rgb.astype(np.uint8), np.argsort(ok, kind="stable")  # missing values under the others
+        return rgb.astype(np.uint8), np.full(n, 0.75), np.argsort(ok, kind="stable")  # missing values under the others
     vals = np.asarray(coloring.values).astype(str)
     rank = np.full(n, -1, dtype=np.int64)
     rgb = np.zeros((n, 3), dtype=np.uint8)
-    for k, cat in enumerate(coloring.categories):
+    alpha = np.full(n, 0.75)
+    order = sorted(coloring.categories, key=lambda c: c == isolate) if isolate in coloring.categories else coloring.categories
+    for k, cat in enumerate(order):
         m = vals == cat
         rank[m] = k
-        rgb[m] = hex_to_rgb(coloring.color_of(cat))
+        dimmed = isolate in coloring.categories and cat != isolate
+        rgb[m] = _DIMMED if dimmed else hex_to_rgb(coloring.color_of(cat))
+        alpha[m] = figures.DIMMED["opacity"] if dimmed else 0.75
     shown = np.flatnonzero(rank >= 0)  # like the chart: points of no listed category are not drawn
-    return rgb, shown[np.argsort(rank[shown], kind="stable")]  # one trace per category, later ones on top
+    return rgb, alpha, shown[np.argsort(rank[shown], kind="stable")]  # one trace per category, later ones on top
 
 
 def _disc(radius: float) -> tuple[np.ndarray, np.ndarray]:
@@ -91,14 +100,16 @@ def map_png(
     height: int = 347,
     scale: float = 2.0,
     marker_size: float = 5.0,
-    opacity: float = 0.75,
+    opacity: float | None = None,
+    anchor_look: str = "show",
+    isolate: str | None = None,
 ) -> bytes:
     """Draw one map as PNG bytes, like :func:`dashboard.figures.map_figure` draws it.
 
     Equal scale on both axes (the chart's ``scaleanchor``), the data centred with a small
     margin, every point a disc of ``marker_size`` pixels in its category's colour (later
-    categories on top, as the chart's traces are), anchors as yellow stars and highlighted
-    samples ringed, on white.
+    categories on top, as the chart's traces are), anchors as the chart's stars
+    (:data:`dashboard.figures.ANCHOR_MARKER`) and highlighted samples ringed, on white.
 
     Parameters
     ----------
@@ -116,8 +127,13 @@ def map_png(
         Device pixels per CSS pixel (2 keeps it sharp on high-density screens).
     marker_size : float, default=5.0
         Point diameter in CSS pixels (the chart's marker size).
-    opacity : float, default=0.75
-        Point opacity over the white background.
+    opacity : float, optional
+        Point opacity over the white background; by default the chart's (0.75, and
+        :data:`dashboard.figures.DIMMED` for the classes ``isolate`` dims).
+    anchor_look : {"show", "faint", "hide"}, default="show"
+        Stars as the chart draws them, faint (blended with what lies below) or none.
+    isolate : str, optional
+        A category drawn on top in its colour; the others dimmed, as the chart does.
 
     Returns
     -------
@@ -145,10 +161,13 @@ def map_png(
         px = W / 2 + (coords[:, 0] - mid[0]) * s
         py = H / 2 - (coords[:, 1] - mid[1]) * s  # y grows upwards in the chart, downwards in the image
     img = np.full(H * W, 0xFFFFFFFF, dtype=np.uint32)  # white; a uint32 per pixel: one write per point and offset
-    rgb, order = _point_colors(coloring, len(coords))
+    rgb, alpha, order = _point_colors(coloring, len(coords), isolate)
+    if opacity is not None:
+        alpha = np.full(len(coords), float(opacity))
     order = order[finite[order]]
     if len(order):
-        blended = np.rint(255.0 * (1 - opacity) + rgb[order].astype(float) * opacity).astype(np.uint8)
+        a = alpha[order, None]
+        blended = np.rint(255.0 * (1 - a) + rgb[order].astype(float) * a).astype(np.uint8)
         rgba = np.empty((len(order), 4), dtype=np.uint8)
         rgba[:, :3], rgba[:, 3] = blended, 255
         packed = rgba.view(np.uint32).ravel()
@@ -163,14 +182,22 @@ def map_png(
     r = 6.5 * scale
     for k in np.flatnonzero(finite & np.isin(ids, list(highlight_ids))):  # ids not in the map are ignored
         draw.ellipse((px[k] - r, py[k] - r, px[k] + r, py[k] + r), outline=_HIGHLIGHT, width=max(1, round(2 * scale)))
-    for k in np.flatnonzero(finite & np.isin(ids, list(anchor_ids))):
-        draw.polygon(_star(px[k], py[k], 4.8 * scale), fill=_ANCHOR, outline=_ANCHOR_EDGE)
+    stars = np.flatnonzero(finite & np.isin(ids, list(anchor_ids))) if anchor_look != "hide" else []
+    if len(stars):
+        layer = Image.new("RGBA", pil.size, (0, 0, 0, 0))  # stars on their own layer, blended at their opacity
+        star_draw = ImageDraw.Draw(layer)
+        for k in stars:
+            star_draw.polygon(_star(px[k], py[k], 4.6 * scale), fill=_ANCHOR + (255,), outline=_ANCHOR_EDGE + (255,))
+        a = figures.anchor_marker(anchor_look)["opacity"]
+        layer.putalpha(layer.getchannel("A").point(lambda v: round(v * a)))
+        pil = Image.alpha_composite(pil.convert("RGBA"), layer).convert("RGB")
     out = io.BytesIO()
     pil.save(out, format="PNG", compress_level=1)
     return out.getvalue()
 
 
-def snapshot_html(png: bytes, *, coloring: Coloring, n_anchors: int = 0, height: int = 380, note: str = "") -> str:
+def snapshot_html(png: bytes, *, coloring: Coloring, n_anchors: int = 0, height: int = 380, note: str = "",
+                  legend: bool = True) -> str:
     """The ``<img>`` (and a legend line) a page shows in place of a chart until the chart is drawn.
 
     Parameters
@@ -184,7 +211,10 @@ def snapshot_html(png: bytes, *, coloring: Coloring, n_anchors: int = 0, height:
     height : int, default=380
         Height in CSS pixels of the chart it stands for (legend included).
     note : str, default=""
-        Shown under the legend, e.g. "loading the interactive map…".
+        Shown under the image, e.g. "loading the interactive map…".
+    legend : bool, default=True
+        Draw the legend line above the image; False for a chart without a legend of
+        its own (Explore's maps share one, :mod:`dashboard.map_legend`).
 
     Returns
     -------
@@ -200,13 +230,111 @@ def snapshot_html(png: bytes, *, coloring: Coloring, n_anchors: int = 0, height:
             for c in coloring.categories if c in present
         ]
     if n_anchors:
-        entries.append(f"<span style='white-space:nowrap'><span style='color:#e6b800'>★</span> anchors ({int(n_anchors)})</span>")
-    legend = " &nbsp; ".join(entries)
+        entries.append(f"<span style='white-space:nowrap'><span style='color:{figures.ANCHOR_COLOR}'>★</span> "
+                       f"anchors ({int(n_anchors)})</span>")
+    line = " &nbsp; ".join(entries)
     b64 = base64.b64encode(png).decode("ascii")
-    img_h = max(60, height - 33)
+    img_h = max(60, height - (33 if legend else 0) - (16 if note else 0))
     caption = f"<div style='font-size:11px;color:#666'>{html.escape(note)}</div>" if note else ""
+    head = f"<div style='font-size:10px;line-height:1.35;height:28px;overflow:hidden'>{line}</div>" if legend else ""
     return (
-        f"<div style='font-size:10px;line-height:1.35;height:28px;overflow:hidden'>{legend}</div>"
-        f"<img class='{SNAPSHOT_CLASS}' alt='map snapshot' src='data:image/png;base64,{b64}' "
+        f"{head}<img class='{SNAPSHOT_CLASS}' alt='map snapshot' src='data:image/png;base64,{b64}' "
         f"style='width:100%;height:{img_h}px;object-fit:contain;display:block'/>{caption}"
     )
+
+
+#: Above this many drawable points a :func:`map_svg` holds the map as an embedded PNG (vector text around it):
+#: an SVG circle costs about 40 bytes, so 100k points would make a 4 MB image per map that viewers draw slowly.
+SVG_POINTS_UP_TO = 20_000
+
+
+def _hex(rgb) -> str:
+    return "#%02x%02x%02x" % tuple(int(c) for c in rgb)
+
+
+def map_svg(
+    coords,
+    *,
+    ids,
+    coloring: Coloring,
+    anchor_ids=(),
+    highlight_ids=(),
+    width: float = 600,
+    height: float = 347,
+    x: float = 0.0,
+    y: float = 0.0,
+    marker_size: float = 5.0,
+    opacity: float = 0.75,
+) -> str:
+    """Draw one map as an ``<svg>`` element, with the geometry and colours of :func:`map_png`.
+
+    The element fills the box (``x``, ``y``, ``width``, ``height``) of its parent SVG (or is
+    a standalone document at the origin); the data keep equal scale on both axes and are
+    centred in the box. Every point is a circle, its colour blended over white as in the
+    PNG (no transparency, so any viewer shows the same); anchors are stars and
+    highlighted samples rings. Above :data:`SVG_POINTS_UP_TO` points the map is embedded
+    as a PNG from :func:`map_png` instead.
+
+    Parameters
+    ----------
+    coords : array-like of shape (n_samples, 2)
+        The 2-D layout. Non-finite rows are not drawn.
+    ids : array-like of shape (n_samples,)
+    coloring : Coloring
+    anchor_ids, highlight_ids : sequence of ids, default=()
+    width, height : float, default=600, 347
+        The box, in SVG user units (CSS pixels).
+    x, y : float, default=0
+        Top-left corner of the box in the parent's units.
+    marker_size, opacity : float, default=5.0, 0.75
+        As in :func:`map_png`.
+
+    Returns
+    -------
+    str
+        An ``<svg>`` element (with its namespace, so it is also a valid document alone).
+    """
+    coords = np.asarray(coords, dtype=float)
+    ids = np.asarray(ids)
+    if coords.ndim != 2 or coords.shape[1] != 2 or len(coords) != len(ids):
+        raise ValueError(f"coords must have shape (n_samples, 2) with one row per id; got {coords.shape} for {len(ids)} ids")
+    head = (f"<svg xmlns='http://www.w3.org/2000/svg' x='{x:.1f}' y='{y:.1f}' width='{width:.1f}' "
+            f"height='{height:.1f}' viewBox='0 0 {width:.1f} {height:.1f}'>")
+    finite = np.isfinite(coords).all(axis=1)
+    if int(finite.sum()) > SVG_POINTS_UP_TO:
+        png = map_png(coords, ids=ids, coloring=coloring, anchor_ids=anchor_ids, highlight_ids=highlight_ids,
+                      width=width, height=height, marker_size=marker_size, opacity=opacity)
+        b64 = base64.b64encode(png).decode("ascii")
+        return (head + f"<image width='{width:.1f}' height='{height:.1f}' preserveAspectRatio='xMidYMid meet' "
+                f"href='data:image/png;base64,{b64}'/></svg>")
+    pad = marker_size + 0.02 * min(width, height)
+    px = py = np.zeros(len(coords))
+    if finite.any():
+        lo, hi = coords[finite].min(axis=0), coords[finite].max(axis=0)
+        span = np.maximum(hi - lo, 1e-12 * max(1.0, float(np.abs(coords[finite]).max())))
+        s = max(min((width - 2 * pad) / span[0], (height - 2 * pad) / span[1]), 1e-12)
+        mid = (lo + hi) / 2
+        px = width / 2 + (coords[:, 0] - mid[0]) * s
+        py = height / 2 - (coords[:, 1] - mid[1]) * s
+    rgb, order = _point_colors(coloring, len(coords))
+    order = order[finite[order]]
+    fills = [_hex(c) for c in np.rint(255.0 * (1 - opacity) + rgb[order].astype(float) * opacity)]
+    r = marker_size / 2
+    parts = [head]
+    k = 0
+    while k < len(order):  # runs of one colour share a group: a third of the bytes of a fill per circle
+        j = k
+        while j < len(order) and fills[j] == fills[k]:
+            j += 1
+        parts.append(f"<g fill='{fills[k]}'>")
+        parts.extend(f"<circle cx='{px[i]:.1f}' cy='{py[i]:.1f}' r='{r:g}'/>" for i in order[k:j])
+        parts.append("</g>")
+        k = j
+    for i in np.flatnonzero(finite & np.isin(ids, list(highlight_ids))):
+        parts.append(f"<circle cx='{px[i]:.1f}' cy='{py[i]:.1f}' r='6.5' fill='none' stroke='{_hex(_HIGHLIGHT)}' "
+                     "stroke-width='2'/>")
+    for i in np.flatnonzero(finite & np.isin(ids, list(anchor_ids))):
+        pts = " ".join(f"{a:.1f},{b:.1f}" for a, b in _star(px[i], py[i], 4.8))
+        parts.append(f"<polygon points='{pts}' fill='{_hex(_ANCHOR)}' stroke='{_hex(_ANCHOR_EDGE)}' stroke-width='0.5'/>")
+    parts.append("</svg>")
+    return "".join(parts)

@@ -63,7 +63,8 @@ from core.io.collection_files import load_collection  # noqa: E402
 from core.maps.layout import compute_layout, layout_pair  # noqa: E402
 from core.methods.metrics import debiased_cka, knn_jaccard  # noqa: E402
 from core.spaces.datasets import DATASETS  # noqa: E402
-from core.io.session import MAX_SESSION_BYTES, from_json  # noqa: E402
+from core.io.session import from_json  # noqa: E402
+from core.limits import MAX_SESSION_BYTES  # noqa: E402
 from core.io.session_query import from_query  # noqa: E402
 from core.io.vector_files import read_anchor_file  # noqa: E402
 from core.validation import NotFittedYetError  # noqa: E402
@@ -72,6 +73,14 @@ from core.spaces.zoo import Zoo  # noqa: E402
 
 CATALOGUE_DOC = ROOT / "docs" / "errors.md"
 BEGIN, END = "<!-- bad-inputs:begin -->", "<!-- bad-inputs:end -->"
+LIMITS_BEGIN, LIMITS_END = "<!-- limits:begin -->", "<!-- limits:end -->"
+#: The worker limits (core.runtime.workers, and the ONNX run's own time limit): setting, default, what they bound.
+WORKER_LIMITS = (
+    ("STITCHBOARD_WORKER_MEMORY_MB", 8192, "MB", "address space of a worker process (ONNX runs, encoders)"),
+    ("STITCHBOARD_WORKER_TIMEOUT_S", 3600, "s", "wall time of a worker's job"),
+    ("STITCHBOARD_ONNX_TIMEOUT_S", 300, "s", "wall time of one ONNX run"),
+    ("STITCHBOARD_WORKER_RESULT_MB", 2048, "MB", "size of what a worker sends back"),
+)
 MESSAGE_CHARS = 150
 
 
@@ -167,6 +176,15 @@ def _space(name="enc", n=12, d=4, *, labels=True, seed=0, ids=None, vectors=None
     return LatentSpace(V, ids, labels=(np.arange(len(ids)) % 3) if labels else None, name=name)
 
 
+def _zero_encoder_pair():
+    """enc0 well-behaved, enc1 all zero (train and test)."""
+    train, test = _pair()
+    for part in (train, test):
+        sp = part["enc1"]
+        part["enc1"] = LatentSpace(np.zeros_like(sp.vectors), sp.ids, labels=sp.labels, name="enc1")
+    return train, test
+
+
 def _pair(n_train=30, n_test=12, d=(4, 4), **kw):
     train = {f"enc{i}": _space(f"enc{i}", n_train, di, seed=i, **kw) for i, di in enumerate(d)}
     test = {
@@ -208,17 +226,18 @@ def _stitch_test_dims():
     return stitching_matrix(train, test, [0, 1, 2])
 
 
-def _zoo_dir(tmp: Path, *, manifest=None, weights: bytes | None = None, config=None) -> Path:
+def _zoo_dir(tmp: Path, *, manifest=None, model: bytes | None = None, config=None) -> Path:
     root = tmp / "zoo"
     root.mkdir(parents=True, exist_ok=True)
     src = assets_dir() / "digits"
     entry = dict(json.loads((src / "manifest.json").read_text())["encoders"][0])
     if config is not None:
         entry["config"] = config
-    if weights is None:
-        shutil.copy(src / entry["file"], root / entry["file"])
+    shutil.copy(src / entry["file"], root / entry["file"])
+    if model is None:
+        shutil.copy(src / entry["onnx"], root / entry["onnx"])
     else:
-        (root / entry["file"]).write_bytes(weights)
+        (root / entry["onnx"]).write_bytes(model)
     text = manifest if manifest is not None else json.dumps({"dataset": "digits", "encoders": [entry]})
     (root / "manifest.json").write_text(text)
     return root
@@ -228,8 +247,8 @@ def _zoo_model(tmp: Path, **kw):
     return Zoo("digits", root=_zoo_dir(tmp, **kw)).model("mlp-s0")
 
 
-def _real_weights() -> bytes:
-    return (assets_dir() / "digits" / "mlp-s0.safetensors").read_bytes()
+def _real_model() -> bytes:
+    return (assets_dir() / "digits" / "mlp-s0.onnx").read_bytes()
 
 
 def _csv(tmp: Path, text: str, name: str = "space.csv") -> Path:
@@ -279,6 +298,55 @@ def _npz_bytes(**arrays) -> bytes:
     return buf.getvalue()
 
 
+def _lying_npy(shape) -> bytes:
+    """A .npy whose header announces ``shape`` (float32) over 48 bytes of data."""
+    import io
+
+    buf = io.BytesIO()
+    np.lib.format.write_array_header_1_0(buf, {"descr": "<f4", "fortran_order": False, "shape": shape})
+    return buf.getvalue() + bytes(48)
+
+
+def _zip_bytes(members: dict) -> bytes:
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    return buf.getvalue()
+
+
+def _parquet_bytes(columns: dict) -> bytes:
+    import io
+
+    import pandas as pd
+
+    buf = io.BytesIO()
+    pd.DataFrame(columns).to_parquet(buf)
+    return buf.getvalue()
+
+
+def _lying_parquet(*, values: bool | None = None, column_type: int | None = None, file_path: bytes | None = None):
+    """An 8 x 3 float32 parquet file whose footer was rewritten (tests/parquet_footer.py)."""
+    from tests import parquet_footer as pf
+
+    body, meta = pf.read_footer(_parquet_bytes({f"f{j}": np.arange(8, dtype=np.float32) for j in range(3)}))
+    rg = meta.get_value(pf.FILE_ROW_GROUPS)[1][0]
+    if values is not None:
+        meta.set_value(pf.FILE_NUM_ROWS, 2**40)
+        rg.set_value(pf.RG_NUM_ROWS, 2**40)
+        for j in range(3):
+            if values:
+                pf.column_meta(meta, 0, j).set_value(pf.CM_NUM_VALUES, 2**40)
+    if column_type is not None:
+        pf.column_meta(meta).set_value(pf.CM_TYPE, column_type)
+    if file_path is not None:
+        rg.get_value(pf.RG_COLUMNS)[1][0].set_value(1, file_path, pf.BINARY)
+    return pf.with_footer(body, meta)
+
+
 def _one(name: str, data: bytes | str) -> Upload:
     """An upload of one file."""
     return Upload(((name, data.encode("utf-8") if isinstance(data, str) else data),))
@@ -300,14 +368,14 @@ def _onnx_upload(tmp: Path, *, input_shape=("n", 3), cut=None, table_features=3)
 
 
 def _tiny_model(tmp: Path, config=None) -> tuple[Path, Path]:
-    import torch
-    from safetensors.torch import save_file
+    from safetensors.numpy import save_file
 
-    from core.spaces.architectures import build_model
+    from core.spaces.architecture_graphs import weight_shapes
 
     real = {"in_dim": 3, "hidden": 4, "latent_dim": 2, "n_classes": 2}
-    torch.manual_seed(0)
-    save_file(build_model("mlp", real).state_dict(), str(tmp / "enc.safetensors"))
+    rng = np.random.default_rng(0)
+    save_file({k: rng.uniform(-0.5, 0.5, shape).astype(np.float32) for k, shape in weight_shapes("mlp", real).items()},
+              str(tmp / "enc.safetensors"))
     (tmp / "enc.json").write_text(json.dumps({"arch": "mlp", "config": config or real}))
     return tmp / "enc.safetensors", tmp / "enc.json"
 
@@ -548,6 +616,12 @@ CASES: list[Case] = [
     # layout
     Case("layout-too-few-rows", "a map of 2 points", lambda t: compute_layout(np.eye(2), method="pca"),
          InvalidInputError, r"at least 3 rows to lay out"),
+    Case("stitching-zero-encoder", "stitching with an encoder whose vectors are all zero (a dead encoder)",
+         lambda t: stitching_matrix(*_zero_encoder_pair(), list(range(5))), AnchorError,
+         r"anchor rows with ids \[0, 1, 2, 3, 4\] are all zero: cosine is undefined"),
+    Case("relative-identical-centered", "relative projection centred on anchors that are all the same vector",
+         lambda t: relative_projection(np.random.default_rng(0).normal(size=(6, 3)), np.ones((4, 3)), center="anchors"),
+         AnchorError, r"are all zero after centering/scaling: cosine is undefined"),
     Case("layout-identical-rows", "a t-SNE map of 200 identical rows (scikit-learn's t-SNE crashed the process)",
          lambda t: compute_layout(np.ones((200, 5)), method="tsne"), InvalidInputError,
          r"all 200 rows of X are the same vector, so a map has nothing to show"),
@@ -578,14 +652,13 @@ CASES: list[Case] = [
          lambda t: Zoo("digits", root=_zoo_dir(t, manifest="{not json")), LoadError, r"is not valid JSON"),
     Case("zoo-unknown-encoder", "an encoder name not in the zoo", lambda t: Zoo("digits").model("resnet"),
          InvalidInputError, r"encoder='resnet' is not in the digits zoo"),
-    Case("zoo-truncated-weights", "a truncated safetensors file",
-         lambda t: _zoo_model(t, weights=_real_weights()[:100]), LoadError,
-         r"is not a readable safetensors file",
-         stable="readable safetensors file"),
-    Case("zoo-shape-mismatch", "safetensors shapes that do not match the named architecture",
-         lambda t: _zoo_model(t, config={"in_dim": 64, "hidden": 32, "latent_dim": 64, "n_classes": 10}),
-         LoadError, r"weights in mlp-s0.safetensors do not match architecture 'mlp'",
-         stable="'n_classes': 10}:"),
+    Case("zoo-truncated-weights", "a truncated model file (ONNX) in the zoo",
+         lambda t: _zoo_model(t, model=_real_model()[:100]), LoadError,
+         r"mlp-s0.onnx does not match the sha256 in its manifest \(truncated or changed\?\)"),
+    Case("zoo-shape-mismatch", "a zoo model whose widths are not its manifest config's",
+         lambda t: _zoo_model(t, config={"in_dim": 64, "hidden": 128, "latent_dim": 32, "n_classes": 10}),
+         LoadError, r"mlp-s0.onnx takes \[\['n', 64\]\] and gives 'latent' \['n', 64\]; its manifest entry says "
+         r"\(64,\) -> latent \(32,\)"),
     # sessions (a saved file loaded on Share & export, and links)
     _session_case("session-unknown-key", "a session file with an unknown key",
                   '{"version": 1, "dataset": "digits", "admin": true}', InvalidInputError,
@@ -614,8 +687,9 @@ CASES: list[Case] = [
                   '{"version": 1, "dataset": "digits", "min_dist": NaN}', LoadError, r"NaN is not valid JSON"),
     _session_case("session-duplicate-key", "a session file giving a key twice",
                   '{"version": 1, "dataset": "digits", "seed": 1, "seed": 2}', LoadError, r"duplicate keys \['seed'\]"),
-    _session_case("session-too-large", "a session file over 1 MB", b" " * (MAX_SESSION_BYTES + 1), FileTooLargeError,
-                  r"the limit is 1,000,000"),
+    _session_case("session-too-large", "a session file over 1 MB", b" " * (MAX_SESSION_BYTES.value + 1), FileTooLargeError,
+                  r"1,000,001 bytes is over the limit of 1,000,000 bytes \(set the environment variable "
+                  r"STITCHBOARD_MAX_SESSION_BYTES to raise it\)"),
     _link_case("query-wrong-type", "a link with ?seed=abc", {"dataset": "digits", "seed": "abc"}, InvalidTypeError,
                r"'seed' must be an int; got str 'abc'"),
     _link_case("query-anchor-out-of-range", "a link with anchors outside the dataset",
@@ -668,10 +742,40 @@ CASES: list[Case] = [
                  LoadError, r"not a readable parquet file", stable="(truncated or corrupt?)"),
     _upload_case("npy-truncated", "a truncated .npy",
                  lambda t: _one("x.npy", _npy_bytes(np.ones((50, 4), np.float32))[:140]), LoadError,
-                 r"not a valid .npy file", stable=".npy file"),
+                 r"the header announces shape \(50, 4\) of float32 \(800 bytes\) but only 12 bytes follow it"),
     _upload_case("npy-bad-header", "a .npy whose header was tampered with",
                  lambda t: _one("x.npy", _npy_bytes(np.ones((5, 4), np.float32)).replace(b"(5, 4)", b"(5**4)")),
-                 LoadError, r"not a valid .npy file", stable=".npy file"),
+                 LoadError, r"not a valid .npy file \(truncated or corrupt header\?\)",
+                 stable="(truncated or corrupt header?)"),
+    _upload_case("npy-header-lies", "a 176-byte .npy whose header announces 4,000,000 x 300,000 values",
+                 lambda t: _one("x.npy", _lying_npy((4_000_000, 300_000))), LoadError,
+                 r"announces shape \(4000000, 300000\) of float32 \(4,800,000,000,000 bytes\) but only 48 bytes"),
+    _upload_case("npz-member-lies", "an .npz whose vectors header announces more than the member holds",
+                 lambda t: _one("x.npz", _zip_bytes({"vectors.npy": _lying_npy((4_000_000, 3))})), LoadError,
+                 r"x.npz\['vectors'\]: the header announces shape \(4000000, 3\)"),
+    _upload_case("npz-member-not-array", "an .npz member that is 5 MB of zeros, not an array (a zip bomb)",
+                 lambda t: _one("x.npz", _zip_bytes({"vectors.npy": b"\x00" * 5_000_000})), LoadError,
+                 r"x.npz\['vectors'\]: not a .npy array"),
+    _upload_case("parquet-footer-rows", "a parquet file whose footer claims 2**40 rows (its columns hold 8)",
+                 lambda t: _one("x.parquet", _lying_parquet(values=False)), LoadError,
+                 r"column 'f0' of row group 0 announces 8 values for 1,099,511,627,776 rows .* the footer is corrupt"),
+    _upload_case("parquet-footer-values", "a parquet footer claiming 2**40 rows and values, consistently",
+                 lambda t: _one("x.parquet", _lying_parquet(values=True)), FileTooLargeError,
+                 r"1,099,511,627,776 rows in 3 columns: 3,298,534,883,328 values is over the limit of 268,435,456 "
+                 r"values \(set the environment variable STITCHBOARD_MAX_VALUES to raise it\)"),
+    _upload_case("parquet-footer-type", "a parquet footer whose column type differs from its schema's "
+                 "(pyarrow aborted the process)", lambda t: _one("x.parquet", _lying_parquet(column_type=2)), LoadError,
+                 r"column 'f0' of row group 0 has physical type 2, the schema says 4; the footer is corrupt"),
+    _upload_case("parquet-external-column", "a parquet column chunk kept in another file (a server path)",
+                 lambda t: _one("x.parquet", _lying_parquet(file_path=b"../.env")), UnsafeFileError,
+                 r"column 'f0' keeps its data in another file \('../.env'\)"),
+    _upload_case("csv-too-wide", "a CSV of 70,000 columns",
+                 lambda t: _one("x.csv", ",".join(f"c{j}" for j in range(70_000)) + "\n" + ",".join("1" * 70_000)),
+                 FileTooLargeError, r"a header of 70,000 columns: 70,000 values per row is over the limit of 65,536 "
+                 r"values per row \(set the environment variable STITCHBOARD_MAX_DIMS"),
+    _upload_case("parquet-list-ids", "a parquet id column holding lists",
+                 lambda t: _one("x.parquet", _parquet_bytes({"id": [[1, 2], [3, 4]], "a": [0.1, 0.2]})), LoadError,
+                 r"column 'id' holds lists or records; ids and labels must be single values"),
     _upload_case("npz-corrupt", "a corrupt .npz", lambda t: _one("x.npz", b"PK\x03\x04 broken zip"), LoadError,
                  r"not a valid .npz file", stable=".npz file"),
     _upload_case("npy-object", "an object-dtype (pickled) .npy",
@@ -679,7 +783,7 @@ CASES: list[Case] = [
                  UnsafeFileError, r"holds Python objects \(a pickle\), which Stitchboard never loads"),
     _upload_case("npz-object", "an object-dtype (pickled) array inside an .npz",
                  lambda t: _one("x.npz", _npz_bytes(vectors=np.ones((2, 2)), ids=np.array([object(), 1], dtype=object))),
-                 UnsafeFileError, r"an array in the npz holds Python objects"),
+                 UnsafeFileError, r"x.npz\['ids'\]: holds Python objects \(a pickle\)"),
     _upload_case("pickle-pt", "a .pt pickle whose loading would run a command", lambda t: _evil_upload(t, "model.pt"),
                  UnsafeFileError, r"model.pt: .pt files are Python pickles, which can run code when loaded"),
     _upload_case("pickle-pkl", "a .pkl pickle whose loading would run a command", lambda t: _evil_upload(t, "data.pkl"),
@@ -688,7 +792,8 @@ CASES: list[Case] = [
                  UnsafeFileError, r"vectors.npy: holds Python objects \(a pickle\)"),
     _upload_case("upload-too-large", "an upload over the size limit (here 1 MB)",
                  lambda t: Upload((("big.npy", b"\x00" * 2_000_000),), limit_mb=1), FileTooLargeError,
-                 r"big.npy: 2.0 MB is over the 1 MB limit"),
+                 r"big.npy: 1.9 MB is over the upload limit of 1.0 MB \(start the dashboard with "
+                 r"--server.maxUploadSize N, or set STREAMLIT_SERVER_MAX_UPLOAD_SIZE\)"),
     Case("unsupported-format", "a file of an unsupported format",
          lambda t: load_collection([_csv(t, "1 2 3", "vectors.txt")]), LoadError, r"unsupported format .txt"),
     _upload_case("files-only-sidecar", "a JSON sidecar without its weights", lambda t: _one("enc.json", '{"arch": "mlp"}'),
@@ -728,15 +833,18 @@ CASES: list[Case] = [
                  r"the model expects 3 input features, the table has 2"),
     _upload_case("sidecar-deep-json", "a JSON sidecar nested 100,000 levels deep",
                  lambda t: _sidecar_upload(t, b"[" * 100_000 + b"]" * 100_000), LoadError,
-                 r"JSON nested over 64 levels deep \(STITCHBOARD_MAX_JSON_DEPTH\)"),
+                 r"JSON nested over the limit of 64 levels \(set the environment variable STITCHBOARD_MAX_JSON_DEPTH"),
     _upload_case("sidecar-long-number", "a JSON sidecar holding a 5,000-digit number",
                  lambda t: _sidecar_upload(t, b'{"arch": "mlp", "config": {"in_dim": ' + b"9" * 5000 + b"}}"), LoadError,
-                 r"a number of 5,000 characters, over the 100 limit \(STITCHBOARD_MAX_JSON_DIGITS\)"),
+                 r"a number of 5,000 characters is over the limit of 100 characters \(set the environment variable "
+                 r"STITCHBOARD_MAX_JSON_DIGITS"),
     _upload_case("onnx-external-data", "an ONNX model whose weights name a server file (external data)",
                  lambda t: _onnx_graph_upload(t, "external"), UnsafeFileError,
                  r"keep their weights in external files \(e.g. 'W' in '.env'\)"),
     _upload_case("onnx-huge-output", "an ONNX model that tiles 3 inputs into 70,002 values per row",
-                 lambda t: _onnx_graph_upload(t, "huge"), LoadError, r"70,002 values per row, over the 65,536 limit"),
+                 lambda t: _onnx_graph_upload(t, "huge"), LoadError,
+                 r"70,002 values per row is over the limit of 65,536 values per row \(set the environment variable "
+                 r"STITCHBOARD_MAX_OUTPUT_DIMS"),
     _upload_case("onnx-scalar-output", "an ONNX model with a scalar output",
                  lambda t: _onnx_graph_upload(t, "scalar"), LoadError, r"it must have one row per input row"),
     _upload_case("onnx-sequence-output", "an ONNX model whose output is a sequence of tensors",
@@ -984,11 +1092,51 @@ def test_docs_table_matches_catalogue():
     assert block == catalogue_table(), "docs/errors.md messages are stale; run `python tests/test_bad_inputs.py --write-docs`"
 
 
+def limits_table() -> str:
+    """The Limits table of docs/errors.md: every core.limits.Limit, then the worker limits."""
+    from core.limits import LIMITS
+
+    rows = ["| limit | default | setting | what it bounds |", "|---|---|---|---|"]
+    for name, lim in LIMITS.items():
+        setting = "`--server.maxUploadSize` or `STREAMLIT_SERVER_MAX_UPLOAD_SIZE`" if name == "UPLOAD_MB" \
+            else f"`{lim.setting}`"
+        rows.append(f"| `{name}` | {lim.default:,} {lim.unit} | {setting} | {_cell(lim.what)} |")
+    for setting, default, unit, what in WORKER_LIMITS:
+        rows.append(f"| worker | {default:,} {unit} | `{setting}` | {_cell(what)} |")
+    return "\n".join(rows)
+
+
+def test_docs_limits_table_is_current(monkeypatch):
+    """The Limits table lists every limit with its default; the worker defaults are the code's."""
+    from core.io import onnx_models
+    from core.runtime.workers import WorkerLimits
+
+    text = CATALOGUE_DOC.read_text(encoding="utf-8")
+    assert LIMITS_BEGIN in text and LIMITS_END in text
+    block = text.split(LIMITS_BEGIN, 1)[1].split(LIMITS_END, 1)[0].strip()
+    assert block == limits_table(), "docs/errors.md limits are stale; run `python tests/test_bad_inputs.py --write-docs`"
+    for setting, *_ in WORKER_LIMITS:
+        monkeypatch.delenv(setting, raising=False)
+    w = WorkerLimits()
+    got = {"STITCHBOARD_WORKER_MEMORY_MB": w.memory_bytes / 2**20, "STITCHBOARD_WORKER_TIMEOUT_S": w.timeout_s,
+           "STITCHBOARD_WORKER_RESULT_MB": w.max_result_bytes / 2**20}
+    for setting, default, _, _ in WORKER_LIMITS:
+        if setting in got:
+            assert got[setting] == default, setting
+    assert 'os.environ.get("STITCHBOARD_ONNX_TIMEOUT_S", 300)' in Path(onnx_models.__file__).read_text()
+
+
+def _replace_block(text: str, begin: str, end: str, body: str) -> str:
+    head, rest = text.split(begin, 1)
+    _, tail = rest.split(end, 1)
+    return f"{head}{begin}\n{body}\n{end}{tail}"
+
+
 def write_docs() -> None:
     text = CATALOGUE_DOC.read_text(encoding="utf-8")
-    head, rest = text.split(BEGIN, 1)
-    _, tail = rest.split(END, 1)
-    CATALOGUE_DOC.write_text(f"{head}{BEGIN}\n{catalogue_table()}\n{END}{tail}", encoding="utf-8")
+    text = _replace_block(text, BEGIN, END, catalogue_table())
+    text = _replace_block(text, LIMITS_BEGIN, LIMITS_END, limits_table())
+    CATALOGUE_DOC.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":

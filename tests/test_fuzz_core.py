@@ -322,14 +322,14 @@ def test_fuzz_stitching_matrix(fuzz_stats, data, n_train, n_test, dims, labels, 
     data=st.data(),
     S=matrices(rows=(2, 6)),
     method=st.sampled_from(TRANSLATIONS),
-    std_scale=st.booleans(),
+    scaling=st.sampled_from(["feature", "isotropic", None]),
     pad=st.booleans(),
 )
-def test_fuzz_latent_translation(fuzz_stats, data, S, method, std_scale, pad):
+def test_fuzz_latent_translation(fuzz_stats, data, S, method, scaling, pad):
     T = _like(data, S, rows=(2, 6), same_rows=True)
     X = _like(data, S, same_cols=True)
     def call():
-        t = LatentTranslation(method, std_scale=std_scale, pad=pad).fit(S, T)
+        t = LatentTranslation(method, scaling=scaling, pad=pad).fit(S, T)
         return t, t.transform(X)
 
     def check(out):

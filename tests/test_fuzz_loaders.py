@@ -7,6 +7,13 @@ suffix (pickle suffixes included). Each example must return a valid space (finit
 float32 vectors, unique ids) or raise a :class:`~core.errors.StitchboardError`, and
 finish within :data:`CASE_SECONDS` (a watchdog alarm turns a hang into a failure).
 Counts are reported with the core fuzzers' (``fuzz:`` lines at the end of the run).
+
+Byte noise rarely gets past a format's parser, so the metadata fuzzers
+(:mod:`tests.fuzz_metadata`) keep files well-formed and lie in what they claim: parquet
+footers (row counts, schema, row groups, column types, offsets), ``.npy``/``.npz``
+headers, safetensors JSON headers (dtypes, shapes, offsets) and ONNX graphs (shapes, op
+types, attributes, initializers, nested graphs). ONNX models run in their bounded
+worker with a small time and memory limit here.
 """
 
 from __future__ import annotations
@@ -31,6 +38,8 @@ from core.errors import StitchboardError
 from core.io.collection_files import load_collection
 from core.io.embeddings import read_embeddings
 from core.io.models import encode_table, load_model
+from core.io.vector_files import open_source
+from tests.fuzz_metadata import npy_lies, npz_lies, onnx_lies, parquet_lies, safetensors_lies
 
 
 #: Wall-clock bound for one loader call.
@@ -108,15 +117,14 @@ def seeds() -> dict[str, bytes]:
     df.to_parquet(b)
     out[".parquet"] = b.getvalue()
     # a zoo-architecture model: weights + sidecar
-    import torch
-    from safetensors.torch import save as save_bytes
+    from safetensors.numpy import save as save_bytes
 
-    from core.spaces.architectures import build_model
+    from core.spaces.architecture_graphs import weight_shapes
 
     config = {"in_dim": 3, "hidden": 4, "latent_dim": 2, "n_classes": 2}
-    torch.manual_seed(0)
-    model = build_model("mlp", config)
-    out[".safetensors"] = save_bytes({k: v.contiguous() for k, v in model.state_dict().items()})
+    rng = np.random.default_rng(0)
+    out[".safetensors"] = save_bytes({k: rng.uniform(-0.5, 0.5, shape).astype(np.float32)
+                                      for k, shape in weight_shapes("mlp", config).items()})
     out[".json"] = json.dumps({"arch": "mlp", "config": config}).encode()
     out[".onnx"] = _onnx_bytes()
     return out
@@ -250,6 +258,92 @@ def test_fuzz_load_collection(fuzz_stats, base, variant, other, labels, fmts, in
         assert spaces[0].is_parallel(spaces[1])
 
     run_file(fuzz_stats, "load_collection", call, check)
+
+
+# ------------------------------------------------------------------ metadata
+@contextmanager
+def environ(**values):
+    """Settings for the duration of one example (hypothesis forbids function-scoped fixtures)."""
+    old = {k: os.environ.get(k) for k in values}
+    os.environ.update({k: str(v) for k, v in values.items()})
+    try:
+        yield
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def _parquet_seeds() -> list[bytes]:
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(6, 3)).astype(np.float32)
+    wide = pd.DataFrame(X, columns=["a", "b", "c"]).assign(id=np.arange(6), label=list("xyxyxy"))
+    lists = pd.DataFrame({"id": np.arange(6), "vector": list(X)})
+    out = []
+    for df, groups in ((wide, None), (lists, None), (wide, 2)):
+        b = io.BytesIO()
+        df.to_parquet(b, row_group_size=groups)
+        out.append(b.getvalue())
+    return out
+
+
+def _stream(path):
+    src = open_source(path)
+    rows = 0
+    for _, X, _ in src.chunks(4):
+        assert X.ndim == 2 and X.shape[1] == src.d  # values are the file's own: finiteness is not promised
+        rows += len(X)
+    assert rows == src.n
+    return src
+
+
+@fuzz_settings(200, deadline_s=3 * CASE_SECONDS)
+@given(data=st.data(), seed=st.integers(0, 2))
+def test_fuzz_parquet_footers(fuzz_stats, tmp_path_factory, data, seed):
+    blob = data.draw(parquet_lies(_parquet_seeds()[seed]))
+    run_file(fuzz_stats, "parquet footer: read_embeddings", lambda: read_embeddings(("x.parquet", blob)), _valid_space)
+    path = tmp_path_factory.mktemp("pq") / "x.parquet"
+    path.write_bytes(blob)
+    run_file(fuzz_stats, "parquet footer: streamed", lambda: _stream(path), lambda src: None)
+
+
+@fuzz_settings(300, deadline_s=3 * CASE_SECONDS)
+@given(blob=npy_lies())
+def test_fuzz_npy_headers(fuzz_stats, tmp_path_factory, blob):
+    run_file(fuzz_stats, "npy header: read_embeddings", lambda: read_embeddings(("x.npy", blob)), _valid_space)
+    path = tmp_path_factory.mktemp("npy") / "x.npy"
+    path.write_bytes(blob)
+    run_file(fuzz_stats, "npy header: streamed", lambda: _stream(path), lambda src: None)
+
+
+@fuzz_settings(200, deadline_s=3 * CASE_SECONDS)
+@given(blob=npz_lies())
+def test_fuzz_npz_headers(fuzz_stats, blob):
+    run_file(fuzz_stats, "npz headers: read_embeddings", lambda: read_embeddings(("x.npz", blob)), _valid_space)
+
+
+@fuzz_settings(200, deadline_s=3 * CASE_SECONDS)
+@given(data=st.data())
+def test_fuzz_safetensors_headers(fuzz_stats, data):
+    weights = data.draw(safetensors_lies(seeds()[".safetensors"]))
+
+    def call():
+        model = load_model(("m.safetensors", weights), sidecar=("m.json", seeds()[".json"]))
+        return encode_table(_table(), model)
+
+    run_file(fuzz_stats, "safetensors header: load_model+encode_table", call, _valid_space)
+
+
+@fuzz_settings(150, deadline_s=3 * CASE_SECONDS)
+@given(blob=onnx_lies())
+def test_fuzz_onnx_graphs(fuzz_stats, blob):
+    def call():
+        with environ(STITCHBOARD_ONNX_TIMEOUT_S=5, STITCHBOARD_WORKER_MEMORY_MB=1024):
+            return encode_table(_table(), load_model(("m.onnx", blob)))
+
+    run_file(fuzz_stats, "onnx graph: load_model+encode_table", call, _valid_space)
 
 
 def test_harness_can_fail():

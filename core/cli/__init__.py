@@ -5,53 +5,35 @@ Sub-commands
 stitchboard dashboard [--port P] [STREAMLIT ARGS...]
 stitchboard stitch --dataset digits --n-anchors N --seed S [--strategy random] [--similarity cosine]
                    [--translation orthogonal] [--format json|table]
-stitchboard compare --dataset digits --n-anchors N [--k 10] [--format json|table]
+stitchboard compare --dataset digits --n-anchors N [--k 10] [--mrr-k 5] [--format json|table]
 stitchboard relative --anchors ANCHORS IN OUT [--similarity cosine] [--center anchors] [--scale]
                      [--topk K] [--power P] [--column NAME] [--id-column NAME] [--chunk-rows N] [--quiet]
 stitchboard import FILE... [--name NAME...] [--table CSV] [--out DIR] [--intersect]
 stitchboard encode DATA --model M [--model M2 ...] [--text-column C] [--image-column C] [--label-column L]
                    [--id-column I] [--pooling P] [--layer K] [--batch-size B] [--device D] --out DIR [--format json]
-stitchboard zoo build [--dataset digits|wine|breast_cancer|text|all] [--out DIR] [--check]
+stitchboard zoo build [--dataset digits|wine|breast_cancer|text|all] [--out DIR] [--check | --onnx-only]
 stitchboard zoo list [--dataset ...|all]
+stitchboard reproduce [--out report.html] [--quiet]
 
 The commands live in :mod:`core.cli.zoo_commands` (stitch, compare, zoo),
-:mod:`core.cli.file_commands` (relative, import) and :mod:`core.cli.encode_command` (encode).
+:mod:`core.cli.file_commands` (relative, import), :mod:`core.cli.encode_command` (encode),
+:mod:`core.cli.reproduce_command` (reproduce) and :mod:`core.cli.dashboard_command` (dashboard).
 """
 
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 
 from ..errors import StitchboardError
 from ..runtime.disk_cache import use_numba_cache_dir
+from .dashboard_command import cmd_dashboard
 from .encode_command import cmd_encode
 from .file_commands import cmd_import, cmd_relative
+from .reproduce_command import cmd_reproduce
 from .zoo_commands import cmd_compare, cmd_stitch, cmd_zoo
 
 __all__ = ["main", "build_parser"]
-
-
-def cmd_dashboard(args, extra) -> int:
-    import importlib.util
-
-    spec = importlib.util.find_spec("dashboard")
-    if spec is None or spec.origin is None:
-        print("error: the `dashboard` package is not installed next to `core`", file=sys.stderr)
-        return 2
-    # dashboard.server = `streamlit run dashboard/app.py` plus a background warm-up (imports, default zoo)
-    cmd = [
-        sys.executable, "-m", "dashboard.server",
-        "--browser.gatherUsageStats", "false",
-        "--server.port", str(args.port),
-        "--client.toolbarMode", "viewer",
-    ]
-    if args.headless:
-        cmd += ["--server.headless", "true"]
-    cmd += extra
-    print("running:", " ".join(cmd), file=sys.stderr)
-    return subprocess.call(cmd)
 
 
 _RELATIVE_HELP = """Relative representation of a vector file, streamed in chunks: each row of IN becomes its
@@ -89,7 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="cmd", required=True)
 
     d = sub.add_parser("dashboard", help="open the Streamlit dashboard (extra args go to `streamlit run`)")
-    d.add_argument("--port", type=int, default=8501)
+    d.add_argument("--port", type=int, default=None,
+                   help="port to serve on (default: 8501, or the next free one when it is in use)")
     d.add_argument("--headless", action="store_true", help="do not open a browser window")
 
     s = sub.add_parser("stitch", help="all-pairs stitching accuracy: absolute, relative, translated")
@@ -107,6 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--center", default=None, choices=("anchors",), help="centre on the anchor mean")
     s.add_argument("--translation", default="orthogonal", choices=TRANSLATIONS, help="method of the translated mode")
     c.add_argument("--k", type=int, default=10, help="neighbourhood size of jaccard and mutual_knn")
+    c.add_argument("--mrr-k", type=int, default=5, help="MRR@k truncation (relreps: 5); 0 ranks over all samples")
 
     r = sub.add_parser(
         "relative", help="stream a relative representation: vector file in, relative vectors out",
@@ -178,12 +162,26 @@ def build_parser() -> argparse.ArgumentParser:
     en.add_argument("--out", required=True, metavar="DIR")
     en.add_argument("--format", default="table", choices=("json", "table"))
 
+    rp = sub.add_parser(
+        "reproduce", help="regenerate the paper's central effects on the bundled data as one HTML report",
+        description="Recompute the relative-representations paper's central effects on the bundled zoos (isometry "
+                    "demo, absolute vs relative retrieval, stitching over seeds and architectures, translation vs "
+                    "relative, the anchor-count curve, the invariance table) and write them, with plots and the "
+                    "published numbers, to one self-contained HTML file that opens offline. About a minute.",
+    )
+    rp.add_argument("--out", default="report.html", help="output HTML file (default: report.html)")
+    rp.add_argument("--quiet", action="store_true", help="no progress on stderr")
+
     z = sub.add_parser("zoo", help="build or list the bundled encoder zoo")
     zsub = z.add_subparsers(dest="zoo_cmd", required=True)
-    zb = zsub.add_parser("build", help="train the zoo deterministically into assets/")
+    zb = zsub.add_parser("build", help="train the zoo deterministically into assets/ (needs the zoo-build extra)")
     zb.add_argument("--dataset", default="digits", choices=(*DATASETS, "all"))
     zb.add_argument("--out", default=None, help="output folder (default: assets/<dataset>)")
-    zb.add_argument("--check", action="store_true", help="rebuild into a temp dir and compare with the bundled weights")
+    how = zb.add_mutually_exclusive_group()
+    how.add_argument("--check", action="store_true",
+                     help="rebuild into a temp dir and compare with the bundled weights and ONNX models (needs torch)")
+    how.add_argument("--onnx-only", action="store_true",
+                     help="no training: write the ONNX models of the weights already in the zoo folder (no torch)")
     zl = zsub.add_parser("list", help="list the bundled encoders")
     zl.add_argument("--dataset", default="digits", choices=(*DATASETS, "all"))
     return p
@@ -209,6 +207,8 @@ def main(argv=None) -> int:
             return cmd_encode(args)
         if args.cmd == "relative":
             return cmd_relative(args)
+        if args.cmd == "reproduce":
+            return cmd_reproduce(args)
         return cmd_zoo(args)
     except (StitchboardError, ValueError, KeyError, FileNotFoundError, ImportError) as exc:
         msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc

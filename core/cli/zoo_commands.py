@@ -80,11 +80,12 @@ def cmd_compare(args) -> int:
     for i, a in enumerate(names):
         for b in names[i + 1 :]:
             for kind, Xa, Xb in (("absolute", absolute[a], absolute[b]), ("relative", rel[a], rel[b])):
-                m = compare_spaces(Xa, Xb, k=args.k)
+                m = compare_spaces(Xa, Xb, k=args.k, mrr_k=args.mrr_k or None)
                 rows.append({"a": a, "b": b, "space": kind, **{k: (None if v != v else round(v, 6)) for k, v in m.items()}})
     if args.format == "json":
         print(json.dumps({"dataset": args.dataset, "split": "test", "n_anchors": args.n_anchors, "seed": args.seed,
-                          "strategy": args.strategy, "similarity": args.similarity, "k": args.k, "pairs": rows}))
+                          "strategy": args.strategy, "similarity": args.similarity, "k": args.k, "mrr_k": args.mrr_k,
+                          "pairs": rows}))
         return 0
     import pandas as pd
 
@@ -103,6 +104,7 @@ def cmd_zoo(args) -> int:
     from ..spaces.datasets import DATASETS
     from ..spaces.zoo import Zoo
     from ..spaces.zoo_build import build_zoo, check_zoo
+    from ..spaces.zoo_onnx import write_zoo_onnx
 
     datasets = list(DATASETS) if args.dataset == "all" else [args.dataset]
     status = 0
@@ -119,9 +121,15 @@ def cmd_zoo(args) -> int:
         elif args.check:
             rep = check_zoo(ds, progress=_progress)
             for name, r in rep["encoders"].items():
-                print(f"{name:<14} {r['verdict']:<16} max |diff| = {r['max_abs_diff']:.3g}")
+                onnx = f"   ONNX vs torch max |diff| = {r['onnx_max_abs_diff']:.3g}" if "onnx_max_abs_diff" in r else ""
+                print(f"{name:<14} {r['verdict']:<16} max |diff| = {r['max_abs_diff']:.3g}{onnx}")
             print(f"{ds}: {rep['verdict']} (tolerance {rep['tolerance']:g}) across {len(rep['encoders'])} rebuilt encoders")
             status = max(status, int(rep["verdict"] == "differs"))
+        elif getattr(args, "onnx_only", False):
+            manifest = write_zoo_onnx(ds, root=args.out if len(datasets) == 1 else None, progress=_progress)
+            for e in manifest["encoders"]:
+                if "onnx" in e:
+                    print(f"{e['onnx']:<20} sha256={e['onnx_sha256'][:12]} (weights {e['file']}, unchanged)")
         else:
             manifest = build_zoo(ds, out_dir=args.out if len(datasets) == 1 else None, progress=_progress)
             for e in manifest["encoders"]:

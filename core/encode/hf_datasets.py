@@ -9,8 +9,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..errors import FileTooLargeError, InvalidInputError, LoadError, UnsafeFileError
-from .images import MAX_IMAGE_PIXELS, check_pixels, decode_image, image_size, thumbnail
+from ..errors import InvalidInputError, LoadError, UnsafeFileError
+from ..limits import MAX_DATASET_ROWS
+from .images import check_pixels, decode_image, image_size, thumbnail
 from .media import LABEL_COLUMNS, TEXT_COLUMNS, MediaSet, ids_and_labels, pick_column
 
 __all__ = ["read_hf_dataset"]
@@ -18,7 +19,7 @@ __all__ = ["read_hf_dataset"]
 
 def read_hf_dataset(name_or_path: str, *, split: str = "train", text_column: str | None = None,
                     image_column: str | None = None, id_column: str | None = None,
-                    label_column: str | None = None, max_rows: int = 200_000) -> MediaSet:
+                    label_column: str | None = None, max_rows: int | None = None) -> MediaSet:
     """A Hugging Face dataset (the ``hf-datasets`` extra) as a media set.
 
     Parameters
@@ -31,8 +32,9 @@ def read_hf_dataset(name_or_path: str, *, split: str = "train", text_column: str
         Which column to encode; by default the first ``Image`` column, else a text column.
     id_column, label_column : str, optional
         By default ``id`` (else row numbers) and a ``ClassLabel`` column or ``label``.
-    max_rows : int, default=200000
-        Refuse larger splits rather than sampling them silently.
+    max_rows : int, optional
+        Refuse larger splits rather than sampling them silently; by default
+        :data:`core.limits.MAX_DATASET_ROWS`.
 
     Returns
     -------
@@ -59,9 +61,8 @@ def read_hf_dataset(name_or_path: str, *, split: str = "train", text_column: str
         raise
     except Exception as exc:  # noqa: BLE001 - datasets raises many types (hub, offline, bad files)
         raise LoadError(f"could not load dataset {name_or_path!r} split {split!r}: {exc}") from None
-    if len(ds) > max_rows:
-        raise FileTooLargeError(f"{name_or_path}[{split}]: {len(ds):,} rows is over the {max_rows:,}-row limit; "
-                                "pick a smaller split (e.g. split='train[:10000]')")
+    MAX_DATASET_ROWS.check(len(ds), f"{name_or_path}[{split}]", limit=max_rows,
+                           advice="; or pick a smaller split (e.g. split='train[:10000]')")
     feats = ds.features
     image_cols = [c for c, f in feats.items() if isinstance(f, hfd.Image)]
     col = image_column or text_column
@@ -84,7 +85,7 @@ def read_hf_dataset(name_or_path: str, *, split: str = "train", text_column: str
                                   "only local datasets may point at files")
         items = tuple(r["bytes"] if r.get("bytes") else Path(r["path"]).read_bytes() for r in raw)
         for i, b in enumerate(items):
-            check_pixels(image_size(b, f"{name_or_path}[{i}]"), f"{name_or_path}[{i}]", MAX_IMAGE_PIXELS)
+            check_pixels(image_size(b, f"{name_or_path}[{i}]"), f"{name_or_path}[{i}]")
         thumbs = np.stack([thumbnail(decode_image(b)) for b in items])
     else:
         items = tuple(ds[col])

@@ -22,13 +22,11 @@ import numpy as np
 import pandas as pd
 
 from ..errors import FileTooLargeError, InvalidInputError, LoadError, UnsafeFileError
+from ..limits import MAX_IMAGE_PIXELS, MAX_ZIP_MB, MAX_ZIP_MEMBERS
 from .media import ID_COLUMNS, LABEL_COLUMNS, MediaSet, ids_and_labels, pick_column
 
 __all__ = [
     "IMAGE_SUFFIXES",
-    "MAX_ZIP_MEMBERS",
-    "MAX_ZIP_BYTES",
-    "MAX_IMAGE_PIXELS",
     "read_image_zip",
     "bundled_digit_images",
     "decode_image",
@@ -36,12 +34,6 @@ __all__ = [
 
 #: Image files read from a zip; other members (README, .DS_Store...) are listed in the notes.
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff")
-#: Most members a zip may hold.
-MAX_ZIP_MEMBERS = 50_000
-#: Most uncompressed bytes of the images of one zip, as declared by its directory.
-MAX_ZIP_BYTES = 1 << 30
-#: Most pixels of one image (width x height), checked from its header before decoding.
-MAX_IMAGE_PIXELS = 40_000_000
 #: Side of the grey thumbnails kept for the inspector.
 THUMB_SIDE = 24
 
@@ -70,17 +62,14 @@ def image_size(data: bytes, what: str) -> tuple[int, int]:
         raise LoadError(f"{what}: not a readable image ({exc}); remove it or re-save it as PNG/JPEG") from None
 
 
-def check_pixels(size, what: str, max_pixels: int) -> None:
-    """Refuse an image of more than ``max_pixels`` before it is decoded."""
+def check_pixels(size, what: str, max_pixels: int | None = None) -> None:
+    """Refuse an image of more than ``max_pixels`` (:data:`core.limits.MAX_IMAGE_PIXELS`) before it is decoded."""
     w, h = size
-    if w * h > max_pixels:
-        raise FileTooLargeError(
-            f"{what}: {w} x {h} = {w * h:,} pixels is over the {max_pixels:,}-pixel limit per image (a decompression "
-            "bomb guard); downscale it"
-        )
+    MAX_IMAGE_PIXELS.check(w * h, f"{what}: {w} x {h} image", limit=max_pixels,
+                           advice=" (a decompression bomb guard); downscale it")
 
 
-def decode_image(item, *, max_pixels: int = MAX_IMAGE_PIXELS):
+def decode_image(item, *, max_pixels: int | None = None):
     """One image item (encoded bytes or an (h, w, 3) uint8 array) as an RGB ``PIL.Image``."""
     from PIL import Image
 
@@ -107,8 +96,8 @@ def thumbnail(img) -> np.ndarray:
 
 def read_image_zip(source, *, table=None, image_column: str | None = None, id_column: str | None = None,
                    label_column: str | None = None, name: str | None = None, max_bytes: int | None = None,
-                   max_members: int = MAX_ZIP_MEMBERS, max_total_bytes: int = MAX_ZIP_BYTES,
-                   max_pixels: int = MAX_IMAGE_PIXELS) -> MediaSet:
+                   max_members: int | None = None, max_total_bytes: int | None = None,
+                   max_pixels: int | None = None) -> MediaSet:
     """Read the images of a zip: class folders, or the paths listed in a table.
 
     Parameters
@@ -128,18 +117,20 @@ def read_image_zip(source, *, table=None, image_column: str | None = None, id_co
         Collection name; the zip's stem by default.
     max_bytes : int, optional
         Size limit of the zip file itself.
-    max_members, max_total_bytes, max_pixels : int
+    max_members, max_total_bytes, max_pixels : int, optional
         Caps on the member count, the images' declared uncompressed bytes, and the
-        pixels of each image.
+        pixels of each image; by default :data:`core.limits.MAX_ZIP_MEMBERS`,
+        :data:`~core.limits.MAX_ZIP_MB` and :data:`~core.limits.MAX_IMAGE_PIXELS`.
 
     Returns
     -------
     MediaSet
         ``modality="image"``, items are the members' bytes in path order (table order with a table).
     """
-    from ..io.files import ReadFile, read_table
+    from ..io.files import ReadFile, read_table, refuse_pickles
 
     rf = ReadFile.of(source, max_bytes=max_bytes)
+    refuse_pickles(rf)  # the upload box takes any file, so that this says why a pickle is refused
     if rf.suffix != ".zip":
         raise LoadError(f"{rf.name}: images come in a .zip (class folders: label/file.png); got {rf.suffix or 'no suffix'}")
     try:
@@ -147,8 +138,7 @@ def read_image_zip(source, *, table=None, image_column: str | None = None, id_co
         infos = zf.infolist()
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
         raise LoadError(f"{rf.name}: not a readable zip archive ({exc})") from None
-    if len(infos) > max_members:
-        raise FileTooLargeError(f"{rf.name}: {len(infos):,} members is over the {max_members:,}-member limit; split it")
+    MAX_ZIP_MEMBERS.check(len(infos), rf.name, limit=max_members, advice="; split the archive")
     members, skipped = {}, []
     for info in infos:
         path = _safe_member(info.filename, rf.name)
@@ -199,10 +189,11 @@ def read_image_zip(source, *, table=None, image_column: str | None = None, id_co
                      f"image{'s were' if len(skipped) > 1 else ' was'} skipped: {', '.join(skipped[:3])}"
                      + (" …" if len(skipped) > 3 else ""))
     total = sum(members[p].file_size for p in set(order))
-    if total > max_total_bytes:
+    limit = MAX_ZIP_MB.value << 20 if max_total_bytes is None else max_total_bytes
+    if total > limit:
         raise FileTooLargeError(
-            f"{rf.name}: its images declare {total / 1e6:,.0f} MB uncompressed, over the "
-            f"{max_total_bytes / 1e6:,.0f} MB limit (a zip-bomb guard); split the archive"
+            f"{rf.name}: its images declare {total / 2**20:,.1f} MB uncompressed, over the limit of "
+            f"{limit / 2**20:,.1f} MB (a zip-bomb guard; {MAX_ZIP_MB.how_to_raise}); split the archive"
         )
     items, thumbs = [], []
     with zf:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import InvalidInputError, LoadError
+from ..limits import MAX_OUTPUT_DIMS
 from .encoder import PretrainedEncoder
 from .model_files import check_model_folder, resolve_model
 from .specs import PretrainedSpec, need_transformers
@@ -21,8 +22,6 @@ __all__ = ["load_encoder"]
 
 #: ONNX output names that hold one pooled vector per item, in order of preference.
 _POOLED_OUTPUTS = ("sentence_embedding", "pooler_output", "image_embeds", "text_embeds", "embeddings")
-#: Largest vector an encoder may give: a bound on what a hostile export can make us allocate per row.
-MAX_DIM = 1 << 16
 
 
 def _device(name: str) -> str:
@@ -205,8 +204,8 @@ def _load_onnx(spec: PretrainedSpec, modality: str, info: dict, commit) -> Pretr
     outs = {o.name: o.shape for o in session.get_outputs()}
     for o, shape in outs.items():
         last = shape[-1] if shape else None
-        if isinstance(last, int) and last > MAX_DIM:
-            raise LoadError(f"{spec.model}: ONNX output {o!r} has {last:,} dims per item, over the {MAX_DIM:,} limit")
+        if isinstance(last, int):  # a bound on what a hostile export can make us allocate per row
+            MAX_OUTPUT_DIMS.check(last, f"{spec.model}: ONNX output {o!r} of shape {list(shape)}", error=LoadError)
     pooled = next((o for o in _POOLED_OUTPUTS if o in outs and len(outs[o]) == 2), None)
     hidden = "last_hidden_state" if "last_hidden_state" in outs else next(
         (o for o, shape in outs.items() if len(shape) in (3, 4)), None)

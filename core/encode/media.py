@@ -169,9 +169,10 @@ def read_texts(source, *, text_column: str | None = None, id_column: str | None 
     MediaSet
         ``modality="text"``, ``columns`` holding the text (as ``text``) and the other columns.
     """
-    from ..io.files import ReadFile, read_table
+    from ..io.files import ReadFile, read_table, refuse_pickles
 
     rf = ReadFile.of(source, max_bytes=max_bytes)
+    refuse_pickles(rf)  # the upload box takes any file, so that this says why a pickle is refused
     if rf.suffix not in (".csv", ".parquet"):
         raise LoadError(f"{rf.name}: texts come in a .csv or .parquet table; got {rf.suffix or 'no suffix'}")
     df = read_table(rf)

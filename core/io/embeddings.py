@@ -6,7 +6,8 @@
   id and label columns.
 
 Arrays are read with ``np.load(allow_pickle=False)``: a file holding Python objects is
-refused, never unpickled.
+refused, never unpickled. Headers and footers are checked against the file's size and the
+limits before anything is allocated (:mod:`core.io.size_checks`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import pandas as pd
 from ..errors import InvalidInputError, LoadError, UnsafeFileError
 from ..spaces.latent_space import LatentSpace
 from .files import ID_COLUMNS, LABEL_COLUMNS, ReadFile, pick_column, read_table, refuse_pickles
+from .size_checks import check_npy_bytes, check_npz_member
 
 __all__ = ["EMBEDDING_FORMATS", "read_embeddings"]
 
@@ -68,9 +70,17 @@ def frame_to_space(df: pd.DataFrame, rf_name: str, *, name: str, id_column, labe
                 "columns (id_column=, label_column=) or drop text columns"
             )
         X = df[rest].to_numpy(dtype=np.float64)
+    for col in (id_col, label_col):
+        if col is not None and df[col].dtype == object and df[col].map(_is_container).any():
+            raise LoadError(f"{rf_name}: column {col!r} holds lists or records; ids and labels must be single values "
+                            "(numbers or text)")
     ids = None if id_col is None else df[id_col].to_numpy()
     labels = None if label_col is None else _labels_from(df[label_col], rf_name, ids if ids is not None else np.arange(len(df)))
     return X, ids, labels
+
+
+def _is_container(v) -> bool:
+    return isinstance(v, (list, tuple, dict, set, np.ndarray))
 
 
 def _is_pickle_refusal(exc: Exception) -> bool:
@@ -89,10 +99,10 @@ def _quote(exc: Exception) -> str:
     return re.sub(r" object at 0x[0-9a-fA-F]+>", ">", str(exc))
 
 
-def _load_npy(rf: ReadFile):
+def _load_npy(rf: ReadFile, data: bytes):
     try:
         # a BytesIO that stays open: npz members are read lazily after np.load returns
-        obj = np.load(io.BytesIO(rf.read()), allow_pickle=False)
+        obj = np.load(io.BytesIO(data), allow_pickle=False)
     except ValueError as exc:
         if _is_pickle_refusal(exc):
             raise UnsafeFileError(
@@ -112,13 +122,19 @@ def _npz_arrays(obj, rf: ReadFile) -> tuple:
         with obj:
             keys = list(obj.keys())
             if "vectors" in keys:
-                X = obj["vectors"]
+                vkey = "vectors"
             elif len(keys) == 1:
-                X = obj[keys[0]]
+                vkey = keys[0]
             else:
                 raise LoadError(f"{rf.name}: npz needs an array named 'vectors' (optional 'ids', 'labels'); found {keys}")
+            wanted = [k for k in (vkey, "ids", "labels") if k in keys]
+            for k in wanted:  # every header checked before numpy allocates any of them
+                check_npz_member(obj, k, rf.name, vectors=k == vkey)
+            X = obj[vkey]
             ids = obj["ids"] if "ids" in keys else None
             labels = obj["labels"] if "labels" in keys else None
+    except LoadError:
+        raise
     except ValueError as exc:
         if not _is_pickle_refusal(exc):
             raise LoadError(f"{rf.name}: not a valid .npz file (a corrupt member?): {exc}") from None
@@ -126,8 +142,6 @@ def _npz_arrays(obj, rf: ReadFile) -> tuple:
             f"{rf.name}: an array in the npz holds Python objects (a pickle), which Stitchboard never loads. "
             f"Save numeric arrays with np.savez(path, vectors=..., ids=..., labels=...) ({exc})"
         ) from None
-    except LoadError:
-        raise
     except Exception as exc:
         raise LoadError(f"{rf.name}: not a valid .npz file (truncated or corrupt?): {exc}") from None
     return X, ids, labels
@@ -159,11 +173,13 @@ def read_embeddings(source, *, name: str | None = None, id_column: str | None = 
     refuse_pickles(rf)
     name = name or rf.stem
     if rf.suffix == ".npy":
-        X, ids, labels = _load_npy(rf), None, None
-        if isinstance(X, np.lib.npyio.NpzFile):
+        data = rf.read()
+        if data[:4] == b"PK\x03\x04":
             raise LoadError(f"{rf.name}: this is an npz archive; rename it to .npz")
+        check_npy_bytes(data, rf.name)
+        X, ids, labels = _load_npy(rf, data), None, None
     elif rf.suffix == ".npz":
-        obj = _load_npy(rf)
+        obj = _load_npy(rf, rf.read())
         if not isinstance(obj, np.lib.npyio.NpzFile):
             raise LoadError(f"{rf.name}: not an npz archive; use .npy for a single array")
         X, ids, labels = _npz_arrays(obj, rf)

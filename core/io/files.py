@@ -18,6 +18,8 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import FileTooLargeError, InvalidInputError, LoadError, UnsafeFileError
+from ..limits import UPLOAD_MB
+from .size_checks import check_csv_shape, check_parquet_footer
 
 __all__ = ["PICKLE_SUFFIXES", "ReadFile", "read_table"]
 
@@ -57,8 +59,8 @@ class ReadFile:
             )
         if max_bytes is not None and rf.size > max_bytes:
             raise FileTooLargeError(
-                f"{rf.name}: {rf.size / 1e6:.1f} MB is over the {max_bytes / 1e6:.0f} MB limit; use the "
-                "`stitchboard import` CLI for big files, or raise the limit"
+                f"{rf.name}: {_size(rf.size)} is over the upload limit of {_size(max_bytes)} "
+                f"({UPLOAD_MB.how_to_raise}); or use the `stitchboard import` CLI for big files"
             )
         return rf
 
@@ -79,6 +81,10 @@ class ReadFile:
 
     def read(self) -> bytes:
         return self.data if self.data is not None else self.path.read_bytes()
+
+
+def _size(n: int) -> str:
+    return f"{n / 2**20:,.1f} MB" if n >= 100_000 else f"{n:,} bytes"
 
 
 def refuse_pickles(rf: ReadFile) -> None:
@@ -102,12 +108,22 @@ def read_table(source, *, max_bytes: int | None = None) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame of shape (n_rows, n_columns)
+
+    Raises
+    ------
+    LoadError
+        Unreadable, empty, or a parquet footer that disagrees with itself or the file.
+    FileTooLargeError
+        Rows x columns (announced by the footer, or counted in the CSV's lines) over
+        :data:`core.limits.MAX_VALUES`, checked before parsing.
     """
     rf = ReadFile.of(source, max_bytes=max_bytes)
     refuse_pickles(rf)
     if rf.suffix == ".csv":
+        data = rf.read()
+        check_csv_shape(data, rf.name)
         try:
-            with rf.open() as fh:
+            with io.BytesIO(data) as fh:
                 df = pd.read_csv(fh)
         except pd.errors.EmptyDataError:
             raise LoadError(f"{rf.name}: the file is empty; it needs a header row and at least one data row") from None
@@ -121,7 +137,10 @@ def read_table(source, *, max_bytes: int | None = None) -> pd.DataFrame:
     elif rf.suffix == ".parquet":
         try:
             with rf.open() as fh:
+                check_parquet_footer(fh, rf.size, rf.name, whole=True)
                 df = pd.read_parquet(fh)
+        except LoadError:
+            raise
         except Exception as exc:  # pyarrow raises many types on corrupt input
             raise LoadError(f"{rf.name}: not a readable parquet file (truncated or corrupt?): {exc}") from None
     else:

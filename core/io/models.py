@@ -3,7 +3,8 @@
 The data table (CSV/parquet) holds feature columns plus optional id/label columns.
 ``.onnx`` models are checked (:mod:`core.io.onnx_models`) and run with onnxruntime in a
 bounded worker; ``.safetensors`` weights need a JSON sidecar naming the architecture,
-``{"arch": "mlp", "config": {...}}``.
+``{"arch": "mlp", "config": {...}}``, and run the same way as the ONNX graph of that
+architecture (:mod:`core.spaces.architecture_graphs`): no torch.
 """
 
 from __future__ import annotations
@@ -67,50 +68,59 @@ class _OnnxModel:
                         output=self.output, name=self.name)
 
 
-class _TorchZooModel:
-    def __init__(self, rf: ReadFile, sidecar: dict):
-        from safetensors.torch import load as load_bytes
+class _ZooArchitectureModel:
+    """Safetensors weights of a zoo architecture, run as the ONNX graph built from them.
 
-        from ..spaces.architectures import ARCHITECTURES, build_model
+    The weights are read with ``safetensors.numpy`` (arrays sized by the file, whose size
+    was bounded on reading; nothing is sized from the sidecar) and checked against the
+    sidecar's config before a graph is built; the graph then runs like an uploaded ONNX
+    model, in a bounded worker.
+    """
+
+    def __init__(self, rf: ReadFile, sidecar: dict):
+        from safetensors.numpy import load as load_bytes
+
+        from ..spaces.architecture_graphs import (
+            ARCHITECTURE_NAMES,
+            architecture_config,
+            input_dim,
+            model_bytes,
+            weight_mismatches,
+        )
 
         arch, config = sidecar.get("arch"), sidecar.get("config")
-        if arch not in ARCHITECTURES or not isinstance(config, dict):
+        if arch not in ARCHITECTURE_NAMES or not isinstance(config, dict):
             raise LoadError(
-                f"{rf.name}: the JSON sidecar must be {{\"arch\": one of {sorted(ARCHITECTURES)}, \"config\": {{...}}}}; "
+                f"{rf.name}: the JSON sidecar must be {{\"arch\": one of {sorted(ARCHITECTURE_NAMES)}, \"config\": {{...}}}}; "
                 f"got {json.dumps(sidecar)[:200]}"
             )
-        import torch
-
-        with torch.device("meta"):  # shapes first, without allocating: a sidecar may ask for huge layers
-            want = {k: tuple(v.shape) for k, v in build_model(arch, config).state_dict().items()}
+        full = architecture_config(arch, config)  # InvalidInputError naming a bad key or size
         try:
             state = load_bytes(rf.read())
-        except Exception as exc:
+        except Exception as exc:  # safetensors raises its own types, and TypeError for dtypes numpy lacks
             raise LoadError(f"{rf.name}: not a valid safetensors file (truncated or corrupt?): {exc}") from None
-        have = {k: tuple(v.shape) for k, v in state.items()}
-        if want != have:
-            diff = [f"{k}: file {have.get(k)} vs {arch} {want.get(k)}" for k in sorted(set(want) | set(have))
-                    if want.get(k) != have.get(k)][:5]
+        diff = weight_mismatches(arch, full, {k: v.shape for k, v in state.items()})
+        if diff:
             raise LoadError(
-                f"{rf.name}: weights do not match arch={arch!r} with config {config}: {'; '.join(diff)}. "
+                f"{rf.name}: weights do not match arch={arch!r} with config {config}: {'; '.join(diff[:5])}. "
                 "Fix the sidecar's config (sizes) or the arch"
             )
-        self.model = build_model(arch, config)  # its size is now bounded by the file's
-        self.model.load_state_dict(state)
-        self.model.eval()
+        not_float = sorted(k for k, v in state.items() if v.dtype.kind != "f")
+        if not_float:
+            raise LoadError(f"{rf.name}: tensors {not_float[:5]} are not floating point; save the weights as float32")
+        self.graph = model_bytes(arch, full, state)
         self.name = rf.name
-        first = next(iter(self.model.parameters()))
-        self.n_features = int(config.get("in_dim", int(config.get("side", 0)) ** 2)) if first is not None else None
+        self.n_features = input_dim(arch, full)
 
     def encode(self, X: np.ndarray) -> np.ndarray:
-        import torch
+        from .onnx_models import run_onnx
 
         if X.shape[1] != self.n_features:
             raise MismatchError(
                 f"{self.name}: the model expects {self.n_features} input features, the table has {X.shape[1]}"
             )
-        with torch.no_grad():
-            return self.model.encode(torch.from_numpy(X.astype(np.float32))).numpy()
+        return run_onnx(self.graph, np.ascontiguousarray(X, dtype=np.float32), input_name="x", output="latent",
+                        name=self.name)
 
 
 def load_model(source, *, sidecar=None, output: str | None = None, max_bytes: int | None = None):
@@ -149,7 +159,7 @@ def load_model(source, *, sidecar=None, output: str | None = None, max_bytes: in
             sidecar = parse_json(srf.read(), what=f"{srf.name} (the sidecar)")
             if not isinstance(sidecar, dict):
                 raise LoadError(f"{srf.name}: the sidecar must be a JSON object with 'arch' and 'config'")
-        return _TorchZooModel(rf, sidecar)
+        return _ZooArchitectureModel(rf, sidecar)
     raise LoadError(f"{rf.name}: unsupported model format {rf.suffix or '(no suffix)'}; use .onnx or .safetensors + .json")
 
 

@@ -15,17 +15,15 @@ data) and:
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from ..errors import LoadError, UnsafeFileError
+from ..limits import MAX_OUTPUT_DIMS, MAX_VALUES
 from ..runtime.pool import shared_pool
 from ..runtime.workers import WorkerLimits
 
-__all__ = ["external_data_locations", "check_external_data", "onnx_session", "graph_signature", "run_onnx",
-           "MAX_OUTPUT_DIMS"]
-
-#: Most output values per row a model may give (``STITCHBOARD_MAX_OUTPUT_DIMS``).
-MAX_OUTPUT_DIMS = int(os.environ.get("STITCHBOARD_MAX_OUTPUT_DIMS", 1 << 16))
+__all__ = ["external_data_locations", "check_external_data", "onnx_session", "graph_signature", "run_onnx"]
 
 
 def _tensors(graph):
@@ -208,7 +206,7 @@ def graph_signature(data: bytes, *, name: str, folder=None) -> tuple[list, list]
             [(text(v.name), shape(v)) for v in model.graph.output])
 
 
-def _run(source, input_name: str, output: str, X, name: str, max_dims: int):
+def _run(source, input_name: str, output: str, X, name: str, max_dims: int, max_values: int):
     """In the worker: a session, one run, and the output checked before it is sent back."""
     import numpy as np
 
@@ -216,6 +214,11 @@ def _run(source, input_name: str, output: str, X, name: str, max_dims: int):
     try:
         out = session.run([output], {input_name: X})[0]
     except Exception as exc:  # onnxruntime's own exception types
+        if "Failed to allocate memory" in str(exc) or "bad_alloc" in str(exc):  # refused by the worker's RLIMIT_AS
+            size = re.search(r"buffer of size (\d+)", str(exc))
+            asked = f": it asked for {int(size.group(1)) / 2**30:,.1f} GiB at once" if size else ""
+            raise LoadError(f"{name}: the model ran out of memory on the table{asked}, over the worker's memory "
+                            "limit (set the environment variable STITCHBOARD_WORKER_MEMORY_MB to raise it)") from None
         raise LoadError(f"{name}: the model failed on the table ({exc})") from None
     if not isinstance(out, np.ndarray):
         raise LoadError(f"{name}: output {output!r} is a {type(out).__name__} (a sequence or map), not a tensor; "
@@ -224,9 +227,9 @@ def _run(source, input_name: str, output: str, X, name: str, max_dims: int):
         raise LoadError(f"{name}: output {output!r} has shape {out.shape}; it must have one row per input row "
                         f"({len(X)}), e.g. (n_rows, dim)")
     dims = int(np.prod(out.shape[1:], dtype=np.int64))
-    if dims > max_dims:
-        raise LoadError(f"{name}: output {output!r} has {dims:,} values per row, over the {max_dims:,} limit "
-                        "(STITCHBOARD_MAX_OUTPUT_DIMS)")
+    MAX_OUTPUT_DIMS.check(dims, f"{name}: output {output!r} has shape {out.shape}", error=LoadError, limit=max_dims)
+    MAX_VALUES.check(dims * len(X), f"{name}: output {output!r} of {len(X):,} rows x {dims:,} dims", error=LoadError,
+                     limit=max_values, advice="; encode fewer rows")
     if out.dtype.kind not in "fiub":
         raise LoadError(f"{name}: output {output!r} holds {out.dtype}, not numbers")
     return np.ascontiguousarray(out.reshape(len(X), dims), dtype=np.float32)
@@ -254,7 +257,8 @@ def run_onnx(source, X, *, input_name: str, output: str, name: str, limits=None)
     ------
     LoadError
         Invalid model, a failed run, an output that is not one row per input or is
-        over :data:`MAX_OUTPUT_DIMS`, or the worker crashed, ran out of memory or time.
+        over :data:`core.limits.MAX_OUTPUT_DIMS` or :data:`core.limits.MAX_VALUES` in all, or
+        the worker crashed, ran out of memory or time.
     """
     if limits is None:
         limits = WorkerLimits(timeout_s=float(os.environ.get("STITCHBOARD_ONNX_TIMEOUT_S", 300)),
@@ -264,8 +268,8 @@ def run_onnx(source, X, *, input_name: str, output: str, name: str, limits=None)
     pool = shared_pool()
     pool.add_warmers(_import_onnxruntime, fresh=True)  # the next model's process starts with it imported
     # fresh: an uploaded model's process serves no other job, so nothing it does can reach another's data
-    return pool.run(_run, source, input_name, output, X, name, MAX_OUTPUT_DIMS, limits=limits,
-                    what=f"the ONNX model {name}", fresh=True)
+    return pool.run(_run, source, input_name, output, X, name, MAX_OUTPUT_DIMS.value, MAX_VALUES.value,
+                    limits=limits, what=f"the ONNX model {name}", fresh=True)
 
 
 def _import_onnxruntime() -> None:

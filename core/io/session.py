@@ -26,7 +26,7 @@ n_neighbors    int                  [2, 200]
 min_dist       float                [0, 0.99]
 perplexity     float                [1, 100]
 color_by       str                  one of ``color_choices`` when given
-pick_mode      str                  ``anchors``, ``highlight``
+pick_mode      str                  ``inspect``, ``anchors``, ``highlight``
 =============  ===================  ==================================================
 
 Ids are all ints or all strs, of the dataset's id type. Strings are at most 1,000
@@ -50,14 +50,13 @@ from typing import NamedTuple
 import numpy as np
 
 from ..methods.anchors import STRATEGIES
-from ..errors import FileTooLargeError, InvalidInputError, InvalidTypeError, LoadError, StitchboardError
+from ..errors import InvalidInputError, InvalidTypeError, LoadError, StitchboardError
+from ..limits import MAX_IDS, MAX_SESSION_BYTES, MAX_SESSION_STRING, Limit
 from ..maps.layout import LAYOUT_METHODS
 from ..validation import fmt_list
 
 __all__ = [
     "SESSION_VERSION",
-    "MAX_SESSION_BYTES",
-    "MAX_IDS",
     "FIELDS",
     "validate_session",
     "to_json",
@@ -66,15 +65,13 @@ __all__ = [
 
 #: Version written by this code; other versions are refused with a message.
 SESSION_VERSION = 1
-#: Largest session JSON (bytes) and query value (characters) accepted.
-MAX_SESSION_BYTES = 1_000_000
-#: Most ids an ``anchors`` or ``highlight`` list may hold.
-MAX_IDS = 100_000
-_MAX_STR = 1_000
 
 
 class Field(NamedTuple):
-    """A session key: its kind (``int``, ``float``, ``str``, ``choice``, ``ids``), bounds or choices, meaning."""
+    """A session key: its kind (``int``, ``float``, ``str``, ``choice``, ``ids``), bounds or choices, meaning.
+
+    A bound may be a :class:`~core.limits.Limit`, read when a session is checked.
+    """
 
     kind: str
     spec: tuple | None
@@ -98,7 +95,7 @@ FIELDS: dict[str, Field] = {
     "min_dist": Field("float", (0.0, 0.99), "UMAP min_dist"),
     "perplexity": Field("float", (1.0, 100.0), "t-SNE perplexity"),
     "color_by": Field("str", None, "what colours the maps"),
-    "pick_mode": Field("choice", ("anchors", "highlight"), "what a map selection does"),
+    "pick_mode": Field("choice", ("inspect", "anchors", "highlight"), "what a map selection does"),
 }
 
 
@@ -133,8 +130,9 @@ def _check_value(key: str, value, field: Field, problems: Problems):
             problems.add(f"{key!r} must be an int; got {type(value).__name__} {short_repr(value)}", type_problem=True)
             return None
         value = int(value)
-        if spec is not None and not spec[0] <= value <= spec[1]:
-            problems.add(f"{key}={value} must be in [{spec[0]}, {spec[1]}]")
+        lo, hi = (b.value if isinstance(b, Limit) else b for b in spec) if spec is not None else (None, None)
+        if spec is not None and not lo <= value <= hi:
+            problems.add(f"{key}={value} must be in [{lo}, {hi}]")
         return value
     if kind == "float":
         if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, np.number)):
@@ -148,8 +146,9 @@ def _check_value(key: str, value, field: Field, problems: Problems):
         if not isinstance(value, str):
             problems.add(f"{key!r} must be a str; got {type(value).__name__} {short_repr(value)}", type_problem=True)
             return None
-        if len(value) > _MAX_STR:
-            problems.add(f"{key!r} is {len(value):,} characters long; at most {_MAX_STR:,}")
+        if len(value) > MAX_SESSION_STRING.value:
+            problems.add(f"{key!r} is {len(value):,} characters long; at most {MAX_SESSION_STRING.value:,} "
+                         f"({MAX_SESSION_STRING.how_to_raise})")
         elif kind == "choice" and value not in spec:
             problems.add(f"{key}={short_repr(value)} must be one of {list(spec)}")
         return value
@@ -161,8 +160,8 @@ def _check_id_list(key: str, value, problems: Problems) -> list | None:
     if not isinstance(value, (list, tuple)):
         problems.add(f"{key!r} must be a list of sample ids; got {type(value).__name__}", type_problem=True)
         return None
-    if len(value) > MAX_IDS:
-        problems.add(f"{key!r} holds {len(value):,} ids; at most {MAX_IDS:,}")
+    if len(value) > MAX_IDS.value:
+        problems.add(f"{key!r} holds {len(value):,} ids; at most {MAX_IDS.value:,} ({MAX_IDS.how_to_raise})")
         return None
     bad = [v for v in value if not (is_int(v) or isinstance(v, str))]
     if bad:
@@ -183,9 +182,10 @@ def _check_id_list(key: str, value, problems: Problems) -> list | None:
         seen.add(v)
     if dup:
         problems.add(f"{key!r} repeats ids {fmt_list(dup)}; each id once")
-    too_long = [v for v in out if isinstance(v, str) and len(v) > _MAX_STR]
+    too_long = [v for v in out if isinstance(v, str) and len(v) > MAX_SESSION_STRING.value]
     if too_long:
-        problems.add(f"{key!r} has ids longer than {_MAX_STR:,} characters")
+        problems.add(f"{key!r} has ids longer than {MAX_SESSION_STRING.value:,} characters "
+                     f"({MAX_SESSION_STRING.how_to_raise})")
     return out
 
 
@@ -365,7 +365,7 @@ def from_json(text, *, required: Iterable[str] = ("version", "dataset"), **conte
     Parameters
     ----------
     text : str or bytes
-        At most :data:`MAX_SESSION_BYTES` bytes of UTF-8 JSON.
+        At most :data:`core.limits.MAX_SESSION_BYTES` bytes of UTF-8 JSON.
     required : iterable of str, default=("version", "dataset")
         Keys a saved file must have; pass ``()`` for a partial session.
     **context
@@ -379,23 +379,21 @@ def from_json(text, *, required: Iterable[str] = ("version", "dataset"), **conte
     Raises
     ------
     FileTooLargeError
-        Over :data:`MAX_SESSION_BYTES`.
+        Over :data:`core.limits.MAX_SESSION_BYTES`.
     LoadError
         Not UTF-8, not JSON, NaN/Infinity literals, repeated keys, nested too deeply.
     InvalidTypeError, InvalidInputError
         As :func:`validate_session`.
     """
     if isinstance(text, (bytes, bytearray)):
-        if len(text) > MAX_SESSION_BYTES:
-            raise FileTooLargeError(f"session JSON is {len(text):,} bytes; the limit is {MAX_SESSION_BYTES:,}")
+        MAX_SESSION_BYTES.check(len(text), "session JSON")
         try:
             text = bytes(text).decode("utf-8")
         except UnicodeDecodeError as exc:
             raise LoadError(f"session JSON is not UTF-8 text ({exc})") from None
     if not isinstance(text, str):
         raise InvalidTypeError(f"session JSON must be str or bytes; got {type(text).__name__}")
-    if len(text.encode("utf-8", "surrogatepass")) > MAX_SESSION_BYTES:
-        raise FileTooLargeError(f"session JSON is over the {MAX_SESSION_BYTES:,}-byte limit")
+    MAX_SESSION_BYTES.check(len(text.encode("utf-8", "surrogatepass")), "session JSON")
     try:
         data = json.loads(text, parse_constant=refuse_constant, object_pairs_hook=_no_duplicates)
     except RecursionError:

@@ -24,11 +24,10 @@ import json
 import re
 from collections.abc import Mapping
 
-from ..errors import FileTooLargeError, InvalidInputError, InvalidTypeError
+from ..errors import InvalidInputError, InvalidTypeError
+from ..limits import MAX_IDS, MAX_SESSION_BYTES
 from .session import (
     FIELDS,
-    MAX_IDS,
-    MAX_SESSION_BYTES,
     Problems,
     is_int,
     refuse_constant,
@@ -79,7 +78,7 @@ def decode_ids(text: str) -> list:
     Raises
     ------
     InvalidInputError
-        A token that is not an int id or an upward range, more than :data:`MAX_IDS`
+        A token that is not an int id or an upward range, more than :data:`core.limits.MAX_IDS`
         ids, or a JSON list that does not hold strings.
     """
     text = text.strip()
@@ -92,20 +91,22 @@ def decode_ids(text: str) -> list:
             raise InvalidInputError(f"ids {short_repr(text, 40)} are not a JSON list of strings")
         return values
     out: list = []
+    max_ids = MAX_IDS.value
     for tok in (t.strip() for t in text.split(",")) if text else ():
         m = _RANGE_RE.match(tok)
         if m:
             lo, hi = int(m.group(1)), int(m.group(2))
-            if hi < lo or len(out) + hi - lo + 1 > MAX_IDS:
-                raise InvalidInputError(f"range {short_repr(tok, 40)} must go upwards, and at most {MAX_IDS:,} ids in all")
+            if hi < lo or len(out) + hi - lo + 1 > max_ids:
+                raise InvalidInputError(f"range {short_repr(tok, 40)} must go upwards, and at most "
+                                        f"{MAX_IDS.describe(max_ids)} in all")
             out.extend(range(lo, hi + 1))
         elif _INT_RE.match(tok):
             out.append(int(tok))
         else:
             raise InvalidInputError(
                 f"{short_repr(tok, 40)} is not an int id; write ids as 3,17,40-45 (or a JSON list of strings)")
-        if len(out) > MAX_IDS:
-            raise InvalidInputError(f"more than {MAX_IDS:,} ids")
+        if len(out) > max_ids:
+            raise InvalidInputError(f"more than {MAX_IDS.describe(max_ids)}")
     return out
 
 
@@ -151,7 +152,7 @@ def from_query(params, **context) -> dict:
     Raises
     ------
     FileTooLargeError
-        A value over :data:`MAX_SESSION_BYTES` characters.
+        A value over :data:`core.limits.MAX_SESSION_BYTES` characters.
     InvalidTypeError, InvalidInputError
         As :func:`validate_session`; a value that does not parse as its type is a type
         problem, listed with every other problem.
@@ -168,8 +169,7 @@ def from_query(params, **context) -> dict:
         if not isinstance(raw, str):
             problems.add(f"{short_repr(key)} must be a string in a URL query; got {type(raw).__name__}", type_problem=True)
             continue
-        if len(raw) > MAX_SESSION_BYTES:
-            raise FileTooLargeError(f"query parameter {short_repr(key)} is over {MAX_SESSION_BYTES:,} characters")
+        MAX_SESSION_BYTES.check(len(raw), f"query parameter {short_repr(key)}")
         kind = FIELDS[key].kind if key in FIELDS else "str"
         if kind == "int":
             parsed[key] = int(raw) if _INT_RE.match(raw.strip()) else raw

@@ -17,6 +17,11 @@ Inputs
   present) gives the sample ids, otherwise they are the row numbers; id and label
   columns are passed through with each chunk.
 
+Memory stays bounded whatever the file claims: a ``.npy`` header must fit the file's
+size, a parquet footer must agree with itself and the file (its row groups and column
+chunks, :func:`core.io.size_checks.check_parquet_footer`), and rows may hold at most
+:data:`core.limits.MAX_DIMS` values, since a chunk buffer holds at least 1,024 rows.
+
 Parquet is read with ``pre_buffer=False`` so that row groups of any size are streamed
 page by page, never read whole. A data page is always decoded whole (pyarrow and Spark
 write pages of about 1 MiB by default), so a file written with huge pages costs one page
@@ -30,8 +35,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import AnchorError, InvalidInputError, LoadError, UnsafeFileError
+from ..errors import AnchorError, InvalidInputError, LoadError, StitchboardError, UnsafeFileError
+from ..limits import MAX_ANCHOR_ROWS, MAX_DIMS
 from ..validation import parse_json
+from .size_checks import check_array_claim, check_parquet_footer, npy_header
 
 __all__ = ["FORMATS", "open_source", "read_anchor_file"]
 
@@ -56,6 +63,9 @@ class _NpySource:
 
     def __init__(self, path: Path):
         self.path = path
+        with open(path, "rb") as fh:  # the header's claim against the file's size, before numpy maps it
+            shape, dtype, _, header = npy_header(fh, str(path))
+        check_array_claim(shape, dtype, os.path.getsize(path) - header, str(path), whole=False)
         try:
             mm = np.load(path, mmap_mode="r", allow_pickle=False)
         except ValueError as exc:
@@ -65,7 +75,7 @@ class _NpySource:
                     "can run code; save a numeric array: np.save(path, vectors.astype('float32'))"
                 ) from None
             raise LoadError(f"{path}: not a valid .npy file: {exc}") from None
-        except (OSError, EOFError) as exc:
+        except (OSError, EOFError, OverflowError) as exc:
             raise LoadError(f"{path}: not a valid .npy file (truncated or corrupt?): {exc}") from None
         if not isinstance(mm, np.memmap):
             raise LoadError(f"{path}: not a single .npy array (an .npz archive?); save one 2-D array with np.save")
@@ -79,6 +89,7 @@ class _NpySource:
                 "order: np.save(path, np.ascontiguousarray(X))"
             )
         self.n, self.d = mm.shape
+        MAX_DIMS.check(self.d, f"{path}: shape {mm.shape}", advice="; reduce the vectors' dimension first")
         self.file_dtype = mm.dtype
         self.dtype = mm.dtype.newbyteorder("=") if mm.dtype.kind == "f" else mm.dtype
         self.offset = mm.offset
@@ -127,6 +138,8 @@ class _ParquetSource:
         import pyarrow.parquet as pq
 
         self.path = path
+        with open(path, "rb") as fh:  # before pyarrow sees the footer
+            check_parquet_footer(fh, os.path.getsize(path), str(path), whole=False)
         try:
             # pre_buffer=False + buffer_size: stream each column chunk page by page. With
             # pre_buffer=True, iter_batches reads every column chunk of a row group whole and
@@ -135,8 +148,14 @@ class _ParquetSource:
             self.pf = pq.ParquetFile(path, pre_buffer=False, buffer_size=2**20)
         except Exception as exc:  # pyarrow raises several types on corrupt input
             raise LoadError(f"{path}: not a readable parquet file (truncated or corrupt?): {exc}") from None
-        schema = self.pf.schema_arrow
+        try:
+            schema = self.pf.schema_arrow
+        except Exception as exc:  # pyarrow cannot map a mangled schema to arrow types
+            raise LoadError(f"{path}: not a readable parquet schema (corrupt?): {exc}") from None
         names = list(schema.names)
+        if len(set(names)) != len(names):
+            dup = sorted({c for c in names if names.count(c) > 1})
+            raise LoadError(f"{path}: column names {dup[:10]} appear more than once; give each column its own name")
         self.n = self.pf.metadata.num_rows
         if self.n == 0:
             raise LoadError(f"{path}: the file has no rows")
@@ -181,8 +200,12 @@ class _ParquetSource:
             if not is_num(vt):
                 raise LoadError(f"{path}: column {self.columns[0]!r} holds {vt} values; vectors must be numbers")
             self.dtype = np.dtype(np.float32 if vt in (pa.float16(), pa.float32()) else np.float64)
-            first = next(self.pf.iter_batches(batch_size=1, columns=self.columns))
+            first = next(self._read(batch_size=1, columns=self.columns), None)
+            if first is None or len(first) == 0 or first.column(0)[0] is None or not first.column(0)[0].is_valid:
+                raise LoadError(f"{path}: the first row of column {self.columns[0]!r} holds no vector")
             self.d = len(first.column(0)[0])
+            MAX_DIMS.check(self.d, f"{path}: the vectors of column {self.columns[0]!r}",
+                           advice="; reduce the vectors' dimension first")
         else:
             types = [schema.field(c).type for c in self.columns]
             self.dtype = np.dtype(np.float32 if all(t in (pa.float16(), pa.float32()) for t in types) else np.float64)
@@ -222,10 +245,24 @@ class _ParquetSource:
         out[...] = values.to_numpy(zero_copy_only=False).reshape(len(batch), self.d)
         return out
 
+    def _read(self, **kw):
+        """``iter_batches(**kw)``; pyarrow's errors on corrupt pages (OSError, ArrowInvalid...) become LoadError."""
+        try:
+            it = iter(self.pf.iter_batches(**kw))
+            while True:
+                batch = next(it, None)
+                if batch is None:
+                    return
+                yield batch
+        except StitchboardError:
+            raise
+        except Exception as exc:  # pyarrow raises many types on corrupt data
+            raise LoadError(f"{self.path}: not a readable parquet file (corrupt data pages?): {exc}") from None
+
     def _batches(self, columns, *, rows: int, row_groups=None):
         """``iter_batches`` of about ``_READ_BATCH_BYTES`` of vectors (at most ``rows``)."""
         size = int(np.clip(_READ_BATCH_BYTES // (self.d * self.dtype.itemsize), 1, max(1, rows)))
-        return self.pf.iter_batches(batch_size=size, columns=columns, row_groups=row_groups)
+        return self._read(batch_size=size, columns=columns, row_groups=row_groups)
 
     def positions_of(self, ids) -> np.ndarray:
         """Row numbers of the anchor ids, reading the id column batch by batch."""
@@ -245,7 +282,7 @@ class _ParquetSource:
         where: dict = {}
         dup = []
         start = 0
-        for batch in self.pf.iter_batches(batch_size=_ID_BATCH_ROWS, columns=[self.id_col]):
+        for batch in self._read(batch_size=_ID_BATCH_ROWS, columns=[self.id_col]):
             col = batch.column(0)
             hits = np.flatnonzero(pc.is_in(col, value_set=want).to_numpy(zero_copy_only=False))
             for pos, v in zip((hits + start).tolist(), col.take(pa.array(hits)).to_pylist()):
@@ -377,8 +414,8 @@ def read_anchor_file(path) -> tuple[str, object]:
         return "ids", obj
     if suffix in FORMATS:
         src = open_source(path)
-        if src.n > 1_000_000:
-            raise InvalidInputError(f"anchors file {path} has {src.n:,} rows; anchors are a few hundred vectors")
+        MAX_ANCHOR_ROWS.check(src.n, f"anchors file {path}", error=InvalidInputError,
+                              advice="; anchors are a few hundred vectors")
         return "vectors", src.take(np.arange(src.n))
     raise LoadError(f"anchors file {path}: use .json (sample ids) or .npy/.parquet (anchor vectors); got {suffix or 'no suffix'}")
 

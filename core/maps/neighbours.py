@@ -5,19 +5,17 @@ whole kNN graphs for the UMAP layouts of large spaces.
   (exact cosine) and how two neighbour lists agree.
 - :class:`KnnIndex` / :func:`knn_graph`: the k nearest rows of every row.
 
-UMAP's own kNN (pynndescent) compiles numba code for 1-4 minutes in every fresh process
-on a 2-core machine, and an exact kNN grows as n^2 (about 8 TFLOP at 100k x 384). Here:
+UMAP's own kNN (pynndescent) compiles numba code in every fresh process, and an exact
+kNN grows as n^2 (about 8 TFLOP at 100k x 384). Here, in numpy:
 
-- ``method="exact"``: blocked GEMM + top-k, for small inputs;
+- ``method="exact"``: blocked GEMM + partial sort, for small inputs;
 - ``method="ivf"``: an inverted-file index (as in FAISS's IVF-Flat): spherical k-means
   cells; each query is compared exactly with every member of the ``n_probe`` cells
-  nearest to its own cell, about 5 % of the points at the defaults. No JIT, a few
-  seconds at 100k points; the recall against the exact graph is measured by
-  ``benchmarks/bench_scale.py``.
+  nearest to its own cell, about 5 % of the points at the defaults. No JIT; speed and
+  recall against scikit-learn, pynndescent and the exact graph are measured by
+  ``benchmarks/bench_knn.py``.
 
-Everything is computed with torch on zero-copy views, in two worker threads with
-one torch thread each (independent cells: no barriers, so another busy process on the
-machine slows it down in proportion instead of stalling every step).
+Blocks and cells run in two worker threads with one BLAS thread each.
 
 Conventions follow UMAP's ``precomputed_knn``: the neighbours of a row of ``X`` among
 ``X`` itself start with the row itself at distance 0.
@@ -94,23 +92,22 @@ KNN_METHODS = ("auto", "exact", "ivf")
 KNN_METRICS = ("cosine", "euclidean")
 #: ``method="auto"`` is exact up to this many rows squared (about 7k x 7k).
 _EXACT_MAX_PAIRS = 5 * 10**7
-#: Similarity-matrix entries per exact block (256 MiB of float32).
-_BLOCK_ENTRIES = 2**26
-_TORCH_THREADS_LOCK = threading.Lock()
+#: Distance-matrix entries per exact block (64 MiB of float32).
+_BLOCK_ENTRIES = 2**24
+_BLAS_LOCK = threading.Lock()
 
 
 @contextmanager
-def _one_torch_thread():
-    """torch ops single-threaded while the cells are spread over our own two threads."""
-    import torch
+def _one_blas_thread():
+    """numpy's BLAS single-threaded while the blocks or cells are spread over our own two threads.
 
-    with _TORCH_THREADS_LOCK:
-        before = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
-            yield
-        finally:
-            torch.set_num_threads(before)
+    The two threads work on independent blocks (no barriers), so another busy process on the
+    machine slows them down in proportion instead of stalling every step of a threaded GEMM.
+    """
+    from threadpoolctl import threadpool_limits
+
+    with _BLAS_LOCK, threadpool_limits(1, user_api="blas"):
+        yield
 
 
 def _n_workers() -> int:
@@ -119,8 +116,22 @@ def _n_workers() -> int:
     return max(1, min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)))
 
 
+def _smallest(d2: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Columns and values of the ``k`` smallest entries of each row, ascending."""
+    if k < d2.shape[1]:
+        j = np.argpartition(d2, k - 1, axis=1)[:, :k]
+        v = np.take_along_axis(d2, j, axis=1)
+    else:
+        j = np.broadcast_to(np.arange(d2.shape[1]), d2.shape)
+        v = d2
+    o = np.argsort(v, axis=1, kind="stable")
+    return np.take_along_axis(j, o, axis=1), np.take_along_axis(v, o, axis=1)
+
+
 class KnnIndex:
     """Index of the rows of ``X`` for k-nearest-neighbour queries.
+
+    Ours, not scikit-learn's or pynndescent's: 10-40x faster in a fresh process (``benchmarks/bench_knn.py``).
 
     Parameters
     ----------
@@ -145,8 +156,6 @@ class KnnIndex:
 
     def __init__(self, X, *, metric: str = "cosine", method: str = "auto", n_cells: int | None = None,
                  n_probe: int = 16, random_state: int = 0):
-        import torch
-
         if metric not in KNN_METRICS:
             raise InvalidInputError(f"metric={metric!r} is not supported; choose one of {list(KNN_METRICS)}")
         if method not in KNN_METHODS:
@@ -165,75 +174,71 @@ class KnnIndex:
             if not 1 <= n_cells <= self.n:
                 raise InvalidInputError(f"n_cells={n_cells} must be in [1, n_samples={self.n}]")
             self.n_probe = min(int(n_probe), n_cells)
-            gen = torch.Generator().manual_seed(int(random_state))
-            with _one_torch_thread():
-                self._build(n_cells, gen)
+            with _one_blas_thread():
+                self._build(n_cells, np.random.default_rng(int(random_state)))
 
     # ------------------------------------------------------------------ internals
     def _prepare(self, X):
-        """Rows as float32 torch tensors: unit rows (cosine) or raw rows and squared norms."""
-        import torch
-
-        Z = torch.from_numpy(np.ascontiguousarray(X, dtype=np.float32))
-        sq = (Z * Z).sum(1)  # a NaN/Inf in a row makes its squared norm non-finite: no separate pass
-        if not torch.isfinite(sq).all():
+        """Rows as float32: unit rows (cosine) or raw rows and squared norms."""
+        Z = np.ascontiguousarray(X, dtype=np.float32)
+        with np.errstate(over="ignore", invalid="ignore"):
+            sq = np.einsum("ij,ij->i", Z, Z)  # a NaN/Inf in a row makes its squared norm non-finite: no separate pass
+        if not np.isfinite(sq).all():
             bad = np.flatnonzero(~np.isfinite(np.asarray(X, dtype=np.float64)).all(axis=1))[:10].tolist()
             if bad:
                 raise InvalidInputError(f"X contains NaN or Inf in rows {bad}; clean or drop those rows first")
             raise InvalidInputError("X has values too large for float32 distances; rescale it")
         if self.metric == "cosine":
-            zero = torch.nonzero(sq == 0).flatten()[:10].tolist()
+            zero = np.flatnonzero(sq == 0)[:10].tolist()
             if zero:
                 raise InvalidInputError(f"rows {zero} are all zero: cosine distance is undefined; use metric='euclidean'")
-            return Z / sq.sqrt()[:, None], None
+            return Z / np.sqrt(sq)[:, None], None
         return Z, sq
 
-    def _build(self, n_cells: int, gen) -> None:
-        import torch
-
+    def _build(self, n_cells: int, rng) -> None:
         Z = self._Z
-        sample = Z[torch.randperm(self.n, generator=gen)[: min(self.n, 32 * n_cells)]]
-        C = sample[torch.randperm(len(sample), generator=gen)[:n_cells]].clone()
-        unit = self.metric == "cosine"
+        sample = Z[rng.permutation(self.n)[: min(self.n, 32 * n_cells)]]
+        C = sample[rng.permutation(len(sample))[:n_cells]].copy()
         for _ in range(6):  # Lloyd's iterations on a sample; empty cells keep their centre
             a = self._nearest_cell(sample, C)
-            sums = torch.zeros_like(C).index_add_(0, a, sample)
-            counts = torch.bincount(a, minlength=n_cells)
+            sums = np.zeros_like(C)
+            np.add.at(sums, a, sample)
+            counts = np.bincount(a, minlength=n_cells)
             keep = counts > 0
             C[keep] = sums[keep] / counts[keep, None]
-            if unit:
-                C = torch.nn.functional.normalize(C, dim=1)
+            if self.metric == "cosine":
+                C /= np.maximum(np.linalg.norm(C, axis=1, keepdims=True), 1e-12)
         self._C = C
-        assign = torch.cat([self._nearest_cell(Z[s : s + 65536], C) for s in range(0, self.n, 65536)])
-        self._order = torch.argsort(assign, stable=True)
-        counts = torch.bincount(assign, minlength=n_cells)
-        self._starts = torch.cat([torch.zeros(1, dtype=torch.long), torch.cumsum(counts, 0)]).tolist()
+        assign = np.concatenate([self._nearest_cell(Z[s : s + 65536], C) for s in range(0, self.n, 65536)])
+        self._order = np.argsort(assign, kind="stable")
+        self._starts = np.concatenate([[0], np.cumsum(np.bincount(assign, minlength=n_cells))]).tolist()
         self._Zs = Z[self._order]
         self._sqs = None if self._sq is None else self._sq[self._order]
         # cells to search from each cell: itself first, then its nearest neighbours
-        near = torch.topk(-self._sqdist(C, C, None, None), self.n_probe, dim=1).indices.tolist()
+        near = _smallest(self._sqdist(C, C, None, None), self.n_probe)[0].tolist()
         self._probe = [[c] + [p for p in row if p != c][: self.n_probe - 1] for c, row in enumerate(near)]
 
     def _nearest_cell(self, M, C):
-        import torch
-
         if self.metric == "cosine":
-            return torch.argmax(M @ C.T, 1)
-        return torch.argmin((C * C).sum(1)[None, :] - 2 * (M @ C.T), 1)
+            return np.argmax(M @ C.T, axis=1)
+        return np.argmin(np.einsum("ij,ij->i", C, C)[None, :] - 2 * (M @ C.T), axis=1)
 
     def _sqdist(self, Q, X, q_sq, x_sq):
-        """Squared euclidean distances (n_Q, n_X); unit rows when those are None."""
+        """Squared euclidean distances (n_Q, n_X), float32; unit rows when those are None."""
         G = Q @ X.T
         if q_sq is None and x_sq is None and self.metric == "cosine":
-            return (2.0 - 2.0 * G).clamp_(min=0.0)
-        if q_sq is None:
-            q_sq = (Q * Q).sum(1)
-        if x_sq is None:
-            x_sq = (X * X).sum(1)
-        return (q_sq[:, None] + x_sq[None, :] - 2.0 * G).clamp_(min=0.0)
+            G *= -2.0
+            G += 2.0
+        else:
+            q_sq = np.einsum("ij,ij->i", Q, Q) if q_sq is None else q_sq
+            x_sq = np.einsum("ij,ij->i", X, X) if x_sq is None else x_sq
+            G *= -2.0
+            G += q_sq[:, None]
+            G += x_sq[None, :]
+        return np.maximum(G, 0.0, out=G)
 
     def _finish(self, d2):
-        return d2 * 0.5 if self.metric == "cosine" else d2.sqrt()
+        return d2 * np.float32(0.5) if self.metric == "cosine" else np.sqrt(d2)
 
     # ------------------------------------------------------------------ queries
     def query(self, Y=None, *, n_neighbors: int = 15) -> tuple[np.ndarray, np.ndarray]:
@@ -262,12 +267,12 @@ class KnnIndex:
                 raise InvalidInputError(f"Y must have shape (n_queries, {self.d}); got {Y.shape}")
             Q, q_sq = self._prepare(Y)
             self_query = False
-        with _one_torch_thread():
+        with _one_blas_thread():
             if self.method_ == "exact":
                 I, D = self._query_exact(Q, q_sq, int(n_neighbors), self_query)
             else:
                 I, D = self._query_ivf(Q, q_sq, int(n_neighbors), self_query)
-        return I.numpy(), self._finish(D).numpy()
+        return I, self._finish(D)
 
     def _run_parallel(self, jobs, fn) -> None:
         workers = _n_workers()
@@ -279,44 +284,37 @@ class KnnIndex:
             list(pool.map(fn, jobs))
 
     def _query_exact(self, Q, q_sq, k, self_query):
-        import torch
-
         m = Q.shape[0]
-        I = torch.empty((m, k), dtype=torch.long)
-        D = torch.empty((m, k), dtype=torch.float32)
+        I = np.empty((m, k), dtype=np.int64)
+        D = np.empty((m, k), dtype=np.float32)
         step = max(1, _BLOCK_ENTRIES // self.n)
 
         def block(s):
             e = min(m, s + step)
             d2 = self._sqdist(Q[s:e], self._Z, None if q_sq is None else q_sq[s:e], self._sq)
             if self_query:
-                rows = torch.arange(e - s)
-                d2[rows, rows + s] = float("inf")
-                I[s:e, 0], D[s:e, 0] = torch.arange(s, e), 0.0
+                rows = np.arange(e - s)
+                d2[rows, rows + s] = np.inf
+                I[s:e, 0], D[s:e, 0] = np.arange(s, e), 0.0
                 if k > 1:
-                    v, j = torch.topk(d2, k - 1, dim=1, largest=False)
-                    I[s:e, 1:], D[s:e, 1:] = j, v
+                    I[s:e, 1:], D[s:e, 1:] = _smallest(d2, k - 1)
             else:
-                v, j = torch.topk(d2, k, dim=1, largest=False)
-                I[s:e], D[s:e] = j, v
+                I[s:e], D[s:e] = _smallest(d2, k)
 
         self._run_parallel(list(range(0, m, step)), block)
         return I, D
 
     def _query_ivf(self, Q, q_sq, k, self_query):
-        import torch
-
         m = Q.shape[0]
-        I = torch.empty((m, k), dtype=torch.long)
-        D = torch.empty((m, k), dtype=torch.float32)
+        I = np.empty((m, k), dtype=np.int64)
+        D = np.empty((m, k), dtype=np.float32)
         starts, order = self._starts, self._order
         if self_query:
             q_order, q_starts = order, starts
         else:
-            a = torch.cat([self._nearest_cell(Q[s : s + 65536], self._C) for s in range(0, m, 65536)])
-            q_order = torch.argsort(a, stable=True)
-            counts = torch.bincount(a, minlength=len(starts) - 1)
-            q_starts = torch.cat([torch.zeros(1, dtype=torch.long), torch.cumsum(counts, 0)]).tolist()
+            a = np.concatenate([self._nearest_cell(Q[s : s + 65536], self._C) for s in range(0, m, 65536)])
+            q_order = np.argsort(a, kind="stable")
+            q_starts = np.concatenate([[0], np.cumsum(np.bincount(a, minlength=len(starts) - 1))]).tolist()
         kk = k - 1 if self_query else k
 
         def cell(c):
@@ -324,21 +322,21 @@ class KnnIndex:
             if s1 == s0:
                 return
             qi = q_order[s0:s1]
-            cand = torch.cat([torch.arange(starts[p], starts[p + 1]) for p in self._probe[c]])
+            cand = np.concatenate([np.arange(starts[p], starts[p + 1]) for p in self._probe[c]])
             Qc = self._Zs[s0:s1] if self_query else Q[qi]
             qsq = None if q_sq is None else (self._sqs[s0:s1] if self_query else q_sq[qi])
             d2 = self._sqdist(Qc, self._Zs[cand], qsq, None if self._sqs is None else self._sqs[cand])
             if self_query:  # cell c's own members come first among the candidates (probe[c][0] == c)
-                r = torch.arange(s1 - s0)
-                d2[r, r] = float("inf")
+                r = np.arange(s1 - s0)
+                d2[r, r] = np.inf
             if kk == 0:
                 I[qi, 0], D[qi, 0] = qi, 0.0
                 return
             take = min(kk, d2.shape[1])
-            v, j = torch.topk(d2, take, dim=1, largest=False)
+            j, v = _smallest(d2, take)
             if take < kk:  # a tiny neighbourhood: pad with the farthest found (rare; few cells)
-                v = torch.cat([v, v[:, -1:].expand(-1, kk - take)], 1)
-                j = torch.cat([j, j[:, -1:].expand(-1, kk - take)], 1)
+                v = np.concatenate([v, np.repeat(v[:, -1:], kk - take, axis=1)], axis=1)
+                j = np.concatenate([j, np.repeat(j[:, -1:], kk - take, axis=1)], axis=1)
             found = order[cand[j]]
             if self_query:
                 I[qi, 0], D[qi, 0] = qi, 0.0

@@ -14,68 +14,28 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import InvalidInputError, MismatchError
-from ..validation import as_vectors, check_finite, check_int, check_number, unit_rows
+from ..errors import InvalidInputError
+from .cka import BANDWIDTHS, debiased_cka, linear_cka, rbf_bandwidth, rbf_cka
+from .metric_inputs import check_k, check_pair, topk, unit
+from ..validation import check_int
 
 __all__ = [
     "knn_jaccard",
     "mrr",
     "mean_cosine",
+    "cross_retrieval",
     "linear_cka",
     "debiased_cka",
     "rbf_cka",
+    "rbf_bandwidth",
     "mutual_knn",
     "procrustes_distance",
     "rsa",
     "compare_spaces",
     "METRICS",
+    "MRR_K",
+    "BANDWIDTHS",
 ]
-
-
-def _pair(X, Y, *, same_dims: bool = False, min_samples: int = 2, what: str = "this metric"):
-    """Two parallel spaces as float64 arrays, validated.
-
-    Every metric here is invariant to a global rescaling of X (and of Y), so a space
-    whose products could overflow or underflow float64 (max |value| beyond 1e30 or
-    below 1e-30) is divided by its largest magnitude first.
-    """
-    X = as_vectors(X, name="X", finite=False).astype(np.float64, copy=False)
-    Y = as_vectors(Y, name="Y", finite=False).astype(np.float64, copy=False)
-    if X.shape[0] != Y.shape[0]:
-        raise MismatchError(
-            f"X has {X.shape[0]} rows but Y has {Y.shape[0]}; pass parallel spaces (same samples, same order)"
-        )
-    if X.shape[0] < min_samples:
-        raise InvalidInputError(f"n_samples={X.shape[0]} must be >= {min_samples} for {what}")
-    if same_dims and X.shape[1] != Y.shape[1]:
-        raise MismatchError(
-            f"dims differ ({X.shape[1]} vs {Y.shape[1]}): this metric compares coordinates directly; "
-            "compare relative spaces, or use a geometry metric (CKA, mutual kNN, ...)"
-        )
-    check_finite(X, name="X")
-    check_finite(Y, name="Y")
-    return _rescaled(X), _rescaled(Y)
-
-
-def _rescaled(M: np.ndarray) -> np.ndarray:
-    top = float(np.abs(M).max())
-    return M / top if (top > 1e30 or 0 < top < 1e-30) else M
-
-
-def _normalize(M):
-    return unit_rows(M)[0]
-
-
-def _check_k(k, n, *, exclude_self=False):
-    limit = n - 1 if exclude_self else n
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= limit:
-        check_int(k, name="k")  # the type error first
-        raise InvalidInputError(f"k={k!r} must be an int in [1, {limit}]; lower k or pass more samples")
-
-
-def _topk(S, k):
-    idx = np.argpartition(-S, k - 1, axis=1)[:, :k]
-    return idx
 
 
 def knn_jaccard(X, Y, *, k: int = 10) -> float:
@@ -90,29 +50,52 @@ def knn_jaccard(X, Y, *, k: int = 10) -> float:
     X, Y : array-like of shape (n_samples, n_dims)
     k : int, default=10
     """
-    X, Y = _pair(X, Y, same_dims=True)
-    _check_k(k, X.shape[0])
-    Xn, Yn = _normalize(X), _normalize(Y)
-    N = _topk(Xn @ Yn.T, k)
-    M = _topk(Yn @ Yn.T, k)
-    scores = [len(set(a) & set(b)) / len(set(a) | set(b)) for a, b in zip(N.tolist(), M.tolist())]
-    return float(np.mean(scores))
+    X, Y = check_pair(X, Y, same_dims=True)
+    check_k(k, X.shape[0])
+    Xn, Yn = unit(X), unit(Y)
+    return _jaccard(Xn @ Yn.T, Yn @ Yn.T, k)
 
 
-def mrr(X, Y) -> float:
-    """Mean reciprocal rank of y_i when x_i is looked up among all of Y by cosine.
+def _jaccard(S_xy: np.ndarray, S_yy: np.ndarray, k: int) -> float:
+    N, M = topk(S_xy, k), topk(S_yy, k)
+    common = (N[:, :, None] == M[:, None, :]).any(2).sum(1)  # top-k lists hold distinct ids
+    return float(np.mean(common / (2 * k - common)))
 
-    ``mean_i 1 / rank_i``, rank 1 = y_i is x_i's nearest. Range (0, 1]; needs equal dims.
+
+#: Default ``k`` of :func:`mrr`: relreps's word-embedding retrieval (``evaluate_retrieval(k=5)``).
+MRR_K = 5
+
+
+def mrr(X, Y, *, k: int | None = MRR_K) -> float:
+    """Mean reciprocal rank of y_i when x_i is looked up among all of Y by cosine (MRR@k).
+
+    ``mean_i RR_i`` with ``RR_i = 1 / rank_i`` when y_i is among x_i's ``k`` nearest
+    rows of Y and 0 otherwise, as relreps computes it from a top-k search
+    (``evaluate_retrieval(k=5)`` in its quantitative-analysis notebook). Rank 1 = y_i is
+    x_i's nearest. Ties are broken by row order (a lower row ranks first), as a faiss
+    flat index orders equal scores by id. Range [0, 1]; needs equal dims.
 
     Parameters
     ----------
     X, Y : array-like of shape (n_samples, n_dims)
+    k : int or None, default=5
+        Truncation (``k >= n_samples`` truncates nothing); None ranks over all
+        samples (no zeros: range (0, 1]).
     """
-    X, Y = _pair(X, Y, same_dims=True)
-    S = _normalize(X) @ _normalize(Y).T
+    if k is not None:
+        check_int(k, name="k", low=1)
+    X, Y = check_pair(X, Y, same_dims=True)
+    return _mrr(unit(X) @ unit(Y).T, k)
+
+
+def _mrr(S: np.ndarray, k: int | None) -> float:
     own = np.diag(S)[:, None]
-    rank = 1 + (S > own).sum(1)
-    return float(np.mean(1.0 / rank))
+    before = np.tri(S.shape[0], k=-1, dtype=bool)  # row j < i: ranks first on a tie
+    rank = 1 + (S > own).sum(1) + ((S == own) & before).sum(1)
+    rr = 1.0 / rank
+    if k is not None:
+        rr[rank > k] = 0.0
+    return float(np.mean(rr))
 
 
 def mean_cosine(X, Y) -> float:
@@ -122,91 +105,30 @@ def mean_cosine(X, Y) -> float:
     ----------
     X, Y : array-like of shape (n_samples, n_dims)
     """
-    X, Y = _pair(X, Y, same_dims=True)
-    return float(np.mean((_normalize(X) * _normalize(Y)).sum(1)))
+    X, Y = check_pair(X, Y, same_dims=True)
+    return float(np.mean((unit(X) * unit(Y)).sum(1)))
 
 
-def linear_cka(X, Y) -> float:
-    """Linear CKA (Kornblith et al., 2019).
-
-    ``|Yc^T Xc|_F^2 / (|Xc^T Xc|_F |Yc^T Yc|_F)`` on column-centred X, Y. Range [0, 1];
-    1 for spaces equal up to rotation and isotropic scaling. Outlier-sensitive: read it
-    next to a kNN metric.
+def cross_retrieval(X, Y, *, k: int = MRR_K) -> dict:
+    """relreps's three retrieval numbers at once: ``jaccard`` (:func:`knn_jaccard`),
+    ``mrr`` (:func:`mrr`) and ``cosine`` (:func:`mean_cosine`), all with the same ``k``,
+    sharing one normalisation and one similarity matrix (equal up to rounding).
 
     Parameters
     ----------
-    X : array-like of shape (n_samples, d_x)
-    Y : array-like of shape (n_samples, d_y)
+    X, Y : array-like of shape (n_samples, n_dims)
+    k : int, default=5
+        relreps's ``evaluate_retrieval(k=5)``.
+
+    Returns
+    -------
+    dict of str to float
     """
-    X, Y = _pair(X, Y)
-    Xc, Yc = X - X.mean(0), Y - Y.mean(0)
-    if max(X.shape[1], Y.shape[1]) > X.shape[0]:  # wide: the same traces through (n, n) Gram matrices
-        K, L = Xc @ Xc.T, Yc @ Yc.T
-        num, den = float((K * L).sum()), float(np.linalg.norm(K) * np.linalg.norm(L))
-    else:
-        num = float(np.linalg.norm(Yc.T @ Xc) ** 2)
-        den = float(np.linalg.norm(Xc.T @ Xc) * np.linalg.norm(Yc.T @ Yc))
-    return num / den if den > 0 else 0.0
-
-
-def _hsic_unbiased(K, L):
-    n = K.shape[0]
-    K = K.copy()
-    L = L.copy()
-    np.fill_diagonal(K, 0.0)
-    np.fill_diagonal(L, 0.0)
-    ones = np.ones(n)
-    term = np.trace(K @ L) + (ones @ K @ ones) * (ones @ L @ ones) / ((n - 1) * (n - 2)) - 2.0 / (n - 2) * (ones @ K @ L @ ones)
-    return term / (n * (n - 3))
-
-
-def debiased_cka(X, Y) -> float:
-    """Debiased linear CKA: CKA with the unbiased HSIC estimator (Song et al., 2012).
-
-    ``HSIC_u(K, L) / sqrt(HSIC_u(K, K) HSIC_u(L, L))`` with linear kernels. Removes
-    the upward bias of CKA when n is small relative to the dims. Range about [-1, 1]
-    (can be slightly negative for unrelated spaces); needs n_samples >= 4.
-
-    Parameters
-    ----------
-    X : array-like of shape (n_samples, d_x)
-    Y : array-like of shape (n_samples, d_y)
-    """
-    X, Y = _pair(X, Y, min_samples=4, what="the unbiased HSIC")
-    K, L = X @ X.T, Y @ Y.T
-    kk, ll = _hsic_unbiased(K, K), _hsic_unbiased(L, L)
-    if kk <= 0 or ll <= 0:
-        return 0.0
-    return float(_hsic_unbiased(K, L) / np.sqrt(kk * ll))
-
-
-def rbf_cka(X, Y, *, sigma_frac: float = 0.8) -> float:
-    """CKA with Gaussian kernels, bandwidth a fraction of the median pairwise distance.
-
-    ``K_ij = exp(-|x_i - x_j|^2 / (2 sigma^2))``, ``sigma = sigma_frac * median_dist``,
-    then ``HSIC(K, L) / sqrt(HSIC(K, K) HSIC(L, L))`` on centred kernels. Range [0, 1].
-
-    Parameters
-    ----------
-    X : array-like of shape (n_samples, d_x)
-    Y : array-like of shape (n_samples, d_y)
-    sigma_frac : float, default=0.8
-    """
-    X, Y = _pair(X, Y)
-    check_number(sigma_frac, name="sigma_frac", low=0, low_open=True)
-
-    def kernel(M):
-        sq = (M * M).sum(1)
-        D2 = np.maximum(sq[:, None] + sq[None, :] - 2 * M @ M.T, 0.0)
-        med = np.median(np.sqrt(D2[np.triu_indices_from(D2, 1)]))
-        sigma = sigma_frac * med if med > 0 else 1.0
-        return np.exp(-D2 / (2 * sigma**2))
-
-    n = X.shape[0]
-    H = np.eye(n) - 1.0 / n
-    K, L = H @ kernel(X) @ H, H @ kernel(Y) @ H
-    den = np.sqrt((K * K).sum() * (L * L).sum())
-    return float((K * L).sum() / den) if den > 0 else 0.0
+    X, Y = check_pair(X, Y, same_dims=True)
+    check_k(k, X.shape[0])
+    Xn, Yn = unit(X), unit(Y)
+    S = Xn @ Yn.T
+    return {"jaccard": _jaccard(S, Yn @ Yn.T, k), "mrr": _mrr(S, k), "cosine": float(np.mean(np.diag(S)))}
 
 
 def mutual_knn(X, Y, *, k: int = 10) -> float:
@@ -221,13 +143,13 @@ def mutual_knn(X, Y, *, k: int = 10) -> float:
     Y : array-like of shape (n_samples, d_y)
     k : int, default=10
     """
-    X, Y = _pair(X, Y)
-    _check_k(k, X.shape[0], exclude_self=True)
+    X, Y = check_pair(X, Y)
+    check_k(k, X.shape[0], exclude_self=True)
 
     def neighbours(M):
-        S = _normalize(M) @ _normalize(M).T
+        S = unit(M) @ unit(M).T
         np.fill_diagonal(S, -np.inf)
-        return _topk(S, k)
+        return topk(S, k)
 
     NX, NY = neighbours(X), neighbours(Y)
     return float(np.mean([len(set(a) & set(b)) / k for a, b in zip(NX.tolist(), NY.tolist())]))
@@ -245,7 +167,7 @@ def procrustes_distance(X, Y) -> float:
     X : array-like of shape (n_samples, d_x)
     Y : array-like of shape (n_samples, d_y)
     """
-    X, Y = _pair(X, Y)
+    X, Y = check_pair(X, Y)
     Xc, Yc = X - X.mean(0), Y - Y.mean(0)
     nx, ny = np.linalg.norm(Xc), np.linalg.norm(Yc)
     if nx == 0 or ny == 0:
@@ -276,10 +198,10 @@ def rsa(X, Y) -> float:
     """
     from scipy.stats import spearmanr
 
-    X, Y = _pair(X, Y, min_samples=3, what="RSA")
+    X, Y = check_pair(X, Y, min_samples=3, what="RSA")
     iu = np.triu_indices(X.shape[0], 1)
-    dx = 1.0 - (_normalize(X) @ _normalize(X).T)[iu]
-    dy = 1.0 - (_normalize(Y) @ _normalize(Y).T)[iu]
+    dx = 1.0 - (unit(X) @ unit(X).T)[iu]
+    dy = 1.0 - (unit(Y) @ unit(Y).T)[iu]
     for name, d in (("X", dx), ("Y", dy)):
         if np.ptp(d) == 0:
             raise InvalidInputError(
@@ -307,7 +229,7 @@ METRICS = {
 _MIN_SAMPLES = {"debiased_cka": 4, "rsa": 3}
 
 
-def compare_spaces(X, Y, *, k: int = 10, metrics=None) -> dict:
+def compare_spaces(X, Y, *, k: int = 10, mrr_k: int | None = MRR_K, metrics=None) -> dict:
     """Every metric for one pair of parallel spaces.
 
     Parameters
@@ -316,6 +238,8 @@ def compare_spaces(X, Y, *, k: int = 10, metrics=None) -> dict:
     Y : array-like of shape (n_samples, d_y)
     k : int, default=10
         Neighbourhood size of ``jaccard`` and ``mutual_knn``.
+    mrr_k : int or None, default=5
+        Truncation of ``mrr`` (MRR@k, relreps's convention); None ranks over all samples.
     metrics : sequence of str, optional
         Names from :data:`METRICS`; all by default.
 
@@ -345,7 +269,7 @@ def compare_spaces(X, Y, *, k: int = 10, metrics=None) -> dict:
     if unknown:
         raise InvalidInputError(f"unknown metrics {unknown}; choose from {list(METRICS)}")
     need = max([_MIN_SAMPLES.get(m, 2) for m in names] or [2])
-    X, Y = _pair(X, Y, min_samples=need, what=f"metrics {[m for m in names if _MIN_SAMPLES.get(m, 2) == need]}")
+    X, Y = check_pair(X, Y, min_samples=need, what=f"metrics {[m for m in names if _MIN_SAMPLES.get(m, 2) == need]}")
     for name, M in (("X", X), ("Y", Y)):
         if np.all(M == M[0]):
             raise InvalidInputError(
@@ -353,9 +277,11 @@ def compare_spaces(X, Y, *, k: int = 10, metrics=None) -> dict:
                 "samples differ"
             )
     if "jaccard" in names and X.shape[1] == Y.shape[1]:
-        _check_k(k, X.shape[0])
+        check_k(k, X.shape[0])
+    if "mrr" in names and mrr_k is not None:
+        check_int(mrr_k, name="mrr_k", low=1)
     if "mutual_knn" in names:
-        _check_k(k, X.shape[0], exclude_self=True)
+        check_k(k, X.shape[0], exclude_self=True)
     out = {}
     for name in names:
         fn, same = METRICS[name]
@@ -363,6 +289,8 @@ def compare_spaces(X, Y, *, k: int = 10, metrics=None) -> dict:
             out[name] = float("nan")
         elif name in ("jaccard", "mutual_knn"):
             out[name] = fn(X, Y, k=k)
+        elif name == "mrr":
+            out[name] = fn(X, Y, k=mrr_k)
         elif name == "rsa":
             try:
                 out[name] = fn(X, Y)

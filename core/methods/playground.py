@@ -10,7 +10,12 @@ from ..spaces.latent_space import LatentSpace
 from .pair_stitching import stitch_pair
 from .relative import relative_projection
 
-__all__ = ["transform_effect"]
+__all__ = ["transform_effect", "effect_summary", "UNCHANGED_COSINE", "MOVED_BY"]
+
+#: A mean cosine before/after at least this high counts as "unchanged" (float rounding stays below 1e-4).
+UNCHANGED_COSINE = 1.0 - 1e-4
+#: An accuracy that changes by more than this counts as "moved" (one point of accuracy).
+MOVED_BY = 0.01
 
 
 def _pca_frame(X_ref, *others):
@@ -48,8 +53,10 @@ def transform_effect(collection, enc_a: str, enc_b: str, moved, anchor_ids, *, c
           ``absolute after``, ``relative before``, ``relative after`` (NaN where absolute
           does not apply: dims differ).
         - ``geometry``: dict with ``absolute`` (mean cosine of each B vector with its
-          transformed self) and ``relative`` (the same for the relative vectors);
-          1.0 means unchanged.
+          transformed self), ``relative`` (the same for the relative vectors) and
+          ``relative_standardised`` (the same for the relative vectors as the relative
+          heads read them, each standardised to zero mean and unit variance: their mean
+          Pearson correlation); 1.0 means unchanged.
         - ``maps``: dict of (n_samples, 2) PCA coordinates ``absolute_before``,
           ``absolute_after`` (both in the PCA frame of B) and ``relative_before``,
           ``relative_after`` (in the frame of B's relative vectors).
@@ -65,14 +72,18 @@ def transform_effect(collection, enc_a: str, enc_b: str, moved, anchor_ids, *, c
     rel_b = relative_projection(B.vectors, B.vectors[anchors_pos], center=center)
     rel_m = relative_projection(moved, moved[anchors_pos], center=center)
 
-    def cos_rows(X, Y):
+    def cos_rows(X, Y, *, centre: bool = False):
         X = np.asarray(X, np.float64)
         Y = np.asarray(Y, np.float64)
+        if centre:  # the relative heads' RowStandardizer: a shift or scale of a whole row is invisible to them
+            X = X - X.mean(axis=1, keepdims=True)
+            Y = Y - Y.mean(axis=1, keepdims=True)
         den = np.linalg.norm(X, axis=1) * np.linalg.norm(Y, axis=1)
         den[den == 0] = 1.0
         return float(((X * Y).sum(1) / den).mean())
 
-    geometry = {"absolute": cos_rows(B.vectors, moved), "relative": cos_rows(rel_b, rel_m)}
+    geometry = {"absolute": cos_rows(B.vectors, moved), "relative": cos_rows(rel_b, rel_m),
+                "relative_standardised": cos_rows(rel_b, rel_m, centre=True)}
     ab, am = _pca_frame(B.vectors, moved)
     rb, rm = _pca_frame(rel_b, rel_m)
     maps = {"absolute_before": ab, "absolute_after": am, "relative_before": rb, "relative_after": rm}
@@ -99,3 +110,47 @@ def transform_effect(collection, enc_a: str, enc_b: str, moved, anchor_ids, *, c
             rows[label] = row
         scores = pd.DataFrame(rows).T[["absolute before", "absolute after", "relative before", "relative after"]]
     return {"scores": scores, "geometry": geometry, "maps": maps}
+
+
+def effect_summary(effect: dict, *, moved_by: float = MOVED_BY) -> dict:
+    """What a transform of B measurably changed, from a :func:`transform_effect` result.
+
+    Parameters
+    ----------
+    effect : dict
+        The result of :func:`transform_effect`.
+    moved_by : float, default=:data:`MOVED_BY`
+        A readout whose accuracy changes by more than this has *moved*.
+
+    Returns
+    -------
+    dict of str -> dict
+        For ``"absolute"`` and ``"relative"``:
+
+        - ``cosine``: mean cosine of each vector before and after (``geometry``);
+        - ``unchanged``: ``cosine >= UNCHANGED_COSINE``;
+        - ``readouts``: list of dicts ``readout`` (its name), ``before``, ``after``,
+          ``delta`` (after - before) and ``moved`` (``|delta| > moved_by``), one per
+          readout that applies (none without labels, none for absolute vectors of
+          different dims);
+        - ``moved``: whether any readout moved (None without readouts).
+
+        ``"relative"`` also has ``standardised``: ``geometry["relative_standardised"]``.
+    """
+    geo = effect["geometry"]
+    scores = effect["scores"]
+    out = {}
+    for mode in ("absolute", "relative"):
+        readouts = []
+        if scores is not None:
+            for name, row in scores.iterrows():
+                before, after = float(row[f"{mode} before"]), float(row[f"{mode} after"])
+                if np.isnan(before) or np.isnan(after):
+                    continue
+                delta = after - before
+                readouts.append({"readout": str(name), "before": before, "after": after, "delta": delta,
+                                 "moved": bool(abs(delta) > moved_by)})
+        out[mode] = {"cosine": float(geo[mode]), "unchanged": bool(geo[mode] >= UNCHANGED_COSINE),
+                     "readouts": readouts, "moved": any(r["moved"] for r in readouts) if readouts else None}
+    out["relative"]["standardised"] = float(geo.get("relative_standardised", geo["relative"]))
+    return out

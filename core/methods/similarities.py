@@ -36,21 +36,6 @@ _BLOCK_ROWS_NARROW = 4096
 #: Rows with at most this many dims are "narrow": the output dominates the memory
 #: traffic, so each block of X is normalised in a small buffer before the GEMM.
 _NARROW_DIMS = 128
-#: Rows of X at least this wide use torch's GEMM (a zero-copy view) instead of numpy's;
-#: None: numpy, as fast or faster at every shape in ``benchmarks/bench_relative.py``.
-_TORCH_FROM_DIMS: int | None = None
-
-
-def _gemm_backend(X: np.ndarray, AnT: np.ndarray) -> str:
-    """``"torch"`` or ``"numpy"``: the GEMM for this shape per ``_TORCH_FROM_DIMS`` (torch
-    only on plain native-endian arrays it can view without a copy)."""
-    if _TORCH_FROM_DIMS is None or X.shape[1] < _TORCH_FROM_DIMS or not X.dtype.isnative or any(s < 0 for s in X.strides):
-        return "numpy"
-    try:
-        import torch  # noqa: F401  (a core dependency; imported lazily)
-    except ImportError:  # pragma: no cover
-        return "numpy"
-    return "torch"
 
 
 def _cosine_blocked(X: np.ndarray, AnT: np.ndarray, *, x_name: str = "X", x_ids=None,
@@ -62,9 +47,6 @@ def _cosine_blocked(X: np.ndarray, AnT: np.ndarray, *, x_name: str = "X", x_ids=
       is written once.
     - Wide rows: one large GEMM per block, then the output block is scaled by the
       inverse row norms.
-
-    The GEMM runs in numpy, or in torch on a zero-copy view of the same memory
-    (``torch.from_numpy``) for rows at least ``_TORCH_FROM_DIMS`` wide.
 
     A row of ``X`` with NaN or Inf shows up as a non-finite norm, which is then
     reported with the exact rows, so finite inputs pay no separate validation pass.
@@ -90,10 +72,7 @@ def _cosine_blocked(X: np.ndarray, AnT: np.ndarray, *, x_name: str = "X", x_ids=
     R = np.empty((n, AnT.shape[1]), dtype=X.dtype) if out is None else out
     narrow = d <= _NARROW_DIMS
     step = _BLOCK_ROWS_NARROW if narrow else _BLOCK_ROWS_WIDE
-    if _gemm_backend(X, AnT) == "torch":
-        x_norm = _cosine_blocks_torch(X, AnT, R, step=step, narrow=narrow)
-    else:
-        x_norm = _cosine_blocks_numpy(X, AnT, R, step=step, narrow=narrow)
+    x_norm = _cosine_blocks(X, AnT, R, step=step, narrow=narrow)
     fi = np.finfo(X.dtype)
     bad = ~np.isfinite(x_norm) | (x_norm < np.sqrt(fi.tiny) / fi.eps)  # overflow, underflow or all zero
     if bad.any():
@@ -108,7 +87,7 @@ def _cosine_blocked(X: np.ndarray, AnT: np.ndarray, *, x_name: str = "X", x_ids=
     return R, x_norm
 
 
-def _cosine_blocks_numpy(X, AnT, R, *, step, narrow) -> np.ndarray:
+def _cosine_blocks(X, AnT, R, *, step, narrow) -> np.ndarray:
     n, d = X.shape
     x_norm = np.empty(n, dtype=X.dtype)
     buf = np.empty((min(step, n), d), dtype=X.dtype) if narrow else None
@@ -129,31 +108,51 @@ def _cosine_blocks_numpy(X, AnT, R, *, step, narrow) -> np.ndarray:
     return x_norm
 
 
-def _cosine_blocks_torch(X, AnT, R, *, step, narrow) -> np.ndarray:
-    import warnings
+#: Squared distances below this fraction of ``|x|^2 + |a|^2`` (both centred on the anchor
+#: mean) lose digits to cancellation in the GEMM expansion and are recomputed directly.
+_CANCEL_FRACTION = 1.0 / 16
+#: Rows per block of the euclidean kernel: its (rows, k) temporaries stay in cache.
+_EUCLIDEAN_BLOCK_ROWS = 4096
 
-    import torch
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # read-only X (a memmap, a LatentSpace): never written
-        Xt = torch.from_numpy(X)
-    At, Rt = torch.from_numpy(AnT), torch.from_numpy(R)
-    n, d = X.shape
-    x_norm = torch.empty(n, dtype=Xt.dtype)
-    buf = torch.empty((min(step, n), d), dtype=Xt.dtype) if narrow else None
-    with torch.inference_mode():
-        for s in range(0, n, step):
-            Xb = Xt[s : s + step]
-            m = Xb.shape[0]
-            nb = torch.linalg.vector_norm(Xb, dim=1, out=x_norm[s : s + m])
-            if narrow:
-                torch.div(Xb, nb[:, None], out=buf[:m])
-                torch.mm(buf[:m], At, out=Rt[s : s + m])
-            else:
-                Rb = Rt[s : s + m]
-                torch.mm(Xb, At, out=Rb)
-                Rb.div_(nb[:, None])
-    return x_norm.numpy()
+def _neg_euclidean(X: np.ndarray, A: np.ndarray) -> np.ndarray:
+    """Negated euclidean distances ``-|x - a|``, shape (n, k), in X's dtype, through a GEMM.
+
+    ``|x|^2 - 2 x.a + |a|^2`` cancels when the points are far from the origin compared
+    with their distances (float32 data shifted by 100 loses 4e-2 relative). So both
+    sides are first centred on the anchor mean (distances do not change), and the few
+    pairs still closer than ``sqrt(_CANCEL_FRACTION)`` of their norms are recomputed as
+    ``sum((x - a)**2)`` in float64. Every other entry keeps the GEMM's error, about
+    ``sqrt(d) * eps / sqrt(_CANCEL_FRACTION)`` relative to ``sqrt(|x|^2 + |a|^2)``.
+    """
+    f = _CANCEL_FRACTION
+    shift = A.mean(0, dtype=np.float64).astype(X.dtype)
+    Ac = A - shift  # the same rounded shift on both sides: distances unchanged
+    na = np.einsum("ij,ij->i", Ac, Ac)
+    # with G = x.a: |x - a|^2 < f (|x|^2 + |a|^2)  <=>  G - c |a|^2 > c |x|^2, c = (1 - f) / 2
+    c = (1.0 - f) / 2.0
+    c_na, f_na = (c * na).astype(X.dtype), (f * na).astype(X.dtype)
+    out = np.empty((X.shape[0], A.shape[0]), dtype=X.dtype)
+    for s in range(0, X.shape[0], _EUCLIDEAN_BLOCK_ROWS):
+        Xb = X[s : s + _EUCLIDEAN_BLOCK_ROWS]
+        Xc = Xb - shift
+        nx = np.einsum("ij,ij->i", Xc, Xc)
+        sq = out[s : s + len(Xb)]
+        np.matmul(Xc, Ac.T, out=sq)
+        sq -= c_na
+        close = np.flatnonzero(sq > (c * nx)[:, None])  # np.nonzero on 2-D is far slower
+        sq *= -2.0  # now nx + na - 2 G
+        sq += nx[:, None]
+        sq += f_na
+        if len(close):
+            rows, cols = np.divmod(close, sq.shape[1])
+            diff = Xb[rows].astype(np.float64)
+            diff -= A[cols]
+            sq[rows, cols] = np.einsum("ij,ij->i", diff, diff)
+        np.maximum(sq, 0.0, out=sq)
+        np.sqrt(sq, out=sq)
+        np.negative(sq, out=sq)
+    return out
 
 
 def similarity_block(similarity: str, X: np.ndarray, A: np.ndarray, ctx: dict, out: np.ndarray | None = None) -> np.ndarray:
@@ -200,8 +199,7 @@ def similarity_block(similarity: str, X: np.ndarray, A: np.ndarray, ctx: dict, o
         return R
     with np.errstate(over="ignore", invalid="ignore"):
         if similarity == "euclidean":
-            sq = np.einsum("ij,ij->i", X, X)[:, None] - 2.0 * (X @ A.T) + np.einsum("ij,ij->i", A, A)[None, :]
-            return -np.sqrt(np.maximum(sq, 0.0))
+            return _neg_euclidean(X, A)
         p = 1 if similarity == "l1" else np.inf
         out = np.empty((X.shape[0], A.shape[0]), dtype=X.dtype)
         step = max(1, int(2**24 // max(1, A.shape[0] * X.shape[1])))

@@ -24,10 +24,12 @@ from ..validation import (
     unit_rows,
 )
 
-__all__ = ["LatentTranslation", "TRANSLATIONS", "inverse_relative_projection"]
+__all__ = ["LatentTranslation", "TRANSLATIONS", "SCALINGS", "inverse_relative_projection"]
 
 #: Methods accepted by :class:`LatentTranslation`.
 TRANSLATIONS = ("orthogonal", "linear", "affine")
+#: Standardisations accepted by :class:`LatentTranslation` (``None``: none).
+SCALINGS = ("feature", "isotropic")
 
 #: Above this (padded) dimension, with fewer anchors than dims, the map is kept in
 #: low-rank form instead of a dense d x d matrix (50,000 dims would need 20 GB).
@@ -87,11 +89,9 @@ def _low_rank_procrustes(Sp: np.ndarray, Tp: np.ndarray) -> tuple[np.ndarray, np
 class LatentTranslation(BaseEstimator):
     """Map source vectors into a target space, fitted on parallel anchors.
 
-    Procedure (Maiorca et al. 2023): standard-scale each space with its own anchors'
-    mean and scale, zero-pad the smaller space to the larger dimension, fit ``R`` on
-    the anchors, translate, drop the padding and undo the target's scaling. The scale
-    is isotropic (the RMS norm of the centred anchors), so scaling never distorts a
-    rotation and a zero-padded copy keeps its scale.
+    Procedure (Maiorca et al. 2023): standardise each space on its own anchors,
+    zero-pad the smaller space to the larger dimension, fit ``R`` on the anchors,
+    translate, drop the padding and undo the target's standardisation.
 
     Parameters
     ----------
@@ -99,9 +99,21 @@ class LatentTranslation(BaseEstimator):
         - ``orthogonal``: Procrustes, ``R = U V^T`` from ``svd(As^T At)``.
         - ``linear``: least squares ``min |As R - At|``.
         - ``affine``: least squares with a bias, ``min |As R + b - At|`` (closed form).
-    std_scale : bool, default=True
-        Centre each space on its anchor mean and divide by the RMS norm of its centred
-        anchors (one scalar per space) before fitting.
+    scaling : {"feature", "isotropic"} or None, default="feature"
+        How each space is standardised on its anchors before fitting:
+
+        - ``feature`` (the paper's and latentis's ``Procrustes`` recipe): every feature
+          to zero mean and unit variance (``std`` with ``ddof=1`` as latentis; the
+          choice of ``ddof`` cancels out). Recovers a target that is the source with
+          axes stretched; an orthogonal map no longer recovers a rotated copy exactly,
+          because per-feature scaling does not commute with rotations.
+        - ``isotropic``: centre, then divide by one number per space, the RMS norm of
+          the centred anchors. Recovers rotated, isotropically scaled and shifted
+          copies exactly (also zero-padded ones: padding keeps that norm).
+        - None: no centring or scaling.
+
+        Features constant on the anchors (std 0, or below the rounding noise of
+        their mean) keep scale 1, as latentis's ``_handle_zeros`` does.
     pad : bool, default=True
         Zero-pad to equal dims when they differ. With ``pad=False`` and
         ``method="orthogonal"``, differing dims raise an error.
@@ -109,16 +121,23 @@ class LatentTranslation(BaseEstimator):
     Attributes
     ----------
     R_ : ndarray of shape (d_max, d_max) or (d_source, d_target), or None
-        None when the map is kept in low-rank form: dims above
-        :data:`LOW_RANK_MIN_DIM` (4,096) with fewer anchors than dims. Then memory is
-        O(n_anchors x d) instead of O(d^2); ``linear`` and ``affine`` give the same
-        minimum-norm least-squares map, ``orthogonal`` an equally optimal rotation that
-        leaves directions outside the anchors' span unchanged.
+        None for the identity (see ``identity_``) and when the map is kept in low-rank
+        form: dims above :data:`LOW_RANK_MIN_DIM` (4,096) with fewer anchors than
+        dims. Then memory is O(n_anchors x d) instead of O(d^2); ``linear`` and
+        ``affine`` give the same minimum-norm least-squares map, ``orthogonal`` an
+        equally optimal rotation that leaves directions outside the anchors' span
+        unchanged.
     b_ : ndarray of shape (d_target_padded,) or (d_target,)
         Zero unless ``method="affine"``.
-    source_mean_, target_mean_ : ndarray
-    source_std_, target_std_ : float
-        RMS norm of the centred anchors (1.0 with ``std_scale=False``).
+    identity_ : bool
+        True when the source and target anchors are the same array (a space
+        translated onto itself): the map is then the identity. Without this
+        short-cut, fewer anchors than dims leave R free outside the anchors' span
+        and the fitted map would move vectors of a space onto itself.
+    source_mean_, target_mean_ : ndarray of shape (d_source,), (d_target,)
+    source_std_, target_std_ : ndarray of shape (d_source,), (d_target,), or float
+        Per-feature standard deviations (``scaling="feature"``), the RMS norm of
+        the centred anchors (``"isotropic"``), or 1.0 (None).
     n_features_in_ : int
         Source dimension.
     n_features_out_ : int
@@ -128,15 +147,20 @@ class LatentTranslation(BaseEstimator):
     --------
     >>> import numpy as np
     >>> rng = np.random.default_rng(0)
-    >>> X = rng.normal(size=(100, 4)); Q = np.linalg.qr(rng.normal(size=(4, 4)))[0]
-    >>> t = LatentTranslation().fit(X[:20], X[:20] @ Q)
+    >>> X = rng.normal(size=(100, 4))
+    >>> Y = X * [1.0, 10.0, 1.0, 1.0] + 5.0  # one axis stretched 10x, shifted
+    >>> t = LatentTranslation().fit(X[:20], Y[:20])
+    >>> bool(np.allclose(t.transform(X), Y))
+    True
+    >>> Q = np.linalg.qr(rng.normal(size=(4, 4)))[0]  # a rotated copy: the isotropic recipe
+    >>> t = LatentTranslation(scaling="isotropic").fit(X[:20], X[:20] @ Q)
     >>> bool(np.allclose(t.transform(X), X @ Q))
     True
     """
 
-    def __init__(self, method: str = "orthogonal", *, std_scale: bool = True, pad: bool = True):
+    def __init__(self, method: str = "orthogonal", *, scaling: str | None = "feature", pad: bool = True):
         self.method = method
-        self.std_scale = std_scale
+        self.scaling = scaling
         self.pad = pad
 
     def fit(self, source_anchors, target_anchors):
@@ -153,7 +177,7 @@ class LatentTranslation(BaseEstimator):
         self
         """
         check_choice(self.method, name="method", choices=TRANSLATIONS)
-        check_bool(self.std_scale, name="std_scale")
+        check_choice(self.scaling, name="scaling", choices=SCALINGS, allow_none=True)
         check_bool(self.pad, name="pad")
         S = _check_2d("source_anchors", source_anchors)
         T = _check_2d("target_anchors", target_anchors)
@@ -167,6 +191,13 @@ class LatentTranslation(BaseEstimator):
         ds, dt = S.shape[1], T.shape[1]
         if ds != dt and not self.pad and self.method == "orthogonal":
             raise MismatchError(f"dims differ ({ds} vs {dt}): set pad=True or use method='linear'")
+        self.n_features_in_, self.n_features_out_ = ds, dt
+        self.identity_ = S.shape == T.shape and np.array_equal(S, T)
+        if self.identity_:  # a space onto itself: exactly i -> i, whatever the number of anchors
+            self.R_, self.b_, self._low_rank, self._d = None, np.zeros(dt), None, None
+            self.source_mean_, self.target_mean_ = np.zeros(ds), np.zeros(dt)
+            self.source_std_ = self.target_std_ = 1.0
+            return self
         if S.shape[0] < max(ds, dt):
             warnings.warn(
                 f"n_anchors={S.shape[0]} < latent dim {max(ds, dt)}: the translation is under-determined; "
@@ -218,24 +249,34 @@ class LatentTranslation(BaseEstimator):
                 f"the {self.method} translation is not finite: the anchor vectors are too extreme; "
                 "rescale them or pick other anchors"
             )
-        self.n_features_in_, self.n_features_out_ = ds, dt
         return self
 
     def _stats(self, M, name):
-        if not self.std_scale:
+        if self.scaling is None:
             return np.zeros(M.shape[1]), 1.0
         with np.errstate(over="ignore", invalid="ignore"):
             mean = M.mean(0)
-            # isotropic scale: the RMS norm of the centred anchors, so it does not depend on
-            # the number of dims (a zero-padded copy keeps its scale); computed without overflow
-            norms = safe_row_norms(M - mean)
-            top = norms.max()
-            std = float(top * np.sqrt(np.mean((norms / top) ** 2))) if top > 0 else 0.0
-        if not (np.all(np.isfinite(mean)) and np.isfinite(std)):
+            C = M - mean
+            if self.scaling == "feature":
+                # per-column std (ddof=1), each column divided by its largest magnitude first (no overflow)
+                top = np.abs(C).max(0)
+                safe = np.where(top > 0, top, 1.0)
+                std = np.sqrt(((C / safe) ** 2).sum(0) / (M.shape[0] - 1)) * top
+                # constant on the anchors, or spread within the rounding noise of the mean: keep scale 1
+                const = std <= 10 * np.finfo(np.float64).eps * np.abs(mean)
+                std = np.where(const | (std == 0), 1.0, std)
+            else:
+                # isotropic: the RMS norm of the centred anchors, so it does not depend on the
+                # number of dims (a zero-padded copy keeps its scale); computed without overflow
+                norms = safe_row_norms(C)
+                top = norms.max()
+                std = float(top * np.sqrt(np.mean((norms / top) ** 2))) if top > 0 else 0.0
+                std = std if std > 0 else 1.0
+        if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(std))):
             raise InvalidInputError(
                 f"{name} are too large to standardise (their mean or spread overflows float64); rescale them"
             )
-        return mean, (std if std > 0 else 1.0)
+        return mean, std
 
     def _pad(self, M):
         if self._d is None or M.shape[1] == self._d:
@@ -260,6 +301,8 @@ class LatentTranslation(BaseEstimator):
         X = X32.astype(np.float64, copy=False)
         if X.shape[1] != self.n_features_in_:
             raise MismatchError(f"X has {X.shape[1]} dims but the translation was fitted on {self.n_features_in_}")
+        if self.identity_:
+            return X32.copy()
         with np.errstate(over="ignore", invalid="ignore"):
             Xn = (X - self.source_mean_) / self.source_std_
             if self._low_rank is None:

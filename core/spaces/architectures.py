@@ -1,8 +1,9 @@
-"""Encoder architectures of the bundled zoo (PyTorch).
+"""Encoder architectures of the bundled zoo in PyTorch, for training (``stitchboard zoo build``).
 
 Each model is a classifier ``head(encoder(x))``; its latent space is the output of
 ``encoder``, i.e. the penultimate layer. Architectures are named so that a model can be
-rebuilt from ``(arch, config)`` in a manifest and filled from safetensors weights.
+rebuilt from ``(arch, config)`` in a manifest and filled from safetensors weights. The
+app runs the same models as ONNX graphs (:mod:`core.spaces.architecture_graphs`), without torch.
 """
 
 from __future__ import annotations
@@ -10,7 +11,10 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-__all__ = ["MLPClassifier", "CNNClassifier", "AutoEncoder", "ARCHITECTURES", "build_model"]
+from ..errors import InvalidInputError
+from .architecture_graphs import AUTOENCODERS, architecture_config
+
+__all__ = ["MLPClassifier", "CNNClassifier", "AutoEncoder", "ARCHITECTURES", "AUTOENCODERS", "build_model"]
 
 
 class MLPClassifier(nn.Module):
@@ -58,8 +62,6 @@ class CNNClassifier(nn.Module):
     def __init__(self, side: int = 8, *, channels: int = 16, latent_dim: int = 64, n_classes: int = 10):
         super().__init__()
         if side % 2:
-            from ..errors import InvalidInputError
-
             raise InvalidInputError(f"side={side} must be even (one 2x2 max-pool)")
         self.side = side
         self.encoder = nn.Sequential(
@@ -127,9 +129,6 @@ class AutoEncoder(nn.Module):
 #: Architecture name -> class. The manifest's ``arch`` field names one of these.
 ARCHITECTURES = {"mlp": MLPClassifier, "cnn": CNNClassifier, "ae": AutoEncoder}
 
-#: Architectures trained to reconstruct their input rather than to classify.
-AUTOENCODERS = frozenset({"ae"})
-
 
 def build_model(arch: str, config: dict) -> nn.Module:
     """Instantiate an architecture from its manifest entry.
@@ -145,18 +144,7 @@ def build_model(arch: str, config: dict) -> nn.Module:
     -------
     torch.nn.Module
     """
-    from ..errors import InvalidInputError
-
-    if not isinstance(arch, str) or arch not in ARCHITECTURES:
-        raise InvalidInputError(f"arch={arch!r} is not a zoo architecture; choose one of {sorted(ARCHITECTURES)}")
-    if not isinstance(config, dict):
-        raise InvalidInputError(f"config must be a dict of constructor arguments; got {type(config).__name__}")
-    config = dict(config)
+    config = architecture_config(arch, config)  # InvalidInputError naming the bad arch, key or size
     first = "side" if arch == "cnn" else "in_dim"
-    if first not in config:
-        raise InvalidInputError(f"config for arch={arch!r} needs {first!r}; got keys {sorted(config)}")
     first_value = config.pop(first)
-    try:
-        return ARCHITECTURES[arch](first_value, **config)
-    except (TypeError, ValueError, RuntimeError) as exc:
-        raise InvalidInputError(f"config for arch={arch!r} is not valid: {exc}") from None
+    return ARCHITECTURES[arch](first_value, **config)

@@ -22,7 +22,7 @@ DESCRIPTIONS = {
     "digits": "scikit-learn load_digits: 1,797 8x8 handwritten digit images, 10 classes, pixels / 16",
     "wine": "scikit-learn load_wine: 178 wines x 13 chemical measurements, 3 cultivars, standardised",
     "breast_cancer": "scikit-learn load_breast_cancer: 569 tumours x 30 features, 2 classes, standardised",
-    "text": "assets/text/sentences.csv: 300 short English sentences written for Stitchboard, 5 topics",
+    "text": "assets/text/sentences.csv: 1,500 short English sentences written for Stitchboard, 5 topics",
 }
 
 

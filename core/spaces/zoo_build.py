@@ -1,15 +1,15 @@
 """Building the bundled encoder zoo: deterministic training, safetensors weights, a manifest.
 
 ``stitchboard zoo build`` trains every :data:`ZOO_SPECS` entry on the dataset's train
-split and writes ``assets/<dataset>/<name>.safetensors`` plus ``manifest.json``;
-``--check`` rebuilds into a temporary folder and compares. The app and the tests only
-*load* these files (:mod:`core.spaces.zoo`); nothing is trained at start-up.
+split and writes ``assets/<dataset>/<name>.safetensors``, its ONNX model ``<name>.onnx``
+(:mod:`core.spaces.zoo_onnx`) and ``manifest.json``; ``--check`` rebuilds into a temporary
+folder and compares. The app and the tests only *load* these files (:mod:`core.spaces.zoo`);
+nothing is trained at start-up. Training needs torch: the ``zoo-build`` extra.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import platform
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,12 +17,36 @@ from typing import Callable
 
 import numpy as np
 
+from ..errors import InvalidInputError, LoadError
+from .architecture_graphs import ARCHITECTURE_NAMES
 from .assets import assets_dir
 from .datasets import DESCRIPTIONS, Dataset, load_dataset
 from ..validation import check_choice
 from .zoo import Zoo
+from .zoo_onnx import tensor_sha256, write_manifest, write_model_onnx
 
-__all__ = ["EncoderSpec", "ZOO_SPECS", "build_zoo", "train_encoder", "tensor_sha256", "check_zoo"]
+__all__ = ["EncoderSpec", "ZOO_SPECS", "build_zoo", "train_encoder", "tensor_sha256", "check_zoo", "load_torch_model",
+           "onnx_torch_difference", "require_torch"]
+
+#: How to get torch for the commands that train or compare with it.
+TORCH_EXTRA = "pip install -c constraints.txt -e '.[zoo-build]'"
+
+
+def require_torch(what: str):
+    """``torch``, imported; an ``ImportError`` naming the extra to install when it is missing.
+
+    Parameters
+    ----------
+    what : str
+        What needs it, for the message (e.g. "stitchboard zoo build").
+    """
+    try:
+        import torch
+    except ImportError:
+        raise ImportError(f"{what} needs torch, which the core install does not include. Install the zoo-build "
+                          f"extra: {TORCH_EXTRA} (on a machine without a GPU, add --extra-index-url "
+                          "https://download.pytorch.org/whl/cpu for the CPU-only build)") from None
+    return torch
 
 
 @dataclass(frozen=True)
@@ -87,35 +111,15 @@ ZOO_SPECS: dict[str, tuple[EncoderSpec, ...]] = {
         EncoderSpec("mlp-wide-s0", "mlp", _mlp(30, 128, 8, 2), seed=0, epochs=80, batch_size=32),
     ),
     "text": (
-        EncoderSpec("lsa-word", "lsa", {"n_components": 128, "analyzer": "word", "ngram_range": [1, 1], "min_df": 1}, seed=0),
-        EncoderSpec("lsa-bigram", "lsa", {"n_components": 128, "analyzer": "word", "ngram_range": [1, 2], "min_df": 1}, seed=0),
-        EncoderSpec("lsa-char", "lsa", {"n_components": 128, "analyzer": "char_wb", "ngram_range": [2, 4], "min_df": 2}, seed=0),
+        EncoderSpec("lsa-word", "lsa", {"n_components": 64, "analyzer": "word", "ngram_range": [1, 1], "min_df": 1}, seed=0),
+        EncoderSpec("lsa-bigram", "lsa", {"n_components": 64, "analyzer": "word", "ngram_range": [1, 2], "min_df": 1}, seed=0),
+        EncoderSpec("lsa-char", "lsa", {"n_components": 96, "analyzer": "char_wb", "ngram_range": [3, 5], "min_df": 1}, seed=0),
     ),
 }
 
 
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def tensor_sha256(state: dict) -> str:
-    """Canonical hash of a state dict: names, dtypes, shapes and raw bytes, sorted by name.
-
-    The safetensors file bytes are not a stable fingerprint (the order of its JSON
-    header can change from one process to the next); this hash is.
-    """
-    h = hashlib.sha256()
-    for name in sorted(state):
-        t = state[name]
-        if hasattr(t, "detach"):  # torch tensor
-            t = t.detach().contiguous().cpu()
-            h.update(f"{name}|{t.dtype}|{tuple(t.shape)}|".encode())
-            h.update(t.numpy().tobytes())
-        else:
-            t = np.ascontiguousarray(t)
-            h.update(f"{name}|{t.dtype}|{t.shape}|".encode())
-            h.update(t.tobytes())
-    return h.hexdigest()
 
 
 def train_encoder(spec: EncoderSpec, dataset: Dataset):
@@ -148,8 +152,7 @@ def train_encoder(spec: EncoderSpec, dataset: Dataset):
                          min_df=cfg.get("min_df", 1), random_state=spec.seed).fit(list(Xtr))
         return enc, {"explained_variance": round(enc.explained_variance_ratio_, 6)}
 
-    import torch
-
+    torch = require_torch("training a zoo encoder")
     from .architectures import AUTOENCODERS, build_model
 
     autoencoder = spec.arch in AUTOENCODERS
@@ -188,7 +191,7 @@ def build_zoo(
     out_dir: str | Path | None = None,
     progress: Callable[[int, int, str], None] | None = None,
 ) -> dict:
-    """Train the dataset's zoo and write safetensors weights plus ``manifest.json``.
+    """Train the dataset's zoo and write safetensors weights, ONNX models and ``manifest.json``.
 
     Parameters
     ----------
@@ -203,7 +206,9 @@ def build_zoo(
     dict
         The manifest written.
     """
-    import torch
+    import onnx
+
+    torch = require_torch("stitchboard zoo build")
     from safetensors.torch import save_file
 
     check_choice(dataset, name="dataset", choices=sorted(ZOO_SPECS))
@@ -225,20 +230,21 @@ def build_zoo(
             state = {k: v.detach().contiguous() for k, v in model.state_dict().items()}
             save_file(state, str(path), metadata={"arch": spec.arch, "seed": str(spec.seed)})
             latent_dim = int(spec.config["latent_dim"])
-        entries.append(
-            {
-                "name": spec.name,
-                "arch": spec.arch,
-                "config": spec.config,
-                "seed": spec.seed,
-                "latent_dim": latent_dim,
-                **({} if spec.arch == "lsa" else {"epochs": spec.epochs, "lr": spec.lr, "batch_size": spec.batch_size}),
-                **scores,
-                "file": path.name,
-                "sha256": _sha256(path),
-                "tensor_sha256": tensor_sha256(state),
-            }
-        )
+        entry = {
+            "name": spec.name,
+            "arch": spec.arch,
+            "config": spec.config,
+            "seed": spec.seed,
+            "latent_dim": latent_dim,
+            **({} if spec.arch == "lsa" else {"epochs": spec.epochs, "lr": spec.lr, "batch_size": spec.batch_size}),
+            **scores,
+            "file": path.name,
+            "sha256": _sha256(path),
+            "tensor_sha256": tensor_sha256(state),
+        }
+        if spec.arch != "lsa":
+            entry.update(write_model_onnx(entry, out, {k: v.numpy() for k, v in state.items()}))
+        entries.append(entry)
     if progress:
         progress(len(specs), len(specs), "done")
     manifest = {
@@ -246,10 +252,11 @@ def build_zoo(
         "description": DESCRIPTIONS[dataset],
         "split": data.params,
         "latent": _LATENT_NOTE[data.modality],
-        "built_with": {"torch": torch.__version__, "numpy": np.__version__, "python": platform.python_version()},
+        "built_with": {"torch": torch.__version__, "numpy": np.__version__, "python": platform.python_version(),
+                       **({"onnx": onnx.__version__} if any("onnx" in e for e in entries) else {})},
         "encoders": entries,
     }
-    (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    write_manifest(manifest, out)
     return manifest
 
 
@@ -258,6 +265,65 @@ _LATENT_NOTE = {
     "tabular": "penultimate layer (encoder output, after Tanh)",
     "text": "LSA: TF-IDF (sublinear tf) projected on the truncated-SVD components",
 }
+
+
+def load_torch_model(entry: dict, root: Path):
+    """The torch module of a zoo network (eval mode), filled from its safetensors file; needs torch.
+
+    Parameters
+    ----------
+    entry : dict
+        Its manifest entry (``Zoo.entries[name]``).
+    root : path
+        The zoo folder (``Zoo.root``).
+
+    Returns
+    -------
+    torch.nn.Module
+    """
+    require_torch("the torch module of a zoo encoder")
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
+    from .architectures import build_model
+
+    path = Path(root) / entry["file"]
+    try:
+        model = build_model(entry["arch"], entry["config"])
+    except (InvalidInputError, TypeError, KeyError) as exc:
+        raise LoadError(f"zoo entry {entry['name']!r}: cannot build arch={entry['arch']!r} from its config ({exc})") from None
+    try:
+        state = load_file(str(path))
+    except FileNotFoundError:
+        raise LoadError(f"weights file {path} is missing; rebuild the zoo with `stitchboard zoo build`") from None
+    except (SafetensorError, OSError, ValueError) as exc:
+        raise LoadError(f"weights file {path} is not a readable safetensors file ({exc}); it may be truncated or corrupt") from None
+    try:
+        model.load_state_dict(state)
+    except RuntimeError as exc:
+        detail = " ".join(line.strip() for line in str(exc).strip().splitlines()[:3])
+        raise LoadError(f"weights in {path.name} do not match architecture {entry['arch']!r} with config "
+                        f"{entry['config']}: {detail}") from None
+    return model.eval()
+
+
+def onnx_torch_difference(zoo: Zoo, name: str) -> float:
+    """Largest ``|onnxruntime - torch|`` over every output of one zoo network on its whole dataset.
+
+    Runs the zoo's ONNX file and the torch module of its safetensors weights; needs torch.
+    Each output's difference is divided by its largest magnitude when that is above 1:
+    float32 rounding grows with the values (logits reach ~13), latent vectors lie in [-1, 1].
+    """
+    torch = require_torch("comparing the zoo's ONNX models with torch")
+    onnx_model, net = zoo.model(name), load_torch_model(zoo.entries[name], zoo.root)
+    X = np.ascontiguousarray(zoo.data.X, dtype=np.float32)
+    with torch.no_grad():
+        Xt = torch.from_numpy(X)
+        latent = net.encode(Xt)
+        ref = {"latent": latent, "logits": getattr(net, "head", None), "reconstruction": getattr(net, "decoder", None)}
+        ref = {k: (v if k == "latent" else v(latent)).numpy() for k, v in ref.items() if v is not None}
+    return max(float(np.abs(onnx_model.run(X, out).astype(np.float64) - ref[out]).max() / max(1.0, np.abs(ref[out]).max()))
+               for out in onnx_model.outputs)
 
 
 def _load_tensors(path: Path) -> dict:
@@ -273,14 +339,17 @@ def check_zoo(dataset: str = "digits", *, tolerance: float = 1e-5, progress=None
     ----------
     dataset : str, default="digits"
     tolerance : float, default=1e-5
-        Largest absolute difference of any weight still called "within tolerance".
+        Largest absolute difference of any weight still called "within tolerance", and
+        of any output of a bundled ONNX model from torch's on the same weights.
     progress : callable(done, total, name), optional
 
     Returns
     -------
     dict
         ``{"verdict": "bit-for-bit" | "within tolerance" | "differs", "encoders":
-        {name: {"verdict": ..., "max_abs_diff": float}}}``.
+        {name: {"verdict": ..., "max_abs_diff": float, "onnx_max_abs_diff": float}}}``;
+        ``onnx_max_abs_diff`` (networks only) compares the bundled ONNX model with torch
+        on the whole dataset, and a value over ``tolerance`` makes the verdict "differs".
     """
     import tempfile
 
@@ -302,6 +371,11 @@ def check_zoo(dataset: str = "digits", *, tolerance: float = 1e-5, progress=None
                 continue
             diff = max(float(np.abs(new[k].astype(np.float64) - old[k].astype(np.float64)).max()) for k in new)
             report[e["name"]] = {"verdict": "within tolerance" if diff <= tolerance else "differs", "max_abs_diff": diff}
+    for name, r in report.items():
+        if r.get("why") != "not bundled" and bundled.entries[name]["arch"] in ARCHITECTURE_NAMES:
+            r["onnx_max_abs_diff"] = onnx_torch_difference(bundled, name)
+            if r["onnx_max_abs_diff"] > tolerance:
+                r.update(verdict="differs", why="the ONNX model's outputs differ from torch's")
     order = ("bit-for-bit", "within tolerance", "differs")
     verdict = max((r["verdict"] for r in report.values()), key=order.index, default="bit-for-bit")
     return {"dataset": dataset, "verdict": verdict, "tolerance": tolerance, "encoders": report}

@@ -22,11 +22,11 @@ controls.what_note(
 
 METRIC_HELP = {
     "jaccard": "overlap of x's top-k among B with y's top-k among B (needs equal dims)",
-    "mrr": "mean reciprocal rank of y_i when x_i is looked up among B (needs equal dims)",
+    "mrr": "MRR@5 (relreps): 1/rank of y_i when x_i is looked up among B, 0 outside the top 5 (needs equal dims)",
     "cosine": "mean cosine of x_i and y_i (needs equal dims)",
     "linear_cka": "linear CKA: 1 = same up to rotation and isotropic scale",
     "debiased_cka": "CKA with the unbiased HSIC estimator",
-    "rbf_cka": "CKA with an RBF kernel",
+    "rbf_cka": "CKA with an RBF kernel, width = latentis's median distance",
     "mutual_knn": "share of each sample's k nearest neighbours found in both spaces",
     "procrustes": "orthogonal Procrustes distance (0 = identical shapes; lower is better)",
     "rsa": "Spearman correlation of the two dissimilarity matrices",
@@ -53,7 +53,7 @@ def show_metrics() -> None:
                    "Procrustes is a distance (lower = more alike); every other metric is higher = more alike.")
     with right:
         mfig = figures.metrics_figure(table, title=f"{enc_a} vs {enc_b}")
-        st.plotly_chart(mfig, key="metrics_fig", width="stretch", config={"displaylogo": False})
+        st.plotly_chart(mfig, key="metrics_fig", width="stretch", config=figures.PLOTLY_CONFIG)
         share.figure_download(mfig, f"metrics_{enc_a}_{enc_b}", key="dl_metrics_html")
 
 

@@ -9,13 +9,14 @@ from core.spaces.datasets import DESCRIPTIONS
 from core.errors import StitchboardError
 from core.io.collection_files import load_collection
 from core.io.embeddings import EMBEDDING_FORMATS
-from core.io.files import PICKLE_SUFFIXES
 from core.io.models import MODEL_FORMATS
-from dashboard import bootstrap, encode_panel, loaders, panels, share, state, text
+from dashboard import bootstrap, encode_panel, loaders, panels, share, state, tables, text
 
 #: Per-file upload limit in MB (Streamlit's ``server.maxUploadSize``; raise it with
 #: ``stitchboard dashboard --server.maxUploadSize 1000``).
 UPLOAD_LIMIT_MB = int(st.get_option("server.maxUploadSize"))
+#: What the upload box reads, as its label lists it.
+ACCEPTED = ", ".join(EMBEDDING_FORMATS + MODEL_FORMATS) + " (+ .json sidecars)"
 
 bootstrap.prepare()  # defaults, kept choices, links; deep links on a fresh server
 st.title("Data & encoders")
@@ -35,7 +36,7 @@ def show_summary(coll) -> None:
     c[1].metric("Train / test", f"{info['n_train']:,} / {info['n_test']:,}")
     c[2].metric("Spaces", len(info["spaces"]))
     c[3].metric("Classes", "none" if info["labels"] is None else info["labels"]["n_classes"])
-    st.dataframe(coll.encoders.drop(columns=["spec"], errors="ignore"), hide_index=True, width="stretch")
+    tables.show(coll.encoders.drop(columns=["spec"], errors="ignore"))
     for note in info["notes"]:
         st.warning(text.md(note))
     if not info["notes"] and coll.meta.get("source") == "upload":
@@ -55,7 +56,7 @@ with tab_bundled, panels.panel("Dataset summary"):
                 "installed: `pip install -c constraints.txt -e '.[text]'`. Without it the text zoo holds the LSA encoders."
             )
     show_summary(coll)
-    st.page_link(st.session_state.get("_explore_page", "pages/explore.py"), label="Open Explore & stitch", icon="🗺️")
+    st.page_link(st.session_state.get("_explore_page", "pages/explore.py"), label="Open Explore & stitch", icon=":material/scatter_plot:")
 
 with tab_upload, panels.panel("Upload"):
     st.markdown(
@@ -72,12 +73,10 @@ optional `id`/`label` columns) for them to encode.
 Limit: {UPLOAD_LIMIT_MB} MB per file. Pickles (`.pt`, `.pkl`, object arrays) are refused: loading them can run code.
 """
     )
-    files = st.file_uploader(
-        "Embeddings files and/or models", accept_multiple_files=True, key="upload_files",
-        # pickle suffixes are accepted here only so that the refusal can say why
-        type=[s.lstrip(".") for s in EMBEDDING_FORMATS + MODEL_FORMATS + PICKLE_SUFFIXES] + ["json"],
-    )
-    table = st.file_uploader("Data table for the models (CSV/parquet)", type=["csv", "parquet"], key="upload_table")
+    # No type= filter: Streamlit's would refuse a dropped pickle with its own "files are not allowed"
+    # before our reader can say why pickles are refused and what to export instead. The label lists what we read.
+    files = st.file_uploader(f"Embeddings files and/or models: {ACCEPTED}", accept_multiple_files=True, key="upload_files")
+    table = st.file_uploader("Data table for the models: .csv, .parquet", key="upload_table")
     with st.expander("Options"):
         up_name = st.text_input("Name of this collection", "my spaces", key="upload_name")
         id_col = st.text_input("Id column (blank: `id` if present)", "", key="upload_id_col")
@@ -115,7 +114,7 @@ Limit: {UPLOAD_LIMIT_MB} MB per file. Pickles (`.pt`, `.pkl`, object arrays) are
                    + ", next to the bundled ones.")
         show_summary(loaders.collection(last))
         with st.expander("First rows of the sample table"):
-            st.dataframe(pd.DataFrame(loaders.collection(last).samples.head(20)), hide_index=True)
+            tables.show(pd.DataFrame(loaders.collection(last).samples.head(20)))
 
 with tab_pretrained, panels.panel("Pretrained encoders"):
     encode_panel.show(limit_mb=UPLOAD_LIMIT_MB, show_summary=show_summary)

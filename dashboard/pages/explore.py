@@ -7,8 +7,20 @@ import streamlit as st
 
 from core.io.export import csv_bytes, layout_table
 from core.maps.layout import LAYOUT_METHODS
-from dashboard import anchor_controls, anchor_state, bootstrap, controls, explore_maps, inspector, loaders, panels, share
+from dashboard import (anchor_controls, anchor_state, bootstrap, controls, copy_link, explore_maps, inspector, loaders,
+                       map_legend, panels, share, text)
 from dashboard.explore_maps import METHOD_NAMES
+from dashboard.slide_export import explore_slide_downloads
+
+#: Less room above the title than Streamlit's default (6rem), so that a map shows above the fold at 1400 x 1000; the
+#: status line under the toolbar keeps one height whatever it says (an error included), so the maps never move.
+PAGE_CSS = """<style>
+[data-testid='stMainBlockContainer'] {padding-top: 3.5rem !important;}
+div.st-key-sb-status {height: 2.5rem !important; overflow-y: auto !important; flex: none !important;}
+div.st-key-sb-status [data-testid='stAlertContainer'] {padding: 0.3rem 0.75rem !important;}
+</style>"""
+#: Nearest neighbours listed for an inspected sample, in each of the four spaces.
+K_NEIGHBOURS = 8
 
 bootstrap.prepare()
 source, coll, enc_a, enc_b = controls.pair_setup()
@@ -44,7 +56,9 @@ with st.sidebar:
         st.session_state["color_by"] = choices[0]
     color_by = st.selectbox("Colour by", choices, key="color_by",
                             help="Any column of the sample table; numbers with many values use a colour scale. "
-                                 "'stitched correctly?': test samples that A's relative head gets right from B's space.")
+                                 "'stitched correctly?': the test samples A's head classifies right from B's "
+                                 "vectors: the absolute maps with A's absolute head, the relative maps with A's "
+                                 "relative head.")
     with st.expander("Encoders"):
         st.dataframe(coll.encoders, hide_index=True)
 
@@ -54,72 +68,157 @@ params = {
     "perplexity": float(st.session_state["perplexity"]) if method == "tsne" else 30.0,
 }
 
-st.title("Explore & stitch")
+st.html(PAGE_CSS)
+with st.container(horizontal=True, vertical_alignment="center"):
+    st.title("Explore & stitch")
+    copy_link.show_copy_link()
 share.show_url_error()
 controls.what_note(
-    "Relative representations (Moschella et al., ICLR 2023) describe every sample by its cosine similarity to a "
-    "few **anchor** samples (★). Top row: each encoder's own latent vectors (absolute); bottom row: the same "
-    "samples as relative vectors. Encoders that disagree in absolute coordinates agree in relative ones, so a "
-    "head trained on A's relative space reads B's (zero-shot stitching, the readout). **Click, box- or "
-    "lasso-select points on any map** to toggle them as anchors, or switch to *highlight* to find the same "
-    "samples in all four maps."
+    "Each sample becomes its cosine similarities to a few **anchors** (★) (Moschella et al., ICLR 2023). Top: each "
+    "encoder's own vectors; bottom: relative vectors, where A and B agree, so A's head reads B: the readout is its "
+    "accuracy on the test split. A click on a map *inspects*; *edit anchors* edits."
 )
 
 
 # ---------------------------------------------------------------- the workbench's panels (maps: explore_maps)
-def fmt(v: float) -> str:
-    return "n/a: dims differ" if np.isnan(v) else f"{v:.3f}"
+def metric_value(v: float) -> str:
+    return "n/a" if np.isnan(v) else f"{v:.3f}"
 
 
 @panels.isolated("Stitching readout")
 def show_readout(anchors: tuple) -> None:
+    """The anchor count and the four stitching accuracies, in one row (values short enough never to be cut)."""
     if not labelled:
-        st.info(controls.unlabelled_note(coll) + " The maps still compare the absolute and relative geometry.")
+        c = st.columns([0.7, 4.3], vertical_alignment="center")
+        c[0].metric("Anchors", len(anchors), help="Train samples whose similarities form the relative vectors.")
+        c[1].info(controls.unlabelled_note(coll) + " The maps still compare the absolute and relative geometry.")
         return
     abs_res = loaders.absolute_stitching(source)
-    ia, ib = abs_res.encoders.index(enc_a), abs_res.encoders.index(enc_b)
     A = abs_res.scores["absolute"]
-    cols = st.columns(4)
+    n_test = int((coll.split == "test").sum())
+    head, *cols = st.columns([0.7, 1, 1, 1, 1])
+    head.metric("Anchors", len(anchors), help="Train samples whose similarities form the relative vectors.")
+    R = None
     if len(anchors) >= 2:
         rel = loaders.pair_relative_stitching(source, enc_a, enc_b, anchors)
-        R = rel.scores["relative"]
-        ja, jb = rel.encoders.index(enc_a), rel.encoders.index(enc_b)
-        cols[0].metric("B → A's head · relative", fmt(R[ja, jb]), f"{R[ja, jb] - R[ja, ja]:+.3f} vs A on A", delta_color="off")
-        cols[2].metric("A → B's head · relative", fmt(R[jb, ja]), f"{R[jb, ja] - R[jb, jb]:+.3f} vs B on B", delta_color="off")
-    else:
-        cols[0].metric("B → A's head · relative", "needs ≥ 2 anchors")
-        cols[2].metric("A → B's head · relative", "needs ≥ 2 anchors")
-    cols[1].metric("B → A's head · absolute", fmt(A[ia, ib]),
-                   None if np.isnan(A[ia, ib]) else f"{A[ia, ib] - A[ia, ia]:+.3f} vs A on A", delta_color="off")
-    cols[3].metric("A → B's head · absolute", fmt(A[ib, ia]),
-                   None if np.isnan(A[ib, ia]) else f"{A[ib, ia] - A[ib, ib]:+.3f} vs B on B", delta_color="off")
-    st.caption(
-        f"Test accuracy on the {int((coll.split == 'test').sum()):,} test samples, relative to the {len(anchors)} anchors. "
-        f"Heads: row-standardised ridge classifiers trained on the train split of A (or B), absolute or relative. "
-        f"Absolute stitching is near chance: B's coordinates mean nothing to A's head. All pairs and drill-downs: "
-        f"the Stitching page."
-    )
+        R, rel_names = rel.scores["relative"], rel.encoders
+    for col, (h, x, kind) in zip(cols, ((enc_a, enc_b, "relative"), (enc_a, enc_b, "absolute"),
+                                       (enc_b, enc_a, "relative"), (enc_b, enc_a, "absolute"))):
+        who = ("B → A", "A on A") if h == enc_a else ("A → B", "B on B")
+        label = f"{who[0]}'s head · {kind}"
+        about = (f"Accuracy on the {n_test:,} test samples of a ridge head trained on the train split of "
+                 f"{who[1][-1]}'s {kind} vectors, fed {who[0][0]}'s" + (f" (relative to the {len(anchors)} anchors)"
+                                                                        if kind == "relative" else "")
+                 + ". All pairs: the Stitching page.")
+        if kind == "relative" and R is None:
+            col.metric(label, "n/a", "needs ≥ 2 anchors", delta_color="off", delta_arrow="off", help=about)
+            continue
+        M, names = (R, rel_names) if kind == "relative" else (A, abs_res.encoders)
+        i, j = names.index(h), names.index(x)
+        v = M[i, j]
+        if np.isnan(v):
+            col.metric(label, "n/a", f"dims differ ({coll.dim(x)} vs {coll.dim(h)})", delta_color="off",
+                       delta_arrow="off", help="Absolute stitching needs equal dims: the other encoder's vectors "
+                                               "cannot even be fed to this head.")
+        else:
+            col.metric(label, metric_value(v), f"{v - M[i, i]:+.3f} vs {who[1]}", delta_color="off", help=about)
+
+
+def outcomes(anchors: tuple) -> dict:
+    """Test id -> what B → A's relative and absolute heads predict for it (✓ / ✗), for the inspector's tables."""
+    out: dict = {}
+    if not labelled:
+        return out
+    names = np.asarray(coll.target_names, dtype=object) if coll.target_names else None
+    runs = []
+    if len(anchors) >= 2:
+        runs.append(("relative", loaders.pair_stitching(source, enc_a, enc_b, anchors, "relative")))
+    if coll.dim(enc_a) == coll.dim(enc_b):
+        runs.append(("absolute", loaders.pair_stitching(source, enc_a, enc_b, (), "absolute")))
+    for mode, ps in runs:
+        for i, p, t in zip(ps.ids.tolist(), ps.y_pred.tolist(), ps.y_true.tolist()):
+            out.setdefault(i, {})[mode] = f"{names[p] if names is not None else p} " + ("✓" if p == t else "✗")
+    return out
+
+
+def show_neighbours(sid, anchors: tuple) -> None:
+    """The nearest samples of ``sid`` in the four spaces, laid out like the maps (absolute on top, A on the left)."""
+    lists = {}
+    for kind, ids in (("abs", None), ("rel", anchors if len(anchors) >= 2 else None)):
+        if kind == "rel" and ids is None:
+            continue
+        for side, enc in (("A", enc_a), ("B", enc_b)):
+            lists[(kind, side)] = loaders.neighbours(source, enc, ids, sid, K_NEIGHBOURS)
+    shared = {kind: len(set(lists[(kind, "A")][0].tolist()) & set(lists[(kind, "B")][0].tolist()))
+              for kind in ("abs", "rel") if (kind, "A") in lists}
+    st.markdown(f"**Nearest neighbours of id {text.md(sid)}** :small[(cosine, {K_NEIGHBOURS} each)]")
+    st.caption("A and B share " + " and ".join(
+        f"**{n} of {K_NEIGHBOURS}** neighbours in {'absolute' if k == 'abs' else 'relative'} space"
+        for k, n in shared.items()) + ("" if "rel" in shared else " (relative: pick at least 2 anchors)")
+               + ". ● a neighbour in both A's and B's list.")
+    for kind in ("abs", "rel"):
+        if (kind, "A") not in lists:
+            continue
+        cols = st.columns(2)
+        for col, side in zip(cols, ("A", "B")):
+            ids, sims = lists[(kind, side)]
+            other = set(lists[(kind, "B" if side == "A" else "A")][0].tolist())
+            with col:
+                st.markdown(f":small[**{'Absolute' if kind == 'abs' else 'Relative'} {side}** "
+                            f"{text.code(enc_a if side == 'A' else enc_b)}]")
+                inspector.show_table(coll, ids.tolist(), key=f"nn_{kind}_{side}", split=False,
+                                     extra={**inspector.similarity_column(sims),
+                                            "both": ["●" if i in other else "" for i in ids.tolist()]})
 
 
 @panels.isolated("Inspect")
 def show_inspector(anchors: tuple) -> None:
-    st.markdown("**Inspect**")
-    shown = anchor_state.inspected()
-    outcome = {}
-    if shown and labelled and len(anchors) >= 2:  # per-sample predictions: only for samples on show
-        ps = loaders.pair_stitching(source, enc_a, enc_b, anchors, "relative")
-        names = np.asarray(coll.target_names, dtype=object) if coll.target_names else None
-        for i, p, t in zip(ps.ids.tolist(), ps.y_pred.tolist(), ps.y_true.tolist()):
-            pn = names[p] if names is not None else p
-            outcome[i] = f"B → A predicts {pn} " + ("✓" if p == t else "✗")
-    if not shown:
-        st.caption("Click a point (or select several) to see the samples here: "
-                   + ("the digit image" if coll.images is not None else "its text or feature values") + ", label and split.")
-    for sid in shown[:4]:
-        star = " ★ anchor" if sid in set(anchors) else ""
-        inspector.show_sample(coll, sid, caption=(outcome.get(sid, "") + star).strip(), image_scale=12)
-    if len(shown) > 4:
-        st.caption(f"… and {len(shown) - 4} more selected.")
+    st.subheader("Inspect")
+    shown = list(anchor_state.inspected())
+    hl = list(anchor_state.highlight())
+    if not shown and not hl:
+        st.caption("Click a point on a map (or box / lasso several) to see the sample here: "
+                   + ("its digit image" if coll.images is not None else "its text or feature values")
+                   + ", label, what the stitched heads predict, and its nearest neighbours in all four spaces. "
+                     "Search above the maps lists its matches here too.")
+        return
+    outcome = outcomes(anchors)
+    star = set(anchors)
+
+    def extra(ids):
+        cols = {"anchor": ["★" if i in star else "" for i in ids]}
+        if labelled:
+            cols["B → A relative"] = [outcome.get(i, {}).get("relative", "—") for i in ids]
+            cols["B → A absolute"] = [outcome.get(i, {}).get("absolute", "—") for i in ids]
+        return cols
+
+    tabs = st.tabs([f"Selection ({len(shown)})", f"Highlighted ({len(hl)})"])
+    with tabs[0]:
+        if not shown:
+            st.caption("Nothing selected: click a point on a map, or box / lasso several.")
+            focus = hl[0] if hl else None
+        else:
+            st.caption("Click a row to read that sample and its neighbours below.")
+            # keyed by the revision: a new selection starts without a picked row
+            row = inspector.show_table(coll, shown, key=f"sel_table_{anchor_state.rev()}", extra=extra(shown),
+                                       height=min(38 + 35 * len(shown), 320), selectable=True)
+            focus = shown[row if row is not None else 0]
+    with tabs[1]:
+        if hl:
+            inspector.show_table(coll, hl, key="hl_table", extra=extra(hl), height=min(38 + 35 * len(hl), 320))
+        else:
+            st.caption("Nothing highlighted: search above the maps, or click in *highlight* mode.")
+    if focus is None:
+        return
+    left, right = st.columns([1, 3.2], gap="medium")
+    with left:
+        st.markdown(f"**Sample {text.md(focus)}**")
+        o = outcome.get(focus, {})
+        cap = " · ".join(f"B → A's {m} head predicts {v}" for m, v in o.items())
+        inspector.show_sample(coll, focus, caption=(cap + (" · ★ anchor" if focus in star else "")).strip(" ·"),
+                              image_scale=12)
+    with right:
+        show_neighbours(focus, anchors)
 
 
 @panels.isolated("Downloads")
@@ -135,35 +234,34 @@ def show_downloads(anchors: tuple, drawn: dict) -> None:
                            f"layout_{coll.name}_{method}.csv", "text/csv", key="dl_layout")
         with c[2]:
             if len(anchors) >= 1:
-                share.download(f"Relative vectors of A (CSV)", lambda: loaders.relative_csv(source, enc_a, anchors),
+                share.download("Relative vectors of A (CSV)", lambda: loaders.relative_csv(source, enc_a, anchors),
                                f"relative_{enc_a}.csv", "text/csv", key="dl_rel_a")
-                share.download(f"Relative vectors of B (parquet)", lambda: loaders.relative_parquet(source, enc_b, anchors),
+                share.download("Relative vectors of B (parquet)", lambda: loaders.relative_parquet(source, enc_b, anchors),
                                f"relative_{enc_b}.parquet", "application/octet-stream", key="dl_rel_b")
         with c[3]:
             for name, (_, fig) in drawn.items():
                 share.figure_download(fig, f"map_{name}", key=f"dl_fig_{name}", label=f"{name.replace('_', ' ')} (HTML)")
+            explore_slide_downloads(drawn, source=source, coll=coll, enc_a=enc_a, enc_b=enc_b, anchors=anchors,
+                                    color_by=color_by, method=method)
 
 
 @st.fragment
 def workbench() -> None:
-    """Anchor controls, readout and maps: a map click reruns only this part of the page.
+    """Readout, toolbar, maps and inspector: a map click reruns only this part of the page.
 
     Each part is its own panel (:mod:`dashboard.panels`): an error in one is shown there
     and the others still draw.
     """
     with panels.panel("Map selection"):
         anchor_controls.apply_map_selection(coll=coll)
+        map_legend.apply_click()
     anchors = anchor_state.ids()
-    anchor_controls.show_anchor_controls(anchors, source=source, coll=coll, enc_a=enc_a)
-    st.subheader("Stitching readout")
     show_readout(anchors)
-    st.subheader("Maps")
-    left, right = st.columns([4.2, 1])
-    with right:  # first: it stays usable while a layout computes on the left
-        show_inspector(anchors)
-    with left:
-        drawn = explore_maps.show_maps(anchors, source=source, coll=coll, enc_a=enc_a, enc_b=enc_b, method=method,
-                                       frame=frame, params=params, color_by=color_by)
+    anchor_controls.show_anchor_controls(anchors, source=source, coll=coll, enc_a=enc_a)
+    drawn = explore_maps.show_maps(anchors, source=source, coll=coll, enc_a=enc_a, enc_b=enc_b, method=method,
+                                   frame=frame, params=params, color_by=color_by,
+                                   anchor_look=st.session_state.get("anchor_look") or "show")
+    show_inspector(anchors)
     show_downloads(anchors, drawn)
     share.sync_url()
 

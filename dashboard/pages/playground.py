@@ -1,9 +1,12 @@
 """Invariance playground: transform space B live and watch absolute vs relative stitching."""
 
+import html
+
 import numpy as np
 import streamlit as st
 
 from core.methods.transforms import TRANSFORM_HELP, TRANSFORMS
+from core.methods.playground import MOVED_BY, effect_summary
 from dashboard import anchor_state, bootstrap, controls, figures, loaders, panels, share, text
 
 bootstrap.prepare()
@@ -54,13 +57,13 @@ seed = c[2].number_input("seed", 0, 10_000, 0, key="pg_seed", help="Seed of the 
 center = c[3].checkbox("Centre on anchors", key="pg_center",
                        help="Subtract the anchors' mean before the cosines: relative vectors become translation invariant.")
 invariant = TRANSFORM_HELP[kind][1] or (kind == "translation" and center)
-st.markdown(
-    (":material/check_circle: **Relative vectors are invariant to this transform**" if invariant else
-     ":material/warning: **Relative vectors are *not* invariant to this transform**")
-    + f" (cosine similarity{', centred on the anchors' if center else ''}). Expected: the relative readout "
-    + ("stays put while the absolute one " + ("changes." if kind not in ("none", "isotropic_scale") else "also stays (nothing or only the scale changed).")
-       if invariant else "moves, more or less depending on the strength.")
-)
+if invariant:
+    theory = (":material/check_circle: **In theory, cosine relative vectors are invariant to this transform**"
+              + (" once centred on the anchors." if kind == "translation" else "."))
+else:
+    theory = (":material/warning: **In theory, cosine relative vectors are *not* invariant to this transform**"
+              + (" (tick *Centre on anchors* to make them so)." if kind == "translation" else "."))
+st.markdown(theory + " What the heads do with that is measured below.")
 
 
 @panels.isolated("Transform of B")
@@ -73,14 +76,56 @@ def num(v: float) -> str:
     return f"{v:.3f}".replace("-0.000", "0.000")
 
 
+def _signed(v: float) -> str:
+    return f"{v:+.3f}".replace("-", "−").replace("−0.000", "+0.000")
+
+
+def _line(mode: str, part: dict, *, extra: str = "") -> str:
+    """One line of the banner: what happened to the vectors of ``mode``, then to each of its readouts."""
+    if part["unchanged"]:
+        vectors = f"vectors unchanged (mean cosine before/after {num(part['cosine'])})"
+    else:
+        vectors = f"vectors changed (mean cosine before/after {num(part['cosine'])}"
+        vectors += (f"; {num(part['standardised'])} once each is standardised, as the relative heads read them)"
+                    if "standardised" in part else ")")
+    heads = [f"{text.md(r['readout'].split(' (')[0])} {'moved' if r['moved'] else 'stayed'} {num(r['before'])} → "
+             f"{num(r['after'])} ({_signed(r['delta'])})" for r in part["readouts"]]
+    return f"**{mode.capitalize()}:** " + "; ".join([vectors, *heads, *([extra] if extra else [])]) + "."
+
+
+def measured(summary: dict, *, absent: str = "") -> tuple[str, str]:
+    """The banner over the readout, every claim read off the measured numbers: (kind of box, markdown).
+
+    ``absent`` names the absolute readouts that do not apply, and why.
+    """
+    rel = summary["relative"]
+    if rel["moved"] is None:
+        verdict, box = "no labels here, so no readout: only the vectors are compared", "info"
+    elif rel["moved"]:
+        verdict, box = f"the relative readout moved (by more than {MOVED_BY:.2f})", "warning"
+    else:
+        verdict, box = f"the relative readout stayed within {MOVED_BY:.2f}", "success"
+        if not rel["unchanged"]:
+            verdict += ", although the relative vectors changed"
+    lines = [f"**Measured: {verdict}.**", _line("relative", rel), _line("absolute", summary["absolute"], extra=absent)]
+    return box, "  \n".join(lines)
+
+
 @panels.isolated("Readout")
 def show_readout(res: dict) -> None:
+    summary = effect_summary(res)
+    n_rows = 0 if res["scores"] is None else len(res["scores"])
+    absent = (f"A's head n/a (A has {coll.dim(enc_a)} dims, B has {coll.dim(enc_b)})"
+              if len(summary["absolute"]["readouts"]) < n_rows else "")
+    kind_, banner = measured(summary, absent=absent)
+    getattr(st, kind_)(banner, icon=":material/straighten:")
     geo = res["geometry"]
     g = st.columns(2)
     g[0].metric("Absolute vectors: mean cosine(B, transformed B)", num(geo['absolute']),
                 help="1.000: every vector points where it did.")
     g[1].metric("Relative vectors: mean cosine(before, after)", num(geo['relative']),
-                help="1.000: the relative representation is unchanged.")
+                help="1.000: the relative representation is unchanged. The relative heads standardise each vector "
+                     "first, so a change that shifts or scales a whole relative vector is invisible to them.")
     scores = res["scores"]
     if scores is None:
         st.info(controls.unlabelled_note(coll) + " The geometry above and the maps below still show the invariance.")
@@ -90,7 +135,8 @@ def show_readout(res: dict) -> None:
         for col, mode in zip(m, ("absolute", "relative")):
             before, after = row[f"{mode} before"], row[f"{mode} after"]
             if np.isnan(after):
-                col.metric(f"{label} · {mode}", "n/a: dims differ")
+                col.metric(f"{label} · {mode}", "n/a")
+                col.caption(f"n/a: absolute stitching needs equal dims; A has {coll.dim(enc_a)}, B has {coll.dim(enc_b)}.")
             else:
                 col.metric(f"{label} · {mode}", f"{after:.3f}", f"{after - before:+.3f} vs before", delta_color="off")
     st.caption(
@@ -99,6 +145,18 @@ def show_readout(res: dict) -> None:
         "Heads standardise each input vector, so a uniform rescaling never hurts either head."
     )
     share.table_download(scores, f"playground_{kind}_{enc_b}", key="dl_pg")
+
+
+def shared_legend(coloring, *, n_anchors: int) -> str:
+    """One legend line for the four maps (HTML, every label escaped): a swatch per class, then the anchors' star."""
+    present = set(np.asarray(coloring.values).astype(str).tolist())
+    entries = [f"<span style='white-space:nowrap'><span style='color:{coloring.color_of(c)}'>●</span> "
+               f"{html.escape(str(c))}</span>" for c in coloring.categories if c in present]
+    fill, edge = figures.ANCHOR_MARKER.get("color", "#ffd400"), figures.ANCHOR_MARKER.get("line", {}).get("color", "#333")
+    entries.append(f"<span style='white-space:nowrap'><span style='color:{fill};-webkit-text-stroke:0.6px {edge}'>★"
+                   f"</span> anchors ({n_anchors})</span>")
+    return (f"<div style='font-size:13px;line-height:1.6'><b>{html.escape(coloring.name.capitalize())}:</b> &nbsp;"
+            + " &nbsp; ".join(entries) + "</div>")
 
 
 @panels.isolated("Maps of B")
@@ -114,6 +172,7 @@ def show_maps(res: dict) -> None:
     coloring = figures.Coloring("label" if "label" in coll.samples.columns else "split", coloring_vals, categories=cats)
     hover = loaders.hover_text(source)
     maps = res["maps"]
+    st.html(shared_legend(coloring, n_anchors=len(anchors)))
     for row_name, keys in (("Absolute", ("absolute_before", "absolute_after")),
                            ("Relative", ("relative_before", "relative_after"))):
         cols = st.columns(2)
@@ -123,7 +182,8 @@ def show_maps(res: dict) -> None:
                 st.markdown(f"**{row_name} B: {text.code(enc_b)}** · {when}")
                 fig = figures.map_figure(maps[key], ids=coll.ids, coloring=coloring, hover=hover, anchor_ids=anchors,
                                          height=340, note=f"{coll.n_samples:,} points")
-                st.plotly_chart(fig, key=f"pg_{key}", width="stretch", config={"displaylogo": False})
+                fig.update_layout(showlegend=False, margin=dict(t=30))  # one legend above all four; the modebar's row
+                st.plotly_chart(fig, key=f"pg_{key}", width="stretch", config=figures.PLOTLY_CONFIG)
 
 
 st.subheader("Readout: before → after")

@@ -4,7 +4,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from dashboard import anchor_state, bootstrap, controls, figures, inspector, loaders, panels, share, text
+from dashboard import (anchor_state, bootstrap, controls, figures, inspector, loaders, panels, score_figures, share,
+                       tables, text)
 
 bootstrap.prepare()
 source, coll, enc_a, enc_b = controls.pair_setup()
@@ -23,7 +24,7 @@ controls.what_note(
 
 if not controls.is_labelled(coll):
     st.info(controls.unlabelled_note(coll) + " The Compare and Invariance pages work without labels.")
-    st.dataframe(coll.encoders, hide_index=True)
+    tables.show(coll.encoders.drop(columns=["spec"], errors="ignore"))
     share.sync_url()
     st.stop()
 if len(anchors) < 2:
@@ -44,8 +45,9 @@ def show_all_pairs() -> None:
     if rel_res is not None:
         panels_ += [("relative", f"Relative ({len(anchors)} anchors)", rel_res),
                     ("translated", f"Translated (Procrustes on {len(anchors)} anchors)", tr_res)]
-    fig = figures.heatmaps_figure({title: res.scores[mode] for mode, title, res in panels_}, encoders=names, highlight=hl)
-    st.plotly_chart(fig, key="heatmaps", width="stretch", config={"displaylogo": False})
+    fig = score_figures.heatmaps_figure({title: res.scores[mode] for mode, title, res in panels_}, encoders=names,
+                                        highlight=hl)
+    st.plotly_chart(fig, key="heatmaps", width="stretch", config=figures.PLOTLY_CONFIG)
     d = st.columns(len(panels_) + 1)
     for col, (mode, title, res) in zip(d, panels_):
         with col:
@@ -58,8 +60,9 @@ def show_all_pairs() -> None:
          for mode, _, res in panels_}
     )
     st.caption(
-        "Red boxes: the A/B pair of the sidebar. n/a: absolute stitching does not type-check when the latent dims "
-        "differ. Means over all pairs: "
+        "Red boxes: the A/B pair of the sidebar. Every panel uses the same 0-1 colour scale (the bar on the right), "
+        "so equal colours are equal accuracies. n/a: absolute stitching needs equal latent dims, and these differ. "
+        "Means over all pairs: "
         + "; ".join(f"{m} {summary.loc['non-stitched (diagonal)', m]:.3f} non-stitched vs "
                     f"{summary.loc['stitched (off-diagonal)', m]:.3f} stitched" for m in summary.columns) + "."
     )
@@ -86,21 +89,29 @@ def show_drill_down() -> None:
     m3.metric("Anchors", len(anchors) if mode != "absolute" else "unused")
     left, right = st.columns([1, 1.2])
     with left:
-        cfig = figures.confusion_figure(ps.confusion(), class_names=class_names,
-                                        title=f"Confusion matrix ({mode})")
-        st.plotly_chart(cfig, key="confusion", width="stretch", config={"displaylogo": False})
+        cfig = score_figures.confusion_figure(ps.confusion(), class_names=class_names,
+                                              title=f"Confusion matrix ({mode})")
+        st.plotly_chart(cfig, key="confusion", width="stretch", config=figures.PLOTLY_CONFIG)
+        st.caption("Cells: numbers of test samples. Colour: their share of the true class (row), 0-1.")
         share.figure_download(cfig, f"confusion_{enc_a}_{enc_b}_{mode}", key="dl_conf_html")
     with right:
-        n_worst = st.slider("Worst-stitched samples shown", 4, 48, 12, step=4, key="n_worst")
-        worst = ps.worst(n_worst)
-        st.markdown(f"**The {len(worst)} most confidently wrong test samples** (predicted class score minus true class "
-                    "score, largest first)")
-
         def name(c):
             return str(coll.target_names[c]) if coll.target_names else str(c)
 
-        inspector.show_grid(coll, ps.ids[worst], captions=[f"true {name(ps.y_true[r])} → {name(ps.y_pred[r])}" for r in worst],
-                            per_row=6)
+        n_wrong = int((~ps.correct).sum())
+        if n_wrong == 0:
+            st.markdown(f"**No test sample is stitched wrongly**: all {len(ps.ids)} are classified correctly, so there "
+                        "are no failures to show.")
+        else:
+            # the slider keeps the user's choice from pair to pair; a pair with fewer failures shows them all
+            n_worst = (st.slider("Worst-stitched samples shown", 4, 48, 12, step=4, key="n_worst")
+                       if n_wrong > 4 else n_wrong)
+            worst = ps.worst(n_worst)
+            what = (f"The {len(worst)} most confidently wrong of the {n_wrong} wrong test samples" if len(worst) < n_wrong
+                    else f"All {n_wrong} wrong test samples" if n_wrong > 1 else "The one wrong test sample")
+            st.markdown(f"**{what}** (predicted class score minus true class score, largest first)")
+            inspector.show_grid(coll, ps.ids[worst],
+                                captions=[f"true {name(ps.y_true[r])} → {name(ps.y_pred[r])}" for r in worst], per_row=6)
         table = pd.DataFrame({"id": ps.ids, "true": [name(c) for c in ps.y_true], "predicted": [name(c) for c in ps.y_pred],
                               "correct": ps.correct})
         share.table_download(table, f"predictions_{enc_a}_{enc_b}_{mode}", key="dl_pred", label="All predictions (CSV)")
@@ -131,7 +142,7 @@ def show_reconstruction(aes: list) -> None:
             rows.append((f"{mode_r} · fed {e}" + (" (own)" if e == decoder else " (stitched)"),
                          rec.reconstructions[mode_r][e]))
     for label, arr in rows:
-        c = st.columns([1.6] + [1] * n_show, vertical_alignment="center")
+        c = st.columns([2.4] + [1] * n_show, vertical_alignment="center")  # wide enough for "absolute · fed ae-s1"
         c[0].markdown(f"**{label}**")
         for k in range(n_show):
             img = np.asarray(arr[k]).reshape(side)
@@ -141,7 +152,7 @@ def show_reconstruction(aes: list) -> None:
             img = np.clip(img, 0, 1)
             c[k + 1].image(np.kron(1.0 - img, np.ones((8, 8))), clamp=True)
     mse = pd.DataFrame(rec.mse).rename_axis("space fed in")
-    st.dataframe(mse.style.format("{:.4f}", na_rep="n/a"), width="stretch")
+    tables.show(mse, index="Space fed in", headers={"relative": "Relative MSE", "absolute": "Absolute MSE"})
     share.table_download(mse, f"reconstruction_mse_{decoder}", key="dl_rec_mse", label="MSE (CSV)")
 
 

@@ -4,7 +4,8 @@ import streamlit as st
 
 from core.methods.anchors import STRATEGIES
 from core.errors import CancelledError
-from dashboard import anchor_state, bootstrap, controls, figures, jobs, panels, results, share, text
+from dashboard import (anchor_state, bootstrap, controls, figures, jobs, loaders, panels, results, score_figures,
+                       share, tables, text)
 
 bootstrap.prepare()
 source, coll, enc_a, enc_b = controls.pair_setup()
@@ -17,7 +18,8 @@ controls.what_note(
     "anchor count, fresh anchors are picked, heads are trained, and the A ← B stitched accuracy (solid) is "
     "plotted next to the non-stitched A on A (dotted). Relative: A's head on relative vectors; translated: A's "
     "absolute head on B mapped into A by an orthogonal map fitted on the anchors (needs about as many anchors "
-    "as dimensions)."
+    "as dimensions). The dashed grey line is absolute stitching of the same pair, which uses no anchors: the "
+    "baseline the anchors have to beat."
 )
 
 if not controls.is_labelled(coll):
@@ -26,14 +28,21 @@ if not controls.is_labelled(coll):
     st.stop()
 
 n_train = anchor_state.n_train(coll)
-preset = [c for c in (2, 5, 10, 20, 50, 100, 200, 500, 1000) if c <= n_train]
+default_n = anchor_state.default_n(coll)  # the dataset's starting anchor count: always one of the counts
+preset = sorted({c for c in (2, 5, 10, 20, 50, 100, 200, 500, 1000) if c <= n_train} | {default_n})
+# another dataset gets its own counts, not the last one's (nor none when the page comes back: Streamlit drops the
+# state of a widget on the runs of pages that do not draw it)
+if st.session_state.get("_sw_source") != source or "sw_counts" not in st.session_state:
+    st.session_state["_sw_source"] = source
+    st.session_state["sw_counts"] = [p for p in preset if p in (5, 10, 20, 50, 100, 200) or p == default_n]
 strategies = [s for s in STRATEGIES if s != "stratified" or coll.labels is not None]
-c = st.columns([2, 3, 1, 1.3])
+c = st.columns([2, 3])
 chosen = c[0].multiselect("Strategies", strategies, default=["random", "fps"], key="sw_strategies")
-counts = c[1].multiselect("Anchor counts", preset, default=[p for p in preset if p in (5, 10, 20, 50, 100, 200)],
-                          key="sw_counts")
-n_seeds = c[2].number_input("Seeds", 1, 5, 1, key="sw_seeds", help="Repeats with seeds 0..n-1 (kdpp is deterministic).")
-mode_choice = c[3].radio("Vectors", ("relative", "translated"), key="sw_mode", horizontal=False)
+counts = c[1].multiselect("Anchor counts", preset, key="sw_counts",
+                          help=f"Up to the {n_train:,} train samples; {default_n} is this dataset's starting anchor count.")
+c = st.columns([1, 2, 2], vertical_alignment="bottom")
+n_seeds = c[0].number_input("Seeds", 1, 5, 1, key="sw_seeds", help="Repeats with seeds 0..n-1 (kdpp is deterministic).")
+mode_choice = c[1].radio("Vectors", ("relative", "translated"), key="sw_mode", horizontal=True)
 
 total = len(chosen) * len(counts) * int(n_seeds)
 run = st.button("Run the sweep", type="primary", key="sw_run", disabled=total == 0,
@@ -60,23 +69,37 @@ def show_sweep() -> None:
     slot.caption(f"Done: {total} anchor sets.")
     done.add(key)
     d = df[df["mode"] == mode_choice]
-    what = {(enc_a, enc_b): f"stitched: A's head ← B", (enc_a, enc_a): "A on A (no stitching)",
+    what = {(enc_a, enc_b): "stitched: A's head ← B", (enc_a, enc_a): "A on A (no stitching)",
             (enc_b, enc_a): "stitched: B's head ← A", (enc_b, enc_b): "B on B (no stitching)"}
     d = d.assign(what=[what[(h, s)] for h, s in zip(d["head_encoder"], d["space_encoder"])])
     d = d[d["what"].isin([what[(enc_a, enc_b)], what[(enc_a, enc_a)]])]
     agg = d.groupby(["strategy", "what", "n_anchors"], as_index=False)["accuracy"].agg(["mean", "std"])
     agg = agg.rename(columns={"mean": "accuracy"})
-    fig = figures.sweep_figure(agg, title=f"{mode_choice.capitalize()} stitching, {enc_a} ← {enc_b}")
-    st.plotly_chart(fig, key="sweep_fig", width="stretch", config={"displaylogo": False})
+    agg = agg.sort_values("strategy", key=lambda c: c.map({k: i for i, k in enumerate(chosen)}), kind="stable")
+    baseline, label, note = absolute_baseline()
+    fig = score_figures.sweep_figure(agg, title=f"{mode_choice.capitalize()} stitching, {enc_a} ← {enc_b}",
+                                     baseline=baseline, baseline_label=label, note=note)
+    st.plotly_chart(fig, key="sweep_fig", width="stretch", config=figures.PLOTLY_CONFIG)
     d1, d2 = st.columns(2)
     with d1:
         share.table_download(df, f"sweep_{enc_a}_{enc_b}", key="dl_sweep", label="Full sweep table (CSV)")
     with d2:
         share.figure_download(fig, f"sweep_{enc_a}_{enc_b}_{mode_choice}", key="dl_sweep_html")
     pivot = agg[agg["what"] == what[(enc_a, enc_b)]].pivot(index="n_anchors", columns="strategy", values="accuracy")
-    st.dataframe(pivot.style.format("{:.3f}"), width="stretch")
-    st.caption(f"Stitched accuracy, mean over {int(n_seeds)} seed(s), per anchor count and strategy; "
-               f"{int((coll.split == 'test').sum())} test samples.")
+    tables.show(pivot[[s for s in chosen if s in pivot.columns]], index="Anchors")  # in the order picked
+    st.caption(f"Stitched accuracy A ← B, mean over {int(n_seeds)} seed(s), per anchor count (rows) and strategy "
+               f"(columns); {int((coll.split == 'test').sum())} test samples. "
+               + (f"Absolute baseline (no anchors): {baseline:.3f}." if baseline is not None else note))
+
+
+def absolute_baseline() -> tuple:
+    """The absolute stitching accuracy of the pair (None where the dims differ), its legend label, a note."""
+    da, db = coll.dim(enc_a), coll.dim(enc_b)
+    if da != db:
+        return None, "", (f"No absolute baseline: A has {da} dims and B {db}, and absolute stitching needs equal "
+                          "dims.")
+    label = "absolute A ← B (no anchors)" if enc_a != enc_b else "absolute A on A (no anchors)"
+    return loaders.pair_stitching(source, enc_a, enc_b, (), "absolute").accuracy, label, ""
 
 
 if not total:

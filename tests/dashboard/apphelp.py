@@ -49,8 +49,23 @@ def maps(at: AppTest) -> list[dict]:
         d = json.loads(c.proto.json)
         groups = [s.get("legendgroup") for s in d["shapes"]]
         out.append({"fig": json.loads(d["fig"]), "shapes": d["shapes"], "stars": groups.count("anchors"),
-                    "rings": groups.count("highlighted")})
+                    "rings": groups.count("highlighted"), "isolate": d.get("isolate"), "config": d.get("config")})
     return out
+
+
+def legend(at: AppTest) -> dict:
+    """What the shared legend of the maps shows (:func:`dashboard.map_legend.legend_data`)."""
+    found = [json.loads(c.proto.json) for c in at.get("bidi_component") if c.proto.component_name == "stitchboard_legend"]
+    assert len(found) == 1, f"{len(found)} legends on the page"
+    return found[0]
+
+
+def click_legend(at: AppTest, isolate) -> AppTest:
+    """A click on the legend as the browser reports it (the class to isolate, or None to show all), and rerun."""
+    at.session_state["maplegend"] = {"pick": {"isolate": isolate}}
+    at.run()
+    at.session_state["maplegend"] = None
+    return at
 
 
 def n_points(fig: dict) -> int:
@@ -66,6 +81,13 @@ def metric(at: AppTest, label: str) -> str:
     found = [m.value for m in at.metric if m.label == label]
     assert found, (label, [m.label for m in at.metric])
     return found[0]
+
+
+def table(at: AppTest, i: int = 0):
+    """The ``i``-th ``st.table`` as the reader sees it: cells and headers un-escaped (dashboard.tables escapes them)."""
+    from dashboard.text import unmd
+
+    return at.table[i].value.map(unmd).rename(columns=unmd)
 
 
 def no_errors(at: AppTest) -> None:

@@ -27,6 +27,7 @@ from core.methods.anchor_history import AnchorHistory
 from core.errors import StitchboardError
 from dashboard.text import md, unmd
 from tests.dashboard.apphelp import start
+from tests.dashboard.apphelp import table as shown_table
 from tests.test_bad_inputs import ACCEPTED, CASES, HTML_LABEL, MARKDOWN_NAME, PAGE_LIMIT_MB
 
 UPLOADS = [c for c in CASES if c.ui_kind == "upload"]
@@ -134,13 +135,13 @@ def test_an_awkward_upload_loads_with_its_summary(acc, tmp_path):
     shown = {m.label: m.value for m in at.metric}
     assert {k: shown[k] for k in acc.ui_metrics} == acc.ui_metrics
     coll_names = [n for n, _ in up.files]
-    table = at.dataframe[0].value  # the encoders table: file names as data, not markup
-    assert list(table["file"]) == coll_names
+    table = shown_table(at, 0)  # the encoders table (human headers): file names as data, not markup
+    assert list(table["File"]) == coll_names
     for w in at.warning:  # notes quote file names: escaped
         assert w.value == md(unmd(w.value))
     if acc.name == "html-in-names":
-        samples = at.dataframe[-1].value
-        assert HTML_LABEL in set(samples["label"])
+        samples = shown_table(at, -1)
+        assert HTML_LABEL in set(samples["Label"])
         assert MARKDOWN_NAME in unmd(at.subheader[0].value)
 
 

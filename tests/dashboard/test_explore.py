@@ -5,12 +5,16 @@ import json
 import pytest
 
 from dashboard.text import unmd
-from tests.dashboard.apphelp import anchors_of, maps, metric, n_points, no_errors, on_upload, plotly_array, select_on_map, start
+from dashboard.figures import PLOTLY_CONFIG
+from tests.dashboard.apphelp import (anchors_of, legend, maps, metric, n_points, no_errors, on_upload, plotly_array,
+                                     select_on_map, start)
 
 from core.methods.stitching import stitching_matrix
 from core.spaces.zoo import Zoo
 
 PCA = {"method": "pca"}
+#: Clicks on a map edit the anchors only in this mode (the default, "inspect", changes nothing).
+EDIT = {"pick_mode": "anchors"}
 
 
 def expected_readout(digits, anchors, a="mlp-s0", b="mlp-s1") -> str:
@@ -18,6 +22,10 @@ def expected_readout(digits, anchors, a="mlp-s0", b="mlp-s1") -> str:
     tr, te = digits.part("train"), digits.part("test")
     R = stitching_matrix({a: tr[a], b: tr[b]}, {a: te[a], b: te[b]}, list(anchors), modes=("relative",)).scores["relative"]
     return f"{R[0, 1]:.3f}"
+
+
+def delta(at, label: str) -> str:
+    return next(m.delta for m in at.metric if m.label == label)
 
 
 def map_specs(at) -> list[dict]:
@@ -40,14 +48,20 @@ def test_first_visit_is_a_ready_umap_view_with_every_point(digits):
     assert len(maps(at)) == 4
     for m in maps(at):
         assert n_points(m["fig"]) == digits.n_samples  # nothing sampled
-        assert {t["type"] for t in m["fig"]["data"] if t.get("meta") != "overlay"} == {"scattergl"}
-        assert m["stars"] == 100 and "anchors" in trace_names(m["fig"])  # a star per anchor; its legend entry
+        assert {t["type"] for t in m["fig"]["data"]} == {"scattergl"}
+        assert m["stars"] == 100  # a star per anchor
+        assert m["fig"]["layout"]["showlegend"] is False  # one legend for the four maps, not one each
+        assert m["config"] == PLOTLY_CONFIG  # no "Share chart" (Plotly Cloud) button in the modebar
+    lg = legend(at)
+    assert [e["key"] for e in lg["entries"]] == [str(i) for i in range(10)] and lg["title"] == "label"
+    assert [o["label"] for o in lg["overlays"]] == ["anchors (100)"] and lg["isolate"] is None
+    assert at.session_state["pick_mode"] == "inspect"  # a click inspects until the user asks to edit
     assert any("Every one of the 1,797 digits samples" in c.value for c in at.caption)
     assert at.query_params["dataset"] == "digits" and at.query_params["method"] == "umap"
 
 
 def test_click_on_a_map_toggles_one_anchor_and_the_readout_follows(digits):
-    at = start(**PCA)
+    at = start(**PCA, **EDIT)
     before = anchors_of(at)
     new = next(int(i) for i in digits.ids[digits.split == "train"] if int(i) not in before
                and expected_readout(digits, before + (int(i),)) != expected_readout(digits, before))
@@ -56,7 +70,7 @@ def test_click_on_a_map_toggles_one_anchor_and_the_readout_follows(digits):
     assert anchors_of(at) == before + (new,)
     assert metric(at, "Anchors") == "101"
     assert metric(at, "B → A's head · relative") == expected_readout(digits, before + (new,))
-    assert any("relative to the 101 anchors" in c.value for c in at.caption)
+    assert metric(at, "Anchors") == "101"
     assert [m["stars"] for m in maps(at)] == [101] * 4
     # the same click again removes it; a list-shaped customdata works as well
     select_on_map(at, [new], kind="abs", side="A", as_dict=False)
@@ -67,7 +81,7 @@ def test_click_on_a_map_toggles_one_anchor_and_the_readout_follows(digits):
 
 
 def test_box_selection_adds_several_and_skips_test_samples(digits):
-    at = start(**PCA)
+    at = start(**PCA, **EDIT)
     before = anchors_of(at)
     train = [int(i) for i in digits.ids[digits.split == "train"] if int(i) not in before][:5]
     test = [int(i) for i in digits.ids[digits.split == "test"]][:2]
@@ -98,7 +112,8 @@ def test_highlight_mode_rings_the_same_ids_in_all_maps():
 
 @pytest.mark.parametrize("strategy", ["random", "stratified", "kmeans", "fps", "kdpp"])
 def test_strategy_buttons_replace_or_fill(strategy, digits):
-    at = start(n_anchors=30, seed=3, **PCA)
+    at = start(seed=3, **PCA)
+    at.number_input(key="n_anchors").set_value(30)
     at.button(key=f"btn_{strategy}").click().run()
     no_errors(at)
     ids = anchors_of(at)
@@ -130,7 +145,7 @@ def test_typed_ids_undo_and_clear(digits):
         assert any(msg in unmd(e.value) for e in at.error), (text, [e.value for e in at.error])
     at.button(key="btn_clear").click().run()
     assert anchors_of(at) == () and metric(at, "Anchors") == "0"
-    assert metric(at, "B → A's head · relative") == "needs ≥ 2 anchors"
+    assert metric(at, "B → A's head · relative") == "n/a" and delta(at, "B → A's head · relative") == "needs ≥ 2 anchors"
     assert not at.exception
     at.button(key="btn_undo").click().run()
     assert anchors_of(at) == before + (a, b)
@@ -150,15 +165,27 @@ def test_colour_by_stitching_outcome_and_continuous_column():
     assert len(plotly_array(spec["data"][0]["marker"]["color"])) == 178
 
 
-def test_tsne_layout_and_dims_differ():
+FAIR = "Absolute B has its own layout"
+
+
+def test_tsne_layout_and_dims_differ(digits):
     at = start(method="tsne", source="wine", perplexity=20.0)
     no_errors(at)
     titles = [m.value for m in at.markdown if m.value.startswith(("**Absolute", "**Relative"))]
     assert len(titles) == 4 and all("t-SNE" in t for t in titles), titles
+    # t-SNE always gives B its own layout: the map says so, and why it can look as tidy as Relative B
+    assert "not A's frame" in titles[1] and "not A's frame" not in titles[0] + titles[2] + titles[3]
+    assert any(f"{FAIR} (t-SNE)" in c.value for c in at.caption)
     at = start(enc_b="mlp-wide-s0", **PCA)
     no_errors(at)
-    assert metric(at, "B → A's head · absolute") == "n/a: dims differ"
-    assert any("dims differ" in m.value for m in at.markdown)
+    assert metric(at, "B → A's head · absolute") == "n/a"
+    assert delta(at, "B → A's head · absolute") == f"dims differ ({digits.dim('mlp-wide-s0')} vs {digits.dim('mlp-s0')})"
+    titles = [m.value for m in at.markdown if m.value.startswith(("**Absolute", "**Relative"))]
+    assert "not A's frame" in titles[1] and "not A's frame" not in titles[0] + titles[2] + titles[3]
+    assert any(f"{FAIR} (its dims differ)" in c.value for c in at.caption)
+    # the same encoders in A's frame with PCA: a fair picture, no note
+    at = start(**PCA)
+    assert not any(FAIR in c.value for c in at.caption)
 
 
 def test_every_bundled_dataset_and_an_unlabelled_upload(unlabelled_source):
@@ -166,6 +193,9 @@ def test_every_bundled_dataset_and_an_unlabelled_upload(unlabelled_source):
         at = start(source=dataset, **PCA)
         no_errors(at)
         assert len(maps(at)) == 4, dataset
+        # the strategy buttons' n is the dataset's default set size (35 wines, 60 sentences...), not 100
+        n_train = int((Zoo(dataset).collection().split == "train").sum())
+        assert at.session_state["n_anchors"] == len(anchors_of(at)) == min(100, n_train // 4), dataset
         rel = float(metric(at, "B → A's head · relative"))
         n_classes = len(set(Zoo(dataset).collection().labels.tolist()))
         assert 1.5 / n_classes < rel <= 1.0, (dataset, rel)  # clearly better than chance
@@ -189,7 +219,8 @@ def test_every_bundled_dataset_and_an_unlabelled_upload(unlabelled_source):
     assert anchors_of(at) == before
     assert any("stratified" in unmd(e.value) and "labels" in unmd(e.value) for e in at.error)
     at.button(key="btn_kmeans").click().run()
-    assert not at.exception and len(anchors_of(at)) == 100 and anchors_of(at) != before  # n = 100
+    # n follows the dataset's starting count (80 here), not another dataset's 100
+    assert not at.exception and len(anchors_of(at)) == 80 and anchors_of(at) != before
 
 
 def test_inspector_says_what_the_stitched_head_predicts_for_a_selected_test_sample():
@@ -198,11 +229,11 @@ def test_inspector_says_what_the_stitched_head_predicts_for_a_selected_test_samp
     at = start(pick_mode="highlight", **PCA)
     no_errors(at)
     texts = [unmd(c.value) for c in (*at.caption, *at.markdown)]
-    assert not any("B → A predicts" in t for t in texts)  # nothing inspected yet: no per-sample predictions
+    assert not any("head predicts" in t for t in texts)  # nothing inspected yet: no per-sample predictions
     select_on_map(at, [test_id])
     no_errors(at)
     texts = [unmd(c.value) for c in (*at.caption, *at.markdown)]
-    assert any("B → A predicts" in t and ("✓" in t or "✗" in t) for t in texts), texts[-8:]
+    assert any("B → A's relative head predicts" in t and ("✓" in t or "✗" in t) for t in texts), texts[-8:]
 
 
 def test_without_the_shipped_plotly_js_the_maps_are_plotly_charts(monkeypatch, digits):
@@ -211,14 +242,15 @@ def test_without_the_shipped_plotly_js_the_maps_are_plotly_charts(monkeypatch, d
     from dashboard import map_chart
 
     monkeypatch.setattr(map_chart, "available", lambda: False)
-    at = start(**PCA)
+    at = start(**PCA, **EDIT)
     no_errors(at)
     assert not maps(at)
     specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
     assert len(specs) == 4
-    for spec in specs:
+    for chart, spec in zip(at.get("plotly_chart"), specs):
         assert sum(len(plotly_array(t["x"])) for t in spec["data"] if not t["name"].startswith("anchors")) == digits.n_samples
         assert "anchors (100)" in trace_names(spec)
+        assert json.loads(chart.proto.config) == PLOTLY_CONFIG  # no "Share chart" (Plotly Cloud) button
     before = anchors_of(at)
     new = next(int(i) for i in digits.ids[digits.split == "train"] if int(i) not in before)
     sel = {"points": [{"customdata": [new]}], "point_indices": [0], "box": [], "lasso": []}

@@ -3,7 +3,7 @@
 import json
 
 from core.methods.pair_stitching import stitch_pair
-from dashboard import figures, jobs, loaders, panels, results
+from dashboard import jobs, loaders, panels, results, score_figures
 from tests.dashboard.apphelp import anchors_of, maps, metric, no_errors, start
 from tests.dashboard.test_explore import expected_readout
 
@@ -47,11 +47,12 @@ def test_a_failing_layout_is_reported_in_the_maps_panel_only(monkeypatch, digits
     assert metric(at, READOUT) == readout and metric(at, "Anchors") == "100"
     assert anchors_of(at) == anchors
     assert not maps(at) and not map_titles(at)
-    assert any(m.value == "**Inspect**" for m in at.markdown)
+    assert any(h.value == "Inspect" for h in at.subheader)
     assert any(e.label.startswith("Download:") for e in at.expander)
     # anchor edits still work while the maps are broken, and the readout follows
     at.button(key="btn_clear").click().run()
-    assert anchors_of(at) == () and metric(at, READOUT) == "needs ≥ 2 anchors"
+    assert anchors_of(at) == () and metric(at, READOUT) == "n/a"
+    assert next(m.delta for m in at.metric if m.label == READOUT) == "needs ≥ 2 anchors"
     at.button(key="btn_undo").click().run()
     assert anchors_of(at) == anchors and metric(at, READOUT) == readout
     # other pages still work
@@ -83,7 +84,7 @@ def test_a_failing_heatmap_leaves_the_drill_down_and_gallery(monkeypatch, digits
     at = start("pages/stitching.py", **PCA)
     no_errors(at)
     anchors = anchors_of(at)
-    monkeypatch.setattr(figures, "heatmaps_figure", boom)
+    monkeypatch.setattr(score_figures, "heatmaps_figure", boom)
     at.run()
     assert not at.exception
     errors = panel_errors(at)
@@ -187,7 +188,7 @@ def test_a_cancelled_layout_shows_the_preview_until_recompute(monkeypatch):
     no_errors(at)
     titles = map_titles(at)
     assert len(titles) == 4 and all("PCA preview; t-SNE cancelled" in t for t in titles), titles
-    info = [i.value for i in at.info]
+    info = [m.value for m in at.markdown]  # the cancelled line beside its Recompute button
     assert any("t-SNE of the absolute and relative maps cancelled" in i and "Recompute" in i for i in info), info
     assert anchors_of(at) == anchors and metric(at, "Anchors") == str(len(anchors))
     # another setting is another job: it runs (here: PCA, at once)

@@ -77,3 +77,54 @@ def test_large_map_message_stays_small():
     per_point_small = len(small.to_json()) / figures.HOVERTEXT_UP_TO
     assert per_point_big < 0.5 * per_point_small
     assert "described" not in json.dumps(json.loads(big.to_json())["data"][:4])
+
+
+def test_a_map_without_its_own_legend_isolated_class_and_star_looks():
+    fig, ids, _ = _map(300, anchors=[1000, 1001])
+    assert fig.layout.showlegend is not False and any(t.showlegend is not False for t in fig.data)
+    rng = np.random.default_rng(300)
+    coords = rng.normal(size=(300, 2))
+    labels = rng.integers(0, 4, 300).astype(str)
+    c = figures.Coloring("label", labels, categories=("0", "1", "2", "3"))
+    bare = figures.map_figure(coords, ids=ids, coloring=c, hover=ids.astype(str), anchor_ids=[1000], legend=False,
+                              isolate="2", anchor_look="faint")
+    assert bare.layout.showlegend is False and all(t.showlegend is False for t in bare.data)
+    cats = [t for t in bare.data if not t.name.startswith("anchors")]
+    assert cats[-1].name == "2"  # the isolated class on top
+    for t in cats:
+        if t.name == "2":
+            assert t.marker.color == c.color_of("2") and t.marker.opacity == 0.75
+        else:
+            assert t.marker.color == figures.DIMMED["color"] and t.marker.opacity == figures.DIMMED["opacity"]
+            assert t.marker.size == pytest.approx(figures.MARKER_SIZE * figures.DIMMED_SIZE)
+    star = next(t for t in bare.data if t.name.startswith("anchors"))
+    assert star.marker.opacity == figures.ANCHOR_FAINT_OPACITY and star.marker.color == figures.ANCHOR_COLOR
+    hidden = figures.map_figure(coords, ids=ids, coloring=c, hover=ids.astype(str), anchor_ids=[1000], anchor_look="hide")
+    assert not any(t.name.startswith("anchors") for t in hidden.data)
+    with pytest.raises(ValueError, match="anchor_look"):
+        figures.map_figure(coords, ids=ids, coloring=c, hover=ids.astype(str), anchor_look="dim")
+    cont = figures.Coloring("score", np.linspace(-1, 3, 300), continuous=True)
+    m = figures.map_figure(coords, ids=ids, coloring=cont, hover=ids.astype(str), legend=False).data[0].marker
+    assert m.showscale is False and (m.cmin, m.cmax) == (-1.0, 3.0)  # the shared legend's scale has the same ends
+
+
+def test_the_shared_legend_lists_each_class_once_and_one_scale_per_distinct_range():
+    from dashboard.map_legend import legend_data
+
+    a = figures.Coloring("outcome", np.array(["wrong", "train (not scored)"]), categories=tuple(figures.OUTCOME_COLORS),
+                         colors=figures.OUTCOME_COLORS)
+    r = figures.Coloring("outcome", np.array(["correct", "wrong", "train (not scored)"]),
+                         categories=tuple(figures.OUTCOME_COLORS), colors=figures.OUTCOME_COLORS)
+    d = legend_data({"absolute": a, "relative": r}, isolate="wrong", n_anchors=5, n_highlighted=2)
+    assert [e["key"] for e in d["entries"]] == ["correct", "wrong", "train (not scored)"]  # in category order
+    assert d["entries"][1]["color"] == figures.OUTCOME_COLORS["wrong"] and d["isolate"] == "wrong"
+    assert [o["label"] for o in d["overlays"]] == ["anchors (5)", "highlighted (2)"]
+    assert legend_data({"relative": r}, isolate="n/a: dims differ")["isolate"] is None  # not drawn: not isolated
+    x = figures.Coloring("agreement", np.array([0.0, 0.5, np.nan]), continuous=True)
+    y = figures.Coloring("agreement", np.array([0.2, 1.0]), continuous=True)
+    same = legend_data({"absolute": x, "relative": x})
+    assert [(s["title"], s["lo"], s["hi"]) for s in same["scales"]] == [("agreement", "0", "0.5")]
+    two = legend_data({"absolute": x, "relative": y})
+    assert [(s["title"], s["lo"], s["hi"]) for s in two["scales"]] == [
+        ("absolute: agreement", "0", "0.5"), ("relative: agreement", "0.2", "1")]
+    assert two["entries"] == [] and two["isolate"] is None

@@ -26,8 +26,8 @@ def test_points_are_all_sent_and_overlays_become_shapes():
     data = map_chart.chart_data(fig)
     spec = json.loads(data["fig"])
     sent = {t["name"] for t in spec["data"]}
-    assert sent == {"0", "1", "2", "anchors", "highlighted"}  # + one empty legend entry per overlay kind
-    assert all(t["x"] == [None] for t in spec["data"] if t["name"] in ("anchors", "highlighted"))
+    assert sent == {"0", "1", "2"}  # the stars and rings are shapes
+    assert spec["layout"]["showlegend"] is False  # the page draws one legend for the four maps (map_legend)
     n_points = sum(len(t.customdata) for t in fig.data if not t.name.startswith(map_chart.OVERLAYS))
     assert n_points == len(ids)  # every point of the map, none sampled
     sent_ids = np.concatenate([np.frombuffer(base64.b64decode(t["customdata"]["bdata"]), dtype=t["customdata"]["dtype"])
@@ -74,9 +74,10 @@ def _map_args(n=500, *, seed=0, anchors=(), highlight=(), color_seed=0):
 @pytest.mark.parametrize("n", [500, figures.HOVERTEXT_UP_TO + 1])
 def test_map_data_is_the_chart_data_of_the_webgl_map_figure(n):
     coords, kw = _map_args(n, anchors=[100, 105, 130], highlight=[107])
-    want = map_chart.chart_data(figures.map_figure(coords, webgl=True, **kw))
+    want = map_chart.chart_data(figures.map_figure(coords, webgl=True, legend=False, **kw))
     got = map_chart.map_data(coords, **kw)
-    assert got == want
+    assert {k: got[k] for k in want} == want
+    assert got["isolate"] is None and got["dimmed"] == dict(figures.DIMMED, size=figures.DIMMED_SIZE)
     spec = json.loads(got["fig"])
     assert {t["type"] for t in spec["data"] if t.get("meta") != "overlay"} == {"scattergl"}
     assert "template" not in spec["layout"]  # Streamlit's placeholder colours are for st.plotly_chart only
@@ -104,3 +105,41 @@ def test_map_data_builds_the_points_only_when_they_change(monkeypatch):
     assert len(map_chart._payloads) == map_chart.CACHED_PAYLOADS
     map_chart.map_data(coords, **kw)  # pushed out by the newer ones: built again
     assert len(made) == 4 + map_chart.CACHED_PAYLOADS + 1
+
+
+@pytest.mark.parametrize("look", figures.ANCHOR_LOOKS)
+def test_stars_follow_the_anchor_look_and_isolation_goes_to_the_browser_without_new_points(look):
+    coords, kw = _map_args(anchors=[100, 105, 130], highlight=[107])
+    base = map_chart.map_data(coords, **kw)
+    got = map_chart.map_data(coords, **kw, anchor_look=look, isolate="1")
+    assert got["sig"] == base["sig"] and got["fig"] == base["fig"]  # the same points: nothing sent again
+    stars = [s for s in got["shapes"] if s["legendgroup"] == "anchors"]
+    assert len(stars) == (0 if look == "hide" else 3)
+    want = {"show": figures.ANCHOR_MARKER["opacity"], "faint": figures.ANCHOR_FAINT_OPACITY}.get(look)
+    assert all(s["opacity"] == want and s["fillcolor"] == figures.ANCHOR_COLOR for s in stars)
+    assert len([s for s in got["shapes"] if s["legendgroup"] == "highlighted"]) == 1  # rings whatever the stars
+    assert got["isolate"] == "1"
+    # a continuous colouring has no class to isolate
+    cont = dict(kw, coloring=figures.Coloring("x", np.arange(len(coords), dtype=float), continuous=True))
+    assert map_chart.map_data(coords, **cont, isolate="1")["isolate"] is None
+
+
+def test_one_plotly_config_without_the_share_button_for_every_chart():
+    """The maps' component gets figures.PLOTLY_CONFIG; every st.plotly_chart call of the app passes it too."""
+    import ast
+    from pathlib import Path
+
+    assert figures.PLOTLY_CONFIG["showSendToCloud"] is False and figures.PLOTLY_CONFIG["displaylogo"] is False
+    assert "sendDataToCloud" in figures.PLOTLY_CONFIG["modeBarButtonsToRemove"]
+    root = Path(map_chart.__file__).parent
+    calls = []
+    for f in [*root.glob("*.py"), *root.glob("pages/*.py")]:
+        for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "plotly_chart":
+                config = next((k.value for k in node.keywords if k.arg == "config"), None)
+                calls.append((f.name, node.lineno, ast.unparse(config) if config is not None else None))
+    assert len(calls) >= 6, calls
+    assert all(c == "figures.PLOTLY_CONFIG" for _, _, c in calls), calls
+    assert "data.config" in (root / "map_chart.js").read_text(encoding="utf-8")
+    data = map_chart.map_data(*_map_args()[:1], **_map_args()[1])
+    assert "config" not in data  # added by show_map, which AppTests of Explore check (tests/dashboard/test_explore.py)

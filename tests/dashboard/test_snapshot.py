@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from dashboard.figures import PALETTE, Coloring
+from dashboard.figures import ANCHOR_COLOR, ANCHOR_MARKER, DIMMED, PALETTE, Coloring
 from dashboard.snapshot import HIDE_CSS, SNAPSHOT_CLASS, map_png, snapshot_html
 from tests.dashboard.apphelp import maps, no_errors, select_on_map, start
 
@@ -76,7 +76,9 @@ def test_anchors_are_stars_and_highlights_rings():
     plain = decode(map_png(coords, ids=[7, 8, 9, 10], coloring=c))
     marked = decode(map_png(coords, ids=[7, 8, 9, 10], coloring=c, anchor_ids=[8], highlight_ids=[10]))
     r, col = pixel_of(coords, 1, marked)
-    assert tuple(marked[r, col]) == (255, 212, 0)  # the star's yellow over the point
+    a = ANCHOR_MARKER["opacity"]  # the star's black, at the chart's opacity over the point
+    want = tuple(round(a * s + (1 - a) * p) for s, p in zip(rgb(ANCHOR_COLOR), blended(PALETTE[1])))
+    assert np.abs(np.subtract(marked[r, col], want, dtype=float)).max() <= 1
     r, col = pixel_of(coords, 3, marked)
     ring = marked[r - 16:r + 17, col - 16:col + 17].reshape(-1, 3)
     assert ((ring == (230, 0, 126)).all(axis=1)).sum() > 20
@@ -131,3 +133,20 @@ def test_explore_sends_snapshots_on_the_first_paint_only(digits):
     select_on_map(at, [int(digits.ids[digits.split == "train"][-1])], kind="abs", side="A")
     no_errors(at)
     assert snapshots(at) == [] and len(maps(at)) == 4
+
+
+def test_faint_or_hidden_stars_and_an_isolated_class_are_drawn_like_the_chart():
+    coords = np.array([[0.0, 0.0], [10.0, 0.0], [0.0, 10.0], [10.0, 10.0]])
+    c = Coloring("label", np.array(["0", "1", "2", "1"]), categories=CATS)
+    ids = [7, 8, 9, 10]
+    plain = decode(map_png(coords, ids=ids, coloring=c))
+    hidden = decode(map_png(coords, ids=ids, coloring=c, anchor_ids=[8], anchor_look="hide"))
+    assert (hidden == plain).all()
+    faint = decode(map_png(coords, ids=ids, coloring=c, anchor_ids=[8], anchor_look="faint"))
+    r, col = pixel_of(coords, 1, faint)
+    want = tuple(round(0.3 * s + 0.7 * p) for s, p in zip(rgb(ANCHOR_COLOR), blended(PALETTE[1])))
+    assert np.abs(np.subtract(faint[r, col], want, dtype=float)).max() <= 1
+    iso = decode(map_png(coords, ids=ids, coloring=c, isolate="1"))
+    for k, cat in enumerate(["0", "1", "2", "1"]):
+        got = tuple(iso[pixel_of(coords, k, iso)])
+        assert got == (blended(PALETTE[1]) if cat == "1" else blended(DIMMED["color"], DIMMED["opacity"])), (k, got)

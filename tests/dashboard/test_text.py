@@ -60,7 +60,8 @@ def test_plotly_text_of_user_strings_is_escaped(tmp_path):
     import numpy as np
 
     from core.spaces.describe import sample_descriptions
-    from dashboard.figures import Coloring, heatmap_figure, map_figure
+    from dashboard.figures import Coloring, map_figure
+    from dashboard.score_figures import heatmap_figure
     from tests.test_bad_inputs import HTML_LABEL, _html_upload
 
     coll = _html_upload(tmp_path).load()

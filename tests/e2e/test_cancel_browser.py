@@ -57,7 +57,7 @@ def test_a_running_tsne_is_cancelled_recomputed_and_replaced_by_pca(browser, ser
     before = readouts(page)
     page.screenshot(path=str(tmp_path / "tsne_cancelled.png"), full_page=True)
     # it stays cancelled (no silent restart of the same job) across another interaction
-    page.get_by_text("highlights samples").click()
+    page.locator('[data-testid="stButtonGroup"] button').filter(has_text="highlight").first.click()
     time.sleep(2.0)
     assert page.get_by_role("button", name="Recompute").count() == 1 and cancel.count() == 0
 

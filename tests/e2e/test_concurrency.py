@@ -94,6 +94,7 @@ def test_eight_sessions_are_isolated_and_the_server_stays_responsive(browser, se
         page.get_by_text("Open Explore & stitch").click()
     for i, (page, (n, _, _)) in enumerate(zip(pages, session_files)):
         page.get_by_text(f"Every one of the {n:,} session {i} samples").wait_for(timeout=180_000)
+        page.get_by_role("button", name="Pick anchors").click(timeout=180_000)  # the strategy buttons' popover
         box = page.get_by_label("n", exact=True)  # how many anchors the strategy buttons pick
         box.wait_for(timeout=180_000)  # widgets load their code lazily; eight busy sessions slow that down
         box.fill(str(100 - i - 1))
@@ -102,7 +103,11 @@ def test_eight_sessions_are_isolated_and_the_server_stays_responsive(browser, se
         page.get_by_role("button", name="random", exact=True).click()
         health.append(_health_ms(server))
     for i, page in enumerate(pages):
-        page.get_by_text(f"relative to the {100 - i - 1} anchors").wait_for(timeout=180_000)
+        deadline = time.time() + 180
+        while _metric(page, "Anchors") != str(100 - i - 1) and time.time() < deadline:
+            page.wait_for_timeout(250)
+        assert _metric(page, "Anchors") == str(100 - i - 1), i
+        page.get_by_text(f"Replaced by {100 - i - 1} random anchors").wait_for(timeout=180_000)  # the readout follows
         rel = float(_metric(page, "B → A's head · relative"))
         assert rel > 0.8, (i, rel)  # B is a rotation of A: relative stitching works
         assert page.locator('[data-testid="stException"]').count() == 0, i

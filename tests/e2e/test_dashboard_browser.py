@@ -106,6 +106,12 @@ def anchors_in_message(page) -> str:
     return " ".join(page.locator('[data-testid="stCaptionContainer"]').all_inner_texts())
 
 
+def click_mode(page, mode: str) -> None:
+    """Choose what a click on a map does ("inspect", "edit anchors", "highlight") and wait for the rerun."""
+    page.locator('[data-testid="stButtonGroup"] button').filter(has_text=mode).first.click()
+    wait_idle(page)
+
+
 def current_anchor_ids(page, map_index: int = 0) -> set:
     return {p["id"] for p in page.evaluate(POINTS_JS, map_index) if p["trace"].startswith("anchors")}
 
@@ -129,6 +135,7 @@ def test_click_and_box_select_on_a_map_pick_anchors(browser, server, digits, tmp
     assert len(anchors) == 100 and metric_value(page, "Anchors") == "100"
     before = readouts(page)
     assert before == expected_readouts(digits, anchors)
+    click_mode(page, "edit anchors")  # a click inspects by default; here it is to toggle anchors
 
     # ---- one click on Absolute B (B's points scatter in A's frame): an isolated train point whose
     # anchor changes the readout. Plotly picks any point under the marker, so no other within 8 px.
@@ -260,7 +267,7 @@ def test_a_saved_session_loads_back_the_same_anchors(browser, server, tmp_path):
 
     # change the anchors on Explore, then come back and load the file
     sidebar_page(page, "Explore & stitch")
-    page.get_by_role("button", name="Clear").click()
+    page.get_by_role("button", name="Clear", exact=True).click()
     wait_for(lambda: metric_value(page, "Anchors") == "0", what="the anchors to be cleared")
     sidebar_page(page, "Share & export")
     assert metric_value(page, "Anchors") == "0"
@@ -302,8 +309,8 @@ def test_every_page_renders_without_errors(browser, server, tmp_path):
     shots = {}
     for title, action in (
         ("Explore & stitch", None), ("Stitching", "Train the decoders"), ("Compare spaces", None),
-        ("Invariance playground", None), ("Anchor sweep", "Run the sweep"), ("Share & export", None),
-        ("Data & encoders", None),
+        ("Invariance playground", None), ("Anchor sweep", "Run the sweep"), ("Reproduce the paper", None),
+        ("Share & export", None), ("Data & encoders", None),
     ):
         sidebar_page(page, title)
         if action:

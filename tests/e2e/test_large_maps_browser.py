@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from dashboard import figures
-from tests.e2e.test_dashboard_browser import no_error_on, wait_for, wait_idle
+from tests.e2e.test_dashboard_browser import click_mode, no_error_on, wait_for, wait_idle
 from tests.e2e.test_upload_browser import _load
 
 pytestmark = pytest.mark.browser
@@ -84,6 +84,7 @@ def test_large_maps_stay_mounted_through_an_anchor_edit(browser, server, pair, t
     page.evaluate("() => document.querySelectorAll('.sb-map').forEach((gd, i) => { gd.__tag = i; })")
 
     # ---- an anchor edit: new relative maps, new stars on the absolute maps, the same four plots
+    page.get_by_role("button", name="Pick anchors").click()  # the strategy buttons are in this popover
     page.get_by_label("seed").fill("7")
     page.get_by_label("seed").press("Enter")
     time.sleep(1.0)
@@ -125,6 +126,8 @@ def test_large_maps_stay_mounted_through_an_anchor_edit(browser, server, pair, t
 
     # ---- a click on a point of the absolute map of A toggles it as an anchor (or says it is a test sample)
     # (after plotly's double-click window: a click within 0.3 s of the pan's release would be a double click)
+    page.keyboard.press("Escape")  # close the strategy popover
+    click_mode(page, "edit anchors")
     time.sleep(0.5)
     p = page.evaluate(POINT_JS, 0)
     page.mouse.move(p["x"], p["y"])  # as a user does: the hover finds the point, then the click picks it

@@ -90,16 +90,16 @@ def test_bundled_texts_then_own_texts_and_images_encode_and_stitch(browser, serv
     page.set_default_timeout(60_000)
     page.goto(server + "/data")
     page.get_by_role("tab", name="Pretrained encoders").click()
-    page.get_by_text("Bundled texts (300 sentences").wait_for(timeout=120_000)
+    page.get_by_text("Bundled texts (1,500 sentences").wait_for(timeout=120_000)
 
     # 1. the bundled texts, two BERTs: Explore shows the readout
     _add(page, str(tiny_models["bert0"]))
     _add(page, str(tiny_models["bert1"]))
     _encode(page, tmp_path, "bundled texts")
-    assert page.get_by_text("300 samples").count() + page.get_by_text("300").count() >= 1
+    assert page.get_by_text("1,500 samples").count() + page.get_by_text("1,500").count() >= 1
     page.screenshot(path=str(tmp_path / "pretrained_encoded.png"), full_page=True)
     page.get_by_text("Open Explore & stitch").last.click()
-    page.get_by_text("Stitching readout").wait_for(timeout=120_000)
+    page.get_by_text("B → A's head · relative").first.wait_for(timeout=120_000)  # the readout
     rel = _wait_metric(page, "B → A's head · relative")
     assert 0.0 <= rel <= 1.0
     page.wait_for_timeout(3000)
@@ -141,7 +141,7 @@ def test_bundled_texts_then_own_texts_and_images_encode_and_stitch(browser, serv
     page.screenshot(path=str(tmp_path / "pretrained_stitching.png"), full_page=True)
     _no_errors(page, "stitching")
     _go(page, "Explore & stitch")  # the images' maps and readout
-    page.get_by_text("Stitching readout").wait_for(timeout=120_000)
+    page.get_by_text("B → A's head · relative").first.wait_for(timeout=120_000)  # the readout
     img_rel = _wait_metric(page, "B → A's head · relative")
     assert 0.0 <= img_rel <= 1.0
     page.wait_for_timeout(4000)

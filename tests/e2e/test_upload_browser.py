@@ -20,8 +20,6 @@ def _metric(page, label: str) -> str:
 @pytest.fixture(scope="module")
 def files(tmp_path_factory):
     """Files a user would bring, made from two zoo encoders (old = mlp-s0, new = mlp-s1)."""
-    import torch
-
     from core.spaces.zoo import Zoo
 
     d = tmp_path_factory.mktemp("uploads")
@@ -39,16 +37,7 @@ def files(tmp_path_factory):
     table = pd.DataFrame({"id": data.ids, "label": data.y, **{f"px{i}": data.X[:, i] for i in range(64)}})
     table.to_csv(d / "digits.csv", index=False)
 
-    class Enc(torch.nn.Module):
-        def __init__(self, m):
-            super().__init__()
-            self.m = m
-
-        def forward(self, x):
-            return self.m.encode(x)
-
-    torch.onnx.export(Enc(z.model("mlp-s0")), torch.zeros(2, 64), str(d / "mlp.onnx"), input_names=["x"],
-                      output_names=["latent"], dynamic_axes={"x": {0: "n"}}, dynamo=False)
+    shutil.copy(z.root / "mlp-s0.onnx", d / "mlp.onnx")  # the zoo's own ONNX model (outputs latent and logits)
     shutil.copy(z.root / "cnn-s0.safetensors", d / "cnn.safetensors")
     (d / "cnn.json").write_text(json.dumps({"arch": "cnn", "config": z.entries["cnn-s0"]["config"]}))
     (d / "evil.pkl").write_bytes(b"\x80\x04K\x01.")
@@ -114,7 +103,7 @@ def test_every_format_uploads_and_the_old_new_pair_stitches(browser, server, fil
     # the old/new pair, end to end, in the same session: Explore now shows it
     page.get_by_role("tab", name="Bundled datasets").click()
     page.get_by_text("Open Explore & stitch").click()
-    page.get_by_text("Stitching readout").wait_for(timeout=120_000)
+    page.get_by_text("B → A's head · relative").first.wait_for(timeout=120_000)  # the readout
     page.screenshot(path=str(tmp_path / "explore_after_upload.png"), full_page=True)
     page.get_by_text("1,797 parquet pair samples").wait_for(timeout=60_000)  # the current dataset
     rel = ab = None

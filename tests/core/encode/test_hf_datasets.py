@@ -24,5 +24,5 @@ def test_a_local_hugging_face_dataset(tmp_path):
     images.save_to_disk(str(tmp_path / "images"))
     m = read_hf_dataset(str(tmp_path / "images"))
     assert m.modality == "image" and list(m.ids) == ["x", "y"] and m.thumbnails.shape == (2, 24, 24)
-    with pytest.raises(FileTooLargeError, match="row limit"):
+    with pytest.raises(FileTooLargeError, match=r"3 rows is over the limit of 2 rows \(set the environment variable STITCHBOARD_MAX_DATASET_ROWS"):
         read_hf_dataset(str(tmp_path / "texts"), max_rows=2)

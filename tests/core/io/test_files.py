@@ -37,5 +37,5 @@ def test_upload_over_limit(vecs):
 
     buf = io.BytesIO()
     np.save(buf, X)
-    with pytest.raises(FileTooLargeError, match="MB limit"):
+    with pytest.raises(FileTooLargeError, match=r"over the upload limit of 100 bytes \(start the dashboard with --server.maxUploadSize"):
         load_collection([("big.npy", buf.getvalue())], max_bytes=100)

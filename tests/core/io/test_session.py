@@ -8,12 +8,12 @@ import pytest
 from core.errors import FileTooLargeError, InvalidInputError, InvalidTypeError, LoadError, StitchboardError
 from core.io.session import (
     FIELDS,
-    MAX_SESSION_BYTES,
     from_json,
     to_json,
     validate_session,
 )
 from core.io.session_query import QUERY_FIELDS, from_query, to_query
+from core.limits import MAX_SESSION_BYTES
 
 
 @pytest.fixture(scope="module")
@@ -140,7 +140,12 @@ def test_unicode_and_string_ids_round_trip():
 
 def test_oversized_and_malformed_json():
     with pytest.raises(FileTooLargeError):
-        from_json(b"{" + b" " * MAX_SESSION_BYTES + b"}")
+        from_json(b"{" + b" " * MAX_SESSION_BYTES.value + b"}")
     for text in ('{"seed": NaN}', '{"seed": 1, "seed": 2}', "not json", "[" * 100_000, b"\xff\xfe"):
         with pytest.raises(LoadError):
             from_json(text)
+
+
+@pytest.mark.parametrize("mode", ["inspect", "anchors", "highlight"])
+def test_every_click_mode_of_the_maps_is_a_valid_pick_mode(coll, mode):
+    assert check({**good(coll), "pick_mode": mode}, coll)["pick_mode"] == mode

@@ -3,7 +3,7 @@
 import pytest
 
 from core.errors import FileTooLargeError, InvalidInputError, InvalidTypeError
-from core.io.session import MAX_IDS, MAX_SESSION_BYTES
+from core.limits import MAX_IDS, MAX_SESSION_BYTES
 from core.io.session_query import QUERY_FIELDS, decode_ids, encode_ids, from_query, to_query
 
 
@@ -30,7 +30,7 @@ def test_ids_and_query_round_trip(coll):
     assert decode_ids(encode_ids(ids)) == ids
     assert decode_ids(encode_ids(["a,b", "c"])) == ["a,b", "c"]
     assert decode_ids("") == [] and decode_ids("3,3") == [3, 3]
-    for bad in ("7-5", "1-x", "[1, 2]", "[", f"0-{MAX_IDS}"):
+    for bad in ("7-5", "1-x", "[1, 2]", "[", f"0-{MAX_IDS.value}"):
         with pytest.raises(InvalidInputError):
             decode_ids(bad)
     q = to_query(good(coll), **context(coll))
@@ -50,4 +50,4 @@ def test_query_problems_are_listed_with_the_others(coll):
     with pytest.raises(InvalidTypeError, match="'seed' must be an int; got str 'abc'"):
         from_query({"seed": "abc"})
     with pytest.raises(FileTooLargeError):
-        from_query({"dataset": "x" * (MAX_SESSION_BYTES + 1)})
+        from_query({"dataset": "x" * (MAX_SESSION_BYTES.value + 1)})

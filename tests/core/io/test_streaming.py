@@ -51,7 +51,7 @@ def test_npy_stream_equals_in_memory(tmp_path, out_suffix, chunk_rows):
     ],
 )
 def test_options_match_relative_projection(tmp_path, kw):
-    X = _vectors(n=57, d=300, seed=1)  # d=300: the wide (torch) cosine path
+    X = _vectors(n=57, d=300, seed=1)  # d=300: the wide cosine path
     np.save(tmp_path / "X.npy", X)
     A = _vectors(n=8, d=300, seed=2)
     relative_projection_file(tmp_path / "X.npy", dst=tmp_path / "R.npy", anchor_vectors=A, chunk_rows=16, **kw)

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from core import metrics as M
+from core.methods import metrics as M
 
 
 @pytest.fixture(scope="module")
@@ -93,3 +93,65 @@ def test_relative_spaces_agree_where_absolute_do_not(train_spaces, test_spaces):
     assert absolute["jaccard"] < 0.05 and absolute["mrr"] < 0.05 and abs(absolute["cosine"]) < 0.1
     assert relative["jaccard"] > 0.4 and relative["mrr"] > 0.4 and relative["cosine"] > 0.9
     assert absolute["linear_cka"] > 0.9  # same geometry all along
+
+
+def _mrr_plain(X, Y, k):
+    """relreps's MRR@k written out: for each x_i, the top-k rows of Y by cosine in order
+    (ties by row order, as a faiss flat index orders equal scores by id); 1 / position of
+    y_i in that list, 0 when it is not there."""
+    Xn = X / np.linalg.norm(X, axis=1, keepdims=True)
+    Yn = Y / np.linalg.norm(Y, axis=1, keepdims=True)
+    out = []
+    for i in range(len(X)):
+        scores = [float(Xn[i] @ Yn[j]) for j in range(len(Y))]
+        order = sorted(range(len(Y)), key=lambda j: (-scores[j], j))
+        top = order if k is None else order[:k]
+        out.append(1.0 / (top.index(i) + 1) if i in top else 0.0)
+    return float(np.mean(out))
+
+
+@pytest.mark.parametrize("k", [1, 5, 20, None])
+def test_mrr_at_k_equals_the_top_k_search(k):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(80, 6))
+    Y = X + 0.8 * rng.normal(size=(80, 6))  # partners often ranked 2nd..10th: truncation matters
+    assert M.mrr(X, Y, k=k) == pytest.approx(_mrr_plain(X, Y, k), abs=1e-12)
+    assert M.mrr(X, Y) == pytest.approx(_mrr_plain(X, Y, 5), abs=1e-12)  # the default: relreps's k=5
+    assert M.mrr(X, Y, k=1) < M.mrr(X, Y) < M.mrr(X, Y, k=None)
+
+
+def test_mrr_ties_and_truncation_hand_case():
+    X = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    # x1 ties y0 and y1 (cos 1 both): y0 is the earlier row, so y1 ranks 2nd
+    assert M.mrr(X, X) == pytest.approx((1 + 1 / 2 + 1 + 1) / 4)
+    Y = X[[2, 3, 0, 1]]  # y = [0,1], [1,1], [1,0], [1,0]
+    # x0: cos [0, .71, 1, 1] -> y0 4th; x1: [0, .71, 1, 1] -> y1 3rd; x2: [1, .71, 0, 0] -> y2 3rd
+    # (y3 ties but comes later); x3: [.71, 1, .71, .71] -> y3 4th (y1 above, y0 and y2 tie earlier)
+    assert M.mrr(X, Y, k=None) == pytest.approx(np.mean([1 / 4, 1 / 3, 1 / 3, 1 / 4]))
+    assert M.mrr(X, Y, k=3) == pytest.approx(np.mean([0, 1 / 3, 1 / 3, 0]))
+    assert M.mrr(X, Y, k=2) == 0.0  # no partner in the top 2
+    with pytest.raises(ValueError, match="k=0 must be >= 1"):
+        M.mrr(X, Y, k=0)
+
+
+def test_compare_spaces_reports_mrr_at_5_by_default():
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(60, 5))
+    Y = X + 0.7 * rng.normal(size=(60, 5))
+    assert M.compare_spaces(X, Y, metrics=["mrr"])["mrr"] == pytest.approx(M.mrr(X, Y, k=5))
+    assert M.compare_spaces(X, Y, metrics=["mrr"], mrr_k=None)["mrr"] == pytest.approx(M.mrr(X, Y, k=None))
+
+
+def test_cross_retrieval_equals_the_three_metrics():
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(70, 6))
+    Y = X + 0.6 * rng.normal(size=(70, 6))
+    out = M.cross_retrieval(X, Y, k=5)
+    assert out["jaccard"] == pytest.approx(M.knn_jaccard(X, Y, k=5), abs=1e-12)
+    assert out["mrr"] == pytest.approx(_mrr_plain(X, Y, 5), abs=1e-12)
+    assert out["cosine"] == pytest.approx(M.mean_cosine(X, Y), abs=1e-12)
+    # Jaccard written out: |top-k of x_i among Y ∩ top-k of y_i among Y| / |∪|
+    Xn, Yn = X / np.linalg.norm(X, axis=1, keepdims=True), Y / np.linalg.norm(Y, axis=1, keepdims=True)
+    sets = lambda S: [set(np.argsort(-row, kind="stable")[:5]) for row in S]  # noqa: E731
+    expected = np.mean([len(a & b) / len(a | b) for a, b in zip(sets(Xn @ Yn.T), sets(Yn @ Yn.T))])
+    assert out["jaccard"] == pytest.approx(expected, abs=1e-12)

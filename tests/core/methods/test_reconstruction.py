@@ -41,3 +41,36 @@ def test_dims_differ_in_absolute_mode_is_nan_not_an_error(zoo, train_spaces, tes
     assert np.isnan(res.mse["absolute"]["mlp-s0"])
     with pytest.raises(InvalidInputError, match="decoder='nope'"):
         reconstruction_stitching(train_spaces, test_spaces, LatentSpace(d.X, d.ids), [0], decoder="nope")
+
+
+@pytest.mark.parametrize("sigmoid", [True, False])
+def test_decoder_gradients_match_finite_differences(sigmoid):
+    """The hand-written backward pass of the numpy decoder, against central differences in float64."""
+    from core.methods.reconstruction import _loss_and_grads
+
+    rng = np.random.default_rng(0)
+    P = [rng.normal(size=(5, 7)), rng.normal(size=7), rng.normal(size=(7, 3)), rng.normal(size=3)]
+    x, y = rng.normal(size=(6, 5)), rng.uniform(size=(6, 3))
+    _, grads = _loss_and_grads(P, x, y, sigmoid)
+    h = 1e-6
+    for w, g in zip(P, grads):
+        num = np.zeros_like(w)
+        for i in np.ndindex(w.shape):
+            w[i] += h
+            up = _loss_and_grads(P, x, y, sigmoid)[0]
+            w[i] -= 2 * h
+            down = _loss_and_grads(P, x, y, sigmoid)[0]
+            w[i] += h
+            num[i] = (up - down) / (2 * h)
+        np.testing.assert_allclose(g, num, rtol=1e-5, atol=1e-8)
+
+
+def test_decoder_is_deterministic_and_learns(zoo, train_spaces):
+    from core.methods.reconstruction import fit_decoder
+
+    d = zoo.data
+    Z, T = train_spaces["ae-s0"].vectors, d.X[train_spaces["ae-s0"].ids]
+    a, b = fit_decoder(Z, T, epochs=5, random_state=3), fit_decoder(Z, T, epochs=5, random_state=3)
+    np.testing.assert_array_equal(a.predict(Z), b.predict(Z))
+    untrained = fit_decoder(Z, T, epochs=0, random_state=3).predict(Z)
+    assert ((a.predict(Z) - T) ** 2).mean() < 0.5 * ((untrained - T) ** 2).mean()

@@ -62,3 +62,70 @@ def test_relative_stitching_beats_absolute_on_every_zoo(dataset):
     rel, ab = res.stitched_mean("relative"), res.stitched_mean("absolute")
     print(f"{dataset}: relative stitched {rel:.3f}, absolute stitched {ab:.3f}")
     assert rel > ab + 0.15
+
+
+@pytest.mark.parametrize("dataset", ["digits", "wine", "breast_cancer"])
+def test_onnx_models_reproduce_the_manifest_scores(dataset):
+    """The ONNX files are the whole trained models: their logits / reconstructions score what the
+    manifest recorded at build time (torch), up to one test sample whose top logits are a near-tie."""
+    z = Zoo(dataset)
+    Xte, yte, _ = z.data.part("test")
+    for name in z.names:
+        e, model = z.entries[name], z.model(name)
+        assert model.outputs[0] == "latent"
+        np.testing.assert_array_equal(model.encode(Xte), z.vectors(name)[z.data.split == "test"])
+        out = model.run(Xte, model.outputs[1])
+        if "test_accuracy" in e:
+            assert abs((out.argmax(1) == yte).mean() - e["test_accuracy"]) <= 1 / len(yte) + 1e-9, name
+        else:
+            assert abs(((out - Xte) ** 2).mean() - e["test_mse"]) <= 1e-5 * e["test_mse"] + 1e-6, name
+
+
+def _copy_zoo(tmp_path, dataset="digits"):
+    import shutil
+
+    root = tmp_path / dataset
+    shutil.copytree(Zoo(dataset).root, root)
+    return root
+
+
+def test_onnx_only_build_writes_the_bundled_onnx_files_from_the_weights(tmp_path):
+    import json
+
+    from core.errors import LoadError
+    from core.spaces.zoo_onnx import write_zoo_onnx
+
+    root = _copy_zoo(tmp_path)
+    bundled = json.loads((root / "manifest.json").read_text())
+    stripped = json.loads(json.dumps(bundled))
+    for e in stripped["encoders"]:
+        (root / e.pop("onnx")).unlink()
+        e.pop("onnx_sha256")
+    (root / "manifest.json").write_text(json.dumps(stripped))
+    with pytest.raises(LoadError, match=r"zoo entry 'mlp-s0' has no ONNX model .* zoo build --onnx-only"):
+        Zoo("digits", root=root).model("mlp-s0")
+    manifest = write_zoo_onnx("digits", root=root)
+    assert manifest == bundled  # the same hashes, weights and scores
+    for e in bundled["encoders"]:
+        assert (root / e["onnx"]).read_bytes() == (Zoo("digits").root / e["onnx"]).read_bytes()
+    np.testing.assert_array_equal(Zoo("digits", root=root).vectors("cnn-s0"), Zoo("digits").vectors("cnn-s0"))
+    # weights changed since the build: refused, not silently exported
+    path = root / "ae-s0.safetensors"
+    data = bytearray(path.read_bytes())
+    data[-1] ^= 1
+    path.write_bytes(bytes(data))
+    with pytest.raises(LoadError, match=r"ae-s0.safetensors does not match the sha256 in its manifest"):
+        write_zoo_onnx("digits", root=root)
+
+
+def test_zoo_vectors_cache_key_follows_the_onnx_file_and_onnxruntime(tmp_path, monkeypatch):
+    import core.runtime.disk_cache as dc
+
+    root = _copy_zoo(tmp_path, "wine")
+    z = Zoo("wine", root=root)
+    key = z._vectors_key("mlp-s0")
+    assert z._vectors_key("mlp-s1") != key
+    real = dc.package_versions
+    monkeypatch.setattr(dc, "package_versions",
+                        lambda *names: tuple((n, "0.0" if n == "onnxruntime" else v) for n, v in real(*names)))
+    assert z._vectors_key("mlp-s0") != key
