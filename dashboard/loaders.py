@@ -32,7 +32,7 @@ from core.runtime.disk_cache import DiskCache, default_cache
 from core.io.export import csv_bytes, relative_table
 from core.spaces.latent_space import LatentSpace
 from core.methods.metrics import compare_spaces
-from core.maps.neighbours import nearest_neighbours
+from core.methods.neighbours import nearest_neighbours
 from core.methods.pair_stitching import PairStitching, stitch_pair
 from core.methods.playground import transform_effect
 from core.methods.reconstruction import reconstruction_stitching

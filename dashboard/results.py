@@ -88,9 +88,9 @@ class Results:
 def _layout_code_version() -> tuple:
     """What a cached layout also depends on: our layout code and the libraries it calls."""
     import core.maps.layout
-    import core.maps.neighbours
+    import core.methods.neighbours
 
-    sources = tuple(content_key(open(m.__file__, "rb").read()) for m in (core.maps.layout, core.maps.neighbours))
+    sources = tuple(content_key(open(m.__file__, "rb").read()) for m in (core.maps.layout, core.methods.neighbours))
     return sources + package_versions("umap-learn", "pynndescent", "numba", "scikit-learn", "numpy", "scipy")
 
 

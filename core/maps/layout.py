@@ -244,7 +244,7 @@ def _fit_map(X, n_neighbors, min_dist, metric, n_epochs, init, random_state, *, 
             reducer.fit(D)
         return _Map(reducer, reducer.embedding_, metric=metric, n_neighbors=n_neighbors)
     check_choice(metric, name="metric", choices=UMAP_METRICS)
-    from .neighbours import KnnIndex
+    from ..methods.neighbours import KnnIndex
 
     _check_init(init, n)
     rows = None

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from core.maps.neighbours import neighbour_overlap
+from core.methods.neighbours import neighbour_overlap
 from dashboard import anchor_state, bootstrap, controls, figures, inspector, loaders, panels, share, text
 
 bootstrap.prepare()
