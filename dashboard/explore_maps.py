@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from core.errors import CancelledError
-from dashboard import anchor_state, controls, figures, jobs, loaders, map_chart, panels, results, snapshot, text
+from dashboard import agreement_view, anchor_state, controls, figures, jobs, loaders, map_chart, panels, results, snapshot, text
 
 #: Seconds the first run of a session waits, after drawing the preview maps, before a long layout starts.
 FIRST_PAINT_GRACE_S = 3.0
@@ -34,6 +34,8 @@ def map_key(kind: str, side: str, stage: str) -> str:
 
 def coloring_for(anchors: tuple, *, source: str, coll, enc_a: str, enc_b: str, color_by: str) -> figures.Coloring:
     """How the maps colour their points: the ``color_by`` column, or B → A's stitched outcome per sample."""
+    if color_by in agreement_view.COLOR_CHOICES:  # per-sample agreement of A and B
+        return agreement_view.coloring(color_by, anchors, source=source, coll=coll, enc_a=enc_a, enc_b=enc_b)
     df = coll.samples
     if color_by == controls.COLOR_STITCHED and len(anchors) >= 2:
         ps = loaders.pair_stitching(source, enc_a, enc_b, anchors, "relative")

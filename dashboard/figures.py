@@ -55,6 +55,9 @@ class Coloring:
         Category order (categorical only); colours follow it.
     colors : dict of str -> str, optional
         Fixed colours of some categories.
+    vrange : tuple of (float, float), optional
+        Fixed ends of the colour scale (continuous only), so that two colourings of the
+        same quantity compare by colour; the values' own range by default.
     """
 
     name: str
@@ -62,6 +65,7 @@ class Coloring:
     continuous: bool = False
     categories: tuple = ()
     colors: dict | None = None
+    vrange: tuple | None = None
 
     def color_of(self, category: str) -> str:
         if self.colors and category in self.colors:
@@ -153,7 +157,8 @@ def map_figure(
         fig.add_trace(kind(
             x=coords[ok, 0], y=coords[ok, 1], name=plain(coloring.name), showlegend=False,
             marker=dict(size=size, color=vals[ok], colorscale="Viridis", opacity=0.8,
-                        colorbar=dict(title=dict(text=plain(coloring.name), side="right"), thickness=10, len=0.8)),
+                        colorbar=dict(title=dict(text=plain(coloring.name), side="right"), thickness=10, len=0.8),
+                        **(dict(cmin=coloring.vrange[0], cmax=coloring.vrange[1]) if coloring.vrange else {})),
             customdata=_ids_column(ids, ok),
             **labelled(ok, f"id %{{customdata[0]}} · {plain(coloring.name)} <b>%{{marker.color:.4g}}</b>"),
         ))

@@ -114,7 +114,7 @@ def _nonzero_rows(M: np.ndarray, name: str) -> None:
     zero = np.flatnonzero(~np.any(M != 0, axis=1))
     if len(zero):
         raise InvalidInputError(
-            f"{name} has all-zero rows {zero[:10].tolist()}: their cosine neighbours are undefined; drop those samples"
+            f"rows {zero[:10].tolist()} of {name} are all zero: their cosine neighbours are undefined; drop those samples"
         )
 
 

@@ -196,7 +196,7 @@ def test_bad_inputs_say_what_to_do(pair):
         neighbour_lists(XA, k=60)
     Z = XA.copy()
     Z[[4, 9]] = 0
-    with pytest.raises(InvalidInputError, match=r"all-zero rows \[4, 9\]"):
+    with pytest.raises(InvalidInputError, match=r"rows \[4, 9\] of X are all zero"):
         neighbour_lists(Z, k=3)
     Z[4, 0] = np.nan
     with pytest.raises(InvalidInputError, match="NaN or Inf"):
