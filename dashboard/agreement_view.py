@@ -18,13 +18,14 @@ from dashboard import figures, loaders
 MAP_K = 10
 
 
-#: Colour-by entry -> (agreement column, what it measures, colour-scale ends). Cosines share
-#: one fixed scale, overlaps another, so that switching measure compares by colour.
+#: Colour-by entry -> (agreement column, what it measures, colour-scale ends). Every measure is
+#: drawn on [0, 1], so switching from relative to absolute compares by colour; a cosine below 0
+#: (no agreement, or opposite) is drawn as 0, and the relative cosines that matter lie near 1.
 MEASURES = {
-    "agreement: relative cosine": ("relative_cosine", "cos(r_A, r_B), relative", (-1.0, 1.0)),
+    "agreement: relative cosine": ("relative_cosine", "cos(r_A, r_B), relative", (0.0, 1.0)),
     f"agreement: neighbours@{MAP_K}, relative": ("relative_overlap", f"kNN overlap@{MAP_K}, relative", (0.0, 1.0)),
     f"agreement: neighbours@{MAP_K}, absolute": ("absolute_overlap", f"kNN overlap@{MAP_K}, absolute", (0.0, 1.0)),
-    "agreement: absolute cosine": ("absolute_cosine", "cos(x_A, x_B), absolute", (-1.0, 1.0)),
+    "agreement: absolute cosine": ("absolute_cosine", "cos(x_A, x_B), absolute", (0.0, 1.0)),
 }
 #: Explore's "Colour by" entries (:func:`dashboard.controls.color_choices`).
 COLOR_CHOICES = tuple(MEASURES)
@@ -81,7 +82,7 @@ def distribution_figure(df: pd.DataFrame, *, k: int, height: int = 300) -> go.Fi
                 continue
             start = lo - bins / 2 if measure == "overlap" else lo
             fig.add_trace(go.Histogram(
-                x=v, name=f"{kind} (median {np.median(v):.2f})", legendgroup=kind, showlegend=True,
+                x=v, name=kind, legendgroup=kind, showlegend=not any(t.name == kind for t in fig.data),
                 marker_color=color, opacity=0.7, xbins=dict(start=start, end=hi + bins, size=bins),
                 hovertemplate=f"{kind}<br>%{{x}}<br>%{{y}} samples<extra></extra>",
             ), row=1, col=panel)
