@@ -216,14 +216,20 @@ def relative_parquet(source: str, encoder: str, anchor_ids: tuple) -> bytes:
 K_METRICS = ("jaccard", "mutual_knn")
 #: Neighbours kept per sample and space: the k sliders go up to it.
 K_MAX = 50
+#: Metrics built on (n, n) matrices of all pairs; above :data:`PAIRWISE_UP_TO` samples they are left
+#: out (n/a): at 10k samples each such matrix is 800 MB, at 100k 80 GB.
+PAIRWISE = ("mrr", "debiased_cka", "rbf_cka", "rsa")
+PAIRWISE_UP_TO = 10_000
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _space_metrics_without_k(source: str, enc_a: str, enc_b: str, anchor_ids: tuple) -> pd.DataFrame:
-    names = [m for m in METRICS if m not in K_METRICS]
+    large = collection(source).n_samples > PAIRWISE_UP_TO
+    names = [m for m in METRICS if m not in K_METRICS and not (large and m in PAIRWISE)]
     return pd.DataFrame({kind: compare_spaces(map_vectors(source, enc_a, rel), map_vectors(source, enc_b, rel),
                                               metrics=names)
-                         for kind, rel in (("absolute", None), ("relative", anchor_ids))})
+                         for kind, rel in (("absolute", None), ("relative", anchor_ids))},
+                        index=[m for m in METRICS if m not in K_METRICS])
 
 
 def space_metrics(source: str, enc_a: str, enc_b: str, anchor_ids: tuple, k: int) -> pd.DataFrame:

@@ -56,7 +56,10 @@ def show_metrics() -> None:
         st.caption(f"All {n:,} samples; relative w.r.t. your {len(anchors)} anchors. Procrustes is a distance (lower = "
                    "more alike); every other metric is higher = more alike."
                    + (f" n/a: A has {dim_a} dims and B {dim_b}, so their absolute coordinates cannot be compared "
-                      "directly." if dim_a != dim_b else ""))
+                      "directly." if dim_a != dim_b else "")
+                   + (f" MRR, debiased and RBF CKA and RSA compare all n² pairs of samples: n/a above "
+                      f"{loaders.PAIRWISE_UP_TO:,} samples. Neighbours are looked up in an inverted-file index "
+                      "(most true neighbours, not all)." if n > loaders.PAIRWISE_UP_TO else ""))
         with st.expander("What each metric measures"):
             st.markdown("\n".join(f"- **{name}**: {text.md(what)}" for name, what in METRICS.values()))
         share.table_download(table, f"metrics_{enc_a}_{enc_b}", key="dl_metrics")

@@ -91,6 +91,21 @@ def test_compare_page_dims_differ_reads_na(digits):
     assert any("A has 64 dims and B 32" in i.value for i in at.info)  # the absolute lookup is n/a
 
 
+def test_compare_page_leaves_out_the_all_pairs_metrics_of_large_datasets(monkeypatch):
+    from dashboard import loaders
+
+    monkeypatch.setattr(loaders, "PAIRWISE_UP_TO", 1000)  # digits has 1,797 samples
+    loaders._space_metrics_without_k.clear()  # the bound is not a cache key: no table of another test
+    at = start("pages/compare.py", **PCA)
+    loaders._space_metrics_without_k.clear()
+    no_errors(at)
+    table = at.dataframe[0].value
+    pairwise = ["MRR@5", "Debiased CKA", "RBF CKA", "RSA"]
+    assert table.loc[pairwise].isna().all().all()
+    assert table.drop(index=pairwise).notna().all().all()
+    assert any("n/a above 1,000 samples" in c.value for c in at.caption)
+
+
 def test_compare_page_lookup_is_the_papers_retrieval(digits):
     """x_i of A looked up among B: far down the ranking in absolute terms, near the top in relative ones."""
     at = start("pages/compare.py", **PCA)
