@@ -12,6 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from core.errors import StitchboardError
 from dashboard import figures, loaders
 
 #: k of the neighbourhood overlap on Explore's maps and in the least-agreeing list.
@@ -57,7 +58,10 @@ def coloring(color_by: str, anchors: tuple, *, source: str, coll, enc_a: str, en
     missing = why_missing(column, coll=coll, enc_a=enc_a, enc_b=enc_b, n_anchors=len(anchors))
     if missing:
         return figures.Coloring(f"{short}: {missing}", np.full(coll.n_samples, np.nan), continuous=True, vrange=vrange)
-    values = loaders.agreement(source, enc_a, enc_b, tuple(anchors), MAP_K)[column].to_numpy()
+    try:
+        values = loaders.agreement(source, enc_a, enc_b, tuple(anchors), MAP_K)[column].to_numpy()
+    except StitchboardError as exc:  # e.g. a dead encoder's all-zero vectors: the maps still draw, grey, saying why
+        return figures.Coloring(f"{short}: n/a, {exc}", np.full(coll.n_samples, np.nan), continuous=True, vrange=vrange)
     return figures.Coloring(short, values, continuous=True, vrange=vrange)
 
 

@@ -5,7 +5,7 @@ import pytest
 
 from core.methods.agreement import sample_agreement
 from dashboard import agreement_view, controls
-from tests.dashboard.apphelp import anchors_of, maps, no_errors, plotly_array, start
+from tests.dashboard.apphelp import anchors_of, maps, no_errors, on_upload, plotly_array, start
 
 PCA = {"method": "pca"}
 
@@ -96,3 +96,17 @@ def test_the_first_paint_snapshot_uses_the_fixed_scale():
     rgb_own, _ = snapshot._point_colors(own, 3)
     assert rgb_fixed[2].tolist() == rgb_own[2].tolist()  # 1.0 is the top of both scales
     assert rgb_fixed[0].tolist() == rgb_own[1].tolist()  # 0.0 is the middle of [-1, 1]
+
+
+def test_a_dead_encoder_leaves_the_maps_grey_with_the_reason(unlabelled_source, monkeypatch):
+    from core.errors import InvalidInputError
+    from dashboard import loaders
+
+    def dead(*a, **k):
+        raise InvalidInputError("rows [0, 1] of X are all zero: their cosine neighbours are undefined; drop those samples")
+
+    monkeypatch.setattr(loaders, "agreement", dead)
+    at = start(color_by="agreement: relative cosine", **on_upload(unlabelled_source), **PCA)
+    no_errors(at)
+    assert len(maps(at)) == 4
+    assert any("n/a, rows [0, 1] of X are all zero" in c.value for c in at.caption)
