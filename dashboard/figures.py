@@ -353,8 +353,8 @@ def metrics_figure(table, *, title: str, height: int = 360) -> go.Figure:
         ))
     fig.update_layout(
         barmode="group", title=dict(text=title, x=0.0, font=dict(size=14)), height=max(height, 46 * len(names) + 80),
-        margin=dict(l=10, r=40, t=40, b=40), xaxis=dict(range=[min(0.0, float(table.min().min()) - 0.1), 1.15]),
+        margin=dict(l=10, r=40, t=40, b=50), xaxis=dict(range=[min(0.0, float(table.min().min()) - 0.1), 1.15]),
         # under the bars: above them it met the title, and the modebar on hover
-        legend=dict(orientation="h", yanchor="top", y=-0.04, x=0, traceorder="reversed"),
+        legend=dict(orientation="h", yanchor="top", y=-0.09, x=0, traceorder="reversed"),
     )
     return fig

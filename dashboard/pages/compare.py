@@ -52,7 +52,7 @@ def show_metrics() -> None:
     shown = pd.DataFrame({"Absolute": named["absolute"], "Relative": named["relative"]}, index=named.index)
     left, right = st.columns([1, 1.3])
     with left:
-        st.dataframe(shown.style.format("{:.3f}", na_rep="n/a"), width="stretch")
+        st.dataframe(shown.style.format("{:.3f}", na_rep="n/a"), width="stretch", placeholder="n/a")
         st.caption(f"All {n:,} samples; relative w.r.t. your {len(anchors)} anchors. Procrustes is a distance (lower = "
                    "more alike); every other metric is higher = more alike."
                    + (f" n/a: A has {dim_a} dims and B {dim_b}, so their absolute coordinates cannot be compared "
@@ -85,7 +85,7 @@ def samples_table(ids: list, values: dict, *, per_row: int, image_scale: int) ->
         table[name or "Mark"] = column
     for c in metadata_columns(coll)[:12]:
         table[c] = rows[c].to_numpy()
-    st.dataframe(table, hide_index=True, width="stretch",
+    st.dataframe(table, hide_index=True, width="stretch", placeholder="n/a",
                  column_config={first: st.column_config.NumberColumn(format="%.3f")})
 
 
@@ -153,7 +153,7 @@ def show_within(query, kk: int) -> None:
     m[2].caption("Within one space, relative vectors keep each sample's neighbours, so the overlap is about the same. "
                  "What they change is the coordinates: only relative vectors can be looked up across spaces (above).")
     table = pd.DataFrame({"Rank": np.arange(1, kk + 1), **cols})
-    st.dataframe(table, hide_index=True, width="stretch",
+    st.dataframe(table, hide_index=True, width="stretch", placeholder="n/a",
                  column_config={c: st.column_config.NumberColumn(format="%.3f") for c in cols if c.startswith("cos")})
     st.caption("● a neighbour found in both A and B. cos: the cosine with the query in that space (3 decimals: relative "
                "vectors of nearby samples are all very close to each other).")

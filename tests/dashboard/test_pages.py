@@ -86,6 +86,7 @@ def test_compare_page_dims_differ_reads_na(digits):
     no_errors(at)
     table = at.dataframe[0].value
     assert table[["Absolute"]].loc[["Jaccard@k", "MRR@5", "Mean cosine"]].isna().all().all()
+    assert at.dataframe[0].proto.placeholder == "n/a"  # what the browser shows for them (not "None")
     assert table["Relative"].notna().all() and table.loc["Linear CKA", "Absolute"] > 0
     assert any("dims differ" in c.value or "64 dims and B 32" in c.value for c in at.caption)
     assert any("A has 64 dims and B 32" in i.value for i in at.info)  # the absolute lookup is n/a
