@@ -47,7 +47,8 @@ if len(anchors) < 2:
 @panels.isolated("Space metrics")
 def show_metrics() -> None:
     k = st.slider("k (neighbourhood size of Jaccard and mutual kNN)", 1, min(loaders.K_MAX, n - 1), 10, key="cmp_k")
-    table = loaders.space_metrics(source, enc_a, enc_b, anchors, int(k))
+    with st.spinner(f"Comparing {n:,} samples of {enc_a} and {enc_b}…"):
+        table = loaders.space_metrics(source, enc_a, enc_b, anchors, int(k))
     named = table.rename(index={m: METRICS[m][0] for m in table.index})
     shown = pd.DataFrame({"Absolute": named["absolute"], "Relative": named["relative"]}, index=named.index)
     left, right = st.columns([1, 1.3])
@@ -107,7 +108,8 @@ def show_lookup() -> None:
     c[2].caption(f"Sample {text.md(query)}'s vector in A is compared by cosine with **all {n:,} vectors of B**. "
                  "If A and B mean the same by each coordinate, the nearest is the same sample's vector in B. "
                  "✓ the query itself; ● one of its nearest neighbours within B.")
-    agree = loaders.agreement(source, enc_a, enc_b, anchors, MAP_K)
+    with st.spinner(f"Finding the nearest neighbours of {n:,} samples in A and in B…"):
+        agree = loaders.agreement(source, enc_a, enc_b, anchors, MAP_K)
     q_col, *cols = st.columns([0.9, 2, 2])
     with q_col:
         st.markdown("**Query**")
