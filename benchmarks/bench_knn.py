@@ -45,7 +45,7 @@ def _run(candidate: str, data: str, out: str) -> dict:
     times = {}
     t = time.perf_counter()
     if candidate in ("ours-ivf", "ours-exact"):
-        from core.maps.neighbours import KnnIndex
+        from core.methods.neighbours import KnnIndex
 
         times["import"] = time.perf_counter() - t
         t = time.perf_counter()

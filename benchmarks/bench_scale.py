@@ -76,7 +76,7 @@ def map_quality(L, y, rows):
 
 
 def recall(index_X, idx, queries, k, metric="cosine"):
-    from core.maps.neighbours import knn_graph
+    from core.methods.neighbours import knn_graph
 
     exact, _ = knn_graph(index_X, queries, n_neighbors=k, metric=metric, method="exact")
     return float(np.mean([len(set(a) & set(b)) / k for a, b in zip(idx, exact)]))
@@ -136,7 +136,7 @@ def main():
 
     # ---- quality and kNN recall (not timed)
     import core.maps.umap_maps as cl
-    from core.maps.neighbours import KnnIndex
+    from core.methods.neighbours import KnnIndex
 
     sample = np.random.default_rng(7).choice(n, 2000, replace=False)
     print(f"map quality (10-NN accuracy of 2-D coords on the clusters, 2,000 rows): absolute A {map_quality(LA, y, sample):.3f}, "

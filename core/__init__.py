@@ -23,7 +23,7 @@ from .errors import (
 _LAZY = {
     "STRATEGIES": "methods.anchors", "anchor_coverage": "methods.anchors", "select_anchors": "methods.anchors",
     "validate_anchor_ids": "methods.anchors", "DATASETS": "spaces.datasets", "Dataset": "spaces.datasets", "load_dataset": "spaces.datasets",
-    "LatentSpace": "spaces.latent_space", "compare_spaces": "methods.metrics", "SIMILARITIES": "methods.similarities",
+    "LatentSpace": "spaces.latent_space", "compare_spaces": "methods.metrics", "sample_agreement": "methods.agreement", "SIMILARITIES": "methods.similarities",
     "RelativeProjection": "methods.relative_estimator", "relative_projection": "methods.relative", "MODES": "methods.stitching",
     "StitchingResult": "methods.stitching", "stitching_matrix": "methods.stitching", "anchor_sweep": "methods.sweep",
     "TRANSLATIONS": "methods.translation", "LatentTranslation": "methods.translation", "inverse_relative_projection": "methods.translation",
@@ -73,6 +73,7 @@ __all__ = [
     "inverse_relative_projection",
     "load_dataset",
     "relative_projection",
+    "sample_agreement",
     "select_anchors",
     "stitching_matrix",
     "validate_anchor_ids",

@@ -13,7 +13,7 @@ import streamlit as st
 
 from core.spaces.describe import metadata_columns
 from core.spaces.zoo import PRETRAINED
-from dashboard import anchor_state, loaders, state, text
+from dashboard import agreement_view, anchor_state, loaders, state, text
 
 #: Default value of every persistent widget key (set once per session).
 DEFAULTS = {
@@ -132,7 +132,7 @@ def unlabelled_note(coll) -> str:
 
 
 def color_choices(coll) -> list[str]:
-    """What the maps can be coloured by: label, split, every metadata column, stitching outcome."""
+    """What the maps can be coloured by: label, split, every metadata column, stitching outcome, agreement."""
     out = ["label"] if "label" in coll.samples.columns else []
     out.append("split")
     df = coll.samples
@@ -141,6 +141,7 @@ def color_choices(coll) -> list[str]:
             out.append(c)
     if is_labelled(coll):
         out.append(COLOR_STITCHED)
+    out.extend(agreement_view.COLOR_CHOICES)  # per-sample agreement of A and B (numbers on a colour bar)
     return out
 
 

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from core.errors import CancelledError
-from dashboard import anchor_state, controls, figures, jobs, loaders, map_chart, map_legend, panels, results, snapshot, text
+from dashboard import agreement_view, anchor_state, controls, figures, jobs, loaders, map_chart, map_legend, panels, results, snapshot, text
 
 #: Seconds the first run of a session waits, after drawing the preview maps, before a long layout starts.
 FIRST_PAINT_GRACE_S = 3.0
@@ -51,6 +51,8 @@ def coloring_for(anchors: tuple, *, source: str, coll, enc_a: str, enc_b: str, c
         absolute maps with A's absolute head fed B's absolute vectors, the relative maps
         with A's relative head fed B's relative vectors.
     """
+    if color_by in agreement_view.COLOR_CHOICES:  # per-sample agreement of A and B
+        return agreement_view.coloring(color_by, anchors, source=source, coll=coll, enc_a=enc_a, enc_b=enc_b)
     df = coll.samples
     if color_by == controls.COLOR_STITCHED and (kind == "abs" or len(anchors) >= 2):
         return _stitched(anchors, source=source, coll=coll, enc_a=enc_a, enc_b=enc_b, kind=kind)

@@ -70,6 +70,9 @@ class Coloring:
         Category order (categorical only); colours follow it.
     colors : dict of str -> str, optional
         Fixed colours of some categories.
+    vrange : tuple of (float, float), optional
+        Fixed ends of the colour scale (continuous only), so that two colourings of the
+        same quantity compare by colour; the values' own range by default.
     """
 
     name: str
@@ -77,6 +80,7 @@ class Coloring:
     continuous: bool = False
     categories: tuple = ()
     colors: dict | None = None
+    vrange: tuple | None = None
 
     def color_of(self, category: str) -> str:
         if self.colors and category in self.colors:
@@ -192,7 +196,7 @@ def map_figure(
     if coloring.continuous:
         vals = np.asarray(coloring.values, dtype=float)
         ok = np.isfinite(vals)
-        lo, hi = value_range(vals)
+        lo, hi = coloring.vrange or value_range(vals)
         fig.add_trace(kind(
             x=coords[ok, 0], y=coords[ok, 1], name=plain(coloring.name), showlegend=False,
             marker=dict(size=size, color=vals[ok], colorscale="Viridis", opacity=0.8, cmin=lo, cmax=hi,
@@ -277,7 +281,8 @@ def metrics_figure(table, *, title: str, height: int = 360) -> go.Figure:
         ))
     fig.update_layout(
         barmode="group", title=dict(text=title, x=0.0, font=dict(size=14)), height=max(height, 46 * len(names) + 80),
-        margin=dict(l=10, r=40, t=40, b=10), xaxis=dict(range=[min(0.0, float(table.min().min()) - 0.1), 1.15]),
-        legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0, traceorder="reversed"),
+        margin=dict(l=10, r=40, t=40, b=50), xaxis=dict(range=[min(0.0, float(table.min().min()) - 0.1), 1.15]),
+        # under the bars: above them it met the title, and the modebar on hover
+        legend=dict(orientation="h", yanchor="top", y=-0.09, x=0, traceorder="reversed"),
     )
     return fig

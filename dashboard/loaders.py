@@ -31,8 +31,9 @@ from core.spaces.describe import sample_descriptions
 from core.runtime.disk_cache import DiskCache, default_cache
 from core.io.export import csv_bytes, relative_table
 from core.spaces.latent_space import LatentSpace
-from core.methods.metrics import compare_spaces
-from core.maps.neighbours import nearest_neighbours
+from core.methods import agreement as agreement_methods
+from core.methods.metrics import METRICS, compare_spaces
+from core.methods.neighbours import nearest_neighbours
 from core.methods.pair_stitching import PairStitching, stitch_pair
 from core.methods.playground import transform_effect
 from core.methods.reconstruction import reconstruction_stitching
@@ -211,16 +212,91 @@ def relative_parquet(source: str, encoder: str, anchor_ids: tuple) -> bytes:
     return buf.getvalue()
 
 
+#: Metrics of :func:`space_metrics` that depend on its ``k``: computed from cached neighbour lists.
+K_METRICS = ("jaccard", "mutual_knn")
+#: Neighbours kept per sample and space: the k sliders go up to it.
+K_MAX = 50
+#: Metrics built on (n, n) matrices of all pairs; above :data:`PAIRWISE_UP_TO` samples they are left
+#: out (n/a): at 10k samples each such matrix is 800 MB, at 100k 80 GB.
+PAIRWISE = ("mrr", "debiased_cka", "rbf_cka", "rsa")
+PAIRWISE_UP_TO = 10_000
+
+
 @st.cache_data(show_spinner=False, max_entries=32)
+def _space_metrics_without_k(source: str, enc_a: str, enc_b: str, anchor_ids: tuple) -> pd.DataFrame:
+    large = collection(source).n_samples > PAIRWISE_UP_TO
+    names = [m for m in METRICS if m not in K_METRICS and not (large and m in PAIRWISE)]
+    return pd.DataFrame({kind: compare_spaces(map_vectors(source, enc_a, rel), map_vectors(source, enc_b, rel),
+                                              metrics=names)
+                         for kind, rel in (("absolute", None), ("relative", anchor_ids))},
+                        index=[m for m in METRICS if m not in K_METRICS])
+
+
 def space_metrics(source: str, enc_a: str, enc_b: str, anchor_ids: tuple, k: int) -> pd.DataFrame:
-    """Every space metric of A vs B, absolute and relative (all samples)."""
-    sp = spaces(source, "all")
-    A, B = sp[enc_a], sp[enc_b]
-    abs_m = compare_spaces(A.vectors, B.vectors, k=k)
-    rel_m = compare_spaces(
-        relative_projection(A.vectors, A.take(list(anchor_ids))), relative_projection(B.vectors, B.take(list(anchor_ids))), k=k
-    )
-    return pd.DataFrame({"absolute": abs_m, "relative": rel_m})
+    """Every space metric of A vs B, absolute and relative (all samples), in :data:`METRICS` order.
+
+    Only Jaccard@k and mutual kNN@k depend on ``k``: they are the means of the per-sample
+    :func:`core.methods.agreement.cross_jaccard` and ``neighbourhood_overlap`` of cached
+    neighbour lists, so a new ``k`` costs milliseconds.
+    """
+    table = _space_metrics_without_k(source, enc_a, enc_b, tuple(anchor_ids)).copy()
+    for kind, rel in (("absolute", None), ("relative", tuple(anchor_ids))):
+        NB = neighbour_lists(source, enc_b, rel)
+        table.loc["mutual_knn", kind] = agreement_methods.neighbourhood_overlap(
+            neighbour_lists(source, enc_a, rel), NB, k=k).mean()
+        cross = cross_neighbour_lists(source, enc_a, enc_b, rel)
+        table.loc["jaccard", kind] = np.nan if cross is None else agreement_methods.cross_jaccard(cross, NB, k=k).mean()
+    return table.loc[list(METRICS)]
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def neighbour_lists(source: str, encoder: str, anchor_ids: tuple | None) -> np.ndarray:
+    """The :data:`K_MAX` nearest other samples (rows) of every sample in one space, absolute or relative (read-only)."""
+    X = map_vectors(source, encoder, anchor_ids)
+    N = agreement_methods.neighbour_lists(X, k=min(K_MAX, len(X) - 1)).astype(np.int32)
+    N.setflags(write=False)
+    return N
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def cross_neighbour_lists(source: str, enc_a: str, enc_b: str, anchor_ids: tuple | None) -> np.ndarray | None:
+    """Each sample's vector in A looked up among B's: its :data:`K_MAX` nearest rows of B (None when dims differ)."""
+    XA, XB = map_vectors(source, enc_a, anchor_ids), map_vectors(source, enc_b, anchor_ids)
+    if XA.shape[1] != XB.shape[1]:
+        return None
+    L = agreement_methods.cross_neighbour_lists(XA, XB, k=min(K_MAX, len(XB))).astype(np.int32)
+    L.setflags(write=False)
+    return L
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def agreement(source: str, enc_a: str, enc_b: str, anchor_ids: tuple, k: int) -> pd.DataFrame:
+    """Per-sample agreement of A and B (:func:`core.methods.agreement.sample_agreement`'s columns), in
+    collection order; the relative columns are NaN with fewer than 2 anchors, ``absolute_cosine`` when dims differ."""
+    coll = collection(source)
+    out = pd.DataFrame(index=pd.Index(coll.ids, name="id"), columns=list(agreement_methods.AGREEMENT_COLUMNS),
+                       dtype=np.float64)
+    kinds = (("absolute", None),) + ((("relative", tuple(anchor_ids)),) if len(anchor_ids) >= 2 else ())
+    for kind, rel in kinds:
+        XA, XB = map_vectors(source, enc_a, rel), map_vectors(source, enc_b, rel)
+        out[f"{kind}_overlap"] = agreement_methods.neighbourhood_overlap(
+            neighbour_lists(source, enc_a, rel), neighbour_lists(source, enc_b, rel), k=k)
+        if XA.shape[1] == XB.shape[1]:
+            out[f"{kind}_cosine"] = agreement_methods.sample_cosine(XA, XB)
+    return out
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def cross_lookup(source: str, enc_a: str, enc_b: str, anchor_ids: tuple | None, query_id, k: int):
+    """``query_id``'s vector in A looked up among B's vectors: ids, cosines, and the rank of the
+    same sample in B (:func:`core.methods.agreement.cross_lookup`); None when dims differ."""
+    coll = collection(source)
+    XA, XB = map_vectors(source, enc_a, anchor_ids), map_vectors(source, enc_b, anchor_ids)
+    if XA.shape[1] != XB.shape[1]:
+        return None
+    q = int(coll.spaces[enc_a].positions([query_id])[0])
+    pos, sims, rank = agreement_methods.cross_lookup(XA, XB, q, k=k)
+    return coll.ids[pos], sims, rank
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

@@ -191,7 +191,7 @@ def map_data(coords, *, ids, coloring, hover, anchor_ids=(), highlight_ids=(), n
     # large maps carry no descriptions of their own points (figures.HOVERTEXT_UP_TO): their hover text is not hashed
     points_hover = np.asarray(hover) if len(ids) <= figures.HOVERTEXT_UP_TO else None
     ck = _content_key(coords, ids, coloring.name, np.asarray(coloring.values), coloring.continuous, coloring.categories,
-                      coloring.colors, points_hover, note, height)
+                      coloring.colors, coloring.vrange, points_hover, note, height)
     with _payloads_lock:
         payload = _payloads.get(ck)
         if payload is not None:

@@ -90,10 +90,10 @@ def _layout_code_version() -> tuple:
     """What a cached layout also depends on: our layout code and the libraries it calls."""
     import core.maps.fit_progress
     import core.maps.layout
-    import core.maps.neighbours
+    import core.methods.neighbours
     import core.maps.umap_maps
 
-    modules = (core.maps.layout, core.maps.umap_maps, core.maps.fit_progress, core.maps.neighbours)
+    modules = (core.maps.layout, core.maps.umap_maps, core.maps.fit_progress, core.methods.neighbours)
     sources = tuple(content_key(open(m.__file__, "rb").read()) for m in modules)
     return sources + package_versions("umap-learn", "pynndescent", "numba", "scikit-learn", "numpy", "scipy")
 

@@ -58,8 +58,8 @@ def _point_colors(coloring: Coloring, n: int, isolate: str | None = None) -> tup
         ok = np.isfinite(vals)
         rgb = np.tile(np.array(_MISSING, dtype=float), (n, 1))
         if ok.any():
-            lo, hi = float(vals[ok].min()), float(vals[ok].max())
-            rgb[ok] = _viridis((vals[ok] - lo) / (hi - lo) if hi > lo else np.full(int(ok.sum()), 0.5))
+            lo, hi = coloring.vrange or (float(vals[ok].min()), float(vals[ok].max()))
+            rgb[ok] = _viridis(np.clip((vals[ok] - lo) / (hi - lo), 0, 1) if hi > lo else np.full(int(ok.sum()), 0.5))
         return rgb.astype(np.uint8), np.full(n, 0.75), np.argsort(ok, kind="stable")  # missing values under the others
     vals = np.asarray(coloring.values).astype(str)
     rank = np.full(n, -1, dtype=np.int64)

@@ -61,6 +61,7 @@ from core.errors import (  # noqa: E402
 from core.errors import UnsafeFileError  # noqa: E402
 from core.io.collection_files import load_collection  # noqa: E402
 from core.maps.layout import compute_layout, layout_pair  # noqa: E402
+from core.methods.agreement import neighbour_lists, sample_agreement, sample_cosine  # noqa: E402
 from core.methods.metrics import debiased_cka, knn_jaccard  # noqa: E402
 from core.spaces.datasets import DATASETS  # noqa: E402
 from core.io.session import from_json  # noqa: E402
@@ -613,6 +614,15 @@ CASES: list[Case] = [
          InvalidInputError, r"n_samples=3 must be >= 4"),
     Case("metrics-unknown", "an unknown metric", lambda t: compare_spaces(np.eye(4), np.eye(4), metrics=["iou"]),
          InvalidInputError, r"unknown metrics \['iou'\]"),
+    # per-sample agreement
+    Case("agreement-dims-differ", "the cosine of x_i and y_i across dims",
+         lambda t: sample_cosine(np.eye(4), np.eye(4, 3)), MismatchError, r"dims differ \(4 vs 3\).*neighbourhood_overlap"),
+    Case("agreement-zero-rows", "neighbour lists of a space with all-zero rows",
+         lambda t: neighbour_lists(np.vstack([np.zeros((2, 3)), np.eye(3)]), k=2), InvalidInputError,
+         r"rows \[0, 1\] of X are all zero"),
+    Case("agreement-one-anchor", "relative agreement on one anchor",
+         lambda t: sample_agreement(LatentSpace(np.eye(4), [0, 1, 2, 3]), LatentSpace(np.eye(4), [0, 1, 2, 3]), [0], k=2),
+         InvalidInputError, r"needs at least 2 anchors"),
     # layout
     Case("layout-too-few-rows", "a map of 2 points", lambda t: compute_layout(np.eye(2), method="pca"),
          InvalidInputError, r"at least 3 rows to lay out"),

@@ -131,7 +131,6 @@ def seeds() -> dict[str, bytes]:
 
 
 def _onnx_bytes() -> bytes:
-    import onnx
     from onnx import TensorProto, helper, numpy_helper
 
     W = numpy_helper.from_array(np.arange(6, dtype=np.float32).reshape(3, 2) / 6, name="W")

@@ -65,7 +65,7 @@ rec = reconstruction_stitching(train, test, LatentSpace(zoo.data.X, zoo.data.ids
 assert rec.mse["relative"]["ae-s1"] < rec.mse["absolute"]["ae-s1"]
 done.append("reconstruction")
 
-from core.maps.neighbours import knn_graph
+from core.methods.neighbours import knn_graph
 idx, dist = knn_graph(np.random.default_rng(0).normal(size=(8000, 16)).astype(np.float32), n_neighbors=5)
 assert idx.shape == (8000, 5)
 done.append("kNN graph (IVF)")

@@ -147,8 +147,6 @@ class PretrainedEncoder:
         return enc
 
     def _pool(self, enc, mask):
-        import torch
-
         want_hidden = self.resolved_layer is not None
         out = self.model(**enc, output_hidden_states=want_hidden, return_dict=True)
         pooling = self.resolved_pooling

@@ -62,7 +62,7 @@ def compute_layout(
         own path for small n), with their exact nearest neighbours (a partial sort,
         where umap-learn sorts every row); B is placed in A's frame from its exact
         neighbours among A's rows, as umap-learn's ``transform`` does. Above, UMAP gets a k-nearest-neighbour graph from
-        :class:`core.maps.neighbours.KnnIndex` (no numba JIT; exact up to ~7k rows, then an
+        :class:`core.methods.neighbours.KnnIndex` (no numba JIT; exact up to ~7k rows, then an
         IVF index) and starts from a PCA layout instead of a spectral one.
     n_epochs : int, default=200
         UMAP optimisation epochs (umap-learn uses 500 below 10k points; 200 halves the

@@ -1,7 +1,7 @@
 """UMAP maps: fitting a space, and placing other points in a fitted map's frame.
 
 Up to 4,096 rows UMAP gets exact distances (``metric="precomputed"``) with their exact
-kNN; above, a kNN graph from :class:`core.maps.neighbours.KnnIndex`; above 20,000 rows it
+kNN; above, a kNN graph from :class:`core.methods.neighbours.KnnIndex`; above 20,000 rows it
 is fitted on 20,000 seeded landmark rows and the other rows are placed from their
 nearest landmarks, as umap-learn's ``transform`` places new points. Progress and cancel
 come through umap-learn's ``tqdm_kwds`` (:func:`core.maps.fit_progress.umap_epochs`).
@@ -24,7 +24,7 @@ __all__ = ["fit_map", "UmapMap", "n_stages", "UMAP_METRICS"]
 UMAP_METRICS = ("cosine", "euclidean")
 #: Up to this many rows, UMAP gets the exact dense distance matrix
 #: (``metric="precomputed"``) with its exact kNN found by us; above it, a k-nearest-neighbour graph from
-#: :mod:`core.maps.neighbours` (``precomputed_knn``), so memory grows as n, not n^2.
+#: :mod:`core.methods.neighbours` (``precomputed_knn``), so memory grows as n, not n^2.
 _DENSE_MAX_ROWS = 4096
 #: Above this many rows, UMAP is fitted on this many landmark rows (a seeded random
 #: sample) and every other row is placed from its nearest landmarks, as UMAP's
@@ -89,7 +89,7 @@ def fit_map(X, n_neighbors, min_dist, metric, n_epochs, init, random_state, *, s
         _fit(reducer, D, steps)
         return UmapMap(reducer, reducer.embedding_, metric=metric, n_neighbors=n_neighbors)
     check_choice(metric, name="metric", choices=UMAP_METRICS)
-    from .neighbours import KnnIndex
+    from ..methods.neighbours import KnnIndex
 
     _check_init(init, n)
     rows = None

@@ -196,8 +196,6 @@ def rsa(X, Y) -> float:
     X : array-like of shape (n_samples, d_x)
     Y : array-like of shape (n_samples, d_y)
     """
-    from scipy.stats import spearmanr
-
     X, Y = check_pair(X, Y, min_samples=3, what="RSA")
     iu = np.triu_indices(X.shape[0], 1)
     dx = 1.0 - (unit(X) @ unit(X).T)[iu]
@@ -208,7 +206,22 @@ def rsa(X, Y) -> float:
                 f"RSA is undefined: all pairwise cosine distances in {name} are equal (a rank correlation needs "
                 "varying distances)"
             )
-    return float(spearmanr(dx, dy).statistic)
+    # Spearman = Pearson of the average ranks (as scipy's spearmanr, which ranks 2-3x slower)
+    return float(np.corrcoef(_average_ranks(dx), _average_ranks(dy))[0, 1])
+
+
+def _average_ranks(d: np.ndarray) -> np.ndarray:
+    """Ranks 1..n of ``d``, ties given the mean of their ranks (scipy's ``rankdata(method="average")``)."""
+    order = np.argsort(d)
+    s = d[order]
+    new = np.empty(len(s), dtype=bool)
+    new[0] = True
+    new[1:] = s[1:] != s[:-1]
+    starts = np.flatnonzero(new)
+    ends = np.append(starts[1:], len(s))
+    ranks = np.empty(len(d), dtype=np.float64)
+    ranks[order] = ((starts + ends + 1) / 2.0)[np.cumsum(new) - 1]
+    return ranks
 
 
 #: name -> (function, needs equal dims)

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.maps.neighbours import nearest_neighbours
+from core.methods.neighbours import nearest_neighbours
 from core.methods.pair_stitching import stitch_pair
 from core.methods.relative import relative_projection
 from core.spaces.zoo import Zoo

@@ -57,32 +57,118 @@ def test_stitching_page_without_labels(unlabelled_source):
 
 
 # ---------------------------------------------------------------- Compare
-def test_compare_page_metrics_and_neighbours(digits):
+def _relative(space, anchors):
+    return relative_projection(space.vectors, space.take(anchors))
+
+
+def test_compare_page_metrics_match_compare_spaces_at_every_k(digits):
     at = start("pages/compare.py", **PCA)
     no_errors(at)
     anchors = list(anchors_of(at))
     A, B = digits.spaces["mlp-s0"], digits.spaces["mlp-s1"]
+    for k in (10, 5):
+        if k != 10:
+            at.slider(key="cmp_k").set_value(k).run()
+            no_errors(at)
+        table = at.dataframe[0].value
+        assert list(table.columns) == ["Absolute", "Relative"]
+        assert "Jaccard@k" in table.index and "jaccard" not in table.index  # human names
+        for kind, (X, Y) in (("Absolute", (A.vectors, B.vectors)), ("Relative", (_relative(A, anchors), _relative(B, anchors)))):
+            want = compare_spaces(X, Y, k=k)
+            for name, key in (("Jaccard@k", "jaccard"), ("Mutual kNN@k", "mutual_knn"), ("RSA", "rsa"),
+                              ("Debiased CKA", "debiased_cka"), ("MRR@5", "mrr")):
+                # float32 neighbour lists may order a near-tie (cosines equal to ~1e-7) differently
+                assert table.loc[name, kind] == pytest.approx(want[key], abs=2e-3), (kind, name, k)
+    assert table.loc["Jaccard@k", "Absolute"] < 0.1 < table.loc["Jaccard@k", "Relative"]
+
+
+def test_compare_page_dims_differ_reads_na(digits):
+    at = start("pages/compare.py", enc_b="ae-s0", **PCA)
+    no_errors(at)
     table = at.dataframe[0].value
-    want = compare_spaces(relative_projection(A.vectors, A.take(anchors)), relative_projection(B.vectors, B.take(anchors)), k=10)
-    assert table.loc["jaccard", "relative"] == pytest.approx(want["jaccard"])
-    assert table.loc["jaccard", "absolute"] < 0.1 < table.loc["jaccard", "relative"]
-    at.slider(key="cmp_k").set_value(5).run()
-    assert at.dataframe[0].value.loc["mutual_knn", "relative"] != table.loc["mutual_knn", "relative"]
-    label = "Overlap of the 8 neighbours in A and in B (absolute)"
+    assert table[["Absolute"]].loc[["Jaccard@k", "MRR@5", "Mean cosine"]].isna().all().all()
+    assert at.dataframe[0].proto.placeholder == "n/a"  # what the browser shows for them (not "None")
+    assert table["Relative"].notna().all() and table.loc["Linear CKA", "Absolute"] > 0
+    assert any("dims differ" in c.value or "64 dims and B 32" in c.value for c in at.caption)
+    assert any("A has 64 dims and B 32" in i.value for i in at.info)  # the absolute lookup is n/a
+
+
+def test_compare_page_leaves_out_the_all_pairs_metrics_of_large_datasets(monkeypatch):
+    from dashboard import loaders
+
+    monkeypatch.setattr(loaders, "PAIRWISE_UP_TO", 1000)  # digits has 1,797 samples
+    loaders._space_metrics_without_k.clear()  # the bound is not a cache key: no table of another test
+    at = start("pages/compare.py", **PCA)
+    loaders._space_metrics_without_k.clear()
+    no_errors(at)
+    table = at.dataframe[0].value
+    pairwise = ["MRR@5", "Debiased CKA", "RBF CKA", "RSA"]
+    assert table.loc[pairwise].isna().all().all()
+    assert table.drop(index=pairwise).notna().all().all()
+    assert any("n/a above 1,000 samples" in c.value for c in at.caption)
+
+
+def test_compare_page_lookup_is_the_papers_retrieval(digits):
+    """x_i of A looked up among B: far down the ranking in absolute terms, near the top in relative ones."""
+    at = start("pages/compare.py", **PCA)
     at.selectbox(key="knn_query").set_value(42).run()
     no_errors(at)
-    before = metric(at, label)
-    at.radio(key="knn_space").set_value("relative").run()
-    after = metric(at, "Overlap of the 8 neighbours in A and in B (relative)")
-    assert before.endswith("%") and after.endswith("%")
-    assert len(at.get("image")) == 1 + 2 * 8  # the query and 8 neighbours per space
+    anchors = list(anchors_of(at))
+    A, B = digits.spaces["mlp-s0"], digits.spaces["mlp-s1"]
+    q = int(A.positions([42])[0])
+
+    def rank(X, Y):
+        s = (X[q] / np.linalg.norm(X[q])) @ (Y / np.linalg.norm(Y, axis=1, keepdims=True)).T
+        return 1 + int((s > s[q]).sum())
+
+    ranks = [m.value for m in at.metric if m.label == "Rank in B"]
+    want = [rank(A.vectors, B.vectors), rank(_relative(A, anchors), _relative(B, anchors))]
+    assert ranks == [f"{r:,}" for r in want]
+    assert want[1] < 20 < want[0]
+    cosines = [m.value for m in at.metric if m.label == "Cosine"]
+    assert float(cosines[0]) < 0.5 < 0.9 < float(cosines[1])
+    assert len(at.get("image")) >= 1 + 2 * 8  # the query and the 8 found per row
+    # within each space, 3 decimals and human headers; no None cells
+    within = at.dataframe[1].value
+    assert list(within.columns)[:3] == ["Rank", "A absolute", "cos in A (abs.)"]
+    assert not within.isna().any().any()
+    assert [m.label for m in at.metric if m.label.startswith("Overlap,")] == ["Overlap, absolute", "Overlap, relative"]
+
+
+def test_compare_page_lists_the_least_agreeing_samples(digits):
+    from core.methods.agreement import sample_agreement
+
+    at = start("pages/compare.py", **PCA)
+    no_errors(at)
+    anchors = list(anchors_of(at))
+    want = sample_agreement(digits.spaces["mlp-s0"], digits.spaces["mlp-s1"], anchors, k=10)
+    images = at.get("image")
+    worst = want["relative_cosine"].sort_values(kind="stable").head(16)
+    captions = [i.proto.imgs[0].caption for i in images][-16:]
+    assert captions == [f"id {i} · {v:.3f}" for i, v in worst.items()]
+    at.selectbox(key="cmp_worst_by").set_value("agreement: absolute cosine").run()
+    at.slider(key="cmp_worst_n").set_value(8).run()
+    no_errors(at)
+    worst = want["absolute_cosine"].sort_values(kind="stable").head(8)
+    assert [i.proto.imgs[0].caption for i in at.get("image")][-8:] == [f"id {i} · {v:.3f}" for i, v in worst.items()]
+    at.button(key="btn_worst_highlight").click().run()
+    assert at.session_state["highlight_ids"] == tuple(worst.index)
+
+
+def test_compare_page_text_lists_sentences():
+    at = start("pages/compare.py", source="text", **PCA)
+    no_errors(at)
+    table = at.dataframe[-1].value
+    assert list(table.columns)[:4] == ["Rank", "Id", "Label", "relative cosine"] and "text" in table.columns
+    assert not table.isna().any().any()
+    assert table["relative cosine"].is_monotonic_increasing
 
 
 def test_compare_page_without_labels(unlabelled_source):
     at = start("pages/compare.py", **on_upload(unlabelled_source), **PCA)
     no_errors(at)
-    assert at.dataframe[0].value.loc["linear_cka", "absolute"] > 0
-    assert any(m.label.startswith("Overlap of the 8 neighbours") for m in at.metric)
+    assert at.dataframe[0].value.loc["Linear CKA", "Absolute"] > 0
+    assert any(m.label == "Rank in B" for m in at.metric)
 
 
 # ---------------------------------------------------------------- Invariance playground

@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 from core.methods import metrics as M
+from core.methods.metric_inputs import unit
 
 
 @pytest.fixture(scope="module")
@@ -28,6 +29,23 @@ def test_cka_ignores_translation(XY, fn):
 def test_independent_noise_scores_near_zero(XY, fn, bound):
     X, _, N = XY
     assert abs(fn(X, N)) < bound
+
+
+@pytest.mark.parametrize("ties", [False, True])
+def test_rsa_is_scipys_spearman_of_the_cosine_distances(ties):
+    from scipy.stats import spearmanr
+
+    rng = np.random.default_rng(5)
+    X, Y = rng.normal(size=(40, 6)), rng.normal(size=(40, 4))
+    if ties:  # small integer vectors: many equal cosine distances, ranked by their mean rank
+        X, Y = rng.integers(1, 4, size=(40, 3)).astype(float), rng.integers(1, 3, size=(40, 2)).astype(float)
+    iu = np.triu_indices(40, 1)
+
+    def dist(M_):  # the module's normalisation: exact ties stay exact (a near-tie would rank either way)
+        U = unit(M_)
+        return 1.0 - (U @ U.T)[iu]
+
+    assert M.rsa(X, Y) == pytest.approx(spearmanr(dist(X), dist(Y)).statistic, abs=1e-12)
 
 
 def test_procrustes_distance():

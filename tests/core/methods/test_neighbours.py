@@ -3,7 +3,7 @@ import pytest
 from sklearn.neighbors import NearestNeighbors
 
 from core.errors import InvalidInputError
-from core.maps.neighbours import KnnIndex, knn_graph, nearest_neighbours, neighbour_overlap
+from core.methods.neighbours import KnnIndex, knn_graph, nearest_neighbours, neighbour_overlap
 
 
 def test_nearest_by_cosine_excluding_self():
