@@ -21,7 +21,6 @@ REV = "anchor_rev"
 MESSAGE = "anchor_message"
 ERROR = "anchor_error"
 #: Widget key of the strategy buttons' number of anchors.
-N_ANCHORS = "n_anchors"
 #: Default anchor set on a first visit: 100 random train samples, or a quarter of the train
 #: split when that is smaller (so that small datasets are not all stars).
 DEFAULT_N, DEFAULT_STRATEGY, DEFAULT_SEED = 100, "random", 0
@@ -42,8 +41,6 @@ def ensure(source: str, coll) -> None:
     ids = loaders.anchors(source, min(default_n(coll), n_train(coll)), DEFAULT_STRATEGY, DEFAULT_SEED)
     st.session_state[HISTORY] = AnchorHistory(ids)
     st.session_state[OWNER] = source
-    # the strategy buttons' n follows the dataset: its default set's size (not 100 where the default is 60)
-    st.session_state[N_ANCHORS] = len(ids)
     st.session_state[HIGHLIGHT] = ()
     st.session_state[INSPECT] = ()
     st.session_state[map_legend.ISOLATE] = None  # a class of the previous dataset

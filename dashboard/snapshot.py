@@ -316,7 +316,7 @@ def map_svg(
         mid = (lo + hi) / 2
         px = width / 2 + (coords[:, 0] - mid[0]) * s
         py = height / 2 - (coords[:, 1] - mid[1]) * s
-    rgb, order = _point_colors(coloring, len(coords))
+    rgb, _, order = _point_colors(coloring, len(coords))
     order = order[finite[order]]
     fills = [_hex(c) for c in np.rint(255.0 * (1 - opacity) + rgb[order].astype(float) * opacity)]
     r = marker_size / 2

@@ -22,10 +22,8 @@ size, a parquet footer must agree with itself and the file (its row groups and c
 chunks, :func:`core.io.size_checks.check_parquet_footer`), and rows may hold at most
 :data:`core.limits.MAX_DIMS` values, since a chunk buffer holds at least 1,024 rows.
 
-Parquet is read with ``pre_buffer=False`` so that row groups of any size are streamed
-page by page, never read whole. A data page is always decoded whole (pyarrow and Spark
-write pages of about 1 MiB by default), so a file written with huge pages costs one page
-per column read.
+Parquet is read with ``pre_buffer=False``: row groups stream page by page, and only a
+data page (about 1 MiB as pyarrow and Spark write them) is ever decoded whole.
 """
 
 from __future__ import annotations

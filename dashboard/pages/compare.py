@@ -167,7 +167,7 @@ def show_within(query, kk: int) -> None:
 def show_agreement() -> None:
     df = loaders.agreement(source, enc_a, enc_b, anchors, MAP_K)
     st.plotly_chart(agreement_view.distribution_figure(df, k=MAP_K), key="agreement_fig", width="stretch",
-                    config={"displaylogo": False})
+                    config=figures.PLOTLY_CONFIG)
     med = {c: np.median(df[c]) if df[c].notna().any() else None for c in df.columns}
     st.caption(f"Each of the {n:,} samples: the cosine of its two vectors (median relative {med['relative_cosine']:.3f}, "
                + ("absolute n/a: dims differ" if med["absolute_cosine"] is None else f"absolute {med['absolute_cosine']:.3f}")

@@ -172,7 +172,7 @@ def step_relative() -> None:
 
 def step_stitching() -> None:
     fig = story.stitching_bars(readout, chance=chance, height=450)
-    st.plotly_chart(fig, key="pr_bars", width="stretch", config={"displayModeBar": False})
+    st.plotly_chart(fig, key="pr_bars", width="stretch", config={**figures.PLOTLY_CONFIG, "displayModeBar": False})
 
 
 @panels.isolated("Rotation of B")
