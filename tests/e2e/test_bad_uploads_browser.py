@@ -64,13 +64,17 @@ def _clear_uploads(page) -> None:
 
 def _upload(page, files: list[dict], *, table: dict | None = None, wait_names: bool = True) -> None:
     inputs = page.locator('[data-testid="stFileUploader"] input[type=file]')
-    inputs.nth(0).set_input_files(files)
+
+    def put(i: int, batch: list[dict]) -> None:
+        inputs.nth(i).set_input_files(batch)
+        if wait_names:  # uploaded: a chip with a remove button per file (long names are cut in the chip)
+            for f in batch:
+                page.get_by_role("button", name=f"Remove {f['name']}", exact=True).first.wait_for(timeout=30_000)
+        _settle(page)  # the rerun an upload starts must end first, or it can drop the next upload
+
+    put(0, files)
     if table is not None:
-        inputs.nth(1).set_input_files(table)
-    if wait_names:  # uploaded: a chip with a remove button per file (long names are cut in the chip)
-        for f in files + ([table] if table else []):
-            page.get_by_role("button", name=f"Remove {f['name']}", exact=True).first.wait_for(timeout=30_000)
-    _settle(page)
+        put(1, [table])
 
 
 def _load(page) -> None:

@@ -84,18 +84,19 @@ def health(url) -> str:
 
 
 def kill_model_worker(server_pid: int, deadline: float) -> int:
-    """SIGSEGV to the server's busiest multiprocessing child (the worker running the model); its pid."""
+    """SIGSEGV to the server's busiest worker child (a loky pool worker running the model); its pid."""
     import psutil
 
     server = psutil.Process(server_pid)
     while time.time() < deadline:
-        workers = [p for p in server.children(recursive=True)
-                   if "multiprocessing" in " ".join(p.cmdline()) and "resource_tracker" not in " ".join(p.cmdline())]
+        cmdlines = {p: " ".join(p.cmdline()) for p in server.children(recursive=True)}
+        workers = [p for p, c in cmdlines.items()
+                   if ("loky" in c or "multiprocessing" in c) and "resource_tracker" not in c]
         for p in workers:
             p.cpu_percent(None)
         time.sleep(1.0)
         busy = [(p.cpu_percent(None), p) for p in workers if p.is_running()]
-        busy = [(c, p) for c, p in busy if c > 50]  # the Loop spins one core
+        busy = [(c, p) for c, p in busy if c > 20]  # the Loop spins a core (less of one on a loaded machine)
         if busy:
             target = max(busy, key=lambda cp: cp[0])[1]
             os.kill(target.pid, signal.SIGSEGV)
@@ -118,6 +119,10 @@ def next_action_works(page, url, server_pid: int, screenshot=None) -> None:
         page.screenshot(path=str(screenshot), full_page=True)
     _go(page, "Data & encoders")
     page.get_by_role("tab", name="Upload your own").click()
+    # the page's rerun after the switch must end before files go in, or the uploader drops them
+    page.wait_for_selector('[data-testid="stFileUploader"] input[type=file]', state="attached", timeout=60_000)
+    page.wait_for_timeout(1000)
+    _settle(page)
 
 
 def test_hanging_hungry_and_crashing_models_leave_the_server_and_page_usable(browser, limited_server, tmp_path):
@@ -152,13 +157,18 @@ def test_hanging_hungry_and_crashing_models_leave_the_server_and_page_usable(bro
     next_action_works(page, limited_server, limited_server.pid)
 
     # crashing: the worker dies by a signal in the middle of the job
-    _upload(page, [_file("crash.onnx", loop_model(10**15))], table=table)
+    try:
+        _upload(page, [_file("crash.onnx", loop_model(10**15))], table=table)
+    except Exception:
+        page.screenshot(path=str(tmp_path / "crash_upload.png"), full_page=True)
+        raise
     page.get_by_role("button", name="Load files").click()
     killed = kill_model_worker(limited_server.pid, time.time() + TIMEOUT_S - 2)
     page.wait_for_timeout(500)
     _settle(page)
     errors = _errors(page)
-    assert len(errors) == 1 and "crashed or ran out of memory" in errors[0] and "the server is unaffected" in errors[0], \
+    assert len(errors) == 1 and "crash.onnx crashed (its process ended with SIGSEGV" in errors[0] \
+        and "the server is unaffected" in errors[0], \
         errors
     assert page.locator('[data-testid="stException"]').count() == 0
     page.screenshot(path=str(tmp_path / "crash.png"), full_page=True)

@@ -110,7 +110,7 @@ def test_bundled_texts_then_own_texts_and_images_encode_and_stitch(browser, serv
     _go(page, "Data & encoders")
     page.get_by_role("tab", name="Pretrained encoders").click()
     page.get_by_text("Upload a table of texts").click()
-    _see(page, "Texts (CSV / parquet)", tmp_path, exact=True)  # the radio's label holds it too
+    _see(page, "Texts: .csv, .parquet", tmp_path, exact=True)
     page.locator('[data-testid="stFileUploader"] input[type=file]').last.set_input_files(
         str(user_files / "my_texts.csv"))
     _see(page, "40 texts, 7 classes", tmp_path)
@@ -121,7 +121,7 @@ def test_bundled_texts_then_own_texts_and_images_encode_and_stitch(browser, serv
     # 3. the user's zip of images with two ViTs (the text encoders are not carried over)
     page.get_by_text("Upload a zip of images").click()
     _see(page, "No encoders yet", tmp_path)
-    _see(page, "Images (.zip of class folders)", tmp_path, exact=True)
+    _see(page, "Images: a .zip of class folders", tmp_path, exact=True)
     page.locator('[data-testid="stFileUploader"] input[type=file]').nth(-2).set_input_files(
         str(user_files / "my_images.zip"))
     _see(page, "30 images, 3 classes", tmp_path)
