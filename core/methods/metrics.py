@@ -205,7 +205,7 @@ def rsa(X, Y) -> float:
                 f"RSA is undefined: all pairwise cosine distances in {name} are equal (a rank correlation needs "
                 "varying distances)"
             )
-    # Spearman = Pearson of the average ranks (as scipy's spearmanr, which ranks 2-3x slower)
+    # Spearman = Pearson of the average ranks (as scipy's spearmanr, which ranks more slowly)
     return float(np.corrcoef(_average_ranks(dx), _average_ranks(dy))[0, 1])
 
 
