@@ -201,19 +201,9 @@ def main(argv=None) -> int:
     try:
         if args.cmd == "dashboard":
             return cmd_dashboard(args, extra)
-        if args.cmd == "stitch":
-            return cmd_stitch(args)
-        if args.cmd == "compare":
-            return cmd_compare(args)
-        if args.cmd == "import":
-            return cmd_import(args)
-        if args.cmd == "encode":
-            return cmd_encode(args)
-        if args.cmd == "relative":
-            return cmd_relative(args)
-        if args.cmd == "reproduce":
-            return cmd_reproduce(args)
-        return cmd_zoo(args)
+        commands = {"stitch": cmd_stitch, "compare": cmd_compare, "import": cmd_import, "encode": cmd_encode,
+                    "relative": cmd_relative, "reproduce": cmd_reproduce, "zoo": cmd_zoo}
+        return commands[args.cmd](args)
     except (StitchboardError, ValueError, KeyError, FileNotFoundError, ImportError) as exc:
         msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
         print(f"error: {msg}", file=sys.stderr)
