@@ -53,13 +53,15 @@ def health(url) -> str:
 
 
 def kill_model_worker(server_pid: int, deadline: float) -> int:
-    """SIGSEGV to the server's busiest multiprocessing child (the worker running the model); its pid."""
+    """SIGSEGV to the server's busiest worker process (the one running the model); its pid."""
     import psutil
+
+    def is_worker(cmdline: str) -> bool:  # loky's workers (the pool) or plain multiprocessing ones
+        return ("popen_loky" in cmdline or "multiprocessing" in cmdline) and "resource_tracker" not in cmdline
 
     server = psutil.Process(server_pid)
     while time.time() < deadline:
-        workers = [p for p in server.children(recursive=True)
-                   if "multiprocessing" in " ".join(p.cmdline()) and "resource_tracker" not in " ".join(p.cmdline())]
+        workers = [p for p in server.children(recursive=True) if is_worker(" ".join(p.cmdline()))]
         for p in workers:
             p.cpu_percent(None)
         time.sleep(1.0)
