@@ -62,13 +62,14 @@ def main():
             A / np.linalg.norm(A, axis=1, keepdims=True)).astype(np.float64).T
         err = np.abs(relative_projection(X[:2000], A) - ref).max()
         cases = {
-            "gemm_numpy": lambda: X @ A.T,
-            "naive": lambda: (X / np.linalg.norm(X, axis=1, keepdims=True)) @ (A / np.linalg.norm(A, axis=1, keepdims=True)).T,
-            "ours": lambda: relative_projection(X, A),
+            "gemm_numpy": lambda X=X, A=A: X @ A.T,
+            "naive": lambda X=X, A=A: (X / np.linalg.norm(X, axis=1, keepdims=True))
+            @ (A / np.linalg.norm(A, axis=1, keepdims=True)).T,
+            "ours": lambda X=X, A=A: relative_projection(X, A),
         }
         if torch is not None:
             Xt, At = torch.from_numpy(X), torch.from_numpy(A)
-            cases["gemm_torch"] = lambda: Xt @ At.T
+            cases["gemm_torch"] = lambda Xt=Xt, At=At: Xt @ At.T
         reps = 1 if n > 100_000 else 20  # calls per timing at 10k rows, so each timing is ~0.1 s or more
         times = {c: [] for c in cases}
         names = list(cases)

@@ -23,7 +23,7 @@ from collections.abc import Iterable
 import numpy as np
 from sklearn.exceptions import NotFittedError
 
-from .errors import InvalidInputError, InvalidTypeError, LoadError
+from .errors import InvalidInputError, InvalidTypeError, LoadError, MismatchError
 from .limits import MAX_JSON_DEPTH, MAX_JSON_DIGITS
 
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
@@ -31,6 +31,7 @@ _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 __all__ = [
     "NotFittedYetError",
     "as_vectors",
+    "as_1d",
     "check_finite",
     "float_dtype_for",
     "safe_row_norms",
@@ -197,6 +198,17 @@ def as_vectors(
     if finite:
         check_finite(M, name=name, ids=ids)
     return M
+
+
+def as_1d(values, n: int, *, name: str, each: str = "one per row", error=MismatchError) -> np.ndarray:
+    """``values`` as an array of shape (n,); ``error`` names ``name`` and says ``each`` when the shape differs."""
+    try:
+        values = np.asarray(values)
+    except (ValueError, TypeError) as exc:
+        raise InvalidInputError(f"{name} cannot be read as a 1-D array ({exc})") from None
+    if values.shape != (n,):
+        raise error(f"{name} must have shape ({n},), {each}; got {values.shape}")
+    return values
 
 
 def safe_row_norms(M: np.ndarray) -> np.ndarray:

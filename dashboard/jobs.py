@@ -19,11 +19,15 @@ again. Another setting is another key: it starts at once.
 from __future__ import annotations
 
 import time
-from typing import Hashable, Iterable
+from typing import Any, Callable, Hashable, Iterable
 
 import streamlit as st
 
-__all__ = ["should_stop", "rerun_requested", "cancel", "resume", "is_cancelled", "ProgressLine"]
+from core.errors import CancelledError
+from dashboard import text
+
+__all__ = ["should_stop", "rerun_requested", "cancel", "resume", "is_cancelled", "ProgressLine", "run_in_slot",
+           "start_or_explain"]
 
 #: Session key of the set of cancelled job keys.
 CANCELLED = "_cancelled_jobs"
@@ -102,3 +106,33 @@ class ProgressLine:
         self._last = now
         frac = min(max(done / total, 0.0), 1.0) if total else 0.0
         self.bar.progress(frac, text=f"{self.label}: {what}" if what and what != "done" else self.label)
+
+
+def run_in_slot(slot, compute: Callable[..., Any], *, label: str, job: Hashable, key: str, what: str) -> Any:
+    """Run ``compute(progress=..., should_stop=...)`` under a :class:`ProgressLine` in ``slot``.
+
+    Returns its result, or None after a cancel or a ``ValueError``, which are then told in
+    ``slot`` ("The {what} stopped." / "The {what} failed: ...").
+    """
+    line = ProgressLine(slot, label=label, cancel_keys=[job], key=key)
+    try:
+        return compute(progress=line, should_stop=should_stop)
+    except CancelledError:
+        slot.caption(f"The {what} stopped; nothing was kept.")
+    except ValueError as exc:
+        slot.error(text.md(f"The {what} failed: {exc}"))
+    return None
+
+
+def start_or_explain(job: Hashable, *, start: bool, show: Callable[[], None], cancelled: str, idle: str) -> None:
+    """Run ``show`` when ``start`` (forgetting an earlier cancel), else say why nothing runs.
+
+    ``cancelled`` is shown when the job's last run was cancelled, ``idle`` when it was never started.
+    """
+    if start:
+        resume(job)
+        show()
+    elif is_cancelled(job):
+        st.info(cancelled, icon=":material/pause_circle:")
+    else:
+        st.caption(idle)

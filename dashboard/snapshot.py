@@ -89,6 +89,35 @@ def _star(cx: float, cy: float, r: float) -> list:
     return [(float(cx + a * np.cos(t)), float(cy + a * np.sin(t))) for a, t in zip(radii, angles)]
 
 
+def _checked(coords, ids) -> tuple[np.ndarray, np.ndarray]:
+    """``coords`` as float (n, 2) and ``ids`` as (n,) arrays, or a ValueError."""
+    coords = np.asarray(coords, dtype=float)
+    ids = np.asarray(ids)
+    if coords.ndim != 2 or coords.shape[1] != 2 or len(coords) != len(ids):
+        raise ValueError(f"coords must have shape (n_samples, 2) with one row per id; got {coords.shape} for {len(ids)} ids")
+    return coords, ids
+
+
+def _equal_scale(coords: np.ndarray, finite: np.ndarray, width: float, height: float, pad: float):
+    """Scale ``s``, centre ``mid`` (2,) and ``span`` (2,) that fit the finite rows into the padded box.
+
+    Equal scale on both axes, as the chart's ``scaleanchor``; None when no row is finite.
+    """
+    if not finite.any():
+        return None
+    lo, hi = coords[finite].min(axis=0), coords[finite].max(axis=0)
+    span = np.maximum(hi - lo, 1e-12 * max(1.0, float(np.abs(coords[finite]).max())))
+    s = max(min((width - 2 * pad) / span[0], (height - 2 * pad) / span[1]), 1e-12)
+    return s, (lo + hi) / 2, span
+
+
+def _place(coords: np.ndarray, s: float, mid: np.ndarray, width: float, height: float):
+    """Pixel positions (px, py), each (n,), of ``coords`` scaled by ``s`` around ``mid`` in a width x height box."""
+    px = width / 2 + (coords[:, 0] - mid[0]) * s
+    py = height / 2 - (coords[:, 1] - mid[1]) * s  # y grows upwards in the chart, downwards in an image
+    return px, py
+
+
 def map_png(
     coords,
     *,
@@ -142,24 +171,18 @@ def map_png(
     """
     from PIL import Image, ImageDraw
 
-    coords = np.asarray(coords, dtype=float)
-    ids = np.asarray(ids)
-    if coords.ndim != 2 or coords.shape[1] != 2 or len(coords) != len(ids):
-        raise ValueError(f"coords must have shape (n_samples, 2) with one row per id; got {coords.shape} for {len(ids)} ids")
+    coords, ids = _checked(coords, ids)
     finite = np.isfinite(coords).all(axis=1)
     pad = marker_size * scale + 0.02 * min(width, height) * scale  # device pixels: the chart pads by about a marker
     W, H = max(1, round(width * scale)), max(1, round(height * scale))
     px = py = np.zeros(len(coords))
-    if finite.any():
-        lo, hi = coords[finite].min(axis=0), coords[finite].max(axis=0)
-        span = np.maximum(hi - lo, 1e-12 * max(1.0, float(np.abs(coords[finite]).max())))
-        s = max(min((W - 2 * pad) / span[0], (H - 2 * pad) / span[1]), 1e-12)
+    fit = _equal_scale(coords, finite, W, H, pad)
+    if fit is not None:
+        s, mid, span = fit
         # the image takes the data's aspect ratio, so that CSS object-fit: contain scales it like the chart's
         # equal-scale axes (scaleanchor) fit the data into whatever width the browser gives the chart
         W, H = max(1, int(np.ceil(span[0] * s + 2 * pad))), max(1, int(np.ceil(span[1] * s + 2 * pad)))
-        mid = (lo + hi) / 2
-        px = W / 2 + (coords[:, 0] - mid[0]) * s
-        py = H / 2 - (coords[:, 1] - mid[1]) * s  # y grows upwards in the chart, downwards in the image
+        px, py = _place(coords, s, mid, W, H)
     img = np.full(H * W, 0xFFFFFFFF, dtype=np.uint32)  # white; a uint32 per pixel: one write per point and offset
     rgb, alpha, order = _point_colors(coloring, len(coords), isolate)
     if opacity is not None:
@@ -294,10 +317,7 @@ def map_svg(
     str
         An ``<svg>`` element (with its namespace, so it is also a valid document alone).
     """
-    coords = np.asarray(coords, dtype=float)
-    ids = np.asarray(ids)
-    if coords.ndim != 2 or coords.shape[1] != 2 or len(coords) != len(ids):
-        raise ValueError(f"coords must have shape (n_samples, 2) with one row per id; got {coords.shape} for {len(ids)} ids")
+    coords, ids = _checked(coords, ids)
     head = (f"<svg xmlns='http://www.w3.org/2000/svg' x='{x:.1f}' y='{y:.1f}' width='{width:.1f}' "
             f"height='{height:.1f}' viewBox='0 0 {width:.1f} {height:.1f}'>")
     finite = np.isfinite(coords).all(axis=1)
@@ -309,13 +329,9 @@ def map_svg(
                 f"href='data:image/png;base64,{b64}'/></svg>")
     pad = marker_size + 0.02 * min(width, height)
     px = py = np.zeros(len(coords))
-    if finite.any():
-        lo, hi = coords[finite].min(axis=0), coords[finite].max(axis=0)
-        span = np.maximum(hi - lo, 1e-12 * max(1.0, float(np.abs(coords[finite]).max())))
-        s = max(min((width - 2 * pad) / span[0], (height - 2 * pad) / span[1]), 1e-12)
-        mid = (lo + hi) / 2
-        px = width / 2 + (coords[:, 0] - mid[0]) * s
-        py = height / 2 - (coords[:, 1] - mid[1]) * s
+    fit = _equal_scale(coords, finite, width, height, pad)
+    if fit is not None:
+        px, py = _place(coords, fit[0], fit[1], width, height)
     rgb, _, order = _point_colors(coloring, len(coords))
     order = order[finite[order]]
     fills = [_hex(c) for c in np.rint(255.0 * (1 - opacity) + rgb[order].astype(float) * opacity)]

@@ -298,23 +298,25 @@ def _stream(path):
     return src
 
 
+def _both_readers(fuzz_stats, tmp_path_factory, blob: bytes, suffix: str, what: str) -> None:
+    """``blob`` read whole by read_embeddings, then from a file by the streamed reader."""
+    run_file(fuzz_stats, f"{what}: read_embeddings", lambda: read_embeddings((f"x{suffix}", blob)), _valid_space)
+    path = tmp_path_factory.mktemp(suffix[1:]) / f"x{suffix}"
+    path.write_bytes(blob)
+    run_file(fuzz_stats, f"{what}: streamed", lambda: _stream(path), lambda src: None)
+
+
 @fuzz_settings(200, deadline_s=3 * CASE_SECONDS)
 @given(data=st.data(), seed=st.integers(0, 2))
 def test_fuzz_parquet_footers(fuzz_stats, tmp_path_factory, data, seed):
-    blob = data.draw(parquet_lies(_parquet_seeds()[seed]))
-    run_file(fuzz_stats, "parquet footer: read_embeddings", lambda: read_embeddings(("x.parquet", blob)), _valid_space)
-    path = tmp_path_factory.mktemp("pq") / "x.parquet"
-    path.write_bytes(blob)
-    run_file(fuzz_stats, "parquet footer: streamed", lambda: _stream(path), lambda src: None)
+    _both_readers(fuzz_stats, tmp_path_factory, data.draw(parquet_lies(_parquet_seeds()[seed])), ".parquet",
+                  "parquet footer")
 
 
 @fuzz_settings(300, deadline_s=3 * CASE_SECONDS)
 @given(blob=npy_lies())
 def test_fuzz_npy_headers(fuzz_stats, tmp_path_factory, blob):
-    run_file(fuzz_stats, "npy header: read_embeddings", lambda: read_embeddings(("x.npy", blob)), _valid_space)
-    path = tmp_path_factory.mktemp("npy") / "x.npy"
-    path.write_bytes(blob)
-    run_file(fuzz_stats, "npy header: streamed", lambda: _stream(path), lambda src: None)
+    _both_readers(fuzz_stats, tmp_path_factory, blob, ".npy", "npy header")
 
 
 @fuzz_settings(200, deadline_s=3 * CASE_SECONDS)

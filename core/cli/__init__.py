@@ -61,6 +61,16 @@ examples:
 """
 
 
+def _add_collection_args(q: argparse.ArgumentParser, *, collection_help: str, out_required: bool,
+                         out_help: str) -> None:
+    """The id/label columns, collection name, output folder and format that import and encode share."""
+    q.add_argument("--id-column", default=None)
+    q.add_argument("--label-column", default=None)
+    q.add_argument("--collection", default=None, help=collection_help)
+    q.add_argument("--out", required=out_required, default=None, metavar="DIR", help=out_help)
+    q.add_argument("--format", default="table", choices=("json", "table"))
+
+
 def build_parser() -> argparse.ArgumentParser:
     from ..methods.anchors import STRATEGIES
     from ..spaces.datasets import DATASETS
@@ -120,12 +130,9 @@ def build_parser() -> argparse.ArgumentParser:
     im.add_argument("files", nargs="+", help="embeddings files and/or models (one space each), .json sidecars")
     im.add_argument("--name", nargs="+", default=None, help="one name per space (default: file stems)")
     im.add_argument("--table", default=None, help="CSV/parquet data table for the models to encode")
-    im.add_argument("--collection", default=None, help="name of the whole collection")
-    im.add_argument("--id-column", default=None)
-    im.add_argument("--label-column", default=None)
     im.add_argument("--intersect", action="store_true", help="keep only ids present in every file")
-    im.add_argument("--out", default=None, help="folder to write the converted spaces into")
-    im.add_argument("--format", default="table", choices=("json", "table"))
+    _add_collection_args(im, collection_help="name of the whole collection", out_required=False,
+                         out_help="folder to write the converted spaces into")
 
     from ..encode.specs import POOLINGS, SOURCES
 
@@ -147,8 +154,6 @@ def build_parser() -> argparse.ArgumentParser:
     en.add_argument("--text-column", default=None, help="default: text, sentence, document or content")
     en.add_argument("--image-column", default=None, help="with --table: the column of paths inside the zip")
     en.add_argument("--table", default=None, help="CSV/parquet listing the zip's images (with --image-column)")
-    en.add_argument("--label-column", default=None)
-    en.add_argument("--id-column", default=None)
     en.add_argument("--pooling", action="append", choices=POOLINGS, default=None,
                     help="default: mean for texts, the model's pooler (else CLS) for images; repeat to pair with --model")
     en.add_argument("--layer", action="append", type=int, default=None,
@@ -156,11 +161,10 @@ def build_parser() -> argparse.ArgumentParser:
     en.add_argument("--normalize", action="store_true", help="L2-normalise the vectors")
     en.add_argument("--batch-size", type=int, default=32)
     en.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda, mps")
-    en.add_argument("--collection", default=None, help="name of the collection (default: the data file's stem)")
     en.add_argument("--no-cache", action="store_true", help="do not read or write the disk cache")
     en.add_argument("--quiet", action="store_true", help="no progress bar")
-    en.add_argument("--out", required=True, metavar="DIR")
-    en.add_argument("--format", default="table", choices=("json", "table"))
+    _add_collection_args(en, collection_help="name of the collection (default: the data file's stem)",
+                         out_required=True, out_help="folder to write DIR/<encoder>.npz, split.json and report.json")
 
     rp = sub.add_parser(
         "reproduce", help="regenerate the paper's central effects on the bundled data as one HTML report",
@@ -197,19 +201,9 @@ def main(argv=None) -> int:
     try:
         if args.cmd == "dashboard":
             return cmd_dashboard(args, extra)
-        if args.cmd == "stitch":
-            return cmd_stitch(args)
-        if args.cmd == "compare":
-            return cmd_compare(args)
-        if args.cmd == "import":
-            return cmd_import(args)
-        if args.cmd == "encode":
-            return cmd_encode(args)
-        if args.cmd == "relative":
-            return cmd_relative(args)
-        if args.cmd == "reproduce":
-            return cmd_reproduce(args)
-        return cmd_zoo(args)
+        commands = {"stitch": cmd_stitch, "compare": cmd_compare, "import": cmd_import, "encode": cmd_encode,
+                    "relative": cmd_relative, "reproduce": cmd_reproduce, "zoo": cmd_zoo}
+        return commands[args.cmd](args)
     except (StitchboardError, ValueError, KeyError, FileNotFoundError, ImportError) as exc:
         msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
         print(f"error: {msg}", file=sys.stderr)

@@ -13,14 +13,14 @@ limits before anything is allocated (:mod:`core.io.size_checks`).
 from __future__ import annotations
 
 import io
-import re
 
 import numpy as np
 import pandas as pd
 
 from ..errors import InvalidInputError, LoadError, UnsafeFileError
 from ..spaces.latent_space import LatentSpace
-from .files import ID_COLUMNS, LABEL_COLUMNS, ReadFile, pick_column, read_table, refuse_pickles
+from .files import (ID_COLUMNS, LABEL_COLUMNS, ReadFile, is_pickle_refusal, load_npy, pick_column, read_table,
+                    refuse_pickles)
 from .size_checks import check_npy_bytes, check_npz_member
 
 __all__ = ["EMBEDDING_FORMATS", "read_embeddings"]
@@ -83,38 +83,9 @@ def _is_container(v) -> bool:
     return isinstance(v, (list, tuple, dict, set, np.ndarray))
 
 
-def _is_pickle_refusal(exc: Exception) -> bool:
-    """numpy's own refusal of pickled content under ``allow_pickle=False``.
-
-    ("Object arrays cannot be loaded when allow_pickle=False", "This file contains
-    pickled (object) data..."); other ValueErrors are corrupt files, whatever words
-    their message happens to hold (a mangled header can say "<ast.BinOp object>").
-    """
-    msg = str(exc)
-    return "allow_pickle" in msg or "pickled" in msg
-
-
-def _quote(exc: Exception) -> str:
-    """A library's message, without object addresses (``<ast.BinOp object at 0x7f...>`` -> ``<ast.BinOp>``)."""
-    return re.sub(r" object at 0x[0-9a-fA-F]+>", ">", str(exc))
-
-
 def _load_npy(rf: ReadFile, data: bytes):
-    try:
-        # a BytesIO that stays open: npz members are read lazily after np.load returns
-        obj = np.load(io.BytesIO(data), allow_pickle=False)
-    except ValueError as exc:
-        if _is_pickle_refusal(exc):
-            raise UnsafeFileError(
-                f"{rf.name}: holds Python objects (a pickle), which Stitchboard never loads because unpickling can "
-                "run code. Save a numeric array: np.save(path, vectors.astype('float32'))"
-            ) from None
-        raise LoadError(f"{rf.name}: not a valid {rf.suffix} file: {_quote(exc)}") from None
-    except (OSError, EOFError, KeyError) as exc:
-        raise LoadError(f"{rf.name}: not a valid {rf.suffix} file (truncated or corrupt?): {exc}") from None
-    except Exception as exc:  # zipfile.BadZipFile and friends on mangled npz
-        raise LoadError(f"{rf.name}: not a valid {rf.suffix} file (truncated or corrupt?): {exc}") from None
-    return obj
+    # a BytesIO that stays open: npz members are read lazily after np.load returns
+    return load_npy(io.BytesIO(data), name=rf.name, suffix=rf.suffix)
 
 
 def _npz_arrays(obj, rf: ReadFile) -> tuple:
@@ -136,7 +107,7 @@ def _npz_arrays(obj, rf: ReadFile) -> tuple:
     except LoadError:
         raise
     except ValueError as exc:
-        if not _is_pickle_refusal(exc):
+        if not is_pickle_refusal(exc):
             raise LoadError(f"{rf.name}: not a valid .npz file (a corrupt member?): {exc}") from None
         raise UnsafeFileError(
             f"{rf.name}: an array in the npz holds Python objects (a pickle), which Stitchboard never loads. "

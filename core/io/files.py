@@ -12,9 +12,11 @@ A table's id and label columns are found by name (:func:`pick_column`):
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..errors import FileTooLargeError, InvalidInputError, LoadError, UnsafeFileError
@@ -95,6 +97,38 @@ def refuse_pickles(rf: ReadFile) -> None:
             "refuses them. Export the array with numpy (np.save -> .npy) or safetensors "
             "(safetensors.torch.save_file -> .safetensors), or the model with torch.onnx.export -> .onnx"
         )
+
+
+def is_pickle_refusal(exc: Exception) -> bool:
+    """numpy's own refusal of pickled content under ``allow_pickle=False``.
+
+    ("Object arrays cannot be loaded when allow_pickle=False", "This file contains
+    pickled (object) data..."); other ValueErrors are corrupt files, whatever words
+    their message happens to hold (a mangled header can say "<ast.BinOp object>").
+    """
+    msg = str(exc)
+    return "allow_pickle" in msg or "pickled" in msg
+
+
+def load_npy(source, *, name: str, suffix: str = ".npy", mmap_mode: str | None = None):
+    """``np.load(source, mmap_mode=mmap_mode, allow_pickle=False)`` with its failures as our errors.
+
+    Pickled content is an :class:`UnsafeFileError`; a corrupt or truncated file a
+    :class:`LoadError` naming ``name`` and its ``suffix`` (``.npy``/``.npz``).
+    """
+    try:
+        return np.load(source, mmap_mode=mmap_mode, allow_pickle=False)
+    except ValueError as exc:
+        if is_pickle_refusal(exc):
+            raise UnsafeFileError(
+                f"{name}: holds Python objects (a pickle), which Stitchboard never loads because unpickling can "
+                "run code. Save a numeric array: np.save(path, vectors.astype('float32'))"
+            ) from None
+        # without object addresses (``<ast.BinOp object at 0x7f...>`` -> ``<ast.BinOp>``)
+        raise LoadError(f"{name}: not a valid {suffix} file: {re.sub(r' object at 0x[0-9a-fA-F]+>', '>', str(exc))}"
+                        ) from None
+    except Exception as exc:  # OSError, EOFError, OverflowError, zipfile.BadZipFile and friends on mangled files
+        raise LoadError(f"{name}: not a valid {suffix} file (truncated or corrupt?): {exc}") from None
 
 
 def read_table(source, *, max_bytes: int | None = None) -> pd.DataFrame:

@@ -33,9 +33,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import AnchorError, InvalidInputError, LoadError, StitchboardError, UnsafeFileError
+from ..errors import AnchorError, InvalidInputError, LoadError, StitchboardError
 from ..limits import MAX_ANCHOR_ROWS, MAX_DIMS
 from ..validation import parse_json
+from .files import load_npy
 from .size_checks import check_array_claim, check_parquet_footer, npy_header
 
 __all__ = ["FORMATS", "open_source", "read_anchor_file"]
@@ -64,17 +65,7 @@ class _NpySource:
         with open(path, "rb") as fh:  # the header's claim against the file's size, before numpy maps it
             shape, dtype, _, header = npy_header(fh, str(path))
         check_array_claim(shape, dtype, os.path.getsize(path) - header, str(path), whole=False)
-        try:
-            mm = np.load(path, mmap_mode="r", allow_pickle=False)
-        except ValueError as exc:
-            if "pickle" in str(exc).lower() or "object" in str(exc).lower():
-                raise UnsafeFileError(
-                    f"{path}: holds Python objects (a pickle), which Stitchboard never loads because unpickling "
-                    "can run code; save a numeric array: np.save(path, vectors.astype('float32'))"
-                ) from None
-            raise LoadError(f"{path}: not a valid .npy file: {exc}") from None
-        except (OSError, EOFError, OverflowError) as exc:
-            raise LoadError(f"{path}: not a valid .npy file (truncated or corrupt?): {exc}") from None
+        mm = load_npy(path, name=str(path), mmap_mode="r")
         if not isinstance(mm, np.memmap):
             raise LoadError(f"{path}: not a single .npy array (an .npz archive?); save one 2-D array with np.save")
         if mm.ndim != 2 or 0 in mm.shape:

@@ -50,28 +50,27 @@ def compute_layout(
         ``pca`` takes milliseconds; ``umap`` (umap-learn) a few seconds, plus a
         one-off JIT compilation in a fresh process (seconds with numba's disk cache
         warm, see :mod:`core.maps.layout_jobs`); ``tsne``
-        (scikit-learn's Barnes-Hut t-SNE, 500 iterations) 10-30 s for 2,000
-        points. t-SNE cannot place new points, so it has no "A's frame".
+        (scikit-learn's Barnes-Hut t-SNE, 500 iterations) is the slowest of the
+        three. t-SNE cannot place new points, so it has no "A's frame".
     n_neighbors : int, default=15
         UMAP neighbourhood size, ``2 <= n_neighbors < n_samples``.
     min_dist : float, default=0.1
         UMAP minimum distance in the map.
     metric : {"cosine", "euclidean"}, default="cosine"
         Input metric. For UMAP up to 4,096 rows, distances are computed exactly with
-        scikit-learn and passed as ``metric="precomputed"`` (2.5x faster than umap's
+        scikit-learn and passed as ``metric="precomputed"`` (faster than umap's
         own path for small n), with their exact nearest neighbours (a partial sort,
         where umap-learn sorts every row); B is placed in A's frame from its exact
         neighbours among A's rows, as umap-learn's ``transform`` does. Above, UMAP gets a k-nearest-neighbour graph from
         :class:`core.methods.neighbours.KnnIndex` (no numba JIT; exact up to ~7k rows, then an
         IVF index) and starts from a PCA layout instead of a spectral one.
     n_epochs : int, default=200
-        UMAP optimisation epochs (umap-learn uses 500 below 10k points; 200 halves the
-        time and gives the same clusters on the bundled data).
+        UMAP optimisation epochs (umap-learn uses 500 below 10k points; 200 gives the
+        same clusters on the bundled data in less time).
     init : array-like of shape (n_samples, 2), optional
         UMAP or t-SNE warm start, e.g. the map of a closely related space; then 40
         UMAP epochs are enough (``n_epochs`` is capped at 40, and at 30 for landmark
-        maps; on digits' relative maps 40 instead of 60 kept the 5-NN class accuracy
-        of the map, 0.985, and moved the clusters less between anchor edits).
+        maps; map quality and drift: ``benchmarks/bench_layout.py``).
     perplexity : float, default=30.0
         t-SNE perplexity, ``0 < perplexity < n_samples``.
     random_state : int, default=0

@@ -177,8 +177,8 @@ def _transform_knn(reducer, idx: np.ndarray, dist: np.ndarray, *, n_epochs=None,
 def _init_positions(csr, E: np.ndarray, nearest: np.ndarray) -> np.ndarray:
     """Start of each new point: the weighted mean of its neighbours' map positions.
 
-    umap-learn's ``init_graph_transform`` (a Python loop over rows, ~1 s per 1,000
-    points here), vectorised: a point with a weight-1 neighbour (a duplicate) starts
+    umap-learn's ``init_graph_transform`` (a Python loop over rows),
+    vectorised: a point with a weight-1 neighbour (a duplicate) starts
     on it; a point with no neighbour left starts on its nearest one instead of NaN.
     """
     E = np.asarray(E, dtype=np.float64)
@@ -228,8 +228,8 @@ def _dense_knn(D: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     idx : ndarray of shape (n_rows, k), int64
     dist : ndarray of shape (n_rows, k), float32
 
-    umap-learn's precomputed path sorts every full row (0.25 s at 1,797 rows on this
-    machine); a partition then a sort of the ``k`` kept is about 10x less.
+    umap-learn's precomputed path sorts every full row; a partition, then a sort of
+    the ``k`` kept, does far less work.
     """
     k = int(k)
     idx = np.argpartition(D, k - 1, axis=1)[:, :k]

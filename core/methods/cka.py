@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .metric_inputs import check_pair
+from .metric_inputs import centred_pair, check_pair
 from ..validation import check_choice, check_number
 
 __all__ = ["linear_cka", "debiased_cka", "rbf_cka", "rbf_bandwidth", "BANDWIDTHS"]
@@ -26,9 +26,8 @@ def linear_cka(X, Y) -> float:
     X : array-like of shape (n_samples, d_x)
     Y : array-like of shape (n_samples, d_y)
     """
-    X, Y = check_pair(X, Y)
-    Xc, Yc = X - X.mean(0), Y - Y.mean(0)
-    if max(X.shape[1], Y.shape[1]) > X.shape[0]:  # wide: the same traces through (n, n) Gram matrices
+    Xc, Yc, wide = centred_pair(X, Y)
+    if wide:  # the same traces through (n, n) Gram matrices
         K, L = Xc @ Xc.T, Yc @ Yc.T
         num, den = float((K * L).sum()), float(np.linalg.norm(K) * np.linalg.norm(L))
     else:
@@ -61,8 +60,7 @@ def debiased_cka(X, Y) -> float:
     X : array-like of shape (n_samples, d_x)
     Y : array-like of shape (n_samples, d_y)
     """
-    X, Y = check_pair(X, Y, min_samples=4, what="the unbiased HSIC")
-    Xc, Yc = X - X.mean(0), Y - Y.mean(0)
+    Xc, Yc, _ = centred_pair(X, Y, min_samples=4, what="the unbiased HSIC")
     K, L = Xc @ Xc.T, Yc @ Yc.T
     np.fill_diagonal(K, 0.0)
     np.fill_diagonal(L, 0.0)

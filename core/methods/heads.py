@@ -9,7 +9,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_array
 
 from ..errors import InvalidInputError, MismatchError
-from ..validation import NotFittedYetError, as_vectors, check_choice, check_number
+from ..validation import NotFittedYetError, as_1d, as_vectors, check_choice, check_number
 
 __all__ = ["RowStandardizer", "SampleScaledRidge", "make_head", "check_labels", "HEADS"]
 
@@ -39,12 +39,7 @@ def check_labels(y, *, n: int, what: str = "y") -> np.ndarray:
     """
     if y is None:
         raise InvalidInputError(f"{what} is missing: a classifier head needs one label per training sample")
-    try:
-        y = np.asarray(y)
-    except (ValueError, TypeError) as exc:
-        raise InvalidInputError(f"{what} cannot be read as a 1-D array ({exc})") from None
-    if y.shape != (n,):
-        raise MismatchError(f"{what} must have shape ({n},), one label per training sample; got {y.shape}")
+    y = as_1d(y, n, name=what, each="one label per training sample")
     if y.dtype.kind == "f" and np.isnan(y).any():
         raise InvalidInputError(f"{what} contains NaN at rows {np.nonzero(np.isnan(y))[0][:10].tolist()}; drop those samples")
     if y.dtype.kind == "O" and any(v is None or (isinstance(v, float) and v != v) for v in y.tolist()):

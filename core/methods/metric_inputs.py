@@ -11,7 +11,7 @@ import numpy as np
 from ..errors import InvalidInputError, MismatchError
 from ..validation import as_vectors, check_finite, check_int, unit_rows
 
-__all__ = ["check_pair", "check_k", "unit", "topk"]
+__all__ = ["check_pair", "centred_pair", "check_k", "unit", "topk"]
 
 
 def check_pair(X, Y, *, same_dims: bool = False, min_samples: int = 2, what: str = "this metric"):
@@ -37,6 +37,16 @@ def check_pair(X, Y, *, same_dims: bool = False, min_samples: int = 2, what: str
     check_finite(X, name="X")
     check_finite(Y, name="Y")
     return _rescaled(X), _rescaled(Y)
+
+
+def centred_pair(X, Y, **kw) -> tuple[np.ndarray, np.ndarray, bool]:
+    """:func:`check_pair` (same keywords), then column-centred: ``(Xc, Yc, wide)``.
+
+    ``wide`` is True when a space has more dims than samples: the metric is then cheaper
+    through (n, n) Gram matrices than through (d_x, d_y) cross-covariances.
+    """
+    X, Y = check_pair(X, Y, **kw)
+    return X - X.mean(0), Y - Y.mean(0), max(X.shape[1], Y.shape[1]) > X.shape[0]
 
 
 def _rescaled(M: np.ndarray) -> np.ndarray:

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..errors import InvalidInputError
 from .cka import BANDWIDTHS, debiased_cka, linear_cka, rbf_bandwidth, rbf_cka
-from .metric_inputs import check_k, check_pair, topk, unit
+from .metric_inputs import centred_pair, check_k, check_pair, topk, unit
 from ..validation import check_int
 
 __all__ = [
@@ -167,8 +167,7 @@ def procrustes_distance(X, Y) -> float:
     X : array-like of shape (n_samples, d_x)
     Y : array-like of shape (n_samples, d_y)
     """
-    X, Y = check_pair(X, Y)
-    Xc, Yc = X - X.mean(0), Y - Y.mean(0)
+    Xc, Yc, wide = centred_pair(X, Y)
     nx, ny = np.linalg.norm(Xc), np.linalg.norm(Yc)
     if nx == 0 or ny == 0:
         raise InvalidInputError(
@@ -176,7 +175,7 @@ def procrustes_distance(X, Y) -> float:
             "is undefined; compare spaces whose samples differ"
         )
     Xu, Yu = Xc / nx, Yc / ny
-    if max(X.shape[1], Y.shape[1]) > X.shape[0]:
+    if wide:
         # wide: the singular values of Xu^T Yu are those of (S_x U_x^T) Yu, thin SVD Xu = U_x S_x V_x^T
         Ux, sx, _ = np.linalg.svd(Xu, full_matrices=False)
         nuc = np.linalg.svd((Ux * sx).T @ Yu, compute_uv=False).sum()
@@ -206,7 +205,7 @@ def rsa(X, Y) -> float:
                 f"RSA is undefined: all pairwise cosine distances in {name} are equal (a rank correlation needs "
                 "varying distances)"
             )
-    # Spearman = Pearson of the average ranks (as scipy's spearmanr, which ranks 2-3x slower)
+    # Spearman = Pearson of the average ranks (as scipy's spearmanr, which ranks more slowly)
     return float(np.corrcoef(_average_ranks(dx), _average_ranks(dy))[0, 1])
 
 

@@ -16,7 +16,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import AnchorError, InvalidInputError, MismatchError
-from ..validation import as_vectors, check_bool, check_choice, check_finite, check_int, check_number, fmt_list
+from ..validation import (as_1d, as_vectors, check_bool, check_choice, check_finite, check_int, check_number,
+                          fmt_list)
 from .similarities import PRODUCT_BLOCKS, SIMILARITIES, asif, name_rows, similarity_block
 
 __all__ = ["relative_projection"]
@@ -296,10 +297,4 @@ def row_ids(name, ids, n):
     """Ids naming the rows of a matrix in messages (None: name row positions)."""
     if ids is None:
         return None
-    try:
-        ids = np.asarray(ids)
-    except (ValueError, TypeError) as exc:
-        raise InvalidInputError(f"{name} cannot be read as a 1-D array ({exc})") from None
-    if ids.shape != (n,):
-        raise MismatchError(f"{name} must have shape ({n},), one id per row; got {ids.shape}")
-    return ids
+    return as_1d(ids, n, name=name, each="one id per row")

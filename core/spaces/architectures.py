@@ -17,6 +17,11 @@ from .architecture_graphs import AUTOENCODERS, architecture_config
 __all__ = ["MLPClassifier", "CNNClassifier", "AutoEncoder", "ARCHITECTURES", "AUTOENCODERS", "build_model"]
 
 
+def _mlp_encoder(in_dim: int, hidden: int, latent_dim: int) -> nn.Sequential:
+    """in_dim -> hidden (ReLU) -> latent_dim (Tanh): the encoder of the MLP classifier and the autoencoder."""
+    return nn.Sequential(nn.Linear(in_dim, hidden), nn.ReLU(), nn.Linear(hidden, latent_dim), nn.Tanh())
+
+
 class MLPClassifier(nn.Module):
     """``in_dim -> hidden -> latent_dim`` MLP encoder plus a linear classifier.
 
@@ -30,12 +35,7 @@ class MLPClassifier(nn.Module):
 
     def __init__(self, in_dim: int = 64, *, hidden: int = 128, latent_dim: int = 64, n_classes: int = 10):
         super().__init__()
-        self.encoder = nn.Sequential(
-            nn.Linear(in_dim, hidden),
-            nn.ReLU(),
-            nn.Linear(hidden, latent_dim),
-            nn.Tanh(),
-        )
+        self.encoder = _mlp_encoder(in_dim, hidden, latent_dim)
         self.head = nn.Linear(latent_dim, n_classes)
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
@@ -100,12 +100,7 @@ class AutoEncoder(nn.Module):
 
     def __init__(self, in_dim: int = 64, *, hidden: int = 128, latent_dim: int = 32):
         super().__init__()
-        self.encoder = nn.Sequential(
-            nn.Linear(in_dim, hidden),
-            nn.ReLU(),
-            nn.Linear(hidden, latent_dim),
-            nn.Tanh(),
-        )
+        self.encoder = _mlp_encoder(in_dim, hidden, latent_dim)
         self.decoder = nn.Sequential(
             nn.Linear(latent_dim, hidden),
             nn.ReLU(),

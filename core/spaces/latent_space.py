@@ -8,19 +8,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import InvalidInputError, InvalidTypeError, UnknownIdError
-from ..validation import as_vectors, check_finite, fmt_list
+from ..validation import as_1d, as_vectors, check_finite, fmt_list
 
 __all__ = ["LatentSpace"]
 
 
 def _check_ids(ids, n: int, what: str) -> np.ndarray:
     """Sample ids as a 1-D int64 or str array of ``n`` unique values."""
-    try:
-        ids = np.asarray(ids)
-    except (ValueError, TypeError) as exc:
-        raise InvalidInputError(f"ids of {what} cannot be read as a 1-D array ({exc})") from None
-    if ids.shape != (n,):
-        raise InvalidInputError(f"ids of {what} must have shape ({n},), one id per row of vectors; got {ids.shape}")
+    ids = as_1d(ids, n, name=f"ids of {what}", each="one id per row of vectors", error=InvalidInputError)
     kind = ids.dtype.kind
     if kind == "O":
         elems = ids.tolist()

@@ -3,8 +3,7 @@
 import streamlit as st
 import streamlit.components.v1 as components
 
-from core.errors import CancelledError
-from dashboard import bootstrap, controls, jobs, panels, results, share, tables, text
+from dashboard import bootstrap, controls, jobs, panels, results, share, tables
 
 bootstrap.prepare()
 st.title("Reproduce the paper")
@@ -26,14 +25,9 @@ ready = results.has_report()
 def show_report() -> None:
     """Build (or reuse) the report under a progress line with a Cancel button, then offer it."""
     slot = st.empty()
-    line = jobs.ProgressLine(slot, label="Building the report", cancel_keys=[job], key="rp_cancel")
-    try:
-        rep = results.reproduce_report(progress=line, should_stop=jobs.should_stop)
-    except CancelledError:
-        slot.caption("The report stopped; nothing was kept.")
-        return
-    except ValueError as exc:
-        slot.error(text.md(f"The report failed: {exc}"))
+    rep = jobs.run_in_slot(slot, results.reproduce_report, label="Building the report", job=job, key="rp_cancel",
+                           what="report")
+    if rep is None:
         return
     slot.caption(f"Built in {rep['seconds']:.0f} s on the bundled zoos; kept for later visits.")
     share.download("Download the report (HTML, opens offline)", rep["html"], "stitchboard-reproduce.html",
@@ -46,19 +40,13 @@ def show_report() -> None:
         components.html(rep["html"].decode("utf-8"), height=1100, scrolling=True)
 
 
-if ready:
-    show_report()
-else:
-    run = st.button("Build the report", type="primary", key="rp_run", icon=":material/play_arrow:",
-                    help="Recomputes every section on the bundled zoos (about a minute); the result is kept.")
-    if run:
-        jobs.resume(job)
-        show_report()
-    elif jobs.is_cancelled(job):
-        st.info("The report was cancelled; nothing was kept. Press **Build the report** to start it again.",
-                icon=":material/pause_circle:")
-    else:
-        st.caption("Takes about a minute; a progress bar with a Cancel button follows. Once built, the report is "
-                   "kept and opens at once.")
+run = ready or st.button(
+    "Build the report", type="primary", key="rp_run", icon=":material/play_arrow:",
+    help="Recomputes every section on the bundled zoos (about a minute); the result is kept.")
+jobs.start_or_explain(
+    job, start=run, show=show_report,
+    cancelled="The report was cancelled; nothing was kept. Press **Build the report** to start it again.",
+    idle="Takes about a minute; a progress bar with a Cancel button follows. Once built, the report is kept and "
+         "opens at once.")
 
 share.sync_url()

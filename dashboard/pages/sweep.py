@@ -3,9 +3,8 @@
 import streamlit as st
 
 from core.methods.anchors import STRATEGIES
-from core.errors import CancelledError
 from dashboard import (anchor_state, bootstrap, controls, figures, jobs, loaders, panels, results, score_figures,
-                       share, tables, text)
+                       share, tables)
 
 bootstrap.prepare()
 source, coll, enc_a, enc_b = controls.pair_setup()
@@ -57,14 +56,9 @@ done = st.session_state.setdefault("_sweep_done", set())
 def show_sweep() -> None:
     """Run (or reuse) the sweep under a progress line with a Cancel button, then plot it."""
     slot = st.empty()
-    line = jobs.ProgressLine(slot, label=f"Sweeping {total} anchor sets", cancel_keys=[job], key="sw_cancel")
-    try:
-        df = results.sweep(*key, progress=line, should_stop=jobs.should_stop)
-    except CancelledError:
-        slot.caption("The sweep stopped.")
-        return
-    except ValueError as exc:
-        slot.error(text.md(f"The sweep failed: {exc}"))
+    df = jobs.run_in_slot(slot, lambda **kw: results.sweep(*key, **kw), label=f"Sweeping {total} anchor sets",
+                          job=job, key="sw_cancel", what="sweep")
+    if df is None:
         return
     slot.caption(f"Done: {total} anchor sets.")
     done.add(key)
@@ -104,14 +98,11 @@ def absolute_baseline() -> tuple:
 
 if not total:
     st.caption("Pick at least one strategy and one anchor count.")
-elif run or key in done:
-    jobs.resume(job)
-    show_sweep()
-elif jobs.is_cancelled(job):
-    st.info("The sweep was cancelled; nothing was kept. Press **Run the sweep** to start it again.",
-            icon=":material/pause_circle:")
 else:
-    st.caption("The sweep picks every anchor set and trains its heads (A's and B's); press the button to run it "
-               "(a progress bar with a Cancel button follows).")
+    jobs.start_or_explain(
+        job, start=run or key in done, show=show_sweep,
+        cancelled="The sweep was cancelled; nothing was kept. Press **Run the sweep** to start it again.",
+        idle="The sweep picks every anchor set and trains its heads (A's and B's); press the button to run it "
+             "(a progress bar with a Cancel button follows).")
 
 share.sync_url()

@@ -140,7 +140,7 @@ def test_a_cancelled_sweep_is_not_restarted_and_keeps_nothing(monkeypatch):
     monkeypatch.setattr(jobs, "rerun_requested", lambda: True)  # the user acted while it ran
     at.button(key="sw_run").click().run()
     no_errors(at)
-    assert any(c.value == "The sweep stopped." for c in at.caption) and not at.get("plotly_chart")
+    assert any(c.value == "The sweep stopped; nothing was kept." for c in at.caption) and not at.get("plotly_chart")
     key = ("digits", "mlp-s0", "mlp-s1", (5, 10), ("kmeans",), (0,))
     assert key not in results._sweep_results()
     at.session_state[jobs.CANCELLED] = {("sweep", *key)}  # what the Cancel button's callback records

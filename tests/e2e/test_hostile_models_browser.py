@@ -22,49 +22,18 @@ import signal
 import time
 import urllib.request
 
-import numpy as np
 import pytest
-from onnx import TensorProto, helper, numpy_helper
 
 from tests.e2e.conftest import launch_server
 from tests.e2e.test_bad_uploads_browser import _clear_uploads, _errors, _file, _go, _load, _metric, _settle, _upload
 from tests.e2e.test_dashboard_browser import READOUT, metric_value, wait_for
+from tests.onnx_graphs import expand_model, loop_model
 
 pytestmark = pytest.mark.browser
 
 TIMEOUT_S = 8
 MEMORY_MB = 1024
 TABLE = b"id,f0,f1,f2,f3\n" + b"".join(f"{i},{i},1,0,2\n".encode() for i in range(6))
-
-
-def loop_model(trips: int) -> bytes:
-    """latent = x after ``trips`` iterations of acc = acc * 1."""
-    cond = helper.make_tensor_value_info("cond", TensorProto.BOOL, [])
-    body = helper.make_graph(
-        [helper.make_node("Identity", ["cond"], ["cond_out"]), helper.make_node("Mul", ["acc", "one"], ["acc_out"])],
-        "body", [helper.make_tensor_value_info("i", TensorProto.INT64, []), cond,
-                 helper.make_tensor_value_info("acc", TensorProto.FLOAT, None)],
-        [helper.make_tensor_value_info("cond_out", TensorProto.BOOL, []),
-         helper.make_tensor_value_info("acc_out", TensorProto.FLOAT, None)],
-        initializer=[helper.make_tensor("one", TensorProto.FLOAT, [], [1.0])])
-    graph = helper.make_graph(
-        [helper.make_node("Loop", ["M", "c", "x"], ["latent"], body=body)], "loop",
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", 4])],
-        [helper.make_tensor_value_info("latent", TensorProto.FLOAT, None)],
-        initializer=[helper.make_tensor("M", TensorProto.INT64, [], [trips]),
-                     helper.make_tensor("c", TensorProto.BOOL, [], [True])])
-    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=9).SerializeToString()
-
-
-def expand_model() -> bytes:
-    """Expand the (n, 4) input to (n, 4, 2**28): 4 GiB per row."""
-    graph = helper.make_graph(
-        [helper.make_node("Unsqueeze", ["x", "ax"], ["x3"]), helper.make_node("Expand", ["x3", "shape"], ["latent"])],
-        "big", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", 4])],
-        [helper.make_tensor_value_info("latent", TensorProto.FLOAT, None)],
-        initializer=[numpy_helper.from_array(np.array([1, 4, 1 << 28], np.int64), name="shape"),
-                     numpy_helper.from_array(np.array([2], np.int64), name="ax")])
-    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=9).SerializeToString()
 
 
 @pytest.fixture(scope="module")
@@ -87,11 +56,12 @@ def kill_model_worker(server_pid: int, deadline: float) -> int:
     """SIGSEGV to the server's busiest worker child (a loky pool worker running the model); its pid."""
     import psutil
 
+    def is_worker(cmdline: str) -> bool:  # loky's workers (the pool) or plain multiprocessing ones
+        return ("loky" in cmdline or "multiprocessing" in cmdline) and "resource_tracker" not in cmdline
+
     server = psutil.Process(server_pid)
     while time.time() < deadline:
-        cmdlines = {p: " ".join(p.cmdline()) for p in server.children(recursive=True)}
-        workers = [p for p, c in cmdlines.items()
-                   if ("loky" in c or "multiprocessing" in c) and "resource_tracker" not in c]
+        workers = [p for p in server.children(recursive=True) if is_worker(" ".join(p.cmdline()))]
         for p in workers:
             p.cpu_percent(None)
         time.sleep(1.0)

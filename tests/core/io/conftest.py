@@ -1,4 +1,5 @@
-"""Shared fixtures of the core.io tests: a small labelled space, writers of embeddings and parquet vector files."""
+"""Shared fixtures of the core.io tests: a small labelled space, writers of embeddings and parquet vector files,
+the digits collection and a valid session for the session tests."""
 
 import numpy as np
 import pandas as pd
@@ -57,3 +58,21 @@ def _write_parquet(path, X, *, layout="list", row_group_size=None, ids=None):
 def write_parquet():
     """``write_parquet(path, X, *, layout="list", row_group_size=None, ids=None)``: X with an id column; returns the ids."""
     return _write_parquet
+
+
+@pytest.fixture(scope="module")
+def coll(zoo):
+    return zoo.collection()
+
+
+# plain functions, imported by the session tests
+def context(coll, **kw):
+    return dict(datasets=("digits", "wine"), collection_of=lambda s: coll, **kw)
+
+
+def good(coll):
+    train = [int(i) for i in coll.ids[coll.split == "train"][:5]]
+    return {"version": 1, "dataset": "digits", "enc_a": "mlp-s0", "enc_b": "cnn-s1", "anchors": train,
+            "highlight": [int(coll.ids[coll.split == "test"][0])], "strategy": "fps", "n_anchors": 50, "seed": 3,
+            "method": "tsne", "frame": "own", "n_neighbors": 15, "min_dist": 0.1, "perplexity": 30, "color_by": "label",
+            "pick_mode": "highlight"}

@@ -9,6 +9,7 @@ from onnx import TensorProto, helper  # noqa: E402
 from core.errors import LoadError, UnsafeFileError  # noqa: E402
 from core.io.models import load_model  # noqa: E402
 from core.io.onnx_models import check_external_data, onnx_session  # noqa: E402
+from tests.onnx_graphs import expand_model, loop_model  # noqa: E402
 
 SECRET = b"API_KEY=hunter2!"  # 16 bytes: four float32 weights
 
@@ -65,48 +66,20 @@ def test_a_self_contained_upload_still_runs_and_junk_is_a_clear_error():
         onnx_session(b"\x08\x07garbage" * 10, name="junk.onnx")
 
 
-def _loop_model(trips: int) -> bytes:
-    """latent = x after ``trips`` iterations of acc = acc * 1: a model that runs as long as it is told."""
-    cond = helper.make_tensor_value_info("cond", TensorProto.BOOL, [])
-    body = helper.make_graph(
-        [helper.make_node("Identity", ["cond"], ["cond_out"]), helper.make_node("Mul", ["acc", "one"], ["acc_out"])],
-        "body", [helper.make_tensor_value_info("i", TensorProto.INT64, []), cond,
-                 helper.make_tensor_value_info("acc", TensorProto.FLOAT, None)],
-        [helper.make_tensor_value_info("cond_out", TensorProto.BOOL, []),
-         helper.make_tensor_value_info("acc_out", TensorProto.FLOAT, None)],
-        initializer=[helper.make_tensor("one", TensorProto.FLOAT, [], [1.0])])
-    graph = helper.make_graph(
-        [helper.make_node("Loop", ["M", "c", "x"], ["latent"], body=body)], "loop",
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", 4])],
-        [helper.make_tensor_value_info("latent", TensorProto.FLOAT, None)],
-        initializer=[helper.make_tensor("M", TensorProto.INT64, [], [trips]),
-                     helper.make_tensor("c", TensorProto.BOOL, [], [True])])
-    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=9).SerializeToString()
-
-
 def test_a_model_that_never_returns_is_stopped_at_the_time_limit(monkeypatch):
     import time
 
     X = np.eye(4, dtype=np.float32)
-    np.testing.assert_array_equal(load_model(("loop.onnx", _loop_model(3))).encode(X), X)  # a short loop runs
+    np.testing.assert_array_equal(load_model(("loop.onnx", loop_model(3))).encode(X), X)  # a short loop runs
     monkeypatch.setenv("STITCHBOARD_ONNX_TIMEOUT_S", "4")
     t = time.monotonic()
     with pytest.raises(LoadError, match=r"longer than the 4 s limit and was stopped \(STITCHBOARD_ONNX_TIMEOUT_S\)"):
-        load_model(("loop.onnx", _loop_model(10**15))).encode(X)
+        load_model(("loop.onnx", loop_model(10**15))).encode(X)
     assert time.monotonic() - t < 30  # stopped, not waited out
 
 
 def test_a_model_that_allocates_too_much_is_stopped_by_the_memory_limit(monkeypatch):
-    from onnx import numpy_helper
-
-    # Expand a (n, 4) input to (n, 4, 2**28): 4 GiB per row, over a 1.5 GiB worker limit
-    shape = numpy_helper.from_array(np.array([1, 4, 1 << 28], np.int64), name="shape")
-    graph = helper.make_graph(
-        [helper.make_node("Unsqueeze", ["x", "ax"], ["x3"]), helper.make_node("Expand", ["x3", "shape"], ["latent"])],
-        "big", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", 4])],
-        [helper.make_tensor_value_info("latent", TensorProto.FLOAT, None)],
-        initializer=[shape, numpy_helper.from_array(np.array([2], np.int64), name="ax")])
-    data = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=9).SerializeToString()
+    # 4 GiB per row, over a 1.5 GiB worker limit
     monkeypatch.setenv("STITCHBOARD_WORKER_MEMORY_MB", "1536")
     with pytest.raises(LoadError, match=r"ran out of memory.*STITCHBOARD_WORKER_MEMORY_MB"):
-        load_model(("big.onnx", data)).encode(np.eye(4, dtype=np.float32))
+        load_model(("big.onnx", expand_model())).encode(np.eye(4, dtype=np.float32))

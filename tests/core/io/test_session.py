@@ -14,27 +14,11 @@ from core.io.session import (
 )
 from core.io.session_query import QUERY_FIELDS, from_query, to_query
 from core.limits import MAX_SESSION_BYTES
-
-
-@pytest.fixture(scope="module")
-def coll(zoo):
-    return zoo.collection()
-
-
-def context(coll, **kw):
-    return dict(datasets=("digits", "wine"), collection_of=lambda s: coll, **kw)
+from tests.core.io.conftest import context, good
 
 
 def check(data, coll, **kw):
     return validate_session(data, **context(coll, **kw))
-
-
-def good(coll):
-    train = [int(i) for i in coll.ids[coll.split == "train"][:5]]
-    return {"version": 1, "dataset": "digits", "enc_a": "mlp-s0", "enc_b": "cnn-s1", "anchors": train,
-            "highlight": [int(coll.ids[coll.split == "test"][0])], "strategy": "fps", "n_anchors": 50, "seed": 3,
-            "method": "tsne", "frame": "own", "n_neighbors": 15, "min_dist": 0.1, "perplexity": 30, "color_by": "label",
-            "pick_mode": "highlight"}
 
 
 def test_every_field_is_in_the_example(coll):

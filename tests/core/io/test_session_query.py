@@ -5,23 +5,7 @@ import pytest
 from core.errors import FileTooLargeError, InvalidInputError, InvalidTypeError
 from core.limits import MAX_IDS, MAX_SESSION_BYTES
 from core.io.session_query import QUERY_FIELDS, decode_ids, encode_ids, from_query, to_query
-
-
-@pytest.fixture(scope="module")
-def coll(zoo):
-    return zoo.collection()
-
-
-def context(coll, **kw):
-    return dict(datasets=("digits", "wine"), collection_of=lambda s: coll, **kw)
-
-
-def good(coll):
-    train = [int(i) for i in coll.ids[coll.split == "train"][:5]]
-    return {"version": 1, "dataset": "digits", "enc_a": "mlp-s0", "enc_b": "cnn-s1", "anchors": train,
-            "highlight": [int(coll.ids[coll.split == "test"][0])], "strategy": "fps", "n_anchors": 50, "seed": 3,
-            "method": "tsne", "frame": "own", "n_neighbors": 15, "min_dist": 0.1, "perplexity": 30, "color_by": "label",
-            "pick_mode": "highlight"}
+from tests.core.io.conftest import context, good
 
 
 def test_ids_and_query_round_trip(coll):

@@ -6,16 +6,7 @@ import pytest
 
 from core.errors import InvalidInputError, LoadError
 from core.maps.layout import compute_layout, layout_pair
-from core.maps.layout_jobs import compute_layout_in_worker, layout_pair_in_worker, warm_worker
-from core.runtime.pool import WorkerPool
-
-
-@pytest.fixture(scope="module")
-def pool():
-    p = WorkerPool(1, 1, warmers=(warm_worker,), spare=False)
-    p.warm_up()
-    yield p
-    p.shutdown()
+from core.maps.layout_jobs import compute_layout_in_worker, layout_pair_in_worker
 
 
 @pytest.fixture

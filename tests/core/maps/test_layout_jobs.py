@@ -8,16 +8,9 @@ import pytest
 
 from core.errors import CancelledError, InvalidInputError, LoadError
 from core.maps.layout import compute_layout, layout_pair
-from core.maps.layout_jobs import compute_layout_in_worker, layout_pair_in_worker, warm_worker
-from core.runtime.pool import WorkerPool
+from core.maps.layout_jobs import compute_layout_in_worker, layout_pair_in_worker
 
-
-@pytest.fixture(scope="module")
-def pool():
-    p = WorkerPool(1, 2, warmers=(warm_worker,), spare=False)
-    p.warm_up()
-    yield p
-    p.shutdown()
+POOL_MAX_WORKERS = 2  # read by the pool fixture (conftest.py)
 
 
 def _blobs(n=600, d=12, seed=0):
