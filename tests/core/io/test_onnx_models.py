@@ -83,3 +83,27 @@ def test_a_model_that_allocates_too_much_is_stopped_by_the_memory_limit(monkeypa
     monkeypatch.setenv("STITCHBOARD_WORKER_MEMORY_MB", "1536")
     with pytest.raises(LoadError, match=r"ran out of memory.*STITCHBOARD_WORKER_MEMORY_MB"):
         load_model(("big.onnx", expand_model())).encode(np.eye(4, dtype=np.float32))
+
+
+def test_the_cli_refuses_a_sibling_file_outside_the_models_folder_and_leaks_no_byte(tmp_path, capsys):
+    """`stitchboard import` on a local model whose weights name ../secret.env: refused, and the
+    secret's bytes (as text or as the four float32 weights they would be) reach no output."""
+    import os
+
+    from core.cli import main
+
+    (tmp_path / "secret.env").write_bytes(SECRET)
+    d = tmp_path / "model"
+    d.mkdir()
+    (d / "m.onnx").write_bytes(_matmul_model("../secret.env"))
+    (tmp_path / "table.csv").write_text("id,a,b,c,d\n" + "".join(f"{i},1,0,0,0\n" for i in range(4)))
+    out = tmp_path / "out"
+    code = main(["import", str(d / "m.onnx"), "--table", str(tmp_path / "table.csv"), "--out", str(out)])
+    printed = capsys.readouterr()
+    assert code == 2 and "outside the model's own folder" in printed.err
+    weights = np.frombuffer(SECRET, np.float32)
+    for text in (printed.out, printed.err):
+        assert "hunter2" not in text and not any(f"{w:.4g}" in text for w in weights)
+    written = [p for p in out.rglob("*") if p.is_file()] if out.exists() else []
+    assert not any(SECRET in p.read_bytes() or weights.tobytes() in p.read_bytes() for p in written)
+    assert not written and os.listdir(d) == ["m.onnx"]
