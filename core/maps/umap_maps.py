@@ -18,7 +18,7 @@ from ..runtime.progress import Steps
 from ..validation import as_vectors, check_choice, check_int, check_number
 from .fit_progress import umap_epochs
 
-__all__ = ["fit_map", "UmapMap", "n_stages", "UMAP_METRICS"]
+__all__ = ["fit_map", "UmapMap", "n_stages", "how_made", "UMAP_METRICS"]
 
 #: Input metrics accepted for UMAP.
 UMAP_METRICS = ("cosine", "euclidean")
@@ -35,11 +35,26 @@ _WARM_EPOCHS = 40
 _WARM_EPOCHS_LARGE = 30
 #: Epochs for rows placed from their landmarks (umap-learn's transform uses 30 above 10k).
 _PLACE_EPOCHS = 30
+#: Placing more rows than this gets proportionally fewer epochs (at least 5), so that the epochs cost about what
+#: they cost for this many rows: they are single-threaded and dominate a 1M-row map, while each row already
+#: starts at the weighted mean of its neighbours' positions.
+_PLACE_FULL_UP_TO = 100_000
 
 
 def n_stages(n: int) -> int:
     """Progress stages of a UMAP map of ``n`` rows: the fit, plus the kNN graph, plus placing the non-landmarks."""
     return 1 if n <= _DENSE_MAX_ROWS else (2 if n <= _LANDMARKS else 3)
+
+
+def how_made(n: int, *, placed: bool = False) -> str:
+    """How a UMAP map of ``n`` rows is made, for a caption ("" when UMAP sees every row).
+
+    ``placed``: the map is another space placed in a fitted map's frame (every row placed).
+    """
+    if placed or n <= _LANDMARKS:
+        return ""
+    return (f"UMAP of {_LANDMARKS:,} landmarks (a seeded random sample), the other {n - _LANDMARKS:,} points "
+            "placed from their nearest landmarks")
 
 
 class UmapMap:
@@ -160,8 +175,10 @@ def _transform_knn(reducer, idx: np.ndarray, dist: np.ndarray, *, n_epochs=None,
     csr = graph.tocsr()
     csr.eliminate_zeros()
     embedding = _init_positions(csr, reducer.embedding_, nearest)
-    if n_epochs is None:  # 30 after a cold fit (200 epochs), 5 after a warm start (30)
+    if n_epochs is None:  # 30 after a cold fit (200 epochs), 5 after a warm start (30); fewer for many rows
         n_epochs = min(_PLACE_EPOCHS, max(5, reducer.n_epochs // 6))
+        if n_new > _PLACE_FULL_UP_TO:
+            n_epochs = max(5, min(n_epochs, round(n_epochs * _PLACE_FULL_UP_TO / n_new)))
     n_epochs = int(n_epochs)
     graph.data[graph.data < (graph.data.max() / float(n_epochs))] = 0.0
     graph.eliminate_zeros()
