@@ -39,6 +39,8 @@ _PLACE_EPOCHS = 30
 #: they cost for this many rows: they are single-threaded and dominate a 1M-row map, while each row already
 #: starts at the weighted mean of its neighbours' positions.
 _PLACE_FULL_UP_TO = 100_000
+#: Rows placed are looked up among the landmarks this many at a time (bounds the copies; big enough for the GEMMs).
+_QUERY_BLOCK = 131_072
 
 
 def n_stages(n: int) -> int:
@@ -69,19 +71,33 @@ class UmapMap:
         self.metric = metric
         self.n_neighbors = n_neighbors
 
-    def place(self, Y, X_fit=None, *, n_epochs=None, steps: Steps | None = None) -> np.ndarray:
+    def place(self, Y, X_fit=None, *, rows=None, n_epochs=None, steps: Steps | None = None) -> np.ndarray:
         """2-D positions of new points ``Y`` (n_new, d) in this map's frame: (n_new, 2), float32.
 
-        ``X_fit`` is the fitted space (needed on the dense path); ``steps`` gets the epochs.
+        ``X_fit`` is the fitted space (needed on the dense path); ``rows``: place only
+        these rows of ``Y`` (n_rows,), read block by block (no copy of ``Y[rows]``);
+        ``steps`` gets the epochs.
         """
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             if self.index is None:  # dense path: exact neighbours; umap's transform epochs (a third of the fit's)
+                Y = Y if rows is None else Y[rows]
                 idx, dist = _dense_knn(_distances(X_fit, Y, metric=self.metric), self.n_neighbors)
                 n_epochs = self.reducer.n_epochs // 3 if n_epochs is None else n_epochs
             else:
-                idx, dist = self.index.query(Y, n_neighbors=self.n_neighbors)
+                idx, dist = self._query_blocks(Y, rows)
             return _transform_knn(self.reducer, idx, dist, n_epochs=n_epochs, steps=steps or Steps())
+
+    def _query_blocks(self, Y, rows) -> tuple[np.ndarray, np.ndarray]:
+        """Neighbours among the fitted rows of ``Y[rows]``, ``_QUERY_BLOCK`` rows at a time: the query
+        normalises a copy of what it gets, which for 1M rows would be another 1.5 GB."""
+        n = Y.shape[0] if rows is None else len(rows)
+        idx = np.empty((n, self.n_neighbors), dtype=np.int64)
+        dist = np.empty((n, self.n_neighbors), dtype=np.float32)
+        for s in range(0, n, _QUERY_BLOCK):
+            block = Y[s:s + _QUERY_BLOCK] if rows is None else Y[rows[s:s + _QUERY_BLOCK]]
+            idx[s:s + len(block)], dist[s:s + len(block)] = self.index.query(block, n_neighbors=self.n_neighbors)
+        return idx, dist
 
 
 def fit_map(X, n_neighbors, min_dist, metric, n_epochs, init, random_state, *, steps=None, name="") -> UmapMap:
@@ -125,7 +141,7 @@ def fit_map(X, n_neighbors, min_dist, metric, n_epochs, init, random_state, *, s
         coords[rows] = reducer.embedding_
         rest = np.setdiff1d(np.arange(n), rows, assume_unique=True)
         steps(f"placing {name}{len(rest):,} other rows among the landmarks", unit="epoch")
-        coords[rest] = m.place(X[rest], steps=steps)
+        coords[rest] = m.place(X, rows=rest, steps=steps)
         m.coords = coords
     return m
 

@@ -191,6 +191,19 @@ def test_many_placed_rows_get_fewer_epochs_and_keep_their_clusters(large_paths, 
     assert KNeighborsClassifier(10).fit(L[rows], y[rows]).score(L[rest], y[rest]) > 0.95
 
 
+def test_placing_in_blocks_finds_the_same_neighbours(large_paths, monkeypatch):
+    X, _ = _blobs()
+    m = large_paths.fit_map(X, 15, 0.1, "cosine", 50, None, 0)
+    rest = np.setdiff1d(np.arange(700), m.rows)
+    whole = m.index.query(X[rest], n_neighbors=15)
+    monkeypatch.setattr(large_paths, "_QUERY_BLOCK", 64)  # 400 rows in blocks of 64, read through `rows`
+    blocks = m._query_blocks(X, rest)
+    # the same up to float rounding (BLAS sums in another order for other block shapes): near-ties may swap
+    assert (whole[0] == blocks[0]).mean() > 0.99
+    assert np.allclose(whole[1], blocks[1], atol=1e-5)
+    assert m.place(X, rows=rest).shape == (400, 2)
+
+
 def test_large_init_shape_is_checked(large_paths):
     X, _ = _blobs()
     with pytest.raises(ValueError, match=r"init must have shape \(700, 2\)"):
