@@ -22,7 +22,12 @@ rotated, plus noise), written to a temporary folder and deleted afterwards.
 Baseline, same run: a default ``umap.UMAP(random_state=0).fit_transform`` of A alone in
 a fresh process (``--baseline``; takes minutes), else the figure from bench_scale.py.
 
-    python benchmarks/bench_dashboard_scale.py [--n 100000] [--dims 384] [--edits 3] [--baseline]
+Above 100k rows the pair is generated in blocks (``make_pair(chunk=...)``) and uploaded as
+float16 ``.npz`` (``--dtype``; 768 MB per 1M x 384 file, float32 would be 1.5 GB), with
+the server's upload limit raised (``STREAMLIT_SERVER_MAX_UPLOAD_SIZE``, as
+``--server.maxUploadSize`` does).
+
+    python benchmarks/bench_dashboard_scale.py [--rows 100000] [--dims 384] [--edits 3] [--dtype float16] [--baseline]
 """
 
 from __future__ import annotations
@@ -135,7 +140,9 @@ def cpu_seconds(server_pid: int) -> tuple[float, float]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--n", type=int, default=100_000)
+    ap.add_argument("--n", "--rows", dest="n", type=int, default=100_000)
+    ap.add_argument("--dtype", choices=("float32", "float16"), default=None,
+                    help="vectors in the uploaded files (default: float32 up to 100k rows, else float16)")
     ap.add_argument("--dims", type=int, default=384)
     ap.add_argument("--baseline", action="store_true", help="also time a default umap-learn fit of A (minutes)")
     ap.add_argument("--edits", type=int, default=3, help="anchor edits timed after the cold maps (median reported)")
@@ -144,14 +151,19 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     tmp = Path(tempfile.mkdtemp(prefix="stitchboard-bench-scale-"))
-    XA, XB, y = make_pair(args.n, args.dims)
+    big = args.n > 100_000
+    dtype = args.dtype or ("float16" if big else "float32")
+    XA, XB, y = make_pair(args.n, args.dims, chunk=65_536 if big else None)
     ids = np.arange(args.n)
-    for name, X in (("enc_a", XA), ("enc_b", XB)):
-        np.savez(tmp / f"{name}.npz", vectors=X, ids=ids, labels=y)
+    for name in ("enc_a", "enc_b"):
+        X = XA if name == "enc_a" else XB
+        np.savez(tmp / f"{name}.npz", vectors=X.astype(dtype, copy=False), ids=ids, labels=y)
+    del XA, XB, X
     size_mb = (tmp / "enc_a.npz").stat().st_size / 1e6
-    print(f"data: 2 files of {args.n:,} x {args.dims} float32 ({size_mb:.0f} MB each)", flush=True)
+    print(f"data: 2 files of {args.n:,} x {args.dims} {dtype} ({size_mb:.0f} MB each)", flush=True)
 
-    env = dict(os.environ, STITCHBOARD_CACHE_DIR=str(tmp / "cache"))
+    env = dict(os.environ, STITCHBOARD_CACHE_DIR=str(tmp / "cache"),
+               STREAMLIT_SERVER_MAX_UPLOAD_SIZE=str(max(200, int(size_mb * 1.1) + 1)))
     log = open(tmp / "server.log", "w")
     proc, url = start_server(env, plain=False, log=log)
     rss = PeakRSS(proc.pid)
@@ -196,7 +208,10 @@ def main() -> None:
             # anchor edits: 100 random anchors with seeds 1, 2, ... (each a set no map was computed for)
             finals, shown = [], []
             for k in range(1, args.edits + 1):
+                if not page.get_by_label("seed").is_visible():  # the strategy buttons are in this popover
+                    page.get_by_role("button", name="Pick anchors").click(timeout=300_000)
                 seed = page.get_by_label("seed")
+                seed.wait_for(timeout=300_000)
                 seed.fill(str(k))
                 seed.press("Enter")
                 time.sleep(2.0)
@@ -209,6 +224,8 @@ def main() -> None:
                 time.sleep(1.0)
                 page.evaluate(MARKS_JS, [args.n, f"random anchors (seed {k})"])
                 cpu0 = cpu_seconds(proc.pid)
+                if not page.get_by_role("button", name="random", exact=True).is_visible():
+                    page.get_by_role("button", name="Pick anchors").click(timeout=300_000)
                 page.get_by_role("button", name="random", exact=True).click()
                 _wait_final(page, 600)
                 cpu1 = cpu_seconds(proc.pid)
@@ -225,6 +242,8 @@ def main() -> None:
                 page.screenshot(path=str(Path(args.shots) / "scale_after_edit.png"), full_page=True)
 
             # hover and pan on the first map
+            page.keyboard.press("Escape")  # close the anchors popover
+            time.sleep(0.5)
             gd = page.locator(".js-plotly-plot").first
             gd.scroll_into_view_if_needed()
             box = gd.bounding_box()

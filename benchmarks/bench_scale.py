@@ -18,7 +18,9 @@ quality (10-NN classifier accuracy of the 2-D coordinates on the cluster labels)
 far B's relative map lands from A's, peak RSS, the load average of the machine, and
 the size of a 100k-point scattergl figure for the dashboard.
 
-    python benchmarks/bench_scale.py [--n 100000] [--dims 384] [--anchors 100] [--edits 3] [--no-baseline]
+Above 100k rows the pair is generated in blocks of 65,536 rows (no full-size temporaries).
+
+    python benchmarks/bench_scale.py [--rows 100000] [--dims 384] [--anchors 100] [--edits 3] [--no-baseline] [--stages]
 """
 
 import argparse
@@ -35,19 +37,49 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout's core, not an installed one
 
 
-def make_pair(n, d, *, latent=16, n_clusters=30, seed=0):
+def make_pair(n, d, *, latent=16, n_clusters=30, seed=0, chunk=None):
+    """The synthetic pair (XA, XB, y). ``chunk``: generate that many rows at a time (a
+    different random stream, the same distribution), so 1M rows need no temporaries of
+    the full size: the two outputs are the only big arrays."""
     rng = np.random.default_rng(seed)
     centers = rng.normal(size=(n_clusters, latent)) * 2.5
     scales = rng.uniform(0.4, 1.2, size=(n_clusters, latent)).astype(np.float32)
     y = rng.integers(0, n_clusters, n)
-    Z = centers[y].astype(np.float32) + rng.standard_normal((n, latent), dtype=np.float32) * scales[y]
     W = (rng.normal(size=(latent, d)) / np.sqrt(latent)).astype(np.float32)
-    XA = np.tanh(Z @ W)
-    XA += 0.05 * rng.standard_normal((n, d), dtype=np.float32)
+    if chunk is None:
+        Z = centers[y].astype(np.float32) + rng.standard_normal((n, latent), dtype=np.float32) * scales[y]
+        XA = np.tanh(Z @ W)
+        XA += 0.05 * rng.standard_normal((n, d), dtype=np.float32)
+        Q = np.linalg.qr(rng.normal(size=(d, d)))[0].astype(np.float32)
+        XB = XA @ Q
+        XB += 0.02 * rng.standard_normal((n, d), dtype=np.float32)
+        return XA, XB, y
     Q = np.linalg.qr(rng.normal(size=(d, d)))[0].astype(np.float32)
-    XB = XA @ Q
-    XB += 0.02 * rng.standard_normal((n, d), dtype=np.float32)
+    XA, XB = np.empty((n, d), np.float32), np.empty((n, d), np.float32)
+    for s in range(0, n, chunk):
+        e = min(n, s + chunk)
+        Z = centers[y[s:e]].astype(np.float32) + rng.standard_normal((e - s, latent), dtype=np.float32) * scales[y[s:e]]
+        a = XA[s:e]
+        np.matmul(Z, W, out=a)
+        np.tanh(a, out=a)
+        a += 0.05 * rng.standard_normal((e - s, d), dtype=np.float32)
+        np.matmul(a, Q, out=XB[s:e])
+        XB[s:e] += 0.02 * rng.standard_normal((e - s, d), dtype=np.float32)
     return XA, XB, y
+
+
+class StageLog:
+    """A ``progress`` callback printing each new stage with the seconds since the last one."""
+
+    def __init__(self, verbose):
+        self.verbose, self.what, self.t = verbose, None, time.perf_counter()
+
+    def __call__(self, done, total, what):
+        what = str(what).split(" · ")[0]
+        if self.verbose and what != self.what:
+            now = time.perf_counter()
+            print(f"    [{now - self.t:6.1f} s] {self.what}", flush=True) if self.what else None
+            self.what, self.t = what, now
 
 
 def peak_rss_gb():
@@ -85,16 +117,17 @@ def recall(index_X, idx, queries, k, metric="cosine"):
 def main():
     warnings.simplefilter("ignore")
     ap = argparse.ArgumentParser()
-    ap.add_argument("--n", type=int, default=100_000)
+    ap.add_argument("--n", "--rows", dest="n", type=int, default=100_000)
     ap.add_argument("--dims", type=int, default=384)
     ap.add_argument("--anchors", type=int, default=100)
     ap.add_argument("--edits", type=int, default=3)
     ap.add_argument("--no-baseline", action="store_true")
+    ap.add_argument("--stages", action="store_true", help="print each layout stage's seconds")
     args = ap.parse_args()
     n = args.n
     print(f"machine: {os.cpu_count()} CPUs, load average at start {os.getloadavg()[0]:.1f}")
     with Timer() as t:
-        XA, XB, y = make_pair(n, args.dims)
+        XA, XB, y = make_pair(n, args.dims, chunk=None if n <= 100_000 else 65_536)
     print(f"data: 2 x {n:,} x {args.dims} float32 ({2 * XA.nbytes / 1e9:.2f} GB), {len(np.unique(y))} clusters ({t})")
 
     from core.maps.layout import layout_pair
@@ -102,7 +135,7 @@ def main():
 
     loads = []
     with Timer() as t_abs:
-        LA, LB, _ = layout_pair(XA, XB)
+        LA, LB, _ = layout_pair(XA, XB, progress=StageLog(args.stages))
     loads.append(os.getloadavg()[0])
     print(f"cold absolute maps A + B (B in A's frame), incl. import umap + JIT: {t_abs}")
 
@@ -111,7 +144,7 @@ def main():
     with Timer() as t_rel:
         RA = relative_projection(XA, XA[ids])
         RB = relative_projection(XB, XB[ids])
-        LRA, LRB, _ = layout_pair(RA, RB, init=LA, reference=LA)
+        LRA, LRB, _ = layout_pair(RA, RB, init=LA, reference=LA, progress=StageLog(args.stages))
     loads.append(os.getloadavg()[0])
     cold = t_abs.wall + t_rel.wall
     print(f"cold relative maps A + B (warm-started from A's absolute map): {t_rel}")
@@ -124,7 +157,7 @@ def main():
         with Timer() as t:
             RA = relative_projection(XA, XA[ids])
             RB = relative_projection(XB, XB[ids])
-            LRA2, LRB2, _ = layout_pair(RA, RB, init=LA, reference=LA)
+            LRA2, LRB2, _ = layout_pair(RA, RB, init=LA, reference=LA, progress=StageLog(args.stages))
         loads.append(os.getloadavg()[0])
         edits.append(t)
         print(f"  anchor edit {e + 1}: projections + both relative maps {t}")

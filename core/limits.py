@@ -100,8 +100,8 @@ UPLOAD_MB = Limit(
     raise_with="start the dashboard with --server.maxUploadSize N, or set STREAMLIT_SERVER_MAX_UPLOAD_SIZE",
 )
 MAX_VALUES = Limit(
-    "STITCHBOARD_MAX_VALUES", 1 << 28, "values",
-    "rows x dims of one space read into memory (npy, npz, csv, parquet, a model's output); 1 GiB as float32",
+    "STITCHBOARD_MAX_VALUES", 1 << 29, "values",
+    "rows x dims of one space read into memory (npy, npz, csv, parquet, a model's output); 2 GiB as float32",
 )
 MAX_DIMS = Limit("STITCHBOARD_MAX_DIMS", 1 << 16, "values per row",
                  "dims of one vector in a file (npy, npz, csv, parquet; streamed files too)")

@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from core.errors import CancelledError
+from core.maps.umap_maps import how_made
 from dashboard import agreement_view, anchor_state, controls, figures, jobs, loaders, map_chart, map_legend, panels, results, snapshot, text
 
 #: Seconds the first run of a session waits, after drawing the preview maps, before a long layout starts.
@@ -86,10 +87,15 @@ def _stitched(anchors: tuple, *, source: str, coll, enc_a: str, enc_b: str, kind
     return figures.Coloring(name, vals, categories=tuple(figures.OUTCOME_COLORS), colors=figures.OUTCOME_COLORS)
 
 
-def map_title(kind: str, side: str, method_used: str, frame_used: str, note: str, *, enc_a: str, enc_b: str) -> str:
-    """The markdown title of one map: which encoder, which row, how its layout was made."""
+def map_title(kind: str, side: str, method_used: str, frame_used: str, note: str, *, enc_a: str, enc_b: str,
+              n_samples: int = 0) -> str:
+    """The markdown title of one map: which encoder, which row, how its layout was made (a large UMAP map:
+    from landmarks, :func:`core.maps.umap_maps.how_made`)."""
     enc = enc_a if side == "A" else enc_b
     m = METHOD_NAMES[method_used]
+    landmarks = how_made(n_samples, placed=side == "B" and frame_used == "A") if method_used == "umap" else ""
+    if landmarks:
+        note = f"{note} · {landmarks}" if note else f"· {landmarks}"
     if side == "A" and kind == "rel":
         where = f"{m} of A, " + ("started from" if method_used in ("umap", "tsne") else "turned like") + " A's absolute map"
     elif side == "A":
@@ -205,7 +211,8 @@ def show_maps(anchors: tuple, *, source: str, coll, enc_a: str, enc_b: str, meth
             # it in place instead of remounting it; a preview drawn in the same run needs keys of its own
             final = mounted and stage == "fin"
             box = slot(kind, side, stage).container(key=f"mapbox-{kind}-{side}" + ("" if final else f"-{stage}"))
-            box.markdown(map_title(kind, side, method_used, frame_used, note, enc_a=enc_a, enc_b=enc_b))
+            box.markdown(map_title(kind, side, method_used, frame_used, note, enc_a=enc_a, enc_b=enc_b,
+                                   n_samples=n_total))
             coloring = colorings[kind]
             if first_paint:
                 png = snapshot.map_png(coords, ids=coll.ids, coloring=coloring, anchor_ids=anchors, highlight_ids=highlight,

@@ -771,7 +771,7 @@ CASES: list[Case] = [
                  r"column 'f0' of row group 0 announces 8 values for 1,099,511,627,776 rows .* the footer is corrupt"),
     _upload_case("parquet-footer-values", "a parquet footer claiming 2**40 rows and values, consistently",
                  lambda t: _one("x.parquet", _lying_parquet(values=True)), FileTooLargeError,
-                 r"1,099,511,627,776 rows in 3 columns: 3,298,534,883,328 values is over the limit of 268,435,456 "
+                 r"1,099,511,627,776 rows in 3 columns: 3,298,534,883,328 values is over the limit of 536,870,912 "
                  r"values \(set the environment variable STITCHBOARD_MAX_VALUES to raise it\)"),
     _upload_case("parquet-footer-type", "a parquet footer whose column type differs from its schema's "
                  "(pyarrow aborted the process)", lambda t: _one("x.parquet", _lying_parquet(column_type=2)), LoadError,

@@ -18,7 +18,7 @@ from ..runtime.progress import Steps
 from ..validation import as_vectors, check_choice, check_int, check_number
 from .fit_progress import umap_epochs
 
-__all__ = ["fit_map", "UmapMap", "n_stages", "UMAP_METRICS"]
+__all__ = ["fit_map", "UmapMap", "n_stages", "how_made", "UMAP_METRICS"]
 
 #: Input metrics accepted for UMAP.
 UMAP_METRICS = ("cosine", "euclidean")
@@ -35,11 +35,28 @@ _WARM_EPOCHS = 40
 _WARM_EPOCHS_LARGE = 30
 #: Epochs for rows placed from their landmarks (umap-learn's transform uses 30 above 10k).
 _PLACE_EPOCHS = 30
+#: Placing more rows than this gets proportionally fewer epochs (at least 5), so that the epochs cost about what
+#: they cost for this many rows: they are single-threaded and dominate a 1M-row map, while each row already
+#: starts at the weighted mean of its neighbours' positions.
+_PLACE_FULL_UP_TO = 100_000
+#: Rows placed are looked up among the landmarks this many at a time (bounds the copies; big enough for the GEMMs).
+_QUERY_BLOCK = 131_072
 
 
 def n_stages(n: int) -> int:
     """Progress stages of a UMAP map of ``n`` rows: the fit, plus the kNN graph, plus placing the non-landmarks."""
     return 1 if n <= _DENSE_MAX_ROWS else (2 if n <= _LANDMARKS else 3)
+
+
+def how_made(n: int, *, placed: bool = False) -> str:
+    """How a UMAP map of ``n`` rows is made, for a caption ("" when UMAP sees every row).
+
+    ``placed``: the map is another space placed in a fitted map's frame (every row placed).
+    """
+    if placed or n <= _LANDMARKS:
+        return ""
+    return (f"UMAP of {_LANDMARKS:,} landmarks (a seeded random sample), the other {n - _LANDMARKS:,} points "
+            "placed from their nearest landmarks")
 
 
 class UmapMap:
@@ -54,19 +71,33 @@ class UmapMap:
         self.metric = metric
         self.n_neighbors = n_neighbors
 
-    def place(self, Y, X_fit=None, *, n_epochs=None, steps: Steps | None = None) -> np.ndarray:
+    def place(self, Y, X_fit=None, *, rows=None, n_epochs=None, steps: Steps | None = None) -> np.ndarray:
         """2-D positions of new points ``Y`` (n_new, d) in this map's frame: (n_new, 2), float32.
 
-        ``X_fit`` is the fitted space (needed on the dense path); ``steps`` gets the epochs.
+        ``X_fit`` is the fitted space (needed on the dense path); ``rows``: place only
+        these rows of ``Y`` (n_rows,), read block by block (no copy of ``Y[rows]``);
+        ``steps`` gets the epochs.
         """
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             if self.index is None:  # dense path: exact neighbours; umap's transform epochs (a third of the fit's)
+                Y = Y if rows is None else Y[rows]
                 idx, dist = _dense_knn(_distances(X_fit, Y, metric=self.metric), self.n_neighbors)
                 n_epochs = self.reducer.n_epochs // 3 if n_epochs is None else n_epochs
             else:
-                idx, dist = self.index.query(Y, n_neighbors=self.n_neighbors)
+                idx, dist = self._query_blocks(Y, rows)
             return _transform_knn(self.reducer, idx, dist, n_epochs=n_epochs, steps=steps or Steps())
+
+    def _query_blocks(self, Y, rows) -> tuple[np.ndarray, np.ndarray]:
+        """Neighbours among the fitted rows of ``Y[rows]``, ``_QUERY_BLOCK`` rows at a time: the query
+        normalises a copy of what it gets, which for 1M rows would be another 1.5 GB."""
+        n = Y.shape[0] if rows is None else len(rows)
+        idx = np.empty((n, self.n_neighbors), dtype=np.int64)
+        dist = np.empty((n, self.n_neighbors), dtype=np.float32)
+        for s in range(0, n, _QUERY_BLOCK):
+            block = Y[s:s + _QUERY_BLOCK] if rows is None else Y[rows[s:s + _QUERY_BLOCK]]
+            idx[s:s + len(block)], dist[s:s + len(block)] = self.index.query(block, n_neighbors=self.n_neighbors)
+        return idx, dist
 
 
 def fit_map(X, n_neighbors, min_dist, metric, n_epochs, init, random_state, *, steps=None, name="") -> UmapMap:
@@ -110,7 +141,7 @@ def fit_map(X, n_neighbors, min_dist, metric, n_epochs, init, random_state, *, s
         coords[rows] = reducer.embedding_
         rest = np.setdiff1d(np.arange(n), rows, assume_unique=True)
         steps(f"placing {name}{len(rest):,} other rows among the landmarks", unit="epoch")
-        coords[rest] = m.place(X[rest], steps=steps)
+        coords[rest] = m.place(X, rows=rest, steps=steps)
         m.coords = coords
     return m
 
@@ -160,8 +191,10 @@ def _transform_knn(reducer, idx: np.ndarray, dist: np.ndarray, *, n_epochs=None,
     csr = graph.tocsr()
     csr.eliminate_zeros()
     embedding = _init_positions(csr, reducer.embedding_, nearest)
-    if n_epochs is None:  # 30 after a cold fit (200 epochs), 5 after a warm start (30)
+    if n_epochs is None:  # 30 after a cold fit (200 epochs), 5 after a warm start (30); fewer for many rows
         n_epochs = min(_PLACE_EPOCHS, max(5, reducer.n_epochs // 6))
+        if n_new > _PLACE_FULL_UP_TO:
+            n_epochs = max(5, min(n_epochs, round(n_epochs * _PLACE_FULL_UP_TO / n_new)))
     n_epochs = int(n_epochs)
     graph.data[graph.data < (graph.data.max() / float(n_epochs))] = 0.0
     graph.eliminate_zeros()

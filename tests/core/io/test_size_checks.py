@@ -108,7 +108,7 @@ def test_a_footer_claiming_2_to_the_40_rows_is_refused_before_reading(tmp_path, 
     assert base["outcome"] == "read", base
     if values and how != "stream":  # a consistent footer: over MAX_VALUES
         assert peak["outcome"].startswith("core.errors.FileTooLargeError"), peak
-        assert "is over the limit of 268,435,456 values (set the environment variable STITCHBOARD_MAX_VALUES" \
+        assert "is over the limit of 536,870,912 values (set the environment variable STITCHBOARD_MAX_VALUES" \
             in peak["outcome"]
     elif values:  # streamed: 2**40 rows are allowed, but the file holds 8 of them
         assert peak["outcome"].startswith("core.errors.LoadError") and "truncated" in peak["outcome"], peak

@@ -161,6 +161,49 @@ def test_large_b_in_a_frame_lands_on_a_only_when_coordinates_agree(large_paths):
     assert np.linalg.norm(LA - LBr, axis=1).mean() > 0.5 * spread
 
 
+def test_a_landmark_map_says_how_it_was_made(large_paths):
+    assert large_paths.how_made(300) == ""  # every row fitted
+    text = large_paths.how_made(700)
+    assert "300 landmarks" in text and "the other 400 points placed" in text
+    assert large_paths.how_made(700, placed=True) == ""  # B placed in A's frame: its title says so
+
+
+def test_many_placed_rows_get_fewer_epochs_and_keep_their_clusters(large_paths, monkeypatch):
+    seen = []
+    import umap.layouts
+
+    real = umap.layouts.optimize_layout_euclidean
+
+    def spy(*args, **kwargs):
+        seen.append(args[4])  # n_epochs
+        return real(*args, **kwargs)
+    monkeypatch.setattr(umap.layouts, "optimize_layout_euclidean", spy)
+    X, y = _blobs()
+    compute_layout(X)
+    full = seen[-1]
+    monkeypatch.setattr(large_paths, "_PLACE_FULL_UP_TO", 100)  # 400 placed rows: a quarter of the epochs, >= 5
+    L = compute_layout(X)
+    assert full == 30 and seen[-1] == max(5, round(30 * 100 / 400))
+    rows = np.sort(np.random.default_rng(0).choice(700, 300, replace=False))
+    rest = np.setdiff1d(np.arange(700), rows)
+    from sklearn.neighbors import KNeighborsClassifier
+
+    assert KNeighborsClassifier(10).fit(L[rows], y[rows]).score(L[rest], y[rest]) > 0.95
+
+
+def test_placing_in_blocks_finds_the_same_neighbours(large_paths, monkeypatch):
+    X, _ = _blobs()
+    m = large_paths.fit_map(X, 15, 0.1, "cosine", 50, None, 0)
+    rest = np.setdiff1d(np.arange(700), m.rows)
+    whole = m.index.query(X[rest], n_neighbors=15)
+    monkeypatch.setattr(large_paths, "_QUERY_BLOCK", 64)  # 400 rows in blocks of 64, read through `rows`
+    blocks = m._query_blocks(X, rest)
+    # the same up to float rounding (BLAS sums in another order for other block shapes): near-ties may swap
+    assert (whole[0] == blocks[0]).mean() > 0.99
+    assert np.allclose(whole[1], blocks[1], atol=1e-5)
+    assert m.place(X, rows=rest).shape == (400, 2)
+
+
 def test_large_init_shape_is_checked(large_paths):
     X, _ = _blobs()
     with pytest.raises(ValueError, match=r"init must have shape \(700, 2\)"):
