@@ -49,9 +49,12 @@ def show_report() -> None:
 if ready:
     show_report()
 else:
-    run = st.button("Build the report", type="primary", key="rp_run", icon=":material/play_arrow:",
-                    help="Recomputes every section on the bundled zoos (about a minute); the result is kept.")
+    # in a placeholder: once pressed, the button goes, and the report (or its progress line) takes its place
+    start = st.empty()
+    run = start.button("Build the report", type="primary", key="rp_run", icon=":material/play_arrow:",
+                       help="Recomputes every section on the bundled zoos (about a minute); the result is kept.")
     if run:
+        start.empty()
         jobs.resume(job)
         show_report()
     elif jobs.is_cancelled(job):
