@@ -239,10 +239,10 @@ def show_downloads(anchors: tuple, drawn: dict) -> None:
                 share.download("Relative vectors of B (parquet)", lambda: loaders.relative_parquet(source, enc_b, anchors),
                                f"relative_{enc_b}.parquet", "application/octet-stream", key="dl_rel_b")
         with c[3]:
-            for name, (_, fig) in drawn.items():
+            for name, (_, fig, _) in drawn.items():
                 share.figure_download(fig, f"map_{name}", key=f"dl_fig_{name}", label=f"{name.replace('_', ' ')} (HTML)")
             explore_slide_downloads(drawn, source=source, coll=coll, enc_a=enc_a, enc_b=enc_b, anchors=anchors,
-                                    color_by=color_by, method=method)
+                                    color_by=color_by)
 
 
 @st.fragment

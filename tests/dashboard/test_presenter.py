@@ -156,3 +156,32 @@ def test_explore_offers_the_slide_on_an_unlabelled_upload(unlabelled_source):
     at = start("pages/explore.py", method="pca", uploaded_sources=[unlabelled_source], source=unlabelled_source)
     no_errors(at)
     assert {"dl_slide_png", "dl_slide_svg"} <= {d.key for d in at.get("download_button")}
+
+
+def test_explore_slide_names_the_layout_shown_not_the_one_asked(monkeypatch):
+    """A t-SNE stopped before it finished leaves the PCA preview on the maps: the slide says so."""
+    from dashboard import jobs, slide_export
+
+    said = []
+    monkeypatch.setattr(slide_export, "slide_downloads", lambda maps, **kw: said.append(kw["method"]))
+    monkeypatch.setattr(jobs, "rerun_requested", lambda: True)  # the user acted while t-SNE ran
+    at = start("pages/explore.py", source="wine", method="tsne", perplexity=24.0)
+    no_errors(at)
+    assert said[-1] == "PCA preview", said
+    monkeypatch.setattr(jobs, "rerun_requested", lambda: False)
+    at.run()
+    no_errors(at)
+    assert said[-1] == "t-SNE", said
+
+
+def test_shown_layouts_names_each_row_when_they_differ():
+    from dashboard.explore_maps import Drawn
+    from dashboard.slide_export import shown_layouts
+
+    def d(name):
+        return Drawn(np.zeros((1, 2)), None, name)
+
+    same = {k: d("UMAP") for k in ("absolute_A", "absolute_B", "relative_A", "relative_B")}
+    assert shown_layouts(same) == "UMAP"
+    mixed = {**same, "relative_A": d("PCA preview"), "relative_B": d("PCA preview")}
+    assert shown_layouts(mixed) == "UMAP (absolute) / PCA preview (relative)"
