@@ -149,13 +149,19 @@ def test_stars_show_faint_or_hidden_on_all_four_maps():
 
 
 def test_the_anchor_colour_is_no_class_colour():
-    """Stars must stand out from every class: no palette or outcome colour is near the anchors' black."""
+    """Stars must stand out from every class and from every colour of the Viridis scale (agreement and other
+    numbers): no palette, outcome, dimmed, ring or Viridis colour is near the anchors' colour."""
+    from plotly.colors import sample_colorscale, unlabel_rgb
+
     def rgb(h):
         return np.array([int(h.lstrip("#")[k:k + 2], 16) for k in (0, 2, 4)], dtype=float)
 
     star = rgb(figures.ANCHOR_COLOR)
-    for c in figures.PALETTE + list(figures.OUTCOME_COLORS.values()) + [figures.DIMMED["color"]]:
-        assert np.linalg.norm(rgb(c) - star) > 120, c
+    others = [rgb(c) for c in figures.PALETTE + list(figures.OUTCOME_COLORS.values())
+              + [figures.DIMMED["color"], figures.HIGHLIGHT_MARKER["color"]]]
+    others += [np.array(unlabel_rgb(c), dtype=float) for c in sample_colorscale("Viridis", np.linspace(0, 1, 101).tolist())]
+    assert len(others) == 127
+    assert min(np.linalg.norm(c - star) for c in others) > 120
 
 
 def test_search_by_id_label_and_text_rings_and_lists_the_matches(digits):
@@ -219,15 +225,19 @@ def test_nothing_above_the_maps_appears_or_goes_with_a_click(action):
     assert at.button(key="btn_clear_hl").disabled is (action != "highlight")
 
 
-def test_the_n_field_follows_the_dataset():
+def test_the_n_field_follows_the_dataset_until_the_user_sets_it():
     at = start(**PCA)
     assert at.session_state["n_anchors"] == 100
-    at.number_input(key="n_anchors").set_value(7).run()
     at.selectbox(key="dataset").set_value("wine").run()
     no_errors(at)
     assert at.session_state["n_anchors"] == len(anchors_of(at)) == 142 // 4  # wine's default set
     at.selectbox(key="dataset").set_value("digits").run()
     assert at.session_state["n_anchors"] == len(anchors_of(at)) == 100
+    # a count of the user's own survives a dataset switch (the new dataset still starts on its default set)
+    at.number_input(key="n_anchors").set_value(7).run()
+    at.selectbox(key="dataset").set_value("wine").run()
+    no_errors(at)
+    assert at.session_state["n_anchors"] == 7 and len(anchors_of(at)) == 142 // 4
 
 
 def test_similarities_that_all_round_to_one_are_shown_as_distances():
