@@ -185,3 +185,13 @@ def test_shown_layouts_names_each_row_when_they_differ():
     assert shown_layouts(same) == "UMAP"
     mixed = {**same, "relative_A": d("PCA preview"), "relative_B": d("PCA preview")}
     assert shown_layouts(mixed) == "UMAP (absolute) / PCA preview (relative)"
+
+
+def test_the_chance_line_is_named_in_the_legend_not_written_over_the_bars():
+    from dashboard.slide import Readout
+
+    fig = story.stitching_bars([Readout("B → A's head", 0.969, 0.106), Readout("A → B's head", 0.958, 0.106)],
+                               chance=0.103)
+    assert not fig.layout.annotations  # a label on the line sat under the absolute bars' numbers
+    assert [s.y0 for s in fig.layout.shapes] == [0.103]
+    assert [t.name for t in fig.data if t.showlegend is not False] == ["relative", "absolute", "chance 0.10"]
