@@ -5,7 +5,7 @@ import pytest
 
 from core.methods.agreement import sample_agreement
 from dashboard import agreement_view, controls
-from tests.dashboard.apphelp import anchors_of, maps, no_errors, on_upload, plotly_array, start
+from tests.dashboard.apphelp import anchors_of, legend, maps, no_errors, on_upload, plotly_array, start
 
 PCA = {"method": "pca"}
 
@@ -40,7 +40,9 @@ def test_explore_colours_every_map_by_the_agreement_of_each_sample(digits, color
         got = colours_by_id(m["fig"])
         assert len(got) == digits.n_samples
         np.testing.assert_allclose([got[i] for i in want.index], want[column].to_numpy(), atol=1e-9)
-    assert any(f"Colour: {title}" in c.value for c in at.caption)
+    lg = legend(at)  # the shared legend names the measure and draws its fixed scale once
+    assert lg["title"] == title
+    assert [(s["title"], s["lo"], s["hi"]) for s in lg["scales"]] == [(title, f"{lo:.3g}", f"{hi:.3g}")]
 
 
 def test_the_contrast_relative_high_absolute_near_zero(digits):
@@ -58,14 +60,14 @@ def test_absolute_cosine_says_why_when_dims_differ():
     spec = maps(at)[0]["fig"]
     names = [t.get("name", "") for t in spec["data"]]
     assert any("n/a: dims differ (64 vs 32)" in n for n in names), names
-    assert any("n/a: dims differ (64 vs 32)" in c.value for c in at.caption)
+    assert "n/a: dims differ (64 vs 32)" in legend(at)["title"]
 
 
 def test_text_dataset_colours_by_overlap():
     at = start(source="text", color_by="agreement: neighbours@10, relative", **PCA)
     no_errors(at)
     vals = np.array(list(colours_by_id(maps(at)[0]["fig"]).values()))
-    assert len(vals) == 300 and set(np.round(vals * 10, 9)) <= set(range(11))  # multiples of 1/10
+    assert len(vals) == 1500 and set(np.round(vals * 10, 9)) <= set(range(11))  # multiples of 1/10
 
 
 def test_distribution_figure_counts_every_sample(digits):
@@ -92,8 +94,8 @@ def test_the_first_paint_snapshot_uses_the_fixed_scale():
     values = np.array([0.0, 0.5, 1.0])
     fixed = figures.Coloring("cos", values, continuous=True, vrange=(-1.0, 1.0))
     own = figures.Coloring("cos", values, continuous=True)
-    rgb_fixed, _ = snapshot._point_colors(fixed, 3)
-    rgb_own, _ = snapshot._point_colors(own, 3)
+    rgb_fixed = snapshot._point_colors(fixed, 3)[0]
+    rgb_own = snapshot._point_colors(own, 3)[0]
     assert rgb_fixed[2].tolist() == rgb_own[2].tolist()  # 1.0 is the top of both scales
     assert rgb_fixed[0].tolist() == rgb_own[1].tolist()  # 0.0 is the middle of [-1, 1]
 
@@ -109,4 +111,4 @@ def test_a_dead_encoder_leaves_the_maps_grey_with_the_reason(unlabelled_source, 
     at = start(color_by="agreement: relative cosine", **on_upload(unlabelled_source), **PCA)
     no_errors(at)
     assert len(maps(at)) == 4
-    assert any("n/a, rows [0, 1] of X are all zero" in c.value for c in at.caption)
+    assert "n/a, rows [0, 1] of X are all zero" in legend(at)["title"]

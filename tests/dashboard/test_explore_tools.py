@@ -225,21 +225,6 @@ def test_nothing_above_the_maps_appears_or_goes_with_a_click(action):
     assert at.button(key="btn_clear_hl").disabled is (action != "highlight")
 
 
-def test_the_n_field_follows_the_dataset_until_the_user_sets_it():
-    at = start(**PCA)
-    assert at.session_state["n_anchors"] == 100
-    at.selectbox(key="dataset").set_value("wine").run()
-    no_errors(at)
-    assert at.session_state["n_anchors"] == len(anchors_of(at)) == 142 // 4  # wine's default set
-    at.selectbox(key="dataset").set_value("digits").run()
-    assert at.session_state["n_anchors"] == len(anchors_of(at)) == 100
-    # a count of the user's own survives a dataset switch (the new dataset still starts on its default set)
-    at.number_input(key="n_anchors").set_value(7).run()
-    at.selectbox(key="dataset").set_value("wine").run()
-    no_errors(at)
-    assert at.session_state["n_anchors"] == 7 and len(anchors_of(at)) == 142 // 4
-
-
 def test_similarities_that_all_round_to_one_are_shown_as_distances():
     from dashboard.inspector import similarity_column
 
