@@ -137,7 +137,7 @@ def test_clicks_inspect_without_editing_and_a_highlight_moves_nothing(browser, s
     page.screenshot(path=str(tmp_path / "inspected.png"))
 
     # a search lists its matches; a click on a row of the selection shows that sample and its neighbours
-    search = page.get_by_placeholder("Search: an id (3, 20-25), a label, words")
+    search = page.get_by_placeholder("Search: id (3, 20-25), label, words")
     search.fill("id:40-45")
     search.press("Enter")
     wait_for(lambda: page.get_by_text("Nearest neighbours of id 40").count() == 1, timeout=60,
