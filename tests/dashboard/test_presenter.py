@@ -195,3 +195,16 @@ def test_the_chance_line_is_named_in_the_legend_not_written_over_the_bars():
     assert not fig.layout.annotations  # a label on the line sat under the absolute bars' numbers
     assert [s.y0 for s in fig.layout.shapes] == [0.103]
     assert [t.name for t in fig.data if t.showlegend is not False] == ["relative", "absolute", "chance 0.10"]
+
+
+def test_the_presenter_slide_names_pca_while_its_umap_is_stopped(monkeypatch):
+    """A stopped UMAP leaves PCA maps on the step and on the slide: the slide's subtitle says PCA."""
+    from dashboard import jobs, results, slide_export
+
+    monkeypatch.setattr(results, "has_layouts", lambda *key: False)  # no UMAP computed yet, in memory or on disk
+    said = []
+    monkeypatch.setattr(slide_export, "slide_downloads", lambda maps, **kw: said.append(kw["method"]))
+    monkeypatch.setattr(jobs, "rerun_requested", lambda: True)  # the presenter acted while UMAP ran
+    at = start(PAGE)
+    no_errors(at)
+    assert said == ["PCA"], said
