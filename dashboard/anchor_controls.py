@@ -228,8 +228,8 @@ def show_anchor_controls(anchors: tuple, *, source: str, coll, enc_a: str) -> No
                 with st.popover("Pick anchors", icon=":material/auto_awesome:"):
                     _strategy_controls(source=source, coll=coll, enc_a=enc_a)
             with st.container(horizontal=True, gap="small", width="content", vertical_alignment="center"):
-                st.text_input("Search", key=SEARCH, on_change=on_search, kwargs=dict(coll=coll), width=260,
-                              placeholder="Search: an id (3, 20-25), a label, words", label_visibility="collapsed",
+                st.text_input("Search", key=SEARCH, on_change=on_search, kwargs=dict(coll=coll), width=236,
+                              placeholder="Search: id (3, 20-25), label, words", label_visibility="collapsed",
                               help="Rings the matching samples on every map and lists them under the maps. Prefix "
                                    "with id:, label: or text: to search one field only.")
                 st.button("Clear highlight", on_click=on_clear_highlight, key="btn_clear_hl", icon=":material/close:",

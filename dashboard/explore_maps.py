@@ -2,6 +2,7 @@
 
 import functools
 import time
+import typing
 
 import numpy as np
 import pandas as pd
@@ -21,6 +22,15 @@ METHOD_NAMES = {"umap": "UMAP", "pca": "PCA", "tsne": "t-SNE"}
 #: Height in pixels of each of the four maps (they take half the page's width each).
 MAP_HEIGHT = 380
 KINDS = ("abs", "rel")
+
+
+class Drawn(typing.NamedTuple):
+    """One map as drawn: its coordinates of shape (n_samples, 2), a callable making its plotly figure, and the name
+    of the layout shown ("UMAP", or "PCA preview" while a UMAP is cancelled), for the slide's subtitle."""
+
+    coords: np.ndarray
+    figure: typing.Callable
+    layout: str
 SIDES = ("A", "B")
 STAGES = ("pv", "fin")
 
@@ -153,7 +163,7 @@ def show_maps(anchors: tuple, *, source: str, coll, enc_a: str, enc_b: str, meth
     -------
     dict
         ``"absolute_A"``, ``"absolute_B"``, ``"relative_A"``, ``"relative_B"`` (those drawn) to
-        ``(coords, figure)``: coords of shape (n_samples, 2) and a callable making the plotly figure.
+        :class:`Drawn` ``(coords, figure, layout)``.
     """
     n_total = coll.n_samples
     rev = anchor_state.rev()
@@ -232,7 +242,9 @@ def show_maps(anchors: tuple, *, source: str, coll, enc_a: str, enc_b: str, meth
                                  config=figures.PLOTLY_CONFIG)
             # the figure, made for a download only: with its own legend, as it stands alone
             fig = functools.partial(figures.map_figure, coords, **args)
-            drawn[f"{'absolute' if kind == 'abs' else 'relative'}_{side}"] = (coords, fig)
+            shown = METHOD_NAMES[method_used] + ("" if stage == "fin" else
+                                                 " preview" if method_used == "pca" else " of the previous anchors")
+            drawn[f"{'absolute' if kind == 'abs' else 'relative'}_{side}"] = Drawn(coords, fig, shown)
 
     keys = {"abs": (source, enc_a, enc_b, None), "rel": (source, enc_a, enc_b, anchors)}
     want = {k: results.layout_key(*keys[k], method, frame, params["n_neighbors"], params["min_dist"],

@@ -31,11 +31,12 @@ LEGEND_ON_TOP_UP_TO = 14
 #: Explore are always WebGL (:mod:`dashboard.map_chart`).
 WEBGL_FROM = 5000
 #: How anchors (a star) and highlighted samples (a ring) look, in every map and its legend. The anchors are small
-#: black stars outlined in white: no class colour (PALETTE, OUTCOME_COLORS) is near black, and the white outline
-#: keeps a star readable on a dense cluster of any colour without covering it.
-ANCHOR_COLOR = "#111111"
+#: magenta stars outlined in white: neither the class colours (PALETTE, OUTCOME_COLORS) nor Viridis (agreement and
+#: other numbers) come near magenta, where black merged into Viridis' dark purple end, the least-agreeing samples.
+#: The white outline keeps a star readable on a dense cluster of any colour. Rings are black: another shape.
+ANCHOR_COLOR = "#ff00ff"
 ANCHOR_MARKER = dict(symbol="star", size=8, color=ANCHOR_COLOR, opacity=0.9, line=dict(width=0.8, color="#ffffff"))
-HIGHLIGHT_MARKER = dict(symbol="circle-open", size=13, color="#e6007e", line=dict(width=2.2))
+HIGHLIGHT_MARKER = dict(symbol="circle-open", size=13, color="#111111", line=dict(width=2.2))
 #: The "Anchors" control of the maps: stars drawn as ANCHOR_MARKER, faint (this opacity) or not at all.
 ANCHOR_LOOKS = ("show", "faint", "hide")
 ANCHOR_FAINT_OPACITY = 0.3

@@ -60,7 +60,9 @@ export default function (component) {
       const box = el("span", "sb-scale");
       const bar = el("span", "sb-bar");
       bar.style.background = "linear-gradient(to right, " + s.stops.join(", ") + ")";
-      box.append(el("span", "", s.title), el("span", "", s.lo), bar, el("span", "", s.hi));
+      // one scale is named by the legend's title already: its name is not written twice
+      if (s.title !== data.title) box.append(el("span", "", s.title));
+      box.append(el("span", "", s.lo), bar, el("span", "", s.hi));
       root.appendChild(box);
     }
     if (data.overlays.length) root.appendChild(el("span", "sb-sep"));

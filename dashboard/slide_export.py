@@ -95,11 +95,21 @@ def slide_downloads(maps: dict, *, source: str, coll, enc_a: str, enc_b: str, an
                    key=f"{key}_svg", help=SLIDE_HELP + " Vector: every point a circle, text as text.")
 
 
-def explore_slide_downloads(drawn: dict, *, source: str, coll, enc_a: str, enc_b: str, anchors: tuple, color_by: str,
-                            method: str) -> None:
-    """:func:`slide_downloads` of Explore's maps, coloured as Explore colours them (``color_by``, ``method`` a key
-    of :data:`dashboard.explore_maps.METHOD_NAMES`)."""
+def shown_layouts(drawn: dict) -> str:
+    """The layout the maps of ``drawn`` (:class:`dashboard.explore_maps.Drawn` by map name) show, for the slide's
+    subtitle: "UMAP", or each row's own when they differ ("UMAP (absolute) / PCA preview (relative)")."""
+    rows = {kind: [d.layout for k, d in drawn.items() if k.startswith(kind)] for kind in ("absolute", "relative")}
+    names = list(dict.fromkeys(n for v in rows.values() for n in v))
+    if len(names) <= 1:
+        return names[0] if names else ""
+    return " / ".join(f"{'/'.join(dict.fromkeys(v))} ({kind})" for kind, v in rows.items() if v)
+
+
+def explore_slide_downloads(drawn: dict, *, source: str, coll, enc_a: str, enc_b: str, anchors: tuple,
+                            color_by: str) -> None:
+    """:func:`slide_downloads` of Explore's maps as drawn (:class:`dashboard.explore_maps.Drawn`), coloured as
+    Explore colours them (``color_by``); the subtitle names the layout shown, a preview included."""
     coloring = explore_maps.coloring_for(tuple(anchors), source=source, coll=coll, enc_a=enc_a, enc_b=enc_b,
                                          color_by=color_by)
     slide_downloads(drawn, source=source, coll=coll, enc_a=enc_a, enc_b=enc_b, anchors=tuple(anchors),
-                    coloring=coloring, method=explore_maps.METHOD_NAMES.get(method, method), key="dl_slide")
+                    coloring=coloring, method=shown_layouts(drawn), key="dl_slide")

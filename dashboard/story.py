@@ -127,9 +127,11 @@ def stitching_bars(readout, *, chance: float | None, height: int = 520) -> go.Fi
             hovertemplate=f"{name}: %{{y:.3f}}<extra>%{{x}}</extra>",
         ))
     if chance is not None:
-        fig.add_hline(y=chance, line=dict(color="#555", width=2, dash="dash"),
-                      annotation=dict(text=f"chance {chance:.2f}", font=dict(size=22, color="#555")),
-                      annotation_position="top right")
+        # named in the legend: a label on the line sat under the absolute bar's number, which is near chance
+        line = dict(color="#555", width=2, dash="dash")
+        fig.add_hline(y=chance, line=line)
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", line=line, name=f"chance {chance:.2f}",
+                                 hoverinfo="skip"))
     fig.update_layout(
         barmode="group", bargap=0.3, height=height, margin=dict(l=10, r=10, t=30, b=10),
         yaxis=dict(range=[0, 1.18], tickfont=dict(size=20), title=dict(text="test accuracy", font=dict(size=22)),

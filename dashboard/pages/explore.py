@@ -12,11 +12,12 @@ from dashboard import (anchor_controls, anchor_state, bootstrap, controls, copy_
 from dashboard.explore_maps import METHOD_NAMES
 from dashboard.slide_export import explore_slide_downloads
 
-#: Less room above the title than Streamlit's default (6rem), so that a map shows above the fold at 1400 x 1000; the
-#: status line under the toolbar keeps one height whatever it says (an error included), so the maps never move.
+#: Less room above the title than Streamlit's default (6rem; less than 3.5rem puts the title under Streamlit's
+#: header), so that a whole map shows above the fold at 1400 x 1000 and most of one at 1280 x 800; the status line
+#: under the toolbar keeps one height whatever it says (an error included), so the maps never move.
 PAGE_CSS = """<style>
 [data-testid='stMainBlockContainer'] {padding-top: 3.5rem !important;}
-div.st-key-sb-status {height: 2.5rem !important; overflow-y: auto !important; flex: none !important;}
+div.st-key-sb-status {height: 2rem !important; overflow-y: auto !important; flex: none !important;}
 div.st-key-sb-status [data-testid='stAlertContainer'] {padding: 0.3rem 0.75rem !important;}
 </style>"""
 #: Nearest neighbours listed for an inspected sample, in each of the four spaces.
@@ -73,10 +74,10 @@ with st.container(horizontal=True, vertical_alignment="center"):
     st.title("Explore & stitch")
     copy_link.show_copy_link()
 share.show_url_error()
+# two lines at 1280 x 800: every line here pushes the maps down (what a click does: the toolbar's Click help)
 controls.what_note(
-    "Each sample becomes its cosine similarities to a few **anchors** (★) (Moschella et al., ICLR 2023). Top: each "
-    "encoder's own vectors; bottom: relative vectors, where A and B agree, so A's head reads B: the readout is its "
-    "accuracy on the test split. A click on a map *inspects*; *edit anchors* edits."
+    "Top: each encoder's own vectors; bottom: *relative* vectors, each sample's cosines to the **anchors** ★ "
+    "(Moschella et al., ICLR 2023). A and B agree there, so A's head reads B: the readout is its test accuracy."
 )
 
 
@@ -239,10 +240,10 @@ def show_downloads(anchors: tuple, drawn: dict) -> None:
                 share.download("Relative vectors of B (parquet)", lambda: loaders.relative_parquet(source, enc_b, anchors),
                                f"relative_{enc_b}.parquet", "application/octet-stream", key="dl_rel_b")
         with c[3]:
-            for name, (_, fig) in drawn.items():
+            for name, (_, fig, _) in drawn.items():
                 share.figure_download(fig, f"map_{name}", key=f"dl_fig_{name}", label=f"{name.replace('_', ' ')} (HTML)")
             explore_slide_downloads(drawn, source=source, coll=coll, enc_a=enc_a, enc_b=enc_b, anchors=anchors,
-                                    color_by=color_by, method=method)
+                                    color_by=color_by)
 
 
 @st.fragment

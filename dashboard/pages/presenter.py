@@ -101,7 +101,7 @@ def legend(col: figures.Coloring, *, stars: bool = False) -> None:
     items = [f"<span style='white-space:nowrap;margin-right:1.1em'><span style='color:{col.color_of(c)};font-size:1.5em'>●</span> "
              f"{html.escape(str(c))}</span>" for c in col.categories]
     if stars:
-        items.append("<span style='white-space:nowrap'><span style='color:#e6b800;font-size:1.3em'>★</span> anchors</span>")
+        items.append(f"<span style='white-space:nowrap'><span style='color:{figures.ANCHOR_COLOR};font-size:1.3em'>★</span> anchors</span>")
     st.html(f"<div class='sb-legend' style='font-size:1.35rem;line-height:1.5'>{' '.join(items)}</div>")
 
 

@@ -40,13 +40,19 @@ def show_report() -> None:
         components.html(rep["html"].decode("utf-8"), height=1100, scrolling=True)
 
 
-run = ready or st.button(
-    "Build the report", type="primary", key="rp_run", icon=":material/play_arrow:",
-    help="Recomputes every section on the bundled zoos (about a minute); the result is kept.")
-jobs.start_or_explain(
-    job, start=run, show=show_report,
-    cancelled="The report was cancelled; nothing was kept. Press **Build the report** to start it again.",
-    idle="Takes about a minute; a progress bar with a Cancel button follows. Once built, the report is kept and "
-         "opens at once.")
+if ready:
+    show_report()
+else:
+    # in a placeholder: once pressed, the button goes, and the report (or its progress line) takes its place
+    start = st.empty()
+    run = start.button("Build the report", type="primary", key="rp_run", icon=":material/play_arrow:",
+                       help="Recomputes every section on the bundled zoos (about a minute); the result is kept.")
+    if run:
+        start.empty()
+    jobs.start_or_explain(
+        job, start=run, show=show_report,
+        cancelled="The report was cancelled; nothing was kept. Press **Build the report** to start it again.",
+        idle="Takes about a minute; a progress bar with a Cancel button follows. Once built, the report is kept and "
+             "opens at once.")
 
 share.sync_url()

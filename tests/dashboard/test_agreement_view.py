@@ -112,3 +112,49 @@ def test_a_dead_encoder_leaves_the_maps_grey_with_the_reason(unlabelled_source, 
     no_errors(at)
     assert len(maps(at)) == 4
     assert "n/a, rows [0, 1] of X are all zero" in legend(at)["title"]
+
+
+def test_the_agreement_colours_are_the_direct_numpy_computation(digits):
+    """The four maps' colours, computed here from the encoders' vectors with plain numpy (no core helper)."""
+    at = start(color_by="agreement: relative cosine", **PCA)
+    anchors = list(anchors_of(at))
+    A, B = digits.spaces["mlp-s0"], digits.spaces["mlp-s1"]
+    ids = np.asarray(A.ids).tolist()
+    assert np.asarray(B.ids).tolist() == ids
+    at_anchor = [ids.index(a) for a in anchors]
+
+    def unit(M):
+        M = np.asarray(M, dtype=float)
+        return M / np.linalg.norm(M, axis=1, keepdims=True)
+
+    def overlap(X, Y, k):
+        """Share of common k nearest neighbours; NaN where the k-th and (k+1)-th are a near tie (1e-6) in either
+        space, which float32 and float64 may order differently."""
+        def knn(M):
+            S = unit(M) @ unit(M).T
+            np.fill_diagonal(S, -np.inf)  # a sample is not its own neighbour
+            order = np.argsort(-S, axis=1, kind="stable")
+            edge = np.take_along_axis(S, order[:, k - 1:k + 1], axis=1)
+            return order[:, :k], edge[:, 0] - edge[:, 1] < 1e-6
+        (NX, tx), (NY, ty) = knn(X), knn(Y)
+        out = np.array([len(set(a) & set(b)) / k for a, b in zip(NX, NY)])
+        out[tx | ty] = np.nan
+        assert np.isnan(out).mean() < 0.05
+        return out
+
+    RA = unit(A.vectors) @ unit(A.vectors)[at_anchor].T  # relative vectors: cosines to the anchors
+    RB = unit(B.vectors) @ unit(B.vectors)[at_anchor].T
+    want = {
+        "agreement: relative cosine": (unit(RA) * unit(RB)).sum(axis=1),
+        "agreement: absolute cosine": (unit(A.vectors) * unit(B.vectors)).sum(axis=1),
+        f"agreement: neighbours@{agreement_view.MAP_K}, relative": overlap(RA, RB, agreement_view.MAP_K),
+        f"agreement: neighbours@{agreement_view.MAP_K}, absolute": overlap(A.vectors, B.vectors, agreement_view.MAP_K),
+    }
+    for choice, values in want.items():
+        if at.session_state["color_by"] != choice:
+            at.selectbox(key="color_by").set_value(choice).run()
+        no_errors(at)
+        for m in maps(at):
+            got = np.array([colours_by_id(m["fig"])[i] for i in ids])
+            sure = ~np.isnan(values)
+            np.testing.assert_allclose(got[sure], values[sure], atol=1e-6, err_msg=choice)

@@ -149,13 +149,19 @@ def test_stars_show_faint_or_hidden_on_all_four_maps():
 
 
 def test_the_anchor_colour_is_no_class_colour():
-    """Stars must stand out from every class: no palette or outcome colour is near the anchors' black."""
+    """Stars must stand out from every class and from every colour of the Viridis scale (agreement and other
+    numbers): no palette, outcome, dimmed, ring or Viridis colour is near the anchors' colour."""
+    from plotly.colors import sample_colorscale, unlabel_rgb
+
     def rgb(h):
         return np.array([int(h.lstrip("#")[k:k + 2], 16) for k in (0, 2, 4)], dtype=float)
 
     star = rgb(figures.ANCHOR_COLOR)
-    for c in figures.PALETTE + list(figures.OUTCOME_COLORS.values()) + [figures.DIMMED["color"]]:
-        assert np.linalg.norm(rgb(c) - star) > 120, c
+    others = [rgb(c) for c in figures.PALETTE + list(figures.OUTCOME_COLORS.values())
+              + [figures.DIMMED["color"], figures.HIGHLIGHT_MARKER["color"]]]
+    others += [np.array(unlabel_rgb(c), dtype=float) for c in sample_colorscale("Viridis", np.linspace(0, 1, 101).tolist())]
+    assert len(others) == 127
+    assert min(np.linalg.norm(c - star) for c in others) > 120
 
 
 def test_search_by_id_label_and_text_rings_and_lists_the_matches(digits):

@@ -156,3 +156,55 @@ def test_explore_offers_the_slide_on_an_unlabelled_upload(unlabelled_source):
     at = start("pages/explore.py", method="pca", uploaded_sources=[unlabelled_source], source=unlabelled_source)
     no_errors(at)
     assert {"dl_slide_png", "dl_slide_svg"} <= {d.key for d in at.get("download_button")}
+
+
+def test_explore_slide_names_the_layout_shown_not_the_one_asked(monkeypatch):
+    """A t-SNE stopped before it finished leaves the PCA preview on the maps: the slide says so."""
+    from dashboard import jobs, slide_export
+
+    said = []
+    monkeypatch.setattr(slide_export, "slide_downloads", lambda maps, **kw: said.append(kw["method"]))
+    monkeypatch.setattr(jobs, "rerun_requested", lambda: True)  # the user acted while t-SNE ran
+    at = start("pages/explore.py", source="wine", method="tsne", perplexity=24.0)
+    no_errors(at)
+    assert said[-1] == "PCA preview", said
+    monkeypatch.setattr(jobs, "rerun_requested", lambda: False)
+    at.run()
+    no_errors(at)
+    assert said[-1] == "t-SNE", said
+
+
+def test_shown_layouts_names_each_row_when_they_differ():
+    from dashboard.explore_maps import Drawn
+    from dashboard.slide_export import shown_layouts
+
+    def d(name):
+        return Drawn(np.zeros((1, 2)), None, name)
+
+    same = {k: d("UMAP") for k in ("absolute_A", "absolute_B", "relative_A", "relative_B")}
+    assert shown_layouts(same) == "UMAP"
+    mixed = {**same, "relative_A": d("PCA preview"), "relative_B": d("PCA preview")}
+    assert shown_layouts(mixed) == "UMAP (absolute) / PCA preview (relative)"
+
+
+def test_the_chance_line_is_named_in_the_legend_not_written_over_the_bars():
+    from dashboard.slide import Readout
+
+    fig = story.stitching_bars([Readout("B → A's head", 0.969, 0.106), Readout("A → B's head", 0.958, 0.106)],
+                               chance=0.103)
+    assert not fig.layout.annotations  # a label on the line sat under the absolute bars' numbers
+    assert [s.y0 for s in fig.layout.shapes] == [0.103]
+    assert [t.name for t in fig.data if t.showlegend is not False] == ["relative", "absolute", "chance 0.10"]
+
+
+def test_the_presenter_slide_names_pca_while_its_umap_is_stopped(monkeypatch):
+    """A stopped UMAP leaves PCA maps on the step and on the slide: the slide's subtitle says PCA."""
+    from dashboard import jobs, results, slide_export
+
+    monkeypatch.setattr(results, "has_layouts", lambda *key: False)  # no UMAP computed yet, in memory or on disk
+    said = []
+    monkeypatch.setattr(slide_export, "slide_downloads", lambda maps, **kw: said.append(kw["method"]))
+    monkeypatch.setattr(jobs, "rerun_requested", lambda: True)  # the presenter acted while UMAP ran
+    at = start(PAGE)
+    no_errors(at)
+    assert said == ["PCA"], said

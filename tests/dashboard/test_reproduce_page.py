@@ -28,6 +28,7 @@ def test_build_download_and_reopen(wine_only):
     assert any("stitchboard reproduce --out report.html" in c.value for c in at.code)
     at.button(key="rp_run").click().run()
     no_errors(at)
+    assert not [b for b in at.button if b.key == "rp_run"]  # built: no "Build" button left above the report
     heads = _headlines(at)
     # the same numbers as core's report on the same zoo
     want = R.build_report().headlines()

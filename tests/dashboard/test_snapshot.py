@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from dashboard.figures import ANCHOR_COLOR, ANCHOR_MARKER, DIMMED, PALETTE, Coloring
+from dashboard.figures import ANCHOR_COLOR, ANCHOR_MARKER, DIMMED, HIGHLIGHT_MARKER, PALETTE, Coloring
 from dashboard.snapshot import HIDE_CSS, SNAPSHOT_CLASS, map_png, snapshot_html
 from tests.dashboard.apphelp import maps, no_errors, select_on_map, start
 
@@ -76,12 +76,12 @@ def test_anchors_are_stars_and_highlights_rings():
     plain = decode(map_png(coords, ids=[7, 8, 9, 10], coloring=c))
     marked = decode(map_png(coords, ids=[7, 8, 9, 10], coloring=c, anchor_ids=[8], highlight_ids=[10]))
     r, col = pixel_of(coords, 1, marked)
-    a = ANCHOR_MARKER["opacity"]  # the star's black, at the chart's opacity over the point
+    a = ANCHOR_MARKER["opacity"]  # the star's colour, at the chart's opacity over the point
     want = tuple(round(a * s + (1 - a) * p) for s, p in zip(rgb(ANCHOR_COLOR), blended(PALETTE[1])))
     assert np.abs(np.subtract(marked[r, col], want, dtype=float)).max() <= 1
     r, col = pixel_of(coords, 3, marked)
     ring = marked[r - 16:r + 17, col - 16:col + 17].reshape(-1, 3)
-    assert ((ring == (230, 0, 126)).all(axis=1)).sum() > 20
+    assert ((ring == rgb(HIGHLIGHT_MARKER["color"])).all(axis=1)).sum() > 20
     assert tuple(plain[pixel_of(coords, 1, plain)]) == blended(PALETTE[1])
     # an anchor id that is not in the map is ignored
     decode(map_png(coords, ids=[7, 8, 9, 10], coloring=c, anchor_ids=[999]))
