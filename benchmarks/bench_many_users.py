@@ -47,7 +47,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 sys.path.insert(0, str(ROOT))
 
-from bench_first_paint import ARGS, CHROMIUM, start_server  # noqa: E402
+from bench_first_paint import ARGS, CHROMIUM, start_server, stop_server  # noqa: E402
 
 TARGET_P95_S = 2.0
 #: Datasets of the users, in order (cycled): several on digits, the others once.
@@ -202,7 +202,8 @@ async def run_mode(mode: str, args, sizes: dict, numba_dir: Path, base_seed: int
                      interval=args.interval, delay=i * args.interval / args.users, out=edits)
                 for i, ((_, pg), d) in enumerate(zip(opened, datasets))))
             c1, wall = cpu_seconds(proc.pid), time.monotonic() - t0
-            res.update(edits=edits, wall=wall, cpu_server=c1[0] - c0[0], cpu_chromium=c1[1] - c0[1])
+            res.update(edits=edits, wall=wall, cpu_server=c1[0] - c0[0], cpu_chromium=c1[1] - c0[1],
+                       load=os.getloadavg()[0])
             for ctx, _ in opened:
                 await ctx.close()
             await browser.close()
@@ -210,8 +211,7 @@ async def run_mode(mode: str, args, sizes: dict, numba_dir: Path, base_seed: int
         rss.stop.set()
         rss.join(2)
         res.update(peak_tree=rss.peak_tree, server_hwm=rss.server_hwm(), max_children=rss.max_children)
-        proc.terminate()
-        proc.wait(10)
+        stop_server(proc)
         shutil.rmtree(tmp, ignore_errors=True)
     return res
 
@@ -227,7 +227,7 @@ def overlap(e: dict, edits: list) -> int:
 
 def report(res: dict) -> None:
     mode, edits = res["mode"], res["edits"]
-    print(f"\n== {mode}: {len(edits)} edits in {res['wall']:.0f} s; load average {os.getloadavg()[0]:.1f} (1 min)")
+    print(f"\n== {mode}: {len(edits)} edits in {res['wall']:.0f} s; load average {res['load']:.1f} (1 min, at its end)")
     print(f"single user, digits: median {statistics.median(res['single']):.2f} s, "
           f"max {max(res['single']):.2f} s (n={len(res['single'])})")
     for d in dict.fromkeys(e["dataset"] for e in edits):
@@ -240,8 +240,8 @@ def report(res: dict) -> None:
           f"{statistics.median(overlap(e, edits) for e in edits)}, max {max(overlap(e, edits) for e in edits)}")
     print(f"CPU over the phase: server tree {res['cpu_server']:.0f} s, Chromium {res['cpu_chromium']:.0f} s "
           f"({(res['cpu_server'] + res['cpu_chromium']) / res['wall']:.2f} CPUs busy of 2)")
-    print(f"peak RSS: server alone {res['server_hwm'] / 2**30:.2f} GiB, with its children (up to "
-          f"{res['max_children']}) {res['peak_tree'] / 2**30:.2f} GiB")
+    print(f"peak RSS: server alone {res['server_hwm'] / 2**30:.2f} GiB (VmHWM), with its children (up to "
+          f"{res['max_children']}; sum sampled every 0.2 s) {res['peak_tree'] / 2**30:.2f} GiB")
 
 
 def main() -> None:
