@@ -28,7 +28,7 @@ Also printed: a fresh Python process that imports umap-learn and runs a default
 ``umap.UMAP().fit_transform`` on one digits space, i.e. the least a page that computed
 UMAP before drawing anything would make the user wait (numba's one-off JIT included).
 
-    python benchmarks/bench_first_paint.py [--runs 3] [--setups plain,cold,warm,numba]
+    python benchmarks/bench_first_paint.py [--runs 3] [--setups plain,cold,warm,numba] [--baseline-root DIR]
 """
 
 from __future__ import annotations
@@ -86,15 +86,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(env: dict, *, plain: bool, log=subprocess.DEVNULL) -> tuple[subprocess.Popen, str]:
-    """A fresh server (``plain``: ``streamlit run``, else ``python -m dashboard.server``), once it answers."""
+def start_server(env: dict, *, plain: bool, log=subprocess.DEVNULL, root: Path = ROOT) -> tuple[subprocess.Popen, str]:
+    """A fresh server (``plain``: ``streamlit run``, else ``python -m dashboard.server``) of the checkout
+    ``root``, once it answers."""
     port = free_port()
-    head = ["-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py")] if plain else ["-m", "dashboard.server"]
+    head = ["-m", "streamlit", "run", str(root / "dashboard" / "app.py")] if plain else ["-m", "dashboard.server"]
     proc = subprocess.Popen(
         [sys.executable, *head, "--server.headless", "true",
          "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
          "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 120
@@ -118,8 +119,8 @@ def stop_server(proc: subprocess.Popen) -> None:
         proc.wait(10)
 
 
-def one_run(browser, env: dict, *, plain: bool) -> dict:
-    proc, url = start_server(env, plain=plain)
+def one_run(browser, env: dict, *, plain: bool, root: Path = ROOT) -> dict:
+    proc, url = start_server(env, plain=plain, root=root)
     try:
         page = browser.new_page(viewport={"width": 1500, "height": 2000})
         page.add_init_script("(" + MARKS_JS + ")()")
@@ -149,6 +150,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=3, help="runs per set-up")
     ap.add_argument("--setups", default="plain,cold,warm,numba", help="comma-separated, run in this order")
+    ap.add_argument("--baseline-root", type=Path, default=None,
+                    help="another checkout (e.g. a `git archive` of an older commit): adds its 'numba' set-up, "
+                         "'numba@base', alternated with the others")
     args = ap.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -157,6 +161,8 @@ def main() -> None:
     all_setups = {"plain": (True, cold_dir), "cold": (False, cold_dir), "warm": (False, warm_dir),
                   "numba": (False, cold_dir)}
     setups = {k: all_setups[k] for k in args.setups.split(",")}
+    if args.baseline_root is not None:
+        setups["numba@base"] = (False, cold_dir)
     runs: dict = {k: [] for k in setups}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=shutil.which(CHROMIUM) or CHROMIUM, args=ARGS)
@@ -170,9 +176,13 @@ def main() -> None:
                     cold_dir.mkdir()
                 env = dict(os.environ, STITCHBOARD_CACHE_DIR=str(folder))
                 env.pop("NUMBA_CACHE_DIR", None)  # numba's cache under STITCHBOARD_CACHE_DIR, or:
-                if name == "numba":
+                root = ROOT
+                if name.startswith("numba"):
                     env["NUMBA_CACHE_DIR"] = str(warm_numba)
-                marks = one_run(browser, env, plain=plain)
+                if name == "numba@base":
+                    root = args.baseline_root.resolve()
+                    env["PYTHONPATH"] = str(root)
+                marks = one_run(browser, env, plain=plain, root=root)
                 runs[name].append(marks)
                 print(f"run {r + 1} {name:5s}: " + ", ".join(f"{k} {v:.1f} s" for k, v in marks.items()), flush=True)
         browser.close()
@@ -194,6 +204,9 @@ def main() -> None:
         print(f"final maps on screen, numba cache warm (numba): {fin:.1f} s; target <= 5 s: "
               f"{'met' if fin <= 5 else 'NOT met'}" + (
                   f"; cold (cold) {statistics.median([m['final'] for m in runs['cold']]):.1f} s" if "cold" in runs else ""))
+        if "numba@base" in runs:
+            base_fin = statistics.median([m["final"] for m in runs["numba@base"]])
+            print(f"the same on {args.baseline_root}: {base_fin:.1f} s -> {fin / base_fin:.2f}x")
     if "plain" not in runs:
         return
     for key, what in (("4 shown", "first paint (4 maps on screen, image or chart)"), ("4 maps", "4 interactive maps")):
