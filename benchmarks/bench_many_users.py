@@ -192,7 +192,8 @@ async def run_mode(mode: str, args, sizes: dict, numba_dir: Path, base_seed: int
             res["single"] = [m["final"] for m in single]
             print(f"[{mode}] single user, digits: " + ", ".join(f"{v:.2f}" for v in res["single"]), flush=True)
 
-            datasets = [CYCLE[i % len(CYCLE)] for i in range(args.users)]
+            cycle = args.datasets.split(",")
+            datasets = [cycle[i % len(cycle)] for i in range(args.users)]
             opened = await asyncio.gather(*(open_explore(browser, url, d) for d in datasets))
             print(f"[{mode}] {args.users} sessions open", flush=True)
             edits: list = []
@@ -251,10 +252,11 @@ def main() -> None:
     ap.add_argument("--interval", type=float, default=4.0, help="seconds from one edit's start to the next one's")
     ap.add_argument("--single-edits", type=int, default=5, help="timed edits of the single-user run")
     ap.add_argument("--modes", default="pool,in-process", help="comma-separated: pool, in-process")
+    ap.add_argument("--datasets", default=",".join(CYCLE), help="the sessions' datasets, comma-separated, cycled")
     args = ap.parse_args()
     from core.spaces.zoo import Zoo
 
-    sizes = {d: Zoo(d).collection().n_samples for d in set(CYCLE)}
+    sizes = {d: Zoo(d).collection().n_samples for d in set(args.datasets.split(",")) | {"digits"}}
     numba_dir = Path(tempfile.mkdtemp(prefix="stitchboard-bench-numba-"))
     print(f"load average at start: {' '.join(f'{x:.1f}' for x in os.getloadavg())}", flush=True)
     results = {}
