@@ -84,6 +84,8 @@ SETTLED_JS = ("() => { const m = document.querySelector('[data-testid=\"stMain\"
               " return m && document.querySelectorAll('.js-plotly-plot').length === 4"
               " && !m.textContent.includes('preview while') && !m.textContent.includes('Computing the')"
               " && !m.textContent.includes('updating'); }")
+#: An edit (or the settling of its seed) that takes longer fails and is counted; the session goes on.
+EDIT_TIMEOUT_MS = 90_000
 ERRORS = '[data-testid="stException"], [data-testid="stAlertContentError"]'
 
 
@@ -135,7 +137,7 @@ class RssSampler(threading.Thread):
 async def open_explore(browser, url: str, dataset: str):
     ctx = await browser.new_context(viewport={"width": 1400, "height": 1700})
     page = await ctx.new_page()
-    page.set_default_timeout(300_000)
+    page.set_default_timeout(EDIT_TIMEOUT_MS)
     await page.goto(f"{url}/?dataset={dataset}")
     await page.wait_for_function(SETTLED_JS, timeout=600_000, polling=250)
     return ctx, page
@@ -148,12 +150,15 @@ async def edit(page, seed: int, n: int) -> dict:
         await page.get_by_role("button", name="Pick anchors").click()  # the strategy buttons' popover
     await box.fill(str(seed))
     await box.press("Enter")
-    await page.wait_for_function(SETTLED_JS, timeout=300_000, polling=200)
+    await page.wait_for_function(SETTLED_JS, timeout=EDIT_TIMEOUT_MS, polling=200)
     await asyncio.sleep(1.0)  # the seed's rerun has settled
     await page.evaluate(MARKS_JS, [n, f"random anchors (seed {seed})"])
+    button = page.get_by_role("button", name="random", exact=True)
+    if not await button.is_visible():  # the seed's rerun closed the popover
+        await page.get_by_role("button", name="Pick anchors").click()
     start = time.monotonic()
-    await page.get_by_role("button", name="random", exact=True).click()
-    await page.wait_for_function("() => 'final' in window.__marks", timeout=300_000, polling=100)
+    await button.click()
+    await page.wait_for_function("() => 'final' in window.__marks", timeout=EDIT_TIMEOUT_MS, polling=100)
     marks = await page.evaluate("() => window.__marks")
     errors = await page.locator(ERRORS).all_inner_texts()
     if errors:
@@ -161,11 +166,18 @@ async def edit(page, seed: int, n: int) -> dict:
     return dict(marks, start=start, end=time.monotonic())
 
 
-async def user(page, *, dataset: str, n: int, seeds, interval: float, delay: float, out: list) -> None:
+async def user(page, *, dataset: str, n: int, seeds, interval: float, delay: float, out: list, failed: list,
+               shots: Path | None) -> None:
     await asyncio.sleep(delay)
     for seed in seeds:
         t = time.monotonic()
-        out.append(dict(await edit(page, seed, n), dataset=dataset))
+        try:
+            out.append(dict(await edit(page, seed, n), dataset=dataset))
+        except Exception as exc:  # noqa: BLE001 - counted and reported; the other sessions go on
+            failed.append(f"{dataset} seed {seed}: {type(exc).__name__}: {str(exc).splitlines()[0][:160]}")
+            print("edit failed: " + failed[-1], flush=True)
+            if shots is not None:
+                await page.screenshot(path=str(shots / f"failed-{dataset}-{seed}.png"), full_page=True)
         await asyncio.sleep(max(0.0, interval - (time.monotonic() - t)))
 
 
@@ -197,13 +209,15 @@ async def run_mode(mode: str, args, sizes: dict, numba_dir: Path, base_seed: int
             opened = await asyncio.gather(*(open_explore(browser, url, d) for d in datasets))
             print(f"[{mode}] {args.users} sessions open", flush=True)
             edits: list = []
+            failed: list = []
             c0, t0 = cpu_seconds(proc.pid), time.monotonic()
             await asyncio.gather(*(
                 user(pg, dataset=d, n=sizes[d], seeds=range(base_seed + 100 * (i + 1), base_seed + 100 * (i + 1) + args.edits),
-                     interval=args.interval, delay=i * args.interval / args.users, out=edits)
+                     interval=args.interval, delay=i * args.interval / args.users, out=edits,
+                     failed=failed, shots=args.shots)
                 for i, ((_, pg), d) in enumerate(zip(opened, datasets))))
             c1, wall = cpu_seconds(proc.pid), time.monotonic() - t0
-            res.update(edits=edits, wall=wall, cpu_server=c1[0] - c0[0], cpu_chromium=c1[1] - c0[1],
+            res.update(edits=edits, failed=failed, wall=wall, cpu_server=c1[0] - c0[0], cpu_chromium=c1[1] - c0[1],
                        load=os.getloadavg()[0])
             for ctx, _ in opened:
                 await ctx.close()
@@ -239,6 +253,8 @@ def report(res: dict) -> None:
     print(f"all            median {statistics.median(allv):.2f} s  p95 {p95(allv):.2f} s; edits that waited for a "
           f"free worker: {waited}; other edits in flight per edit: median "
           f"{statistics.median(overlap(e, edits) for e in edits)}, max {max(overlap(e, edits) for e in edits)}")
+    if res["failed"]:
+        print(f"FAILED edits ({len(res['failed'])}): " + "; ".join(res["failed"]))
     print(f"CPU over the phase: server tree {res['cpu_server']:.0f} s, Chromium {res['cpu_chromium']:.0f} s "
           f"({(res['cpu_server'] + res['cpu_chromium']) / res['wall']:.2f} CPUs busy of 2)")
     print(f"peak RSS: server alone {res['server_hwm'] / 2**30:.2f} GiB (VmHWM), with its children (up to "
@@ -252,6 +268,7 @@ def main() -> None:
     ap.add_argument("--interval", type=float, default=4.0, help="seconds from one edit's start to the next one's")
     ap.add_argument("--single-edits", type=int, default=5, help="timed edits of the single-user run")
     ap.add_argument("--modes", default="pool,in-process", help="comma-separated: pool, in-process")
+    ap.add_argument("--shots", type=Path, default=None, help="save a screenshot of a failed edit's page here")
     ap.add_argument("--datasets", default=",".join(CYCLE), help="the sessions' datasets, comma-separated, cycled")
     args = ap.parse_args()
     from core.spaces.zoo import Zoo
