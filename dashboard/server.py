@@ -131,8 +131,6 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(f"Stitchboard: ready in {seconds:.1f} s; starting the server.", file=sys.stderr, flush=True)
     if layout_jobs.pool_enabled():  # in-process, the layouts would hold the GIL while the server starts
-        from dashboard import anchor_state, controls, results  # noqa: F401  (not imported by two threads at once)
-
         threading.Thread(target=_prefetch, name="stitchboard-prefetch", daemon=True).start()
     from streamlit.web import cli as stcli
 
