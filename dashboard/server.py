@@ -13,11 +13,11 @@ once, before the server starts listening (so before the browser opens):
 
 It runs in the main thread on purpose: importing the same packages from two threads at
 once can end in Python's import-lock ``_DeadlockError``. Nothing here changes what is
-computed, only when. Before that, the worker pool that computes the UMAP and t-SNE maps
-starts its warm workers in the background, on the other core
+computed, only when. Then, as the server starts, the worker pool that computes the UMAP
+and t-SNE maps starts its warm workers in the background
 (:func:`core.maps.layout_jobs.warm_up`: each loads umap's compiled code from numba's disk
-cache in ``NUMBA_CACHE_DIR``, or compiles it the first time), so the first maps neither
-compile nor wait for a worker to start; and, as the server starts, a background thread asks the
+cache in ``NUMBA_CACHE_DIR``, or compiles it the first time), so the server answers as
+early as before and the first maps need no compilation; and a background thread asks the
 pool for the UMAP maps a first visit opens on (the default dataset, encoders and anchors:
 :func:`prefetch_first_maps`), so a page that asks for them meanwhile waits for that
 computation instead of starting its own after its previews.
@@ -116,12 +116,6 @@ def main(argv: list[str] | None = None) -> int:
     from core.runtime.disk_cache import use_numba_cache_dir
 
     use_numba_cache_dir()  # before numba is imported, here or in the workers (they inherit it)
-    from core.maps import layout_jobs
-
-    # returns at once: the first worker imports umap and loads (or compiles) its code on the second core while
-    # this process loads the zoo, so it is warm when the first maps are asked for (started after the zoo, the
-    # first maps waited for it; the cost, a later first answer of the server, is in benchmarks/README.md)
-    layout_jobs.warm_up()
     print("Stitchboard: loading the library and the bundled zoo...", file=sys.stderr, flush=True)
     try:
         seconds = warm_up()
@@ -130,6 +124,11 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr, flush=True)
     else:
         print(f"Stitchboard: ready in {seconds:.1f} s; starting the server.", file=sys.stderr, flush=True)
+    from core.maps import layout_jobs
+
+    # returns at once: the workers start and warm up in their own processes while the server starts
+    # (started before the warm-up above, they would compete with it and delay the server's first answer)
+    layout_jobs.warm_up()
     if layout_jobs.pool_enabled():  # in-process, the layouts would hold the GIL while the server starts
         threading.Thread(target=_prefetch, name="stitchboard-prefetch", daemon=True).start()
     from streamlit.web import cli as stcli
