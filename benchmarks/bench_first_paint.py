@@ -9,7 +9,8 @@ check (new Python process, nothing imported, no Streamlit cache):
 * ``first map``: the first interactive (plotly) map is drawn;
 * ``4 maps``: the four interactive maps are drawn with every point;
 * ``readout``: the stitching readout shows numbers;
-* ``final``: the UMAP maps replaced the PCA preview (the page has settled).
+* ``final``: the UMAP maps replaced the PCA preview (the page has settled);
+* ``server`` (not from ``page.goto``): the server process's start until it answers.
 
 Four set-ups, alternated run by run (``--setups`` picks some):
 
@@ -90,6 +91,7 @@ def start_server(env: dict, *, plain: bool, log=subprocess.DEVNULL, root: Path =
     """A fresh server (``plain``: ``streamlit run``, else ``python -m dashboard.server``) of the checkout
     ``root``, once it answers."""
     port = free_port()
+    t0 = time.perf_counter()
     head = ["-m", "streamlit", "run", str(root / "dashboard" / "app.py")] if plain else ["-m", "dashboard.server"]
     proc = subprocess.Popen(
         [sys.executable, *head, "--server.headless", "true",
@@ -102,6 +104,7 @@ def start_server(env: dict, *, plain: bool, log=subprocess.DEVNULL, root: Path =
     while time.time() < deadline:
         try:
             if urllib.request.urlopen(url + "/_stcore/health", timeout=1).read() == b"ok":
+                proc.ready_s = time.perf_counter() - t0  # process start -> the server answers
                 return proc, url
         except OSError:
             time.sleep(0.1)
@@ -127,6 +130,7 @@ def one_run(browser, env: dict, *, plain: bool, root: Path = ROOT) -> dict:
         page.goto(url)
         page.wait_for_function("() => window.__marks && 'final' in window.__marks", timeout=400_000, polling=250)
         marks = {k: v / 1000 for k, v in page.evaluate("() => window.__marks").items()}
+        marks["server"] = proc.ready_s
         errors = page.locator('[data-testid="stException"], [data-testid="stAlertContentError"]').all_inner_texts()
         if errors:
             raise RuntimeError(f"the page shows an error: {errors}")
@@ -191,7 +195,7 @@ def main() -> None:
     base = umap_cold_baseline()
     print(f"\nfresh process, import umap + default UMAP().fit_transform of 1,797 x 64: {base:.1f} s")
     print(f"load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
-    cols = ("4 shown", "first map", "4 maps", "readout", "final")
+    cols = ("server", "4 shown", "first map", "4 maps", "readout", "final")
     print(f"{'median (range), s':18s}" + "".join(f"{k:>20s}" for k in cols))
     for name in setups:
         cells = []

@@ -17,10 +17,7 @@ computed, only when. Then, as the server starts, the worker pool that computes t
 and t-SNE maps starts its warm workers in the background
 (:func:`core.maps.layout_jobs.warm_up`: each loads umap's compiled code from numba's disk
 cache in ``NUMBA_CACHE_DIR``, or compiles it the first time), so the server answers as
-early as before and the first maps need no compilation; and a background thread asks the
-pool for the UMAP maps a first visit opens on (the default dataset, encoders and anchors:
-:func:`prefetch_first_maps`), so a page that asks for them meanwhile waits for that
-computation instead of starting its own after its previews.
+early as before and the first maps need no compilation.
 
     python -m dashboard.server [STREAMLIT RUN ARGS...]
 """
@@ -29,7 +26,6 @@ from __future__ import annotations
 
 import logging
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -68,34 +64,6 @@ def warm_up(source: str | None = None) -> float:
     return time.perf_counter() - t0
 
 
-def prefetch_first_maps(source: str | None = None) -> None:
-    """Compute (or read from the disk cache) the UMAP maps a first visit of ``source`` opens on.
-
-    The same keys as Explore's defaults (``controls.DEFAULTS``, ``controls.default_pair``,
-    ``anchor_state``'s starting set), stored where the page looks (``results.layouts``).
-    """
-    from core.spaces.datasets import DATASETS
-    from dashboard import anchor_state, controls, loaders, results
-
-    source = source or DATASETS[0]
-    coll = loaders.collection(source)
-    enc_a, enc_b = controls.default_pair(source, coll.names)
-    d = controls.DEFAULTS
-    ids = loaders.anchors(source, min(anchor_state.default_n(coll), anchor_state.n_train(coll)),
-                          anchor_state.DEFAULT_STRATEGY, anchor_state.DEFAULT_SEED)
-    for anchors in (None, tuple(anchor_state.AnchorHistory(ids).ids)):  # absolute first: the relative start from it
-        results.layouts(source, enc_a, enc_b, anchors, d["method"], d["frame"], d["n_neighbors"], d["min_dist"],
-                        d["perplexity"])
-
-
-def _prefetch() -> None:
-    try:
-        prefetch_first_maps()
-    except Exception as exc:  # noqa: BLE001 - only a head start: the page computes the maps itself
-        print(f"Stitchboard: computing the first maps in advance failed ({type(exc).__name__}: {exc}).",
-              file=sys.stderr, flush=True)
-
-
 #: Streamlit settings this server starts with (later arguments override them):
 #:
 #: - ``runner.postScriptGC false``: Streamlit runs a full ``gc.collect(2)`` after every
@@ -129,8 +97,6 @@ def main(argv: list[str] | None = None) -> int:
     # returns at once: the workers start and warm up in their own processes while the server starts
     # (started before the warm-up above, they would compete with it and delay the server's first answer)
     layout_jobs.warm_up()
-    if layout_jobs.pool_enabled():  # in-process, the layouts would hold the GIL while the server starts
-        threading.Thread(target=_prefetch, name="stitchboard-prefetch", daemon=True).start()
     from streamlit.web import cli as stcli
 
     sys.argv = ["streamlit", "run", str(APP), *argv]

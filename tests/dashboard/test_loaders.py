@@ -79,7 +79,6 @@ def test_server_starts_streamlit_without_its_post_run_gc_and_file_watcher(monkey
 
     seen = {}
     monkeypatch.setattr(server, "warm_up", lambda: 0.0)
-    monkeypatch.setattr(server, "_prefetch", lambda: None)
     monkeypatch.setattr(stcli, "main", lambda: seen.setdefault("argv", list(server.sys.argv)) and 0)
     monkeypatch.setattr(server.sys, "argv", ["x"])
     assert server.main(["--server.port", "8999", "--server.fileWatcherType", "auto"]) == 0
