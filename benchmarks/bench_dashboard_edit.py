@@ -68,6 +68,8 @@ MARKS_JS = """([n, caption]) => {
 def edit(page, seed: int, n: int) -> dict:
     """Set the seed, press *random*; the page's marks once the relative maps are final."""
     box = page.get_by_label("seed")
+    if not box.is_visible():
+        page.get_by_role("button", name="Pick anchors").click()  # the strategy buttons' popover
     box.fill(str(seed))
     box.press("Enter")
     page.wait_for_function("() => { const m = document.querySelector('[data-testid=\"stMain\"]').textContent;"

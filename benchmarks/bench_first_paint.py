@@ -9,22 +9,27 @@ check (new Python process, nothing imported, no Streamlit cache):
 * ``first map``: the first interactive (plotly) map is drawn;
 * ``4 maps``: the four interactive maps are drawn with every point;
 * ``readout``: the stitching readout shows numbers;
-* ``final``: the UMAP maps replaced the PCA preview (the page has settled).
+* ``final``: the UMAP maps replaced the PCA preview (the page has settled);
+* ``server`` (not from ``page.goto``): the server process's start until it answers.
 
-Three set-ups, alternated run by run:
+Four set-ups, alternated run by run (``--setups`` picks some):
 
 * ``plain``: ``streamlit run dashboard/app.py`` with an empty disk cache (the baseline:
   everything happens in the first session);
 * ``cold``: ``stitchboard dashboard`` (``python -m dashboard.server``: background
   warm-up) with an empty disk cache, as on the very first start on a machine;
 * ``warm``: ``stitchboard dashboard`` with the disk cache an earlier start left
-  (``STITCHBOARD_CACHE_DIR``): zoo vectors and UMAP layouts are read back.
+  (``STITCHBOARD_CACHE_DIR``): zoo vectors and UMAP layouts are read back;
+* ``numba``: ``stitchboard dashboard`` with an empty disk cache except numba's compiled
+  code (``NUMBA_CACHE_DIR`` left by an earlier start): every UMAP map is computed, none is
+  compiled; its ``final`` is issue 21's "final maps on screen within 5 s of page load once
+  the numba cache is warm" (``cold`` is the same with numba's cache empty too).
 
 Also printed: a fresh Python process that imports umap-learn and runs a default
 ``umap.UMAP().fit_transform`` on one digits space, i.e. the least a page that computed
 UMAP before drawing anything would make the user wait (numba's one-off JIT included).
 
-    python benchmarks/bench_first_paint.py [--runs 3]
+    python benchmarks/bench_first_paint.py [--runs 3] [--setups plain,cold,warm,numba] [--baseline-root DIR]
 """
 
 from __future__ import annotations
@@ -82,21 +87,24 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(env: dict, *, plain: bool, log=subprocess.DEVNULL) -> tuple[subprocess.Popen, str]:
-    """A fresh server (``plain``: ``streamlit run``, else ``python -m dashboard.server``), once it answers."""
+def start_server(env: dict, *, plain: bool, log=subprocess.DEVNULL, root: Path = ROOT) -> tuple[subprocess.Popen, str]:
+    """A fresh server (``plain``: ``streamlit run``, else ``python -m dashboard.server``) of the checkout
+    ``root``, once it answers."""
     port = free_port()
-    head = ["-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py")] if plain else ["-m", "dashboard.server"]
+    t0 = time.perf_counter()
+    head = ["-m", "streamlit", "run", str(root / "dashboard" / "app.py")] if plain else ["-m", "dashboard.server"]
     proc = subprocess.Popen(
         [sys.executable, *head, "--server.headless", "true",
          "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
          "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 120
     while time.time() < deadline:
         try:
             if urllib.request.urlopen(url + "/_stcore/health", timeout=1).read() == b"ok":
+                proc.ready_s = time.perf_counter() - t0  # process start -> the server answers
                 return proc, url
         except OSError:
             time.sleep(0.1)
@@ -104,22 +112,32 @@ def start_server(env: dict, *, plain: bool, log=subprocess.DEVNULL) -> tuple[sub
     raise RuntimeError("the server did not start in 120 s")
 
 
-def one_run(browser, env: dict, *, plain: bool) -> dict:
-    proc, url = start_server(env, plain=plain)
+def stop_server(proc: subprocess.Popen) -> None:
+    """SIGTERM, then SIGKILL if a busy machine keeps it from ending within 30 s."""
+    proc.terminate()
+    try:
+        proc.wait(30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(10)
+
+
+def one_run(browser, env: dict, *, plain: bool, root: Path = ROOT) -> dict:
+    proc, url = start_server(env, plain=plain, root=root)
     try:
         page = browser.new_page(viewport={"width": 1500, "height": 2000})
         page.add_init_script("(" + MARKS_JS + ")()")
         page.goto(url)
         page.wait_for_function("() => window.__marks && 'final' in window.__marks", timeout=400_000, polling=250)
         marks = {k: v / 1000 for k, v in page.evaluate("() => window.__marks").items()}
+        marks["server"] = proc.ready_s
         errors = page.locator('[data-testid="stException"], [data-testid="stAlertContentError"]').all_inner_texts()
         if errors:
             raise RuntimeError(f"the page shows an error: {errors}")
         page.close()
         return marks
     finally:
-        proc.terminate()
-        proc.wait(10)
+        stop_server(proc)
 
 
 def umap_cold_baseline() -> float:
@@ -135,23 +153,40 @@ def umap_cold_baseline() -> float:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=3, help="runs per set-up")
+    ap.add_argument("--setups", default="plain,cold,warm,numba", help="comma-separated, run in this order")
+    ap.add_argument("--baseline-root", type=Path, default=None,
+                    help="another checkout (e.g. a `git archive` of an older commit): adds its 'numba' set-up, "
+                         "'numba@base', alternated with the others")
     args = ap.parse_args()
     from playwright.sync_api import sync_playwright
 
     cold_dir = Path(tempfile.mkdtemp(prefix="stitchboard-bench-cold-"))
     warm_dir = Path(tempfile.mkdtemp(prefix="stitchboard-bench-warm-"))
-    setups = {"plain": (True, cold_dir), "cold": (False, cold_dir), "warm": (False, warm_dir)}
+    all_setups = {"plain": (True, cold_dir), "cold": (False, cold_dir), "warm": (False, warm_dir),
+                  "numba": (False, cold_dir)}
+    setups = {k: all_setups[k] for k in args.setups.split(",")}
+    if args.baseline_root is not None:
+        setups["numba@base"] = (False, cold_dir)
     runs: dict = {k: [] for k in setups}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=shutil.which(CHROMIUM) or CHROMIUM, args=ARGS)
         print("filling the warm disk cache (one start, until UMAP is final)...", flush=True)
         one_run(browser, dict(os.environ, STITCHBOARD_CACHE_DIR=str(warm_dir)), plain=False)
+        warm_numba = next((warm_dir / "numba").iterdir())  # numba's compiled code that start left
         for r in range(args.runs):
             for name, (plain, folder) in setups.items():
                 if folder is cold_dir:
                     shutil.rmtree(cold_dir, ignore_errors=True)
                     cold_dir.mkdir()
-                marks = one_run(browser, dict(os.environ, STITCHBOARD_CACHE_DIR=str(folder)), plain=plain)
+                env = dict(os.environ, STITCHBOARD_CACHE_DIR=str(folder))
+                env.pop("NUMBA_CACHE_DIR", None)  # numba's cache under STITCHBOARD_CACHE_DIR, or:
+                root = ROOT
+                if name.startswith("numba"):
+                    env["NUMBA_CACHE_DIR"] = str(warm_numba)
+                if name == "numba@base":
+                    root = args.baseline_root.resolve()
+                    env["PYTHONPATH"] = str(root)
+                marks = one_run(browser, env, plain=plain, root=root)
                 runs[name].append(marks)
                 print(f"run {r + 1} {name:5s}: " + ", ".join(f"{k} {v:.1f} s" for k, v in marks.items()), flush=True)
         browser.close()
@@ -159,7 +194,8 @@ def main() -> None:
     shutil.rmtree(warm_dir, ignore_errors=True)
     base = umap_cold_baseline()
     print(f"\nfresh process, import umap + default UMAP().fit_transform of 1,797 x 64: {base:.1f} s")
-    cols = ("4 shown", "first map", "4 maps", "readout", "final")
+    print(f"load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    cols = ("server", "4 shown", "first map", "4 maps", "readout", "final")
     print(f"{'median (range), s':18s}" + "".join(f"{k:>20s}" for k in cols))
     for name in setups:
         cells = []
@@ -167,9 +203,19 @@ def main() -> None:
             vals = [m[k] for m in runs[name] if k in m]
             cells.append(f"{statistics.median(vals):5.1f} ({min(vals):.1f}-{max(vals):.1f})" if vals else "-")
         print(f"{name:18s}" + "".join(f"{c:>20s}" for c in cells))
+    if "numba" in runs:
+        fin = statistics.median([m["final"] for m in runs["numba"]])
+        print(f"final maps on screen, numba cache warm (numba): {fin:.1f} s; target <= 5 s: "
+              f"{'met' if fin <= 5 else 'NOT met'}" + (
+                  f"; cold (cold) {statistics.median([m['final'] for m in runs['cold']]):.1f} s" if "cold" in runs else ""))
+        if "numba@base" in runs:
+            base_fin = statistics.median([m["final"] for m in runs["numba@base"]])
+            print(f"the same on {args.baseline_root}: {base_fin:.1f} s -> {fin / base_fin:.2f}x")
+    if "plain" not in runs:
+        return
     for key, what in (("4 shown", "first paint (4 maps on screen, image or chart)"), ("4 maps", "4 interactive maps")):
         plain4 = statistics.median([m[key] for m in runs["plain"]])
-        for name in ("cold", "warm"):
+        for name in [k for k in ("cold", "warm", "numba") if k in runs]:
             med = statistics.median([m[key] for m in runs[name]])
             print(f"{what}, {name}: {med:.1f} s = {med / plain4:.2f}x the plain start; "
                   f"target <= 5 s: {'met' if med <= 5 else 'NOT met'}")

@@ -9,10 +9,11 @@ import pandas as pd
 import streamlit as st
 
 from core.errors import CancelledError
+from core.maps import layout_jobs
 from core.maps.umap_maps import how_made
 from dashboard import agreement_view, anchor_state, controls, figures, jobs, loaders, map_chart, map_legend, panels, results, snapshot, text
 
-#: Seconds the first run of a session waits, after drawing the preview maps, before a long layout starts.
+#: Seconds the first run of a session waits, after drawing the preview maps, before a long layout starts in-process.
 FIRST_PAINT_GRACE_S = 3.0
 #: Up to this many points, a t-SNE re-fit shows the relative maps of the previous anchors redrawn with the new
 #: stars meanwhile. Otherwise the maps on screen stay (faded) until the new ones replace them: a redraw costs
@@ -289,9 +290,9 @@ def show_maps(anchors: tuple, *, source: str, coll, enc_a: str, enc_b: str, meth
                         f"Press **Recompute** to start {name} again, or pick another layout.")
             st.button("Recompute", key="btn_recompute_maps", on_click=jobs.resume,
                       args=tuple(want[k] for k in cancelled), icon=":material/replay:", width="content")
-    if to_run and first_paint:
-        # First maps of this session: give the browser time to fetch plotly.js and draw the previews before the
-        # layout's worker process takes a core of its own.
+    if to_run and first_paint and not layout_jobs.pool_enabled():
+        # First maps of this session, layouts in this interpreter (STITCHBOARD_LAYOUT_POOL=off): a first compile
+        # holds the GIL and starved plotly.js. A pool worker leaves the server free: no wait, the maps come sooner.
         time.sleep(FIRST_PAINT_GRACE_S)
     st.session_state["_maps_shown"] = True
     if to_run:

@@ -13,10 +13,14 @@ umap's three functions that do not use it, then draws a tiny map that compiles (
 loads) every specialisation the layouts use. With the cache warm
 (``NUMBA_CACHE_DIR``, see :func:`core.runtime.disk_cache.use_numba_cache_dir`) this takes
 a second or two instead of the first layout's compilation.
+
+``STITCHBOARD_LAYOUT_POOL=off`` runs these layouts in the caller's process instead (the
+layouts before the pool: a baseline for benchmarks, or a host that cannot start processes).
 """
 
 from __future__ import annotations
 
+import os
 import warnings
 
 import numpy as np
@@ -25,7 +29,13 @@ from ..runtime.pool import WorkerPool, shared_pool
 from ..runtime.workers import WorkerLimits, worker_progress, worker_should_stop
 from .layout import compute_layout, layout_pair
 
-__all__ = ["layout_pair_in_worker", "compute_layout_in_worker", "warm_worker", "warm_up", "layout_pool"]
+__all__ = ["layout_pair_in_worker", "compute_layout_in_worker", "warm_worker", "warm_up", "layout_pool",
+           "pool_enabled"]
+
+
+def pool_enabled() -> bool:
+    """Whether layouts go to the pool: not when ``STITCHBOARD_LAYOUT_POOL`` is off / 0 / false / no."""
+    return os.environ.get("STITCHBOARD_LAYOUT_POOL", "on").strip().lower() not in ("off", "0", "false", "no")
 
 
 def warm_worker() -> None:
@@ -61,9 +71,10 @@ def layout_pool() -> WorkerPool:
 
 
 def warm_up() -> WorkerPool:
-    """Start the shared pool's warm workers now, in the background (returns at once)."""
+    """Start the shared pool's warm workers now, in the background (returns at once; none when the pool is off)."""
     pool = layout_pool()
-    pool.warm_up()
+    if pool_enabled():
+        pool.warm_up()
     return pool
 
 
@@ -88,7 +99,8 @@ def layout_pair_in_worker(XA, XB, *, progress=None, should_stop=None, limits: Wo
     limits : core.runtime.workers.WorkerLimits, optional
         Memory, time and result limits of the job.
     pool : core.runtime.pool.WorkerPool, optional
-        The shared pool (:func:`layout_pool`) by default.
+        The shared pool (:func:`layout_pool`) by default; without one and with
+        ``STITCHBOARD_LAYOUT_POOL=off``, ``layout_pair`` runs in this process.
     **kwargs
         The other keyword arguments of ``layout_pair`` (method, frame, init, reference, ...).
 
@@ -99,6 +111,8 @@ def layout_pair_in_worker(XA, XB, *, progress=None, should_stop=None, limits: Wo
     LoadError
         The worker crashed, ran out of memory or time.
     """
+    if pool is None and not pool_enabled():
+        return layout_pair(XA, XB, progress=progress, should_stop=should_stop, **kwargs)
     pool = pool or layout_pool()
     what = f"the {kwargs.get('method', 'umap')} layout"
     return pool.run(_pair_job, np.asarray(XA), np.asarray(XB), kwargs, progress=progress, should_stop=should_stop,
@@ -111,6 +125,8 @@ def compute_layout_in_worker(X, *, progress=None, should_stop=None, limits: Work
 
     See :func:`layout_pair_in_worker` for the pool's parameters and errors.
     """
+    if pool is None and not pool_enabled():
+        return compute_layout(X, progress=progress, should_stop=should_stop, **kwargs)
     pool = pool or layout_pool()
     what = f"the {kwargs.get('method', 'umap')} layout"
     return pool.run(_layout_job, np.asarray(X), kwargs, progress=progress, should_stop=should_stop, limits=limits,

@@ -117,3 +117,23 @@ def pool_vm_bytes(pool) -> int:
     with open(f"/proc/{pid}/status") as fh:
         kb = next(int(line.split()[1]) for line in fh if line.startswith("VmSize:"))
     return kb * 1024
+
+
+def test_pool_off_runs_the_layouts_here_and_starts_no_worker(monkeypatch):
+    """STITCHBOARD_LAYOUT_POOL=off (the in-process baseline of bench_many_users.py): no pool is touched."""
+    from core.maps import layout_jobs
+
+    def no_pool():
+        raise AssertionError("the pool was used although STITCHBOARD_LAYOUT_POOL=off")
+
+    monkeypatch.setattr(layout_jobs, "layout_pool", no_pool)
+    monkeypatch.setenv("STITCHBOARD_LAYOUT_POOL", "off")
+    assert not layout_jobs.pool_enabled()
+    X, _ = _blobs(n=200)
+    seen = []
+    LA, LB, used = layout_pair_in_worker(X, X[:, ::-1].copy(), n_epochs=20, progress=lambda *a: seen.append(a))
+    assert LA.shape == LB.shape == (200, 2) and used == "A" and seen
+    assert compute_layout_in_worker(X, method="pca").shape == (200, 2)
+    with pytest.raises(AssertionError, match="pool was used"):
+        monkeypatch.setenv("STITCHBOARD_LAYOUT_POOL", "on")
+        layout_jobs.warm_up()
