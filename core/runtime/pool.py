@@ -2,7 +2,7 @@
 
 Each *slot* is its own single-worker ``loky`` executor (joblib's process pool), so killing
 one worker (a cancel that did not stop in time, a timeout, a crash) never fails another
-slot's job. The pool keeps ``STITCHBOARD_WORKERS`` (2) slots warm and grows to
+slot's job. The pool keeps ``STITCHBOARD_WORKERS`` (4) slots warm and grows to
 ``STITCHBOARD_MAX_WORKERS`` (4) jobs at once when they are all busy; further jobs wait
 their turn (first come, first served). A *fresh* job (an uploaded ONNX model, a
 pretrained encoder) runs in a slot of its own that is discarded afterwards, never reused;
@@ -97,7 +97,7 @@ class WorkerPool:
     Parameters
     ----------
     workers : int, optional
-        Slots kept warm (``STITCHBOARD_WORKERS``, default 2).
+        Slots kept warm (``STITCHBOARD_WORKERS``, default 4).
     max_workers : int, optional
         Most jobs at once, fresh ones included (``STITCHBOARD_MAX_WORKERS``, default 4).
     warmers : sequence of callables, optional
@@ -108,7 +108,7 @@ class WorkerPool:
 
     def __init__(self, workers: int | None = None, max_workers: int | None = None, *, warmers=(),
                  spare: bool = True):
-        self.workers = max(1, int(workers if workers is not None else os.environ.get("STITCHBOARD_WORKERS", 2)))
+        self.workers = max(1, int(workers if workers is not None else os.environ.get("STITCHBOARD_WORKERS", 4)))
         self.max_workers = max(self.workers, int(max_workers if max_workers is not None
                                                  else os.environ.get("STITCHBOARD_MAX_WORKERS", 4)))
         self.warmers = tuple(warmers)
