@@ -116,8 +116,9 @@ def test_a_footer_claiming_2_to_the_40_rows_is_refused_before_reading(tmp_path, 
         assert peak["outcome"].startswith("core.errors.LoadError"), peak
         assert "values for 1,099,511,627,776 rows" in peak["outcome"] and "the footer is corrupt" in peak["outcome"]
     print(f"{how} values={values}: peak {peak['peak_mb']:.0f} MB vs {base['peak_mb']:.0f} MB reading the 8-row file")
-    # refused at the footer: no more memory than reading the 8-row file
-    assert peak["peak_mb"] < base["peak_mb"] + 50, (base, peak)
+    # refused at the footer: about the memory of reading the 8-row file (the margin absorbs allocator and
+    # thread-pool noise; reading 2**40 claimed rows would take gigabytes)
+    assert peak["peak_mb"] < base["peak_mb"] + 200, (base, peak)
 
 
 def test_a_file_row_count_that_disagrees_with_its_row_groups_is_refused():
