@@ -175,7 +175,7 @@ def test_explore_downloads_the_slide_as_svg(browser, server, tmp_path):
     page.wait_for_selector(".js-plotly-plot", timeout=180_000)
     settle(page)
     page.get_by_text("Download: anchors, coordinates").click()
-    with page.expect_download() as dl:
+    with page.expect_download(timeout=120_000) as dl:  # drawn on click, after the page's rerun: slow on a busy machine
         page.get_by_role("button", name="Slide (SVG)").click()
     assert dl.value.suggested_filename.endswith(".svg")
     root = ET.parse(dl.value.path()).getroot()
