@@ -35,9 +35,14 @@ def test_a_running_tsne_is_cancelled_recomputed_and_replaced_by_pca(browser, ser
     # Streamlit's widgets and metrics can stay grey placeholders while the run goes on (each element's code loads
     # lazily, in a React Suspense, and in about a third of loads those drawn before it arrived are drawn again
     # only when the run ends; facebook/react#32313).
-    time.sleep(2.0)  # inside the first t-SNE (about 4-6 s per map here)
-    bar = page.locator('[data-testid="stProgress"]').first.inner_text()
-    assert "t-SNE" in bar and "iteration" in bar, bar  # progress within the fit, not only per stage
+    bars = page.locator('[data-testid="stProgress"]')
+
+    def bar() -> str:
+        return bars.first.inner_text() if bars.count() else ""
+
+    # progress within the fit, not only per stage: the worker reports every 50 iterations (the first report
+    # comes after its start, later on a loaded machine)
+    wait_for(lambda: "t-SNE" in bar() and "iteration" in bar(), timeout=90, what="t-SNE progress by iteration")
     page.screenshot(path=str(tmp_path / "tsne_running.png"), full_page=True)
 
     # ---- Cancel: the job stops within a t-SNE iteration; the preview stays, with Recompute
