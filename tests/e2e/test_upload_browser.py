@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tests.e2e.test_bad_uploads_browser import _settle
+
 pytestmark = pytest.mark.browser
 
 
@@ -48,10 +50,12 @@ def _load(page, paths, *, name, table=None):
     page.get_by_role("tab", name="Upload your own").click()
     inputs = page.locator('[data-testid="stFileUploader"] input[type=file]')
     inputs.nth(0).set_input_files([str(p) for p in paths])
-    if table is not None:
-        inputs.nth(1).set_input_files(str(table))
-    for p in list(paths) + ([table] if table is not None else []):  # uploads finished
+    for p in paths:  # uploads finished
         page.get_by_text(p.name, exact=True).first.wait_for(timeout=30_000)
+    if table is not None:
+        _settle(page)  # the rerun the first upload starts must end first, or it can drop the table's upload
+        inputs.nth(1).set_input_files(str(table))
+        page.get_by_text(table.name, exact=True).first.wait_for(timeout=30_000)
     box = page.get_by_label("Name of this collection")
     if not box.is_visible():
         page.get_by_text("Options").click()
