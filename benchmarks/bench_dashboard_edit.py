@@ -38,11 +38,12 @@ from bench_first_paint import ARGS, CHROMIUM, start_server  # noqa: E402
 
 TARGET_S = 1.5
 
-#: ``caption``: text that shows the edit was applied. Marks (seconds since the call) every 25 ms: ``shown``
-#: (the caption), ``final`` (two maps show a first point none showed before, every map holds all its points,
-#: no progress line or "updating" note).
+#: Marks (seconds since the click on *random*) every 25 ms: ``shown`` (the edit's caption), ``final`` (two maps
+#: show a first point none showed before, every map holds all its points, no progress line); ``waited`` when
+#: the page said it waits for a free worker.
 MARKS_JS = """([n, caption]) => {
-  window.__marks = {}; const t0 = performance.now();
+  window.__marks = {}; let t0 = performance.now();
+  document.addEventListener('click', () => { t0 = performance.now(); }, {capture: true, once: true});
   const mark = (k) => { if (!(k in window.__marks)) window.__marks[k] = (performance.now() - t0) / 1000; };
   const maps = () => Array.from(document.querySelectorAll('.js-plotly-plot'));
   const points = (gd) => (gd._fullData || []).filter((t) => t.meta !== 'overlay').reduce((a, t) => a + (t._length || 0), 0);
@@ -52,6 +53,7 @@ MARKS_JS = """([n, caption]) => {
   const main = document.querySelector('[data-testid="stMain"]') || document.body;
   const tick = () => {
     const text = main.textContent;  // not innerText: that forces a layout
+    if (text.includes('waiting for a free worker')) mark('waited');
     if (text.includes(caption)) {
       mark('shown');
       const busy = text.includes('previous anchors; updating') || text.includes('Computing the');

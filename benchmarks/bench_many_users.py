@@ -47,39 +47,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 sys.path.insert(0, str(ROOT))
 
+from bench_dashboard_edit import MARKS_JS  # noqa: E402
 from bench_first_paint import ARGS, CHROMIUM, start_server, stop_server  # noqa: E402
 
 TARGET_P95_S = 2.0
 #: Datasets of the users, in order (cycled): several on digits, the others once.
 CYCLE = ("digits", "wine", "digits", "breast_cancer", "digits", "text", "digits", "text")
 
-#: Marks (seconds since the click on *random*) every 25 ms: ``shown`` (the edit's caption), ``final`` (two maps
-#: show a first point none showed before, every map holds all its points, no progress line); ``waited`` when
-#: the page said it waits for a free worker.
-MARKS_JS = """([n, caption]) => {
-  window.__marks = {}; let t0 = performance.now();
-  document.addEventListener('click', () => { t0 = performance.now(); }, {capture: true, once: true});
-  const mark = (k) => { if (!(k in window.__marks)) window.__marks[k] = (performance.now() - t0) / 1000; };
-  const maps = () => Array.from(document.querySelectorAll('.js-plotly-plot'));
-  const points = (gd) => (gd._fullData || []).filter((t) => t.meta !== 'overlay').reduce((a, t) => a + (t._length || 0), 0);
-  const first = (gd) => { const t = (gd._fullData || []).find((t) => t.meta !== 'overlay' && t._length);
-    return t ? t.x[0] + ',' + t.y[0] : null; };
-  const before = new Set(maps().map(first));
-  const main = document.querySelector('[data-testid="stMain"]') || document.body;
-  const tick = () => {
-    const text = main.textContent;  // not innerText: that forces a layout
-    if (text.includes('waiting for a free worker')) mark('waited');
-    if (text.includes(caption)) {
-      mark('shown');
-      const busy = text.includes('previous anchors; updating') || text.includes('Computing the');
-      const gds = maps();
-      const moved = gds.map(first).filter((f) => f !== null && !before.has(f)).length;
-      if (!busy && gds.length === 4 && gds.every((gd) => points(gd) === n) && moved >= 2) mark('final');
-    }
-    if (!('final' in window.__marks)) setTimeout(tick, 25);
-  };
-  setTimeout(tick, 25);
-}"""
 SETTLED_JS = ("() => { const m = document.querySelector('[data-testid=\"stMain\"]');"
               " return m && document.querySelectorAll('.js-plotly-plot').length === 4"
               " && !m.textContent.includes('preview while') && !m.textContent.includes('Computing the')"
