@@ -19,6 +19,7 @@ READOUT = "B → A's head · relative"
 # found by its coordinates
 POINTS_JS = """(idx) => {
   const gd = document.querySelectorAll('.js-plotly-plot')[idx];
+  if (!gd || !gd._fullLayout || !gd._fullData) return [];  // a chart being (re)mounted: no points yet
   const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis, r = gd.getBoundingClientRect();
   const out = [], at = new Map();
   const px = (x, y) => ({x: r.left + xa._offset + xa.l2p(x), y: r.top + ya._offset + ya.l2p(y)});
