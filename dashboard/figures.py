@@ -83,6 +83,10 @@ class Coloring:
     colors: dict | None = None
     vrange: tuple | None = None
 
+    def scale(self) -> tuple[float, float]:
+        """Ends of the colour scale: ``vrange`` when fixed, else the finite values' range."""
+        return self.vrange or value_range(self.values)
+
     def color_of(self, category: str) -> str:
         if self.colors and category in self.colors:
             return self.colors[category]
@@ -197,7 +201,7 @@ def map_figure(
     if coloring.continuous:
         vals = np.asarray(coloring.values, dtype=float)
         ok = np.isfinite(vals)
-        lo, hi = coloring.vrange or value_range(vals)
+        lo, hi = coloring.scale()
         fig.add_trace(kind(
             x=coords[ok, 0], y=coords[ok, 1], name=plain(coloring.name), showlegend=False,
             marker=dict(size=size, color=vals[ok], colorscale="Viridis", opacity=0.8, cmin=lo, cmax=hi,

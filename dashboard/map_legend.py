@@ -89,7 +89,7 @@ def legend_data(colorings: dict, *, isolate: str | None = None, n_anchors: int =
             drawn |= set(np.asarray(c.values).astype(str).tolist())
     for row, c in colorings.items():
         if c.continuous:
-            lo, hi = c.vrange or figures.value_range(c.values)  # agreement: a fixed [0, 1] scale
+            lo, hi = c.scale()  # agreement: a fixed [0, 1] scale
             scales.setdefault((str(c.name), _fmt(lo), _fmt(hi)), str(row))  # rows sharing a scale: one bar
             continue
         for cat in c.categories:

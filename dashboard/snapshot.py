@@ -61,7 +61,7 @@ def _point_colors(coloring: Coloring, n: int, isolate: str | None = None) -> tup
         ok = np.isfinite(vals)
         rgb = np.tile(np.array(_MISSING, dtype=float), (n, 1))
         if ok.any():
-            lo, hi = coloring.vrange or (float(vals[ok].min()), float(vals[ok].max()))
+            lo, hi = coloring.scale()
             rgb[ok] = _viridis(np.clip((vals[ok] - lo) / (hi - lo), 0, 1) if hi > lo else np.full(int(ok.sum()), 0.5))
         return rgb.astype(np.uint8), np.full(n, 0.75), np.argsort(ok, kind="stable")  # missing values under the others
     order = sorted(coloring.categories, key=lambda c: c == isolate) if isolate in coloring.categories else coloring.categories
