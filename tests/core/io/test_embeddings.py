@@ -78,3 +78,31 @@ def test_nan_rows_and_nan_labels_name_the_ids(tmp_path):
     df.to_csv(tmp_path / "nanlab.csv", index=False)
     with pytest.raises(InvalidInputError, match=r"missing .* for ids \[8\]"):
         read_embeddings(tmp_path / "nanlab.csv")
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64", "int32"])
+def test_vectors_become_float32_in_blocks_as_in_one_cast(tmp_path, dtype, monkeypatch):
+    import core.io.embeddings as emb
+
+    rng = np.random.default_rng(0)
+    X = (rng.normal(size=(1000, 7)) * 100).astype(dtype)
+    monkeypatch.setattr(emb._to_float32, "__defaults__", (64,))  # 1000 rows in 16 blocks on the two threads
+    np.save(tmp_path / "x.npy", X)
+    s = read_embeddings(tmp_path / "x.npy")
+    assert s.vectors.dtype == np.float32
+    np.testing.assert_array_equal(s.vectors, X.astype(np.float32))
+
+
+def test_float64_beyond_float32_is_refused_in_any_block(tmp_path, monkeypatch):
+    import core.io.embeddings as emb
+
+    X = np.ones((1000, 3))
+    X[777, 1] = 1e39  # finite in float64, inf in float32
+    monkeypatch.setattr(emb._to_float32, "__defaults__", (64,))
+    np.save(tmp_path / "big.npy", X)
+    with pytest.raises(InvalidInputError, match=r"beyond the float32 range .*ids \[777\]"):
+        read_embeddings(tmp_path / "big.npy")
+    X[777, 1] = np.inf
+    np.save(tmp_path / "inf.npy", X)
+    with pytest.raises(InvalidInputError, match=r"NaN or Inf \(ids \[777\]\)"):
+        read_embeddings(tmp_path / "inf.npy")
