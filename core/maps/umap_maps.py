@@ -166,66 +166,75 @@ def _transform_knn(reducer, idx: np.ndarray, dist: np.ndarray, *, n_epochs=None,
     pynndescent index; this is the rest of that method, fed our neighbours: the same
     fuzzy bipartite graph, initial positions (weighted mean of the neighbours' map
     positions), then epochs that move only the new points: 30 after a cold fit, 5 after
-    a warm start (they start next to their neighbours already).
+    a warm start (they start next to their neighbours already). The graph stays in the
+    kNN's dense (n_new, k) shape, where each row already holds one new point's edges:
+    no sparse COO and CSR copies of it (hundreds of MB at 1M rows).
     """
-    import scipy.sparse
     from sklearn.utils import check_random_state
     from umap.layouts import optimize_layout_euclidean
     from umap.umap_ import (
         INT32_MAX,
         INT32_MIN,
         compute_membership_strengths,
-        make_epochs_per_sample,
         smooth_knn_dist,
     )
 
-    n_new = idx.shape[0]
+    n_new, k = idx.shape
     rng_state = check_random_state(reducer.transform_seed).randint(INT32_MIN, INT32_MAX, 3).astype(np.int64)
-    nearest = np.asarray(idx[:, 0], dtype=np.int64)
     idx = np.array(idx, dtype=np.int64)
     dist = np.array(dist, dtype=np.float32)
+    nearest = idx[:, 0].copy()
     idx[dist >= reducer._disconnection_distance] = -1
     sigmas, rhos = smooth_knn_dist(dist, float(reducer._n_neighbors), local_connectivity=max(0.0, reducer.local_connectivity - 1.0))
-    rows, cols, vals, _ = compute_membership_strengths(idx, dist, sigmas, rhos, bipartite=True)
-    graph = scipy.sparse.coo_matrix((vals, (rows, cols)), shape=(n_new, reducer.embedding_.shape[0]))
-    csr = graph.tocsr()
-    csr.eliminate_zeros()
-    embedding = _init_positions(csr, reducer.embedding_, nearest)
+    W = compute_membership_strengths(idx, dist, sigmas, rhos, bipartite=True)[2].reshape(n_new, k)
+    W[idx < 0] = 0.0
+    embedding = _init_positions(W, idx, reducer.embedding_, nearest)
     if n_epochs is None:  # 30 after a cold fit (200 epochs), 5 after a warm start (30); fewer for many rows
         n_epochs = min(_PLACE_EPOCHS, max(5, reducer.n_epochs // 6))
         if n_new > _PLACE_FULL_UP_TO:
             n_epochs = max(5, min(n_epochs, round(n_epochs * _PLACE_FULL_UP_TO / n_new)))
     n_epochs = int(n_epochs)
-    graph.data[graph.data < (graph.data.max() / float(n_epochs))] = 0.0
-    graph.eliminate_zeros()
+    W[W < W.max(initial=0.0) / float(n_epochs)] = 0.0  # edges sampled less than once in n_epochs: as umap drops them
+    head, j = np.nonzero(W)
+    tail, w = idx[head, j], W[head, j]
+    if w.size == 0:  # no neighbour within reach: every point stays where it starts
+        return embedding
     with umap_epochs(steps) as tq:
         return optimize_layout_euclidean(
-            embedding, reducer.embedding_.astype(np.float32, copy=True), graph.row, graph.col, n_epochs,
-            graph.shape[1], make_epochs_per_sample(graph.data, n_epochs), reducer._a, reducer._b, rng_state,
+            embedding, reducer.embedding_.astype(np.float32, copy=True), head.astype(np.int32), tail.astype(np.int32),
+            n_epochs, reducer.embedding_.shape[0], _epochs_per_sample(w, n_epochs), reducer._a, reducer._b, rng_state,
             reducer.repulsion_strength, reducer._initial_alpha / 4.0, reducer.negative_sample_rate,
             reducer.random_state is None, tqdm_kwds=tq,
         )
 
 
-def _init_positions(csr, E: np.ndarray, nearest: np.ndarray) -> np.ndarray:
+def _epochs_per_sample(w: np.ndarray, n_epochs: int) -> np.ndarray:
+    """umap's ``make_epochs_per_sample`` for positive weights (n_edges,), float64, without its masked copies."""
+    return float(n_epochs) / (n_epochs * (w / w.max())).astype(np.float64)
+
+
+def _init_positions(W: np.ndarray, idx: np.ndarray, E: np.ndarray, nearest: np.ndarray,
+                    block: int = 131_072) -> np.ndarray:
     """Start of each new point: the weighted mean of its neighbours' map positions.
 
-    umap-learn's ``init_graph_transform`` (a Python loop over rows),
-    vectorised: a point with a weight-1 neighbour (a duplicate) starts
-    on it; a point with no neighbour left starts on its nearest one instead of NaN.
+    umap-learn's ``init_graph_transform`` (a Python loop over rows), vectorised over the
+    dense graph ``W`` (n_new, k) of neighbours ``idx`` (n_new, k) in map ``E`` (n_fit, 2): a point with a
+    weight-1 neighbour (a duplicate) starts on it; a point with no neighbour left starts on its nearest one
+    instead of NaN. Returns (n_new, 2), float32.
     """
     E = np.asarray(E, dtype=np.float64)
-    sums = np.asarray(csr.sum(axis=1)).ravel()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = np.asarray(csr @ E) / sums[:, None]
-    empty = np.diff(csr.indptr) == 0
-    out[empty] = E[nearest[empty]]
-    ones = csr.data == 1
-    if ones.any():
-        rows = np.repeat(np.arange(csr.shape[0]), np.diff(csr.indptr))[ones]
-        first = np.unique(rows, return_index=True)[1]
-        out[rows[first]] = E[csr.indices[ones][first]]
-    return out.astype(np.float32)
+    out = np.empty((W.shape[0], 2), dtype=np.float32)
+    for s in range(0, W.shape[0], block):  # bounds the (block, k, 2) gather
+        w, i = W[s:s + block].astype(np.float64), np.maximum(idx[s:s + block], 0)
+        sums = w.sum(axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            pos = np.einsum("nk,nkd->nd", w, E[i]) / sums[:, None]
+        empty = sums == 0
+        pos[empty] = E[nearest[s:s + block][empty]]
+        ones = (w == 1).any(axis=1)
+        pos[ones] = E[i[ones, np.argmax(w[ones] == 1, axis=1)]]
+        out[s:s + block] = pos
+    return out
 
 
 def _distances(X, Y=None, *, metric: str) -> np.ndarray:

@@ -312,7 +312,12 @@ class KnnIndex:
         if self_query:
             q_order, q_starts = order, starts
         else:
-            a = np.concatenate([self._nearest_cell(Q[s : s + 65536], self._C) for s in range(0, m, 65536)])
+            a = np.empty(m, dtype=np.int64)
+
+            def assign(s):
+                a[s : s + 65536] = self._nearest_cell(Q[s : s + 65536], self._C)
+
+            self._run_parallel(list(range(0, m, 65536)), assign)
             q_order = np.argsort(a, kind="stable")
             q_starts = np.concatenate([[0], np.cumsum(np.bincount(a, minlength=len(starts) - 1))]).tolist()
         kk = k - 1 if self_query else k

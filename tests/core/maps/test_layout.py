@@ -387,3 +387,32 @@ def test_tsne_of_one_dimensional_vectors_keeps_their_neighbours():
     near = dx.argmin(1)
     kept = np.mean([near[i] in np.argsort(dy[i])[:5] for i in range(60)])
     assert kept > 0.8, kept  # t-SNE keeps local structure
+
+
+def test_placed_points_start_where_umaps_own_transform_starts_them():
+    """Our dense start positions against umap-learn's ``init_graph_transform`` on the same sparse graph."""
+    import scipy.sparse
+    from umap.umap_ import init_graph_transform, make_epochs_per_sample
+
+    from core.maps.umap_maps import _epochs_per_sample, _init_positions
+
+    rng = np.random.default_rng(0)
+    n, k, n_fit = 300, 6, 80
+    E = rng.normal(size=(n_fit, 2)).astype(np.float32)
+    idx = np.stack([rng.choice(n_fit, k, replace=False) for _ in range(n)])
+    W = rng.uniform(0.05, 0.9, size=(n, k)).astype(np.float32)
+    W[rng.random((n, k)) < 0.2] = 0.0  # dropped edges
+    W[:10] = 0.0  # no neighbour left: start on the nearest
+    W[10:20, 2] = 1.0  # a duplicate of a fitted point: start on it
+    idx[20:25, 1] = -1
+    W[20:25, 1] = 0.0  # a neighbour beyond reach
+    rows = np.repeat(np.arange(n), k)
+    keep = W.ravel() > 0
+    graph = scipy.sparse.csr_matrix((W.ravel()[keep], (rows[keep], idx.ravel()[keep])), shape=(n, n_fit))
+    ref = init_graph_transform(graph, E)
+    ours = _init_positions(W, idx, E, idx[:, 0], block=64)  # several blocks
+    np.testing.assert_allclose(ours[10:], ref[10:], rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(ours[:10], E[idx[:10, 0]])  # umap leaves NaN there
+    np.testing.assert_array_equal(ours[10:20], E[idx[10:20, 2]])
+    w = W[W > 0]
+    np.testing.assert_allclose(_epochs_per_sample(w, 30), make_epochs_per_sample(w, 30), rtol=1e-12)
