@@ -134,7 +134,7 @@ def fairness_note(method: str, frame: str, *, dims_differ: bool) -> str:
 
 @panels.isolated("Maps", default={})
 def show_maps(anchors: tuple, *, source: str, coll, enc_a: str, enc_b: str, method: str, frame: str, params: dict,
-              color_by: str, anchor_look: str = "show") -> dict:
+              color_by: str, anchor_look: str = "show", before_layouts=None) -> dict:
     """Draw the 2x2 maps; returns the coordinates drawn, by map name.
 
     A UMAP / t-SNE layout not computed yet is previewed (PCA, or the relative maps of the
@@ -159,6 +159,8 @@ def show_maps(anchors: tuple, *, source: str, coll, enc_a: str, enc_b: str, meth
         A column of the sample table, or :data:`dashboard.controls.COLOR_STITCHED`.
     anchor_look : {"show", "faint", "hide"}, default="show"
         How the stars are drawn on the four maps and their snapshots.
+    before_layouts : callable(), optional
+        Called once the maps on screen are final or previews, before any UMAP / t-SNE layout is computed.
 
     Returns
     -------
@@ -295,6 +297,8 @@ def show_maps(anchors: tuple, *, source: str, coll, enc_a: str, enc_b: str, meth
         # holds the GIL and starved plotly.js. A pool worker leaves the server free: no wait, the maps come sooner.
         time.sleep(FIRST_PAINT_GRACE_S)
     st.session_state["_maps_shown"] = True
+    if before_layouts is not None:
+        before_layouts()
     if to_run:
         line = jobs.ProgressLine(status_slot, label=f"Computing {name}", cancel_keys=[want[k] for k in to_run],
                                  key="btn_cancel_maps")

@@ -17,6 +17,7 @@ stopped, so their results are kept by :mod:`dashboard.results` instead.
 from __future__ import annotations
 
 import io
+import threading
 
 import numpy as np
 import pandas as pd
@@ -192,12 +193,78 @@ def pair_stitching(source: str, head_encoder: str, space_encoder: str, anchor_id
     )
 
 
+def _pair_inputs(source: str, enc_a: str, enc_b: str) -> tuple[dict, dict]:
+    names = list(dict.fromkeys([enc_a, enc_b]))
+    train, test = spaces(source, "train"), spaces(source, "test")
+    return {n: train[n] for n in names}, {n: test[n] for n in names}
+
+
 @st.cache_data(show_spinner=False, max_entries=32)
 def pair_relative_stitching(source: str, enc_a: str, enc_b: str, anchor_ids: tuple):
     """Relative stitching of A and B only (2 heads): the live readout of an anchor edit."""
-    names = list(dict.fromkeys([enc_a, enc_b]))
-    train, test = spaces(source, "train"), spaces(source, "test")
-    return stitching_matrix({n: train[n] for n in names}, {n: test[n] for n in names}, list(anchor_ids), modes=("relative",))
+    return stitching_matrix(*_pair_inputs(source, enc_a, enc_b), list(anchor_ids), modes=("relative",))
+
+
+#: From this many samples, Explore's readout is computed in a server thread while the maps are laid out in a
+#: worker, and drawn after them: at 1M rows it takes as long as the maps, and the maps are what an edit is about.
+READOUT_IN_BACKGROUND_FROM = 200_000
+
+
+class _Background:
+    """Readouts computed in one server thread, by key. A request for another anchor set of the same pair drops
+    the older ones still queued (the running one finishes): after a burst of edits only the last one waits."""
+
+    def __init__(self, keep: int = 4):
+        from concurrent.futures import ThreadPoolExecutor
+
+        self._executor = ThreadPoolExecutor(1, thread_name_prefix="stitchboard-readout")
+        self._futures: dict = {}
+        self._lock = threading.Lock()
+        self._keep = keep
+
+    def get(self, key: tuple, fn, *args, **kwargs):
+        """The future of ``fn(*args, **kwargs)`` for ``key``: the one submitted earlier, unless it failed or was dropped."""
+        with self._lock:
+            fut = self._futures.get(key)
+            if fut is None or fut.cancelled() or (fut.done() and fut.exception() is not None):
+                for k, other in self._futures.items():
+                    if k[:-1] == key[:-1]:
+                        other.cancel()
+                self._futures = {k: f for k, f in self._futures.items() if not f.cancelled()}
+                fut = self._futures[key] = self._executor.submit(fn, *args, **kwargs)
+                while len(self._futures) > self._keep:
+                    self._futures.pop(next(iter(self._futures)))
+            return fut
+
+
+@st.cache_resource(show_spinner=False)
+def _background() -> _Background:
+    return _Background()
+
+
+def start_relative_readout(source: str, enc_a: str, enc_b: str, anchor_ids: tuple):
+    """For a collection of :data:`READOUT_IN_BACKGROUND_FROM` samples or more, the future of
+    :func:`pair_relative_stitching` computed in a server thread (started now if it is not running); else None."""
+    if collection(source).n_samples < READOUT_IN_BACKGROUND_FROM or len(anchor_ids) < 2:
+        return None
+    train, test = _pair_inputs(source, enc_a, enc_b)
+    return _background().get((source, enc_a, enc_b, tuple(anchor_ids)), stitching_matrix, train, test,
+                             list(anchor_ids), modes=("relative",))
+
+
+def relative_readout(source: str, enc_a: str, enc_b: str, anchor_ids: tuple):
+    """:func:`pair_relative_stitching`, from the server thread of :func:`start_relative_readout` for a large collection."""
+    from concurrent.futures import CancelledError
+
+    for _ in range(3):
+        fut = start_relative_readout(source, enc_a, enc_b, anchor_ids)
+        if fut is None:
+            break
+        try:
+            return fut.result()
+        except CancelledError:  # dropped for a newer edit of the same pair in another session: ask again
+            continue
+    return pair_relative_stitching(source, enc_a, enc_b, anchor_ids)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

@@ -1,5 +1,6 @@
 """Explore & stitch: pick anchors on the 2x2 maps and watch zero-shot stitching respond."""
 
+import functools
 import json
 
 import numpy as np
@@ -101,7 +102,7 @@ def show_readout(anchors: tuple) -> None:
     head.metric("Anchors", len(anchors), help="Train samples whose similarities form the relative vectors.")
     R = None
     if len(anchors) >= 2:
-        rel = loaders.pair_relative_stitching(source, enc_a, enc_b, anchors)
+        rel = loaders.relative_readout(source, enc_a, enc_b, anchors)
         R, rel_names = rel.scores["relative"], rel.encoders
     for col, (h, x, kind) in zip(cols, ((enc_a, enc_b, "relative"), (enc_a, enc_b, "absolute"),
                                        (enc_b, enc_a, "relative"), (enc_b, enc_a, "absolute"))):
@@ -257,11 +258,30 @@ def workbench() -> None:
         anchor_controls.apply_map_selection(coll=coll)
         map_legend.apply_click()
     anchors = anchor_state.ids()
-    show_readout(anchors)
+    # A large collection's readout is computed in a server thread while the maps are laid out in a worker. It is
+    # drawn before the layouts start if it is ready by then, else after them; until then the last one stays.
+    future = loaders.start_relative_readout(source, enc_a, enc_b, anchors) if labelled else None
+    readout_box = st.empty()
+    pending = [future is not None]
+
+    def draw_readout(*, wait: bool = True) -> None:
+        if pending[0] and (wait or future.done()):
+            pending[0] = False
+            with readout_box.container():
+                show_readout(anchors)
+
+    if future is None:
+        with readout_box.container():
+            show_readout(anchors)
+    elif not st.session_state.get("_readout_drawn"):
+        readout_box.caption(":material/hourglass_top: Stitching readout: computing while the maps are drawn…")
+    st.session_state["_readout_drawn"] = True
     anchor_controls.show_anchor_controls(anchors, source=source, coll=coll, enc_a=enc_a)
     drawn = explore_maps.show_maps(anchors, source=source, coll=coll, enc_a=enc_a, enc_b=enc_b, method=method,
                                    frame=frame, params=params, color_by=color_by,
-                                   anchor_look=st.session_state.get("anchor_look") or "show")
+                                   anchor_look=st.session_state.get("anchor_look") or "show",
+                                   before_layouts=functools.partial(draw_readout, wait=False))
+    draw_readout()
     show_inspector(anchors)
     show_downloads(anchors, drawn)
     share.sync_url()

@@ -60,6 +60,58 @@ def test_first_visit_is_a_ready_umap_view_with_every_point(digits):
     assert at.query_params["dataset"] == "digits" and at.query_params["method"] == "umap"
 
 
+def test_a_large_collections_readout_is_computed_beside_the_maps_and_still_right(digits, monkeypatch):
+    """From READOUT_IN_BACKGROUND_FROM samples the readout is computed in a server thread while the maps are laid
+    out and drawn after them (here from 0 samples, on digits): the same numbers, after an edit too."""
+    from dashboard import loaders
+
+    monkeypatch.setattr(loaders, "READOUT_IN_BACKGROUND_FROM", 0)
+    submitted = []
+    real = loaders._Background.get
+
+    def spy(self, key, fn, *args, **kwargs):
+        fut = real(self, key, fn, *args, **kwargs)
+        submitted.append((key, fut))
+        return fut
+    monkeypatch.setattr(loaders._Background, "get", spy)
+    at = start(**PCA, **EDIT)
+    no_errors(at)
+    before = anchors_of(at)
+    assert submitted and submitted[-1][0][-1] == before  # the readout came from the server thread
+    assert metric(at, "B → A's head · relative") == expected_readout(digits, before)
+    assert len(maps(at)) == 4
+    new = next(int(i) for i in digits.ids[digits.split == "train"] if int(i) not in before
+               and expected_readout(digits, before + (int(i),)) != expected_readout(digits, before))
+    select_on_map(at, [new], kind="rel", side="B")
+    no_errors(at)
+    assert submitted[-1][0][-1] == before + (new,) and submitted[-1][1].done()
+    assert metric(at, "Anchors") == "101"
+    assert metric(at, "B → A's head · relative") == expected_readout(digits, before + (new,))
+
+
+def test_background_readouts_of_a_pair_drop_older_queued_edits_and_recover_from_errors():
+    import threading
+
+    from dashboard.loaders import _Background
+
+    bg, gate = _Background(keep=3), threading.Event()
+    first = bg.get(("s", "a", "b", (1, 2)), gate.wait, 30)  # holds the one thread
+    queued = bg.get(("s", "a", "b", (1, 3)), lambda: "old edit")
+    other_pair = bg.get(("s", "a", "c", (1, 3)), lambda: "other pair")
+    latest = bg.get(("s", "a", "b", (1, 4)), lambda: "latest")
+    assert queued.cancelled() and not other_pair.cancelled() and not first.cancelled()
+    gate.set()
+    assert latest.result(timeout=30) == "latest" and other_pair.result(timeout=30) == "other pair"
+    assert bg.get(("s", "a", "b", (1, 4)), lambda: "again") is latest  # a finished one is reused
+
+    def boom():
+        raise ValueError("broken")
+    failed = bg.get(("s", "x", "y", (1,)), boom)
+    with pytest.raises(ValueError, match="broken"):
+        failed.result(timeout=30)
+    assert bg.get(("s", "x", "y", (1,)), lambda: "retried").result(timeout=30) == "retried"
+
+
 def test_click_on_a_map_toggles_one_anchor_and_the_readout_follows(digits):
     at = start(**PCA, **EDIT)
     before = anchors_of(at)
