@@ -56,12 +56,17 @@ def _load(page, paths, *, name, table=None):
         _settle(page)  # the rerun the first upload starts must end first, or it can drop the table's upload
         inputs.nth(1).set_input_files(str(table))
         page.get_by_text(table.name, exact=True).first.wait_for(timeout=30_000)
+        _settle(page)  # and so must the table's, or it can redraw the name box after the name is typed
     box = page.get_by_label("Name of this collection")
     if not box.is_visible():
         page.get_by_text("Options").click()
-    box.fill(name)
-    box.press("Enter")
-    time.sleep(0.5)
+    for _ in range(3):  # under load a late rerun can redraw the box with its old value: type the name again
+        box.fill(name)
+        box.press("Enter")
+        _settle(page)
+        if box.input_value() == name:
+            break
+    assert box.input_value() == name, f"the name box holds {box.input_value()!r}, not {name!r}"
     page.get_by_role("button", name="Load files").click()
 
 
