@@ -163,7 +163,9 @@ def test_click_and_box_select_on_a_map_pick_anchors(browser, server, digits, tmp
     print(f"click -> anchor count {latency_count:.2f} s, click -> stitching readout {latency_readout:.2f} s "
           f"(readout {before} -> {want})")
     assert want != before
-    assert f"added 1 ({target['id']})" in anchors_in_message(page)
+    # the anchor controls' message is drawn after the readout in the same run: wait for it too
+    wait_for(lambda: f"added 1 ({target['id']})" in anchors_in_message(page), timeout=30,
+             what=f"the message 'added 1 ({target['id']})'")
     wait_idle(page)
     no_error_on(page)
     assert current_anchor_ids(page, 0) == set(anchors) | {target["id"]}

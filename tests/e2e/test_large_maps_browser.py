@@ -87,7 +87,9 @@ def test_large_maps_stay_mounted_through_an_anchor_edit(browser, server, pair, t
     page.get_by_role("button", name="Pick anchors").click()  # the strategy buttons are in this popover
     page.get_by_label("seed").fill("7")
     page.get_by_label("seed").press("Enter")
-    time.sleep(1.0)
+    # the seed's own rerun must end first: a click that interrupts a run can make Streamlit drop and remount
+    # elements that run had not reached yet (a fixed 1 s wait was not enough on a loaded machine)
+    wait_idle(page)
     page.get_by_role("button", name="random", exact=True).click()
     wait_for(lambda: sum(m["first"] != b["first"] for m, b in zip(maps(), before)) >= 2, timeout=120,
              what="the relative maps of the new anchors")

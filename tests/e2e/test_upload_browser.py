@@ -8,6 +8,7 @@ import time
 import numpy as np
 import pandas as pd
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.e2e.test_bad_uploads_browser import _settle
 
@@ -52,15 +53,21 @@ def _load(page, paths, *, name, table=None):
     inputs.nth(0).set_input_files([str(p) for p in paths])
     for p in paths:  # uploads finished
         page.get_by_text(p.name, exact=True).first.wait_for(timeout=30_000)
+    # each upload starts a rerun that must end first: it can drop the next upload, or redraw the Options
+    # expander (closed) and the name box (with its old value) after the name is typed
+    _settle(page)
     if table is not None:
-        _settle(page)  # the rerun the first upload starts must end first, or it can drop the table's upload
         inputs.nth(1).set_input_files(str(table))
         page.get_by_text(table.name, exact=True).first.wait_for(timeout=30_000)
-        _settle(page)  # and so must the table's, or it can redraw the name box after the name is typed
+        _settle(page)
     box = page.get_by_label("Name of this collection")
-    if not box.is_visible():
-        page.get_by_text("Options").click()
-    for _ in range(3):  # under load a late rerun can redraw the box with its old value: type the name again
+    for _ in range(3):  # under load a late rerun can still close the expander or reset the box: do it again
+        if not box.is_visible():
+            page.get_by_text("Options").click()
+            try:
+                box.wait_for(state="visible", timeout=15_000)
+            except PlaywrightTimeoutError:
+                continue
         box.fill(name)
         box.press("Enter")
         _settle(page)
