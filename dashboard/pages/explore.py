@@ -261,20 +261,22 @@ def workbench() -> None:
     # A large collection's readout is computed in a server thread while the maps are laid out in a worker. It is
     # drawn before the layouts start if it is ready by then, else after them; until then the last one stays.
     future = loaders.start_relative_readout(source, enc_a, enc_b, anchors) if labelled else None
-    readout_box = st.empty()
+    readout_box = st.container()
     pending = [future is not None]
+    if future is None:  # drawn now, in place: the readout on screen is updated, never removed and redrawn
+        with readout_box:
+            show_readout(anchors)
+    else:
+        readout_slot = readout_box.empty()
+        if not st.session_state.get("_readout_drawn"):
+            readout_slot.caption(":material/hourglass_top: Stitching readout: computing while the maps are drawn…")
 
     def draw_readout(*, wait: bool = True) -> None:
         if pending[0] and (wait or future.done()):
             pending[0] = False
-            with readout_box.container():
+            with readout_slot.container():
                 show_readout(anchors)
 
-    if future is None:
-        with readout_box.container():
-            show_readout(anchors)
-    elif not st.session_state.get("_readout_drawn"):
-        readout_box.caption(":material/hourglass_top: Stitching readout: computing while the maps are drawn…")
     st.session_state["_readout_drawn"] = True
     anchor_controls.show_anchor_controls(anchors, source=source, coll=coll, enc_a=enc_a)
     drawn = explore_maps.show_maps(anchors, source=source, coll=coll, enc_a=enc_a, enc_b=enc_b, method=method,
