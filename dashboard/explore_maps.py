@@ -23,6 +23,8 @@ METHOD_NAMES = {"umap": "UMAP", "pca": "PCA", "tsne": "t-SNE"}
 #: Height in pixels of each of the four maps (they take half the page's width each).
 MAP_HEIGHT = 380
 KINDS = ("abs", "rel")
+SIDES = ("A", "B")
+STAGES = ("pv", "fin")
 
 
 class Drawn(typing.NamedTuple):
@@ -32,8 +34,6 @@ class Drawn(typing.NamedTuple):
     coords: np.ndarray
     figure: typing.Callable
     layout: str
-SIDES = ("A", "B")
-STAGES = ("pv", "fin")
 
 
 def chart_key(kind: str, side: str, stage: str, rev: int) -> str:

@@ -13,11 +13,9 @@ from dashboard import (anchor_controls, anchor_state, bootstrap, controls, copy_
 from dashboard.explore_maps import METHOD_NAMES
 from dashboard.slide_export import explore_slide_downloads
 
-#: Less room above the title than Streamlit's default (6rem; less than 3.5rem puts the title under Streamlit's
-#: header), so that a whole map shows above the fold at 1400 x 1000 and most of one at 1280 x 800; the status line
-#: under the toolbar keeps one height whatever it says (an error included), so the maps never move.
+#: The status line under the toolbar keeps one height whatever it says (an error included), so the maps never move.
+#: (The room above the title is every page's: ``bootstrap.PAGE_TOP_CSS``.)
 PAGE_CSS = """<style>
-[data-testid='stMainBlockContainer'] {padding-top: 3.5rem !important;}
 div.st-key-sb-status {height: 2rem !important; overflow-y: auto !important; flex: none !important;}
 div.st-key-sb-status [data-testid='stAlertContainer'] {padding: 0.3rem 0.75rem !important;}
 </style>"""
@@ -262,7 +260,6 @@ def workbench() -> None:
     # drawn before the layouts start if it is ready by then, else after them; until then the last one stays.
     future = loaders.start_relative_readout(source, enc_a, enc_b, anchors) if labelled else None
     readout_box = st.container()
-    pending = [future is not None]
     if future is None:  # drawn now, in place: the readout on screen is updated, never removed and redrawn
         with readout_box:
             show_readout(anchors)
@@ -272,8 +269,9 @@ def workbench() -> None:
             readout_slot.caption(":material/hourglass_top: Stitching readout: computing while the maps are drawn…")
 
     def draw_readout(*, wait: bool = True) -> None:
-        if pending[0] and (wait or future.done()):
-            pending[0] = False
+        nonlocal future
+        if future is not None and (wait or future.done()):
+            future = None  # drawn once
             with readout_slot.container():
                 show_readout(anchors)
 
