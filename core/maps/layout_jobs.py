@@ -70,11 +70,12 @@ def layout_pool() -> WorkerPool:
     return pool
 
 
-def warm_up() -> WorkerPool:
-    """Start the shared pool's warm workers now, in the background (returns at once; none when the pool is off)."""
+def warm_up(slots: int | None = None) -> WorkerPool:
+    """Start the shared pool's warm workers now, or its first ``slots``, in the background
+    (returns at once; none when the pool is off)."""
     pool = layout_pool()
     if pool_enabled():
-        pool.warm_up()
+        pool.warm_up(slots)
     return pool
 
 

@@ -120,6 +120,7 @@ class WorkerPool:
         self._cond = threading.Condition()
         self._closed = False
         self._n_fresh = 0  # fresh jobs running
+        self._warm_target: int | None = None  # slots kept warm so far: all ``workers`` unless warm_up said fewer
 
     # ---------------------------------------------------------------- slots
     def add_warmers(self, *fns, fresh: bool = False) -> None:
@@ -138,23 +139,34 @@ class WorkerPool:
         return _Slot(fresh=fresh, warmers=self.fresh_warmers if fresh else self.warmers, env=_env(),
                      memory_bytes=WorkerLimits().memory_bytes)
 
-    def warm_up(self) -> None:
-        """Start the warm slots (returns at once; they warm up in their own processes).
+    def warm_up(self, slots: int | None = None) -> None:
+        """Start the warm slots, or the first ``slots`` of them (returns at once; they warm up in
+        their own processes).
 
         One after the other: the first compiles what numba's disk cache lacks and the next
-        ones load it, instead of all compiling the same code at once.
+        ones load it, instead of all compiling the same code at once. A later call with a
+        larger ``slots`` (or none: all ``workers``) starts the rest.
         """
         with self._cond:
+            wanted = self.workers if slots is None else max(1, min(int(slots), self.workers))
+            self._warm_target = max(self._warm_target or 0, wanted)
+        self._warm_next()
+
+    def _warm_next(self) -> None:
+        with self._cond:
             self._slots = [s for s in self._slots if not s.dead]
-            if self._closed or len(self._slots) >= self.workers:
+            if self._closed or len(self._slots) >= self._kept():
                 return
             slot = self._new_slot(False)
             self._slots.append(slot)
         slot.started.add_done_callback(self._next_warm)
 
+    def _kept(self) -> int:
+        return self.workers if self._warm_target is None else self._warm_target
+
     def _next_warm(self, started) -> None:
         if not started.cancelled() and started.exception() is None:  # a worker that failed to start: no chain
-            self.warm_up()
+            self._warm_next()
 
     def status(self) -> dict:
         """Slots, busy ones, warm ones and waiting jobs: for tests and benchmarks."""
@@ -233,7 +245,7 @@ class WorkerPool:
                 if not s.busy and now - s.idle_since > IDLE_S:
                     s.close()
             self._slots = [s for s in self._slots if not s.dead]
-            if not self._closed and len(self._slots) < self.workers:
+            if not self._closed and len(self._slots) < self._kept():
                 self._slots.append(self._new_slot(False))  # a killed warm slot is replaced at once
             self._cond.notify_all()
 

@@ -277,3 +277,22 @@ def test_workers_end_when_their_server_is_killed_outright():
     from core.runtime.control import shm_dir
 
     assert glob.glob(str(shm_dir() / f"stitchboard-{server.pid}-*")) == []  # the workers removed its control files
+
+
+def test_warm_up_of_some_slots_starts_only_those_until_asked_for_the_rest():
+    """The server warms one worker for the first visit's maps and the others after them."""
+    p = WorkerPool(3, 3, spare=False)
+    try:
+        p.warm_up(slots=1)
+        deadline = time.monotonic() + 60
+        while p.status()["warm"] < 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert p.run(_sleep, 0, "done") == "done"
+        time.sleep(0.3)  # a job's end used to top the pool up to all its workers
+        assert p.status()["slots"] == 1
+        p.warm_up()
+        while p.status()["warm"] < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert p.status()["slots"] == 3 and p.status()["warm"] == 3
+    finally:
+        p.shutdown()
