@@ -34,11 +34,16 @@ def n_train(coll) -> int:
     return int((coll.split == "train").sum())
 
 
+def default_ids(source: str, coll) -> tuple:
+    """The anchor set a session starts with on ``source`` (``coll`` is its collection)."""
+    return loaders.anchors(source, min(default_n(coll), n_train(coll)), DEFAULT_STRATEGY, DEFAULT_SEED)
+
+
 def ensure(source: str, coll) -> None:
     """Give ``source`` its default anchors unless the session's anchors already belong to it."""
     if st.session_state.get(OWNER) == source and isinstance(st.session_state.get(HISTORY), AnchorHistory):
         return
-    ids = loaders.anchors(source, min(default_n(coll), n_train(coll)), DEFAULT_STRATEGY, DEFAULT_SEED)
+    ids = default_ids(source, coll)
     st.session_state[HISTORY] = AnchorHistory(ids)
     st.session_state[OWNER] = source
     st.session_state[HIGHLIGHT] = ()

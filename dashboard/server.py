@@ -9,15 +9,18 @@ once, before the server starts listening (so before the browser opens):
 2. load the bundled default dataset's zoo through the dashboard's own cached loaders
    (``st.cache_resource``, shared by every session of this process), reading the encoded
    vectors from the disk cache when an earlier process left them there;
-3. fit the absolute heads the stitching readout needs.
+3. fit the absolute heads the stitching readout needs;
+4. once the server starts, compute in the worker pool the UMAP maps a first visit to
+   Explore shows (:func:`start_first_maps`), so the first session finds them done or under way.
 
 It runs in the main thread on purpose: importing the same packages from two threads at
 once can end in Python's import-lock ``_DeadlockError``. Nothing here changes what is
-computed, only when. Then, as the server starts, the worker pool that computes the UMAP
-and t-SNE maps starts its warm workers in the background
-(:func:`core.maps.layout_jobs.warm_up`: each loads umap's compiled code from numba's disk
-cache in ``NUMBA_CACHE_DIR``, or compiles it the first time), so the server answers as
-early as before and the first maps need no compilation.
+computed, only when. Beside it, in a process of its own, the first worker of the pool
+that computes the UMAP and t-SNE maps starts and warms up
+(:func:`core.maps.layout_jobs.warm_up`: it loads umap's compiled code from numba's disk
+cache in ``NUMBA_CACHE_DIR``, or compiles it the first time). It computes the first
+visit's maps (step 4); the pool's other warm workers start after them, so that their
+start-up does not compete with those maps and with the first page for the CPUs.
 
     python -m dashboard.server [STREAMLIT RUN ARGS...]
 """
@@ -26,6 +29,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -64,6 +68,53 @@ def warm_up(source: str | None = None) -> float:
     return time.perf_counter() - t0
 
 
+def first_view_keys(source: str) -> tuple[tuple, tuple]:
+    """The layout keys (:func:`dashboard.results.layout_key`) of a first visit to Explore on ``source``:
+    its absolute maps, then its relative maps (default encoders, anchors and layout settings)."""
+    from dashboard import anchor_state, controls, loaders, results
+
+    coll = loaders.collection(source)
+    enc_a, enc_b = controls.default_pair(source, coll.names)
+    d = controls.DEFAULTS
+    settings = (d["method"], d["frame"], d["n_neighbors"], d["min_dist"], d["perplexity"])
+    return (results.layout_key(source, enc_a, enc_b, None, *settings),
+            results.layout_key(source, enc_a, enc_b, anchor_state.default_ids(source, coll), *settings))
+
+
+def start_first_maps(source: str | None = None) -> threading.Thread | None:
+    """Compute the maps of a first visit (:func:`first_view_keys`) in the pool, from a background thread.
+
+    The first session's page asks for the same keys: it shows its previews and then waits
+    for this computation instead of starting its own (:class:`dashboard.results.Results`
+    runs one computation per key). None when layouts do not run in the pool: in this
+    interpreter they would hold the GIL while the first page is drawn.
+    """
+    from core.maps import layout_jobs
+    from core.spaces.datasets import DATASETS
+    from dashboard import loaders, results
+
+    if not layout_jobs.pool_enabled():
+        return None
+    keys = first_view_keys(source or DATASETS[0])
+    # imports happen here, in the main thread: two threads importing at once can deadlock on the import lock
+    results._layout_code_version()
+    loaders.map_vectors(*keys[1][:2], keys[1][3])
+
+    def run() -> None:
+        try:
+            for key in keys:
+                results.layouts(*key)
+        except Exception as exc:  # noqa: BLE001 - the first visit then computes them itself, and shows why if it fails
+            print(f"Stitchboard: the first maps could not be computed in advance ({type(exc).__name__}: {exc}).",
+                  file=sys.stderr, flush=True)
+        finally:
+            layout_jobs.warm_up()  # the pool's other warm workers
+
+    thread = threading.Thread(target=run, name="stitchboard-first-maps", daemon=True)
+    thread.start()
+    return thread
+
+
 #: Streamlit settings this server starts with (later arguments override them):
 #:
 #: - ``runner.postScriptGC false``: Streamlit runs a full ``gc.collect(2)`` after every
@@ -84,6 +135,11 @@ def main(argv: list[str] | None = None) -> int:
     from core.runtime.disk_cache import use_numba_cache_dir
 
     use_numba_cache_dir()  # before numba is imported, here or in the workers (they inherit it)
+    from core.maps import layout_jobs
+
+    # One worker now, beside the warm-up below (a process of its own, on the other CPU): it computes the first
+    # visit's maps (start_first_maps). The other warm workers start after those maps, not competing with them.
+    layout_jobs.warm_up(slots=1)
     print("Stitchboard: loading the library and the bundled zoo...", file=sys.stderr, flush=True)
     try:
         seconds = warm_up()
@@ -92,11 +148,14 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr, flush=True)
     else:
         print(f"Stitchboard: ready in {seconds:.1f} s; starting the server.", file=sys.stderr, flush=True)
-    from core.maps import layout_jobs
-
-    # returns at once: the workers start and warm up in their own processes while the server starts
-    # (started before the warm-up above, they would compete with it and delay the server's first answer)
-    layout_jobs.warm_up()
+    first_maps = None
+    try:
+        first_maps = start_first_maps()
+    except Exception as exc:  # noqa: BLE001 - as for the warm-up: only a head start is lost
+        print(f"Stitchboard: the first maps were not started in advance ({type(exc).__name__}: {exc}).",
+              file=sys.stderr, flush=True)
+    if first_maps is None:
+        layout_jobs.warm_up()
     from streamlit.web import cli as stcli
 
     sys.argv = ["streamlit", "run", str(APP), *argv]

@@ -87,3 +87,35 @@ def test_server_starts_streamlit_without_its_post_run_gc_and_file_watcher(monkey
     opts = argv[3:]
     assert opts[:4] == ["--runner.postScriptGC", "false", "--server.fileWatcherType", "none"]
     assert opts[4:] == ["--server.port", "8999", "--server.fileWatcherType", "auto"]  # later ones override
+
+
+def test_the_maps_computed_at_server_start_are_those_a_first_visit_shows(tmp_path, monkeypatch):
+    """start_first_maps computes the first visit's two layouts in the pool; the page then finds them and computes
+    nothing itself."""
+    from core.runtime.disk_cache import DiskCache
+    from dashboard import results, server
+    from tests.dashboard.apphelp import maps, no_errors, start
+
+    monkeypatch.setattr(loaders, "disk_cache", lambda: DiskCache(tmp_path))  # no maps on disk from earlier runs
+    results._layout_results.clear()
+    results._disk_key.clear()
+    thread = server.start_first_maps("wine")
+    assert thread is not None
+    thread.join(300)
+    absolute, relative = server.first_view_keys("wine")
+    assert absolute[3] is None and relative[3] is not None and absolute[4] == "umap"
+    assert absolute in results._layout_results() and relative in results._layout_results()
+    monkeypatch.setattr(results, "layout_pair_in_worker",
+                        lambda *a, **k: pytest.fail("the page computed a layout the server had computed"))
+    at = start(source="wine")
+    no_errors(at)
+    assert len(maps(at)) == 4
+    titles = [m.value for m in at.markdown if m.value.startswith(("**Absolute", "**Relative"))]
+    assert len(titles) == 4 and all("UMAP" in t and "preview" not in t for t in titles), titles
+
+
+def test_no_maps_are_computed_at_server_start_when_layouts_run_in_the_server(monkeypatch):
+    from dashboard import server
+
+    monkeypatch.setenv("STITCHBOARD_LAYOUT_POOL", "off")
+    assert server.start_first_maps("wine") is None
