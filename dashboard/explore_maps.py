@@ -138,7 +138,9 @@ def show_maps(anchors: tuple, *, source: str, coll, enc_a: str, enc_b: str, meth
     """Draw the 2x2 maps; returns the coordinates drawn, by map name.
 
     A UMAP / t-SNE layout not computed yet is previewed (PCA, or the relative maps of the
-    previous anchors) while it runs under a progress line with a Cancel button. Any other
+    previous anchors) while it runs under a progress line with a Cancel button. On the
+    session's first maps a preview is its snapshot image only: the browser, still loading
+    plotly.js, then draws only the final charts. Any other
     interaction stops it too (``jobs.should_stop``) and the next run starts over with the
     new choice; a cancelled job stays cancelled (preview + Recompute) until asked again.
 
@@ -218,7 +220,8 @@ def show_maps(anchors: tuple, *, source: str, coll, enc_a: str, enc_b: str, meth
     # the relative ones in place, where st.plotly_chart would remount every chart whose figure changed
     mounted = map_chart.available()
 
-    def draw(kind, coords_a, coords_b, method_used, frame_used, stage, note=""):
+    def draw(kind, coords_a, coords_b, method_used, frame_used, stage, note="", chart=True):
+        """``chart=False``: the snapshot image alone (a first visit's preview, replaced in the same run)."""
         for side, coords in (("A", coords_a), ("B", coords_b)):
             # a final map keeps its container and key across runs (map_chart), so an anchor edit updates
             # it in place instead of remounting it; a preview drawn in the same run needs keys of its own
@@ -230,16 +233,17 @@ def show_maps(anchors: tuple, *, source: str, coll, enc_a: str, enc_b: str, meth
             if first_paint:
                 png = snapshot.map_png(coords, ids=coll.ids, coloring=coloring, anchor_ids=anchors, highlight_ids=highlight,
                                        anchor_look=anchor_look, isolate=isolate)
-                box.html(snapshot.snapshot_html(png, coloring=coloring, n_anchors=len(anchors), height=MAP_HEIGHT,
-                                                note="loading the interactive map…", legend=False))
+                box.html(snapshot.snapshot_html(
+                    png, coloring=coloring, n_anchors=len(anchors), height=MAP_HEIGHT, legend=False,
+                    note="loading the interactive map…" if chart else f"the interactive map comes with {name}…"))
             else:  # keeps the chart in its place: a chart that moves is remounted (redrawn, zoom lost)
                 box.empty()
             args = dict(ids=coll.ids, coloring=coloring, hover=hover, anchor_ids=anchors, highlight_ids=highlight,
                         note=f"{n_total:,} points", anchor_look=anchor_look, isolate=isolate, height=MAP_HEIGHT)
-            if mounted:
+            if chart and mounted:
                 with box:
                     map_chart.show_map(coords, key=map_key(kind, side, stage), **args)
-            else:
+            elif chart:
                 box.plotly_chart(figures.map_figure(coords, legend=False, **args), key=chart_key(kind, side, stage, rev),
                                  on_select="rerun", selection_mode=("points", "box", "lasso"), width="stretch",
                                  config=figures.PLOTLY_CONFIG)
@@ -278,8 +282,10 @@ def show_maps(anchors: tuple, *, source: str, coll, enc_a: str, enc_b: str, meth
                      f"· *previous anchors; {name} cancelled*" if kind in cancelled else "· *previous anchors; updating…*")
             else:
                 LA, LB, used = results.layouts(*keys[kind], "pca", frame)
+                # a first visit's previews as images only: the browser then draws the final maps alone, sooner
                 draw(kind, LA, LB, "pca", used, "pv",
-                     f"· *PCA preview; {name} cancelled*" if kind in cancelled else f"· *preview while {name} computes*")
+                     f"· *PCA preview; {name} cancelled*" if kind in cancelled else f"· *preview while {name} computes*",
+                     chart=not (first_paint and kind in to_run))
         else:
             LA, LB, used = results.layouts(*want[kind], should_stop=jobs.should_stop)
             draw(kind, LA, LB, method, used, "fin")

@@ -135,6 +135,10 @@ function isolated(traces, iso) {  // a copy of the traces with the isolation's l
 
 export default function (component) {
   const { data, parentElement, setTriggerValue } = component;
+  if (data.preload) {  // map_chart.preload: only fetch and evaluate plotly.js, while the page waits for its maps
+    loadPlotly(data.plotly).catch(() => {});  // a map drawn later tells the error
+    return undefined;
+  }
   const gd = parentElement.querySelector(".sb-map");
   const st = gd[STATE] || (gd[STATE] = { sig: null, shapes: null, selected: false, isolate: null, traces: [], queue: Promise.resolve() });
   // the app's one plotly config (figures.PLOTLY_CONFIG: no logo, no "Share chart"), plus: WebGL canvases at the

@@ -8,7 +8,7 @@ import streamlit as st
 
 from core.io.export import csv_bytes, layout_table
 from core.maps.layout import LAYOUT_METHODS
-from dashboard import (anchor_controls, anchor_state, bootstrap, controls, copy_link, explore_maps, inspector, loaders,
+from dashboard import (anchor_controls, anchor_state, bootstrap, controls, copy_link, explore_maps, inspector, loaders, map_chart,
                        map_legend, panels, share, text)
 from dashboard.explore_maps import METHOD_NAMES
 from dashboard.slide_export import explore_slide_downloads
@@ -72,6 +72,8 @@ st.html(PAGE_CSS)
 with st.container(horizontal=True, vertical_alignment="center"):
     st.title("Explore & stitch")
     copy_link.show_copy_link()
+    if not st.session_state.get("_maps_shown") and map_chart.available():
+        map_chart.preload()  # the first maps of a session: plotly.js loads while they are computed
 share.show_url_error()
 # two lines at 1280 x 800: every line here pushes the maps down (what a click does: the toolbar's Click help)
 controls.what_note(

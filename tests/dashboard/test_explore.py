@@ -311,3 +311,27 @@ def test_without_the_shipped_plotly_js_the_maps_are_plotly_charts(monkeypatch, d
     no_errors(at)
     assert anchors_of(at) == before + (new,)
     assert all("anchors (101)" in trace_names(json.loads(c.proto.spec)) for c in at.get("plotly_chart"))
+
+
+def _preloads(at) -> int:
+    return sum(1 for c in at.get("bidi_component")
+               if c.proto.component_name == "stitchboard_plotly_preload" and json.loads(c.proto.json).get("preload"))
+
+
+def test_a_first_visit_previews_as_images_while_plotly_js_loads(monkeypatch):
+    """A first visit's previews are snapshot images, not charts (the browser draws the final maps alone), and
+    plotly.js loads meanwhile; a preview that stays (the layout stopped) becomes a chart on the next run."""
+    from dashboard import jobs
+
+    monkeypatch.setattr(jobs, "rerun_requested", lambda: True)  # the layout stops at once: the previews stay
+    at = start(source="wine", method="tsne", perplexity=26.0)  # a setting no other test computes
+    no_errors(at)
+    titles = [m.value for m in at.markdown if m.value.startswith(("**Absolute", "**Relative"))]
+    assert len(titles) == 4 and all("preview while t-SNE computes" in t for t in titles), titles
+    assert maps(at) == [] and _preloads(at) == 1
+    images = [h.proto.body for h in at.get("html") if "data:image/png;base64" in h.proto.body]
+    assert len(images) == 4 and all("the interactive map comes with t-SNE" in b for b in images)
+    monkeypatch.undo()
+    at.run()
+    no_errors(at)
+    assert len(maps(at)) == 4 and _preloads(at) == 0
