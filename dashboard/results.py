@@ -35,8 +35,8 @@ class Results:
 
     A result is stored only when its computation returns. One computation per key runs at
     a time: a second caller of the same key waits for the first (still stoppable through
-    its own ``should_stop``) and then reuses its result, or computes it if the first one
-    was cancelled.
+    its own ``should_stop``, and shown the first one's progress) and then reuses its
+    result, or computes it if the first one was cancelled.
     """
 
     def __init__(self, max_entries: int):
@@ -44,6 +44,7 @@ class Results:
         self._values: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
         self._computing: dict = {}
+        self._progress: dict = {}  # key -> the last (done, total, what) of its computation
 
     def __contains__(self, key: Hashable) -> bool:
         with self._lock:
@@ -60,16 +61,37 @@ class Results:
                 return True, self._values[key]
             return False, None
 
-    def get(self, key: Hashable, compute: Callable[[], object], *, should_stop: Callable[[], bool] | None = None):
-        """The result for ``key``, computing it with ``compute()`` if it is not stored."""
+    def reporter(self, key: Hashable, progress: Callable | None = None) -> Callable[[float, float, str], None]:
+        """The ``progress`` callback to give the computation of ``key``: it forwards to ``progress``
+        and keeps the last report for the callers waiting for the same key."""
+
+        def report(done: float, total: float, what: str) -> None:
+            self._progress[key] = (done, total, what)
+            if progress is not None:
+                progress(done, total, what)
+
+        return report
+
+    def get(self, key: Hashable, compute: Callable[[], object], *, should_stop: Callable[[], bool] | None = None,
+            progress: Callable[[float, float, str], None] | None = None):
+        """The result for ``key``, computing it with ``compute()`` if it is not stored.
+
+        While another caller computes it, ``progress`` gets that computation's reports
+        (those it made through :meth:`reporter`).
+        """
         found, value = self._lookup(key)
         if found:
             return value
         with self._lock:
             key_lock = self._computing.setdefault(key, threading.Lock())
-        while not key_lock.acquire(timeout=0.05):  # another session computes the same key
+        seen = None
+        while not key_lock.acquire(timeout=0.05):  # another session (or the server's start) computes the same key
             if should_stop is not None and should_stop():
                 raise CancelledError("stopped while waiting for the same computation in another session")
+            last = self._progress.get(key)
+            if progress is not None and last is not None and last != seen:
+                seen = last
+                progress(*last)
         try:
             found, value = self._lookup(key)
             if found:
@@ -82,6 +104,7 @@ class Results:
                 self._computing.pop(key, None)
             return value
         finally:
+            self._progress.pop(key, None)
             key_lock.release()
 
 
@@ -145,14 +168,16 @@ def layouts(source: str, enc_a: str, enc_b: str, anchor_ids: tuple | None, metho
     vectors' content and the settings, so a new server process reads them back.
     """
     key = layout_key(source, enc_a, enc_b, anchor_ids, method, frame, n_neighbors, min_dist, perplexity)
+    store = _layout_results()
+    report = store.reporter(key, progress)
 
     def compute():
         XA, XB, kw, _ = _layout_inputs(key, should_stop=should_stop)
         if method == "pca":  # milliseconds: not worth a disk round trip
-            LA, LB, used = layout_pair(XA, XB, progress=progress, should_stop=should_stop, **kw)
+            LA, LB, used = layout_pair(XA, XB, progress=report, should_stop=should_stop, **kw)
         else:
             def run() -> dict:
-                LA, LB, used = layout_pair_in_worker(XA, XB, progress=progress, should_stop=should_stop, **kw)
+                LA, LB, used = layout_pair_in_worker(XA, XB, progress=report, should_stop=should_stop, **kw)
                 return {"LA": LA, "LB": LB, "used": np.array(used)}
 
             out = loaders.disk_cache().memoize("layout_pair", _disk_key(key), run)
@@ -161,7 +186,7 @@ def layouts(source: str, enc_a: str, enc_b: str, anchor_ids: tuple | None, metho
             L.setflags(write=False)  # shared by every session that asks for the same maps
         return LA, LB, used
 
-    return _layout_results().get(key, compute, should_stop=should_stop)
+    return store.get(key, compute, should_stop=should_stop, progress=progress)
 
 
 def has_layouts(*key_args) -> bool:

@@ -1,5 +1,8 @@
 """Maps and sweeps are stored only when they finish; UMAP maps come back from disk in a new process."""
 
+import threading
+import time
+
 import numpy as np
 import pytest
 
@@ -52,3 +55,31 @@ def test_results_store_keeps_only_finished_results():
     store.get("k", lambda: 4)  # k is the most recently used
     store.get("i", lambda: 5)
     assert "j" not in store and "k" in store and "i" in store
+
+
+def test_a_caller_waiting_for_the_same_key_is_shown_the_computations_progress():
+    """The first visit waits for the maps the server started: its progress line follows that computation."""
+    store = results.Results(max_entries=2)
+    reported, release = threading.Event(), threading.Event()
+
+    def compute():
+        report = store.reporter("k")
+        report(1, 4, "epoch 1/4")
+        reported.set()
+        assert release.wait(10)
+        return "maps"
+
+    first = threading.Thread(target=store.get, args=("k", compute))
+    first.start()
+    assert reported.wait(10)
+    seen, out = [], []
+    waiter = threading.Thread(target=lambda: out.append(store.get(
+        "k", lambda: pytest.fail("computed twice"), progress=lambda *a: seen.append(a))))
+    waiter.start()
+    deadline = time.monotonic() + 10
+    while not seen and time.monotonic() < deadline:
+        time.sleep(0.01)
+    release.set()
+    first.join(10)
+    waiter.join(10)
+    assert seen == [(1, 4, "epoch 1/4")] and out == ["maps"]
