@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections import OrderedDict
 from pathlib import Path
 from typing import Callable, Hashable
@@ -84,13 +85,14 @@ class Results:
             return value
         with self._lock:
             key_lock = self._computing.setdefault(key, threading.Lock())
-        seen = None
+        seen, sent = None, 0.0
         while not key_lock.acquire(timeout=0.05):  # another session (or the server's start) computes the same key
             if should_stop is not None and should_stop():
                 raise CancelledError("stopped while waiting for the same computation in another session")
-            last = self._progress.get(key)
-            if progress is not None and last is not None and last != seen:
-                seen = last
+            last, now = self._progress.get(key), time.monotonic()
+            # sent again now and then: a progress line may skip a report that follows its previous one closely
+            if progress is not None and last is not None and (last != seen or now - sent > 0.5):
+                seen, sent = last, now
                 progress(*last)
         try:
             found, value = self._lookup(key)
