@@ -6,8 +6,8 @@ cache) is driven by headless Chromium the way a user would:
 1. upload two ``.npz`` files (100,000 x 384 float32 each, ids and labels) on the Data &
    encoders page and press *Load files*;
 2. open Explore & stitch: time until the stitching readout, the four PCA preview maps
-   (snapshot images on the session's first maps, charts otherwise), then the final UMAP maps (cold: numba's JIT included), recording every progress
-   label the page shows on the way;
+   (snapshot images on the session's first maps, charts otherwise), then the final UMAP
+   maps (cold: numba's JIT included), recording every progress label the page shows on the way;
 3. anchor edits (new random anchors, seeds 1, 2, 3): time until the edit is shown and
    until the relative maps are final (median and max of ``--edits``);
 4. check every map holds all 100,000 points (no sampling), uses WebGL (``scattergl``)

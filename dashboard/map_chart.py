@@ -58,17 +58,18 @@ STAR_PATH = "M0,5L1.5,1.8L5,1.6L2.3,-0.8L3.1,-4.2L0,-2.3L-3.1,-4.2L-2.3,-0.8L-5,
 #: Points payloads kept by :func:`show_map` (4 maps, a few layouts back).
 CACHED_PAYLOADS = 16
 
+_JS = Path(__file__).with_name("map_chart.js").read_text(encoding="utf-8")
 _MAP = st.components.v2.component(
     "stitchboard_map",
     html="<div class='sb-map'></div>",
-    js=Path(__file__).with_name("map_chart.js").read_text(encoding="utf-8"),
+    js=_JS,
     isolate_styles=False,  # plotly.js styles its modebar and hover labels with page-level CSS
 )
 #: The same code without a map element (:func:`preload`): nothing a page or test takes for a map.
 _PRELOAD = st.components.v2.component(
     "stitchboard_plotly_preload",
     html="<div></div>",
-    js=Path(__file__).with_name("map_chart.js").read_text(encoding="utf-8"),
+    js=_JS,
 )
 _payloads: OrderedDict = OrderedDict()
 _payloads_lock = threading.Lock()

@@ -8,8 +8,8 @@ import streamlit as st
 
 from core.io.export import csv_bytes, layout_table
 from core.maps.layout import LAYOUT_METHODS
-from dashboard import (anchor_controls, anchor_state, bootstrap, controls, copy_link, explore_maps, inspector, loaders, map_chart,
-                       map_legend, panels, share, text)
+from dashboard import (anchor_controls, anchor_state, bootstrap, controls, copy_link, explore_maps, inspector, loaders,
+                       map_chart, map_legend, panels, share, text)
 from dashboard.explore_maps import METHOD_NAMES
 from dashboard.slide_export import explore_slide_downloads
 
