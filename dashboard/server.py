@@ -133,7 +133,9 @@ def main(argv: list[str] | None = None) -> int:
     if root not in sys.path:
         sys.path.insert(0, root)
     from core.runtime.disk_cache import use_numba_cache_dir
+    from core.runtime.memory import keep_freed_memory
 
+    keep_freed_memory()  # before the server's threads start: sessions' large arrays reuse freed memory
     use_numba_cache_dir()  # before numba is imported, here or in the workers (they inherit it)
     from core.maps import layout_jobs
 

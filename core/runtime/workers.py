@@ -15,6 +15,7 @@ import time
 
 from ..errors import LoadError
 from .control import ControlBlock, load_shared
+from .memory import keep_freed_memory
 
 __all__ = ["WorkerLimits", "worker_progress", "worker_should_stop", "in_worker", "THREAD_ENV"]
 
@@ -93,6 +94,8 @@ def init_worker(control_path: str, memory_bytes: int, warmers: tuple) -> None:
     # loky's workers wait for jobs forever: without this, a server killed outright would leave them running
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True, name="stitchboard-parent").start()
     _set_memory_limit(memory_bytes, hard=False)
+    if keep_freed_memory():  # a worker's next job reuses the memory its last one freed
+        _allow_kept_memory()
     from threadpoolctl import threadpool_limits
 
     _KEEP.append(threadpool_limits(1))
@@ -101,6 +104,15 @@ def init_worker(control_path: str, memory_bytes: int, warmers: tuple) -> None:
             warm()
         except Exception:  # noqa: BLE001 - see the docstring
             pass
+
+
+def _allow_kept_memory() -> None:
+    """loky replaces a worker whose resident memory grew 300 MB past its first job's. Memory kept on purpose
+    (:mod:`core.runtime.memory`) would then cost every large job a new process, its warm-up and the memory kept."""
+    from joblib.externals.loky import process_executor
+
+    if hasattr(process_executor, "_MAX_MEMORY_LEAK_SIZE"):  # read by the worker's loop after each job
+        process_executor._MAX_MEMORY_LEAK_SIZE = 1 << 62
 
 
 def _exit_with_parent(parent: int) -> None:

@@ -155,9 +155,10 @@ def test_a_job_that_ignores_the_stop_request_is_killed_after_the_grace(pool, mon
     assert set(pool.status()["pids"]) != pids  # a new process took the killed one's place
 
 
-def test_progress_and_stop_still_work_after_loky_restarts_a_worker():
+def test_progress_and_stop_still_work_after_loky_restarts_a_worker(monkeypatch):
     """loky replaces a worker whose memory grew by 300 MB since its first job; the new process
     must find the slot's control block too, or progress and stop requests would go nowhere."""
+    monkeypatch.setenv("STITCHBOARD_KEEP_FREED_MEMORY", "off")  # on, workers keep memory on purpose and stay
     p = WorkerPool(1, 1, spare=False)
     try:
         first = p.run(_keep_memory, 400 << 20)
