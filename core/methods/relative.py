@@ -23,6 +23,9 @@ from .similarities import PRODUCT_BLOCKS, SIMILARITIES, asif, name_rows, similar
 __all__ = ["relative_projection"]
 
 _CENTERS = (None, "anchors")
+#: Rows of a lower-precision X (float16) converted to the result's dtype at a time, for plain cosine/angular:
+#: a whole float32 copy of a 1M x 384 space is 1.5 GB of fresh memory per projection.
+_CONVERT_ROWS = 131_072
 
 
 def check_params(similarity, center, scale, topk, power):
@@ -279,9 +282,18 @@ def project_rows(X, stats: dict, *, similarity, center, scale, topk, power, ids=
         raise MismatchError(
             f"X has n_dims={X.shape[1]} but A has n_dims={A.shape[1]}; anchors must live in the same space as X"
         )
-    X = X.astype(A.dtype, copy=False)
-    return project_validated(X, stats, similarity=similarity, center=center, scale=scale, topk=topk, power=power,
-                             x_ids=ids, out=out)
+    kw = dict(similarity=similarity, center=center, scale=scale, topk=topk, power=power)
+    if fused and topk is None and power == 1 and X.dtype != A.dtype and X.shape[0] > _CONVERT_ROWS:
+        R = np.empty((X.shape[0], A.shape[0]), dtype=A.dtype) if out is None else out
+        try:
+            for s in range(0, X.shape[0], _CONVERT_ROWS):
+                block = X[s:s + _CONVERT_ROWS]
+                project_validated(block.astype(A.dtype), stats, x_ids=None if ids is None else ids[s:s + len(block)],
+                                  out=R[s:s + len(block)], **kw)
+            return R
+        except InvalidInputError:  # name the bad rows by their place in the whole of X, as unblocked
+            pass
+    return project_validated(X.astype(A.dtype, copy=False), stats, x_ids=ids, out=out, **kw)
 
 
 def result_dtype(x_dtype, a_dtype) -> np.dtype:

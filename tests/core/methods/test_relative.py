@@ -89,3 +89,24 @@ def test_out_receives_the_result_in_place():
         R = cr.project_rows(X, stats, similarity=sim, center=None, scale=False, topk=kw.get("topk"), power=1.0, out=out)
         assert R is out
         np.testing.assert_allclose(out, relative_projection(X, A, similarity=sim, **kw), rtol=1e-6, atol=1e-6)
+
+
+def test_float16_rows_are_converted_block_by_block_with_the_same_result(monkeypatch):
+    import core.methods.relative as rel
+    from core.errors import InvalidInputError
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(1000, 40)).astype(np.float16)
+    whole = rel.relative_projection(X.astype(np.float32), X[:7].astype(np.float32))
+    monkeypatch.setattr(rel, "_CONVERT_ROWS", 64)  # 16 blocks
+    blocked = rel.relative_projection(X, X[:7])
+    assert blocked.dtype == np.float32
+    np.testing.assert_allclose(blocked, whole, rtol=1e-6, atol=1e-6)
+    bad = X.copy()
+    bad[700, 3] = np.nan
+    with pytest.raises(InvalidInputError, match=r"rows \[700\]"):  # named in the whole of X, not its block
+        rel.relative_projection(bad, X[:7])
+    bad = X.copy()
+    bad[130] = 0
+    with pytest.raises(InvalidInputError, match=r"rows \[130\] of X are all zero"):
+        rel.relative_projection(bad, X[:7])
