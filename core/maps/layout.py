@@ -356,7 +356,7 @@ def _layout_pair(XA, XB, method, frame, n_neighbors, min_dist, metric, n_epochs,
     steps = Steps(progress, n_stages(XA.shape[0]) + 1, should_stop=should_stop)
     XA, XB = _check_spread(XA, "XA", metric), _check_spread(XB, "XB", metric)
     m = fit_map(XA, n_neighbors, min_dist, metric, n_epochs, init, random_state, steps=steps, name="A: ")
-    steps(f"placing B's {XB.shape[0]:,} rows in A's map", unit="epoch")
+    steps(f"placing B's {XB.shape[0]:,} rows in A's map", unit="row")
     LB = m.place(XB, XA, steps=steps)
     steps.finish()
     return m.coords, LB, "A"

@@ -16,7 +16,9 @@ import numpy as np
 from ..errors import InvalidInputError, MismatchError
 from ..runtime.progress import Steps
 from ..validation import as_vectors, check_choice, check_int, check_number
+from ..methods.neighbours import _n_workers
 from .fit_progress import umap_epochs
+from .placement import place_epochs
 
 __all__ = ["fit_map", "UmapMap", "n_stages", "how_made", "UMAP_METRICS"]
 
@@ -140,7 +142,7 @@ def fit_map(X, n_neighbors, min_dist, metric, n_epochs, init, random_state, *, s
         coords = np.empty((n, 2), dtype=np.float32)
         coords[rows] = reducer.embedding_
         rest = np.setdiff1d(np.arange(n), rows, assume_unique=True)
-        steps(f"placing {name}{len(rest):,} other rows among the landmarks", unit="epoch")
+        steps(f"placing {name}{len(rest):,} other rows among the landmarks", unit="row")
         coords[rest] = m.place(X, rows=rest, steps=steps)
         m.coords = coords
     return m
@@ -165,13 +167,12 @@ def _transform_knn(reducer, idx: np.ndarray, dist: np.ndarray, *, n_epochs=None,
     umap-learn's own ``transform`` after ``fit(precomputed_knn=...)`` needs its
     pynndescent index; this is the rest of that method, fed our neighbours: the same
     fuzzy bipartite graph, initial positions (weighted mean of the neighbours' map
-    positions), then epochs that move only the new points: 30 after a cold fit, 5 after
-    a warm start (they start next to their neighbours already). The graph stays in the
+    positions), then epochs that move only the new points (:func:`core.maps.placement.place_epochs`):
+    30 after a cold fit, 5 after a warm start (they start next to their neighbours already). The graph stays in the
     kNN's dense (n_new, k) shape, where each row already holds one new point's edges:
     no sparse COO and CSR copies of it (hundreds of MB at 1M rows).
     """
     from sklearn.utils import check_random_state
-    from umap.layouts import optimize_layout_euclidean
     from umap.umap_ import (
         INT32_MAX,
         INT32_MIN,
@@ -195,22 +196,11 @@ def _transform_knn(reducer, idx: np.ndarray, dist: np.ndarray, *, n_epochs=None,
             n_epochs = max(5, min(n_epochs, round(n_epochs * _PLACE_FULL_UP_TO / n_new)))
     n_epochs = int(n_epochs)
     W[W < W.max(initial=0.0) / float(n_epochs)] = 0.0  # edges sampled less than once in n_epochs: as umap drops them
-    head, j = np.nonzero(W)
-    tail, w = idx[head, j], W[head, j]
-    if w.size == 0:  # no neighbour within reach: every point stays where it starts
-        return embedding
-    with umap_epochs(steps) as tq:
-        return optimize_layout_euclidean(
-            embedding, reducer.embedding_.astype(np.float32, copy=True), head.astype(np.int32), tail.astype(np.int32),
-            n_epochs, reducer.embedding_.shape[0], _epochs_per_sample(w, n_epochs), reducer._a, reducer._b, rng_state,
-            reducer.repulsion_strength, reducer._initial_alpha / 4.0, reducer.negative_sample_rate,
-            reducer.random_state is None, tqdm_kwds=tq,
-        )
-
-
-def _epochs_per_sample(w: np.ndarray, n_epochs: int) -> np.ndarray:
-    """umap's ``make_epochs_per_sample`` for positive weights (n_edges,), float64, without its masked copies."""
-    return float(n_epochs) / (n_epochs * (w / w.max())).astype(np.float64)
+    steps.tick(0, n_new)
+    return place_epochs(embedding, reducer.embedding_, idx, W, n_epochs=n_epochs, a=reducer._a, b=reducer._b,
+                        gamma=reducer.repulsion_strength, initial_alpha=reducer._initial_alpha / 4.0,
+                        negative_sample_rate=reducer.negative_sample_rate, seed=int(rng_state[0]), steps=steps,
+                        threads=_n_workers())
 
 
 def _init_positions(W: np.ndarray, idx: np.ndarray, E: np.ndarray, nearest: np.ndarray,

@@ -80,7 +80,7 @@ class Steps:
         frac = min(max(i / n, 0.0), 1.0)
         if frac - self._last >= self.report_every:
             self._last = frac
-            self.progress(self.done - 1 + frac, self.total, f"{self.what} · {self._unit} {i}/{n}")
+            self.progress(self.done - 1 + frac, self.total, f"{self.what} · {self._unit} {i:,}/{n:,}")
 
     def finish(self) -> None:
         """Report the end (``done == total``); no stop check: the work is done."""

@@ -60,7 +60,7 @@ def test_umap_progress_comes_per_epoch_and_a_stop_ends_it_at_once(pool):
 
 
 def _epoch(what: str) -> int:
-    return int(what.split("· epoch ")[1].split("/")[0]) if "· epoch " in what else -1
+    return int(what.split("· epoch ")[1].split("/")[0].replace(",", "")) if "· epoch " in what else -1
 
 
 def test_tsne_reports_its_iterations_in_a_worker_and_stops_at_once(pool):
