@@ -330,7 +330,12 @@ class KnnIndex:
             cand = np.concatenate([np.arange(starts[p], starts[p + 1]) for p in self._probe[c]])
             Qc = self._Zs[s0:s1] if self_query else Q[qi]
             qsq = None if q_sq is None else (self._sqs[s0:s1] if self_query else q_sq[qi])
-            d2 = self._sqdist(Qc, self._Zs[cand], qsq, None if self._sqs is None else self._sqs[cand])
+            unit = self._sqs is None  # unit rows: rank by -cos, then 2 - 2 cos only for the k kept
+            if unit:
+                d2 = Qc @ self._Zs[cand].T
+                np.negative(d2, out=d2)
+            else:
+                d2 = self._sqdist(Qc, self._Zs[cand], qsq, self._sqs[cand])
             if self_query:  # cell c's own members come first among the candidates (probe[c][0] == c)
                 r = np.arange(s1 - s0)
                 d2[r, r] = np.inf
@@ -339,6 +344,8 @@ class KnnIndex:
                 return
             take = min(kk, d2.shape[1])
             j, v = _smallest(d2, take)
+            if unit:
+                v = np.maximum(v * 2.0 + 2.0, 0.0, dtype=np.float32)
             if take < kk:  # a tiny neighbourhood: pad with the farthest found (rare; few cells)
                 v = np.concatenate([v, np.repeat(v[:, -1:], kk - take, axis=1)], axis=1)
                 j = np.concatenate([j, np.repeat(j[:, -1:], kk - take, axis=1)], axis=1)
