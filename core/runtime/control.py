@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 import uuid
 from pathlib import Path
 
 import numpy as np
 
-__all__ = ["ControlBlock", "SharedArray", "shm_dir", "share_arrays", "load_shared", "SHARE_MIN_BYTES"]
+__all__ = ["ControlBlock", "SharedArray", "ShareFiles", "shm_dir", "share_arrays", "load_shared", "SHARE_MIN_BYTES",
+           "SHARE_KEEP_BYTES"]
 
 #: Arrays at least this large (bytes) go to the worker as files (``STITCHBOARD_WORKER_SHARE_MB``).
 SHARE_MIN_BYTES = int(float(os.environ.get("STITCHBOARD_WORKER_SHARE_MB", 64)) * (1 << 20))
@@ -116,45 +118,127 @@ class ControlBlock:
         self._ints[2] += 1
 
 
+#: Idle share files kept for the next jobs' arrays, at most (bytes).
+SHARE_KEEP_BYTES = 2 << 30
+
+
 class SharedArray:
-    """A reference to an array saved as ``.npy`` for a worker (small to pickle)."""
+    """A reference to an array saved as ``.npy`` for a worker (small to pickle).
 
-    def __init__(self, path: str, shape: tuple, dtype: str):
-        self.path, self.shape, self.dtype = path, shape, dtype
+    ``kept``: the file belongs to the server's :class:`ShareFiles` (the worker must not remove it).
+    """
+
+    def __init__(self, path: str, shape: tuple, dtype: str, *, kept: bool = False):
+        self.path, self.shape, self.dtype, self.kept = path, shape, dtype, kept
 
 
-def share_arrays(obj, folder: Path, *, min_bytes: int | None = None, paths: list | None = None):
+class ShareFiles:
+    """Files that carried arrays to workers, kept to carry the next jobs' arrays.
+
+    A new file's memory costs its first write, seconds per GB on hosts that take freed memory away
+    (:mod:`core.runtime.memory`); a kept file written over costs only the copy. An array goes into the
+    smallest idle file that holds it, else a new one. At most ``max_bytes`` of idle files are kept (the
+    largest go first); :meth:`close` removes them, and a pool worker removes its server's files if the
+    server dies (:func:`core.runtime.workers.init_worker`). ``max_bytes=0`` removes every file after its job.
+    """
+
+    def __init__(self, folder, *, max_bytes: int = SHARE_KEEP_BYTES):
+        self.folder, self.max_bytes = Path(folder), int(max_bytes)
+        self._idle: dict[str, int] = {}  # path -> size
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def take(self, nbytes: int) -> tuple[str, bool]:
+        """A path for a file of ``nbytes`` (header included): ``(path, reused)``; an idle file taken is no longer idle."""
+        with self._lock:
+            fits = [p for p, size in self._idle.items() if size >= nbytes]
+            if fits:
+                path = min(fits, key=self._idle.__getitem__)
+                del self._idle[path]
+                return path, True
+        return str(self.folder / f"stitchboard-{os.getpid()}-{uuid.uuid4().hex[:12]}.npy"), False
+
+    def give_back(self, paths) -> None:
+        """The files of a finished job (no worker reads them any more): idle, or removed beyond ``max_bytes``."""
+        gone = []
+        with self._lock:
+            if self._closed:  # a job that ended after close(): nothing is kept any more
+                gone, paths = list(paths), []
+            for path in paths:
+                try:
+                    self._idle[path] = os.path.getsize(path)
+                except OSError:  # removed meanwhile
+                    self._idle.pop(path, None)
+            while self._idle and sum(self._idle.values()) > self.max_bytes:
+                path = max(self._idle, key=self._idle.__getitem__)
+                del self._idle[path]
+                gone.append(path)
+        _remove(gone)
+
+    def close(self) -> None:
+        """Remove the idle files, and from now on every file given back."""
+        with self._lock:
+            paths, self._idle, self._closed = list(self._idle), {}, True
+        _remove(paths)
+
+
+def _remove(paths) -> None:
+    for path in paths:
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+
+
+def share_arrays(obj, folder: Path, *, min_bytes: int | None = None, paths: list | None = None,
+                 files: ShareFiles | None = None):
     """``obj`` with every numpy array of at least ``min_bytes`` (:data:`SHARE_MIN_BYTES`; in lists, tuples and dict
     values too) saved under ``folder`` and replaced by a :class:`SharedArray`.
+
+    ``files``: write into its idle files (and new ones of its own) instead of new files the worker removes.
 
     Returns
     -------
     obj : the same structure
     paths : list of str
-        The files written; the caller removes them after the job.
+        The files written; after the job the caller gives them back to ``files``, or removes them.
     """
     paths = [] if paths is None else paths
     min_bytes = SHARE_MIN_BYTES if min_bytes is None else min_bytes
     if isinstance(obj, np.ndarray) and obj.nbytes >= min_bytes and not obj.dtype.hasobject:
-        path = str(Path(folder) / f"stitchboard-{os.getpid()}-{uuid.uuid4().hex[:12]}.npy")
+        if files is None:
+            path, reused = str(Path(folder) / f"stitchboard-{os.getpid()}-{uuid.uuid4().hex[:12]}.npy"), False
+        else:
+            path, reused = files.take(_npy_bytes(obj))
         paths.append(path)
-        np.save(path, obj, allow_pickle=False)
-        return SharedArray(path, obj.shape, obj.dtype.str), paths
+        # over a kept file: its old tail stays, past the end the header gives (np.load reads only that far)
+        with open(path, "r+b" if reused else "wb") as fh:
+            np.lib.format.write_array(fh, obj, allow_pickle=False)
+        return SharedArray(path, obj.shape, obj.dtype.str, kept=files is not None), paths
     if isinstance(obj, (list, tuple)) and not hasattr(obj, "_fields"):
-        return type(obj)(share_arrays(o, folder, min_bytes=min_bytes, paths=paths)[0] for o in obj), paths
+        return type(obj)(share_arrays(o, folder, min_bytes=min_bytes, paths=paths, files=files)[0] for o in obj), paths
     if isinstance(obj, dict):
-        return {k: share_arrays(v, folder, min_bytes=min_bytes, paths=paths)[0] for k, v in obj.items()}, paths
+        return ({k: share_arrays(v, folder, min_bytes=min_bytes, paths=paths, files=files)[0] for k, v in obj.items()},
+                paths)
     return obj, paths
 
 
+def _npy_bytes(a: np.ndarray) -> int:
+    """Size of ``a`` saved as ``.npy``: its header, then its data."""
+    import io
+
+    buf = io.BytesIO()
+    np.lib.format.write_array_header_1_0(buf, np.lib.format.header_data_from_array_1_0(a))
+    return buf.tell() + a.nbytes
+
+
 def load_shared(obj):
-    """In the worker: every :class:`SharedArray` in ``obj`` mapped from its file (copy-on-write: the file never changes)."""
+    """In the worker: every :class:`SharedArray` in ``obj`` mapped from its file (copy-on-write: the worker's
+    changes stay its own)."""
     if isinstance(obj, SharedArray):
         out = np.load(obj.path, mmap_mode="c", allow_pickle=False)
-        try:
-            os.unlink(obj.path)  # mapped now; nothing is left behind if the server dies
-        except OSError:
-            pass
+        if not obj.kept:
+            _remove([obj.path])  # mapped now; nothing is left behind if the server dies
         return out
     if isinstance(obj, (list, tuple)) and not hasattr(obj, "_fields"):
         return type(obj)(load_shared(o) for o in obj)

@@ -7,14 +7,15 @@ anchor edit allocates and frees many GB: the relative vectors, the kNN lookups a
 With :func:`keep_freed_memory` the next allocation reuses the pages the last one freed.
 
 The price: the process's resident memory stays at its peak instead of shrinking after it.
-``STITCHBOARD_KEEP_FREED_MEMORY=off`` turns it off.
+``STITCHBOARD_KEEP_FREED_MEMORY=off`` turns it off, and with it the reuse of the files that carry
+arrays to the pool's workers (:class:`core.runtime.control.ShareFiles`).
 """
 
 from __future__ import annotations
 
 import os
 
-__all__ = ["keep_freed_memory"]
+__all__ = ["keep_freed_memory", "enabled"]
 
 # mallopt parameters, from <malloc.h>
 _M_TRIM_THRESHOLD = -1
@@ -22,6 +23,11 @@ _M_MMAP_THRESHOLD = -3
 _M_ARENA_MAX = -8
 #: mallopt takes an int: blocks up to 2 GiB stay in the heap, larger ones are still mapped on their own.
 _MOST = 2**31 - 1
+
+
+def enabled() -> bool:
+    """Whether freed memory is kept (``STITCHBOARD_KEEP_FREED_MEMORY`` not off / 0 / false / no)."""
+    return os.environ.get("STITCHBOARD_KEEP_FREED_MEMORY", "on").strip().lower() not in ("off", "0", "false", "no")
 
 
 def keep_freed_memory() -> bool:
@@ -39,7 +45,7 @@ def keep_freed_memory() -> bool:
     import ctypes
     import platform
 
-    if os.environ.get("STITCHBOARD_KEEP_FREED_MEMORY", "on").strip().lower() in ("off", "0", "false", "no"):
+    if not enabled():
         return False
     if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
         return False

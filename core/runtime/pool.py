@@ -36,7 +36,8 @@ from joblib.externals.loky import ProcessPoolExecutor
 from joblib.externals.loky.process_executor import BrokenProcessPool, ShutdownExecutorError
 
 from ..errors import CancelledError, LoadError
-from .control import ControlBlock, share_arrays, shm_dir
+from . import memory
+from .control import SHARE_KEEP_BYTES, ControlBlock, ShareFiles, share_arrays, shm_dir
 from .disk_cache import numba_cache_dir
 from .workers import THREAD_ENV, WorkerLimits, call_job, init_worker, noop
 
@@ -121,6 +122,7 @@ class WorkerPool:
         self._closed = False
         self._n_fresh = 0  # fresh jobs running
         self._warm_target: int | None = None  # slots kept warm so far: all ``workers`` unless warm_up said fewer
+        self._files = ShareFiles(shm_dir(), max_bytes=SHARE_KEEP_BYTES if memory.enabled() else 0)
 
     # ---------------------------------------------------------------- slots
     def add_warmers(self, *fns, fresh: bool = False) -> None:
@@ -279,7 +281,8 @@ class WorkerPool:
             ``should_stop`` returned True.
         """
         limits = limits or WorkerLimits()
-        (args, kwargs), files = share_arrays((args, kwargs), shm_dir())
+        (args, kwargs), files = share_arrays((args, kwargs), shm_dir(), files=self._files)
+        fut = None
         try:
             for attempt in range(2):
                 slot = self._acquire(fresh, progress, should_stop)
@@ -301,11 +304,14 @@ class WorkerPool:
                 else:  # the caller left early (its progress callback raised): stop the job in the background
                     threading.Thread(target=self._abandon, args=(slot, fut), daemon=True).start()
         finally:
-            for f in files:
-                try:
-                    os.unlink(f)
-                except OSError:
-                    pass
+            if fut is None or fut.done():
+                self._files.give_back(files)
+            else:  # an abandoned job's worker may still read them: they go (its mapping keeps the data)
+                for f in files:
+                    try:
+                        os.unlink(f)
+                    except OSError:
+                        pass
 
     def _abandon(self, slot: _Slot, fut) -> None:
         slot.control.request_stop()
@@ -364,6 +370,7 @@ class WorkerPool:
             self._slots, self._spare = [], None
         for s in slots:
             s.kill()  # an idle worker may still be warming up: do not wait for it
+        self._files.close()
 
 
 def _crashed(fut) -> bool:

@@ -14,7 +14,7 @@ import threading
 import time
 
 from ..errors import LoadError
-from .control import ControlBlock, load_shared
+from .control import ControlBlock, load_shared, shm_dir
 from .memory import keep_freed_memory
 
 __all__ = ["WorkerLimits", "worker_progress", "worker_should_stop", "in_worker", "THREAD_ENV"]
@@ -120,6 +120,11 @@ def _exit_with_parent(parent: int) -> None:
         time.sleep(1.0)
     if _CONTROL is not None:
         _CONTROL.unlink()  # the server cannot any more
+    for path in shm_dir().glob(f"stitchboard-{parent}-*.npy"):  # its kept share files (control.ShareFiles)
+        try:
+            path.unlink()
+        except OSError:
+            pass
     os._exit(0)
 
 

@@ -201,16 +201,52 @@ def _alive(pid):
         return fh.read().split(")")[-1].split()[0] != "Z"
 
 
-def test_large_arrays_travel_as_shared_files_and_are_removed(pool, monkeypatch):
+def test_large_arrays_travel_as_shared_files_and_are_removed(monkeypatch):
     from core.runtime import control
 
+    monkeypatch.setenv("STITCHBOARD_KEEP_FREED_MEMORY", "off")  # no files kept for the next jobs
     monkeypatch.setattr(control, "SHARE_MIN_BYTES", 1 << 20)
-    X = np.arange(1 << 19, dtype=np.float64)  # 4 MiB
-    kind, path, total, writeable = pool.run(_shared_info, X)
-    assert kind == "memmap" and path.endswith(".npy") and total == float(X.sum()) and writeable
-    assert not os.path.exists(path)
-    kind, *_ = pool.run(_shared_info, X[:10])
-    assert kind == "ndarray"  # small ones are pickled
+    p = WorkerPool(1, 1, spare=False)
+    try:
+        X = np.arange(1 << 19, dtype=np.float64)  # 4 MiB
+        kind, path, total, writeable = p.run(_shared_info, X)
+        assert kind == "memmap" and path.endswith(".npy") and total == float(X.sum()) and writeable
+        assert not os.path.exists(path)
+        kind, *_ = p.run(_shared_info, X[:10])
+        assert kind == "ndarray"  # small ones are pickled
+    finally:
+        p.shutdown()
+
+
+def test_share_files_are_written_over_by_the_next_jobs_and_removed_at_shutdown(monkeypatch):
+    from core.runtime import control
+
+    monkeypatch.setenv("STITCHBOARD_KEEP_FREED_MEMORY", "on")
+    monkeypatch.setattr(control, "SHARE_MIN_BYTES", 1 << 20)
+    p = WorkerPool(2, 2, spare=False)
+    try:
+        X = np.arange(1 << 19, dtype=np.float64)  # 4 MiB
+        _, first, total, _ = p.run(_shared_info, X)
+        assert total == float(X.sum()) and os.path.exists(first)  # kept, idle
+        Y = np.arange(1 << 18, dtype=np.float32)[::-1].copy()  # smaller: fits the idle file
+        _, again, total, writeable = p.run(_shared_info, Y)
+        assert again == first and total == float(Y.sum()) and writeable  # the file's old tail is not read
+        # two jobs at once cannot share a file: the second gets a new one
+        seen = []
+        threads = [threading.Thread(target=lambda: seen.append(p.run(_slow_shared_path, X))) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert len(set(seen)) == 2 and first in seen
+    finally:
+        p.shutdown()
+    assert not any(os.path.exists(f) for f in [first, *seen])
+
+
+def _slow_shared_path(X):
+    time.sleep(0.5)
+    return str(X.filename)
 
 
 def test_jobs_beyond_max_workers_wait_their_turn_in_order():
@@ -260,8 +296,11 @@ def test_workers_end_when_their_server_is_killed_outright():
     import subprocess
     import sys
 
-    script = ("import time; from core.runtime.pool import WorkerPool; p = WorkerPool(2, 2, spare=False); p.warm_up()\n"
+    script = ("import time, os, numpy as np; from core.runtime.pool import WorkerPool; from core.runtime import control\n"
+              "os.environ['STITCHBOARD_KEEP_FREED_MEMORY'] = 'on'; control.SHARE_MIN_BYTES = 1 << 20\n"
+              "p = WorkerPool(2, 2, spare=False); p.warm_up()\n"
               "while p.status()['warm'] < 2: time.sleep(0.05)\n"
+              "p.run(np.sum, np.ones(1 << 20))  # leaves a kept share file\n"
               "print(*p.status()['pids'], flush=True); time.sleep(300)")
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
     server = subprocess.Popen([sys.executable, "-c", script], cwd=root, stdout=subprocess.PIPE, text=True)
@@ -277,7 +316,8 @@ def test_workers_end_when_their_server_is_killed_outright():
     assert not any(_alive(pid) for pid in pids)
     from core.runtime.control import shm_dir
 
-    assert glob.glob(str(shm_dir() / f"stitchboard-{server.pid}-*")) == []  # the workers removed its control files
+    # the workers removed its control files and its kept share files
+    assert glob.glob(str(shm_dir() / f"stitchboard-{server.pid}-*")) == []
 
 
 def test_warm_up_of_some_slots_starts_only_those_until_asked_for_the_rest():
