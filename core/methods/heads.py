@@ -90,7 +90,12 @@ class RowStandardizer(TransformerMixin, BaseEstimator):
                 f"X has {X.shape[1]} features, but RowStandardizer was fitted with {self.n_features_in_}"
             )
         Xc = X - X.mean(axis=1, keepdims=True)
-        return Xc / (Xc.std(axis=1, keepdims=True) + self.eps)
+        # the row std as sqrt(mean(Xc**2)) in one pass, then one in-place division: ``Xc.std`` makes four
+        # more temporaries of X's size (seconds per edit at 1M rows)
+        sd = np.sqrt(np.einsum("ij,ij->i", Xc, Xc) / Xc.shape[1])
+        sd += self.eps
+        Xc /= sd[:, None]
+        return Xc
 
 
 class SampleScaledRidge(ClassifierMixin, BaseEstimator):

@@ -11,3 +11,19 @@ def test_sample_scaled_ridge_alpha_follows_n():
     assert m.alpha_ == 100.0 and m.alpha_per_sample == 0.5 and m.predict(X).shape == (200,)
     with pytest.raises(ValueError, match="alpha_per_sample=0 must be > 0"):
         SampleScaledRidge(alpha_per_sample=0).fit(X, y)
+
+
+def test_row_standardizer_gives_each_row_zero_mean_and_unit_std():
+    from core.methods.heads import RowStandardizer
+
+    rng = np.random.default_rng(0)
+    for dtype in (np.float32, np.float64):
+        X = (rng.normal(size=(300, 20)) * rng.uniform(0.1, 5, size=(300, 1)) + 3).astype(dtype)
+        X[0] = 2.0  # a constant row: eps keeps it finite (all zeros)
+        Z = RowStandardizer().fit(X).transform(X)
+        assert Z.dtype == dtype and Z.shape == X.shape
+        Xc = X.astype(np.float64) - X.mean(axis=1, keepdims=True)
+        np.testing.assert_allclose(Z, Xc / (Xc.std(axis=1, keepdims=True) + 1e-6), rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(Z[1:].std(axis=1), 1.0, rtol=1e-4)
+        assert np.all(Z[0] == 0)
+        assert X[0, 0] == 2.0  # the input is not changed in place
