@@ -25,6 +25,7 @@ import warnings
 
 import numpy as np
 
+from ..methods.neighbours import KnnIndex
 from ..runtime.pool import WorkerPool, shared_pool
 from ..runtime.workers import WorkerLimits, worker_progress, worker_should_stop
 from .layout import compute_layout, layout_pair
@@ -57,6 +58,7 @@ def warm_worker() -> None:
         # a fit on exact distances, its reporting path and B placed in its frame: every specialisation used later
         layout_pair(A, B, method="umap", n_epochs=5, progress=_ignore)
         compute_layout(A, method="tsne", perplexity=5)  # imports scikit-learn's t-SNE
+    KnnIndex(A, method="ivf", n_cells=4).query(B, n_neighbors=5)  # the large maps' kNN selection
 
 
 def _ignore(done, total, what) -> None:

@@ -11,9 +11,12 @@ kNN grows as n^2 (about 8 TFLOP at 100k x 384). Here, in numpy:
 - ``method="exact"``: blocked GEMM + partial sort, for small inputs;
 - ``method="ivf"``: an inverted-file index (as in FAISS's IVF-Flat): spherical k-means
   cells; each query is compared exactly with every member of the ``n_probe`` cells
-  nearest to its own cell, about 5 % of the points at the defaults. No JIT; speed and
+  nearest to its own cell, about 5 % of the points at the defaults. Speed and
   recall against scikit-learn, pynndescent and the exact graph are measured by
   ``benchmarks/bench_knn.py``.
+
+Both are numpy GEMMs; the one compiled step is the selection of each row's k smallest
+(:mod:`core.methods.smallest`, numba, cached on disk: no compilation per process).
 
 Blocks and cells run in two worker threads with one BLAS thread each.
 
@@ -119,11 +122,11 @@ def _n_workers() -> int:
 def _smallest(d2: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Columns and values of the ``k`` smallest entries of each row, ascending."""
     if k < d2.shape[1]:
-        j = np.argpartition(d2, k - 1, axis=1)[:, :k]
-        v = np.take_along_axis(d2, j, axis=1)
-    else:
-        j = np.broadcast_to(np.arange(d2.shape[1]), d2.shape)
-        v = d2
+        from .smallest import smallest_per_row
+
+        return smallest_per_row(d2, k)
+    j = np.broadcast_to(np.arange(d2.shape[1]), d2.shape)
+    v = d2
     o = np.argsort(v, axis=1, kind="stable")
     return np.take_along_axis(j, o, axis=1), np.take_along_axis(v, o, axis=1)
 
