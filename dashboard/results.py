@@ -115,10 +115,13 @@ def _layout_code_version() -> tuple:
     """What a cached layout also depends on: our layout code and the libraries it calls."""
     import core.maps.fit_progress
     import core.maps.layout
-    import core.methods.neighbours
+    import core.maps.placement
     import core.maps.umap_maps
+    import core.methods.neighbours
+    import core.methods.smallest
 
-    modules = (core.maps.layout, core.maps.umap_maps, core.maps.fit_progress, core.methods.neighbours)
+    modules = (core.maps.layout, core.maps.umap_maps, core.maps.placement, core.maps.fit_progress,
+               core.methods.neighbours, core.methods.smallest)
     sources = tuple(content_key(open(m.__file__, "rb").read()) for m in modules)
     return sources + package_versions("umap-learn", "pynndescent", "numba", "scikit-learn", "numpy", "scipy")
 

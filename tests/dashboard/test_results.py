@@ -83,3 +83,25 @@ def test_a_caller_waiting_for_the_same_key_is_shown_the_computations_progress():
     first.join(10)
     waiter.join(10)
     assert seen and set(seen) == {(1, 4, "epoch 1/4")} and out == ["maps"]
+
+
+def test_cached_maps_depend_on_every_module_that_computes_them():
+    """A change to any module a landmark map runs must miss the disk cache, not return the old code's maps."""
+    import os
+    import subprocess
+    import sys
+
+    from core.runtime.disk_cache import content_key
+
+    code = ("import sys, numpy as np; import core.maps.umap_maps as um; um._DENSE_MAX_ROWS = 100; um._LANDMARKS = 300\n"
+            "from core.maps.layout import layout_pair\n"
+            "X = np.random.default_rng(0).normal(size=(700, 8)).astype(np.float32)\n"
+            "layout_pair(X, X + 0.01, n_epochs=5)  # kNN graph, landmark UMAP, placed rows, B placed\n"
+            "print(*sorted(m.__file__ for n, m in sys.modules.items() if n.startswith(('core.maps.', 'core.methods.'))))")
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    files = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True,
+                           check=True).stdout.split()
+    assert any(f.endswith("placement.py") for f in files) and any(f.endswith("smallest.py") for f in files)
+    version = results._layout_code_version()
+    missing = [f for f in files if content_key(open(f, "rb").read()) not in version]
+    assert missing == []
