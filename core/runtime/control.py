@@ -149,7 +149,10 @@ class ShareFiles:
         self._closed = False
 
     def take(self, nbytes: int) -> tuple[str, bool]:
-        """A path for a file of ``nbytes`` (header included): ``(path, reused)``; an idle file taken is no longer idle."""
+        """A path for a file of ``nbytes`` (header included): ``(path, reused)``.
+
+        An idle file taken is no longer idle until :meth:`give_back`.
+        """
         with self._lock:
             fits = [p for p, size in self._idle.items() if size >= nbytes]
             if fits:

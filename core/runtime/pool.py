@@ -281,7 +281,9 @@ class WorkerPool:
             ``should_stop`` returned True.
         """
         limits = limits or WorkerLimits()
-        (args, kwargs), files = share_arrays((args, kwargs), shm_dir(), files=self._files)
+        # a fresh job's process runs untrusted code: it gets files no later job uses
+        kept = None if fresh else self._files
+        (args, kwargs), files = share_arrays((args, kwargs), shm_dir(), files=kept)
         fut = None
         try:
             for attempt in range(2):
@@ -304,8 +306,8 @@ class WorkerPool:
                 else:  # the caller left early (its progress callback raised): stop the job in the background
                     threading.Thread(target=self._abandon, args=(slot, fut), daemon=True).start()
         finally:
-            if fut is None or fut.done():
-                self._files.give_back(files)
+            if kept is not None and (fut is None or fut.done()):
+                kept.give_back(files)
             else:  # an abandoned job's worker may still read them: they go (its mapping keeps the data)
                 for f in files:
                     try:

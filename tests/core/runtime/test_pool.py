@@ -296,7 +296,8 @@ def test_workers_end_when_their_server_is_killed_outright():
     import subprocess
     import sys
 
-    script = ("import time, os, numpy as np; from core.runtime.pool import WorkerPool; from core.runtime import control\n"
+    script = ("import time, os, numpy as np\n"
+              "from core.runtime.pool import WorkerPool; from core.runtime import control\n"
               "os.environ['STITCHBOARD_KEEP_FREED_MEMORY'] = 'on'; control.SHARE_MIN_BYTES = 1 << 20\n"
               "p = WorkerPool(2, 2, spare=False); p.warm_up()\n"
               "while p.status()['warm'] < 2: time.sleep(0.05)\n"
@@ -335,5 +336,22 @@ def test_warm_up_of_some_slots_starts_only_those_until_asked_for_the_rest():
         while p.status()["warm"] < 3 and time.monotonic() < deadline:
             time.sleep(0.05)
         assert p.status()["slots"] == 3 and p.status()["warm"] == 3
+    finally:
+        p.shutdown()
+
+
+def test_a_fresh_jobs_files_are_never_kept_for_later_jobs(monkeypatch):
+    """A fresh job runs untrusted code: a file it could write to must not carry another job's input."""
+    from core.runtime import control
+
+    monkeypatch.setenv("STITCHBOARD_KEEP_FREED_MEMORY", "on")
+    monkeypatch.setattr(control, "SHARE_MIN_BYTES", 1 << 20)
+    p = WorkerPool(1, 2, spare=False)
+    try:
+        X = np.arange(1 << 19, dtype=np.float64)
+        _, path, total, _ = p.run(_shared_info, X, fresh=True)
+        assert total == float(X.sum()) and not os.path.exists(path)
+        _, later, _, _ = p.run(_shared_info, X)
+        assert later != path
     finally:
         p.shutdown()
