@@ -4,9 +4,9 @@ Neither umap-learn nor scikit-learn's t-SNE takes a callback, but both report th
 optimisation as text, and that text can go to an object of ours:
 
 - umap-learn draws its epoch loop with ``tqdm(range(n_epochs), **tqdm_kwds)``, and
-  ``UMAP(tqdm_kwds=...)`` / ``optimize_layout_euclidean(..., tqdm_kwds=...)`` pass our
-  options: :func:`umap_epochs` gives a ``file`` that receives ``"n/total"`` once per epoch
-  and calls ``steps.tick`` (which may raise :class:`~core.errors.CancelledError`).
+  ``UMAP(tqdm_kwds=...)`` passes our options: :func:`umap_epochs` gives a ``file`` that
+  receives ``"n/total"`` once per epoch and calls ``steps.tick`` (which may raise
+  :class:`~core.errors.CancelledError`).
 - ``TSNE(verbose=2)`` prints ``[t-SNE] Iteration 50: ...`` every 50 iterations.
   :func:`tsne_iterations` sends standard output to a parser, but only in a pool worker
   (:func:`core.runtime.workers.in_worker`): ``sys.stdout`` belongs to the whole process,

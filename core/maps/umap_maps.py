@@ -167,10 +167,11 @@ def _transform_knn(reducer, idx: np.ndarray, dist: np.ndarray, *, n_epochs=None,
     umap-learn's own ``transform`` after ``fit(precomputed_knn=...)`` needs its
     pynndescent index; this is the rest of that method, fed our neighbours: the same
     fuzzy bipartite graph, initial positions (weighted mean of the neighbours' map
-    positions), then epochs that move only the new points (:func:`core.maps.placement.place_epochs`):
-    30 after a cold fit, 5 after a warm start (they start next to their neighbours already). The graph stays in the
-    kNN's dense (n_new, k) shape, where each row already holds one new point's edges:
-    no sparse COO and CSR copies of it (hundreds of MB at 1M rows).
+    positions), then epochs that move only the new points
+    (:func:`core.maps.placement.place_epochs`): 30 after a cold fit, 5 after a warm start
+    (they start next to their neighbours already). The graph stays in the kNN's dense
+    (n_new, k) shape, where each row already holds one new point's edges: no sparse COO
+    and CSR copies of it (hundreds of MB at 1M rows).
     """
     from sklearn.utils import check_random_state
     from umap.umap_ import (
