@@ -77,6 +77,24 @@ def _shared_info(X):
 
 
 @pytest.fixture
+def share_pool(monkeypatch):
+    """Pools whose arrays of 1 MiB or more travel as files, freed memory kept (``keep="on"``) or not."""
+    from core.runtime import control
+
+    monkeypatch.setattr(control, "SHARE_MIN_BYTES", 1 << 20)
+    pools = []
+
+    def make(keep: str, workers: int, max_workers: int) -> WorkerPool:
+        monkeypatch.setenv("STITCHBOARD_KEEP_FREED_MEMORY", keep)
+        pools.append(WorkerPool(workers, max_workers, spare=False))
+        return pools[-1]
+
+    yield make
+    for p in pools:
+        p.shutdown()
+
+
+@pytest.fixture
 def pool():
     p = WorkerPool(2, 2, spare=False)
     p.warm_up()
@@ -201,46 +219,33 @@ def _alive(pid):
         return fh.read().split(")")[-1].split()[0] != "Z"
 
 
-def test_large_arrays_travel_as_shared_files_and_are_removed(monkeypatch):
-    from core.runtime import control
-
-    monkeypatch.setenv("STITCHBOARD_KEEP_FREED_MEMORY", "off")  # no files kept for the next jobs
-    monkeypatch.setattr(control, "SHARE_MIN_BYTES", 1 << 20)
-    p = WorkerPool(1, 1, spare=False)
-    try:
-        X = np.arange(1 << 19, dtype=np.float64)  # 4 MiB
-        kind, path, total, writeable = p.run(_shared_info, X)
-        assert kind == "memmap" and path.endswith(".npy") and total == float(X.sum()) and writeable
-        assert not os.path.exists(path)
-        kind, *_ = p.run(_shared_info, X[:10])
-        assert kind == "ndarray"  # small ones are pickled
-    finally:
-        p.shutdown()
+def test_large_arrays_travel_as_shared_files_and_are_removed(share_pool):
+    p = share_pool("off", 1, 1)  # no files kept for the next jobs
+    X = np.arange(1 << 19, dtype=np.float64)  # 4 MiB
+    kind, path, total, writeable = p.run(_shared_info, X)
+    assert kind == "memmap" and path.endswith(".npy") and total == float(X.sum()) and writeable
+    assert not os.path.exists(path)
+    kind, *_ = p.run(_shared_info, X[:10])
+    assert kind == "ndarray"  # small ones are pickled
 
 
-def test_share_files_are_written_over_by_the_next_jobs_and_removed_at_shutdown(monkeypatch):
-    from core.runtime import control
-
-    monkeypatch.setenv("STITCHBOARD_KEEP_FREED_MEMORY", "on")
-    monkeypatch.setattr(control, "SHARE_MIN_BYTES", 1 << 20)
-    p = WorkerPool(2, 2, spare=False)
-    try:
-        X = np.arange(1 << 19, dtype=np.float64)  # 4 MiB
-        _, first, total, _ = p.run(_shared_info, X)
-        assert total == float(X.sum()) and os.path.exists(first)  # kept, idle
-        Y = np.arange(1 << 18, dtype=np.float32)[::-1].copy()  # smaller: fits the idle file
-        _, again, total, writeable = p.run(_shared_info, Y)
-        assert again == first and total == float(Y.sum()) and writeable  # the file's old tail is not read
-        # two jobs at once cannot share a file: the second gets a new one
-        seen = []
-        threads = [threading.Thread(target=lambda: seen.append(p.run(_slow_shared_path, X))) for _ in range(2)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        assert len(set(seen)) == 2 and first in seen
-    finally:
-        p.shutdown()
+def test_share_files_are_written_over_by_the_next_jobs_and_removed_at_shutdown(share_pool):
+    p = share_pool("on", 2, 2)
+    X = np.arange(1 << 19, dtype=np.float64)  # 4 MiB
+    _, first, total, _ = p.run(_shared_info, X)
+    assert total == float(X.sum()) and os.path.exists(first)  # kept, idle
+    Y = np.arange(1 << 18, dtype=np.float32)[::-1].copy()  # smaller: fits the idle file
+    _, again, total, writeable = p.run(_shared_info, Y)
+    assert again == first and total == float(Y.sum()) and writeable  # the file's old tail is not read
+    # two jobs at once cannot share a file: the second gets a new one
+    seen = []
+    threads = [threading.Thread(target=lambda: seen.append(p.run(_slow_shared_path, X))) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(set(seen)) == 2 and first in seen
+    p.shutdown()
     assert not any(os.path.exists(f) for f in [first, *seen])
 
 
@@ -340,18 +345,11 @@ def test_warm_up_of_some_slots_starts_only_those_until_asked_for_the_rest():
         p.shutdown()
 
 
-def test_a_fresh_jobs_files_are_never_kept_for_later_jobs(monkeypatch):
+def test_a_fresh_jobs_files_are_never_kept_for_later_jobs(share_pool):
     """A fresh job runs untrusted code: a file it could write to must not carry another job's input."""
-    from core.runtime import control
-
-    monkeypatch.setenv("STITCHBOARD_KEEP_FREED_MEMORY", "on")
-    monkeypatch.setattr(control, "SHARE_MIN_BYTES", 1 << 20)
-    p = WorkerPool(1, 2, spare=False)
-    try:
-        X = np.arange(1 << 19, dtype=np.float64)
-        _, path, total, _ = p.run(_shared_info, X, fresh=True)
-        assert total == float(X.sum()) and not os.path.exists(path)
-        _, later, _, _ = p.run(_shared_info, X)
-        assert later != path
-    finally:
-        p.shutdown()
+    p = share_pool("on", 1, 2)
+    X = np.arange(1 << 19, dtype=np.float64)
+    _, path, total, _ = p.run(_shared_info, X, fresh=True)
+    assert total == float(X.sum()) and not os.path.exists(path)
+    _, later, _, _ = p.run(_shared_info, X)
+    assert later != path
