@@ -21,8 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["ControlBlock", "SharedArray", "ShareFiles", "shm_dir", "share_arrays", "load_shared", "SHARE_MIN_BYTES",
-           "SHARE_KEEP_BYTES"]
+__all__ = ["ControlBlock", "SharedArray", "ShareFiles", "shm_dir", "share_arrays", "load_shared", "remove_files",
+           "share_file_pattern", "SHARE_MIN_BYTES", "SHARE_KEEP_BYTES"]
 
 #: Arrays at least this large (bytes) go to the worker as files (``STITCHBOARD_WORKER_SHARE_MB``).
 SHARE_MIN_BYTES = int(float(os.environ.get("STITCHBOARD_WORKER_SHARE_MB", 64)) * (1 << 20))
@@ -159,7 +159,7 @@ class ShareFiles:
                 path = min(fits, key=self._idle.__getitem__)
                 del self._idle[path]
                 return path, True
-        return str(self.folder / f"stitchboard-{os.getpid()}-{uuid.uuid4().hex[:12]}.npy"), False
+        return _new_path(self.folder), False
 
     def give_back(self, paths) -> None:
         """The files of a finished job (no worker reads them any more): idle, or removed beyond ``max_bytes``."""
@@ -176,16 +176,27 @@ class ShareFiles:
                 path = max(self._idle, key=self._idle.__getitem__)
                 del self._idle[path]
                 gone.append(path)
-        _remove(gone)
+        remove_files(gone)
 
     def close(self) -> None:
         """Remove the idle files, and from now on every file given back."""
         with self._lock:
             paths, self._idle, self._closed = list(self._idle), {}, True
-        _remove(paths)
+        remove_files(paths)
 
 
-def _remove(paths) -> None:
+def _new_path(folder) -> str:
+    """A new share file's path: named after this (the server's) process, so its workers find it if it dies."""
+    return str(Path(folder) / f"stitchboard-{os.getpid()}-{uuid.uuid4().hex[:12]}.npy")
+
+
+def share_file_pattern(server_pid: int) -> str:
+    """The glob of the share files of server ``server_pid``."""
+    return f"stitchboard-{server_pid}-*.npy"
+
+
+def remove_files(paths) -> None:
+    """Remove these files, skipping those already gone."""
     for path in paths:
         try:
             os.unlink(path)
@@ -210,7 +221,7 @@ def share_arrays(obj, folder: Path, *, min_bytes: int | None = None, paths: list
     min_bytes = SHARE_MIN_BYTES if min_bytes is None else min_bytes
     if isinstance(obj, np.ndarray) and obj.nbytes >= min_bytes and not obj.dtype.hasobject:
         if files is None:
-            path, reused = str(Path(folder) / f"stitchboard-{os.getpid()}-{uuid.uuid4().hex[:12]}.npy"), False
+            path, reused = _new_path(folder), False
         else:
             path, reused = files.take(_npy_bytes(obj))
         paths.append(path)
@@ -241,7 +252,7 @@ def load_shared(obj):
     if isinstance(obj, SharedArray):
         out = np.load(obj.path, mmap_mode="c", allow_pickle=False)
         if not obj.kept:
-            _remove([obj.path])  # mapped now; nothing is left behind if the server dies
+            remove_files([obj.path])  # mapped now; nothing is left behind if the server dies
         return out
     if isinstance(obj, (list, tuple)) and not hasattr(obj, "_fields"):
         return type(obj)(load_shared(o) for o in obj)

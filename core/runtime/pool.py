@@ -37,7 +37,7 @@ from joblib.externals.loky.process_executor import BrokenProcessPool, ShutdownEx
 
 from ..errors import CancelledError, LoadError
 from . import memory
-from .control import SHARE_KEEP_BYTES, ControlBlock, ShareFiles, share_arrays, shm_dir
+from .control import SHARE_KEEP_BYTES, ControlBlock, ShareFiles, remove_files, share_arrays, shm_dir
 from .disk_cache import numba_cache_dir
 from .workers import THREAD_ENV, WorkerLimits, call_job, init_worker, noop
 
@@ -309,11 +309,7 @@ class WorkerPool:
             if kept is not None and (fut is None or fut.done()):
                 kept.give_back(files)
             else:  # an abandoned job's worker may still read them: they go (its mapping keeps the data)
-                for f in files:
-                    try:
-                        os.unlink(f)
-                    except OSError:
-                        pass
+                remove_files(files)
 
     def _abandon(self, slot: _Slot, fut) -> None:
         slot.control.request_stop()

@@ -14,7 +14,7 @@ import threading
 import time
 
 from ..errors import LoadError
-from .control import ControlBlock, load_shared, shm_dir
+from .control import ControlBlock, load_shared, remove_files, share_file_pattern, shm_dir
 from .memory import keep_freed_memory
 
 __all__ = ["WorkerLimits", "worker_progress", "worker_should_stop", "in_worker", "THREAD_ENV"]
@@ -120,11 +120,7 @@ def _exit_with_parent(parent: int) -> None:
         time.sleep(1.0)
     if _CONTROL is not None:
         _CONTROL.unlink()  # the server cannot any more
-    for path in shm_dir().glob(f"stitchboard-{parent}-*.npy"):  # its kept share files (control.ShareFiles)
-        try:
-            path.unlink()
-        except OSError:
-            pass
+    remove_files(shm_dir().glob(share_file_pattern(parent)))  # its kept share files (control.ShareFiles)
     os._exit(0)
 
 
