@@ -76,12 +76,17 @@ def metric_value(page, label: str) -> str | None:
     return page.evaluate(METRICS_JS).get(label)
 
 
+#: The app's run state (Streamlit's own attribute): the Stop button only shows once a run has lasted a while.
+RUNNING = '[data-testid="stApp"]:is([data-test-script-state="running"], [data-test-script-state="rerunRequested"])'
+
+
 def wait_idle(page, timeout: float = 300.0) -> float:
     """Until the script stopped running and no preview/placeholder map is left."""
     t0 = time.time()
     time.sleep(0.5)
     while time.time() - t0 < timeout:
-        busy = (page.get_by_role("button", name="Stop").count() + page.get_by_text("preview while").count()
+        busy = (page.locator(RUNNING).count() + page.get_by_role("button", name="Stop").count()
+                + page.get_by_text("preview while").count()
                 + page.get_by_text("previous anchors; updating").count() + page.locator('[data-testid="stSkeleton"]').count())
         if busy == 0:
             return time.time() - t0
