@@ -28,6 +28,7 @@ from typing import Callable, Iterator
 import streamlit as st
 
 from core.errors import StitchboardError
+from dashboard import places
 
 try:  # a nested fragment's own error report: already shown, must reach Streamlit
     from streamlit.errors import FragmentHandledException as _Handled
@@ -68,25 +69,8 @@ def panel(name: str) -> Iterator[None]:
         raise
     except Exception as exc:  # noqa: BLE001 - the point: one panel's failure stays in that panel
         _LOG.error("panel %r failed", name, exc_info=exc)
-        with _in_place_of(box).container():
+        with places.in_place_of(box).container():
             show_error(name, exc)
-
-
-def _in_place_of(box):
-    """A delta generator at the place of container ``box``: a block written to it replaces the box
-    (and what the failed panel drew there). The box itself if this Streamlit lays out its cursors otherwise."""
-    try:
-        from streamlit.cursor import LockedCursor
-        from streamlit.delta_generator import DeltaGenerator
-
-        cur = box._cursor
-        if cur is None or not cur.parent_path:  # outside a script run: nothing was drawn
-            return box
-        at = LockedCursor(root_container=cur.root_container, parent_path=cur.parent_path[:-1],
-                          index=cur.parent_path[-1])
-        return DeltaGenerator(root_container=box._root_container, cursor=at, parent=box._parent)
-    except (ImportError, AttributeError, TypeError):  # pragma: no cover - a future Streamlit
-        return box
 
 
 def isolated(name: str, *, default=None) -> Callable:

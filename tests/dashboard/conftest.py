@@ -31,3 +31,22 @@ def unlabelled_source(tmp_path_factory, digits):
     holder.clear()
 
 
+
+
+@pytest.fixture
+def sent_deltas(monkeypatch):
+    """``(delta path, what)`` of every delta the app's runs send, in order (``what``: the element type,
+    ``"add_block"`` or ``"new_transient"``)."""
+    import streamlit.delta_generator as delta_generator
+
+    out = []
+    real = delta_generator._enqueue_message
+
+    def record(msg):
+        d = msg.delta
+        kind = d.WhichOneof("type")
+        out.append((tuple(msg.metadata.delta_path), d.new_element.WhichOneof("type") if kind == "new_element" else kind))
+        return real(msg)
+
+    monkeypatch.setattr(delta_generator, "_enqueue_message", record)
+    return out
