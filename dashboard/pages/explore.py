@@ -9,7 +9,7 @@ import streamlit as st
 from core.io.export import csv_bytes, layout_table
 from core.maps.layout import LAYOUT_METHODS
 from dashboard import (anchor_controls, anchor_state, bootstrap, controls, copy_link, explore_maps, inspector, loaders,
-                       map_chart, map_legend, panels, share, text)
+                       map_chart, map_legend, panels, places, share, text)
 from dashboard.explore_maps import METHOD_NAMES
 from dashboard.slide_export import explore_slide_downloads
 
@@ -266,7 +266,7 @@ def workbench() -> None:
         with readout_box:
             show_readout(anchors)
     else:
-        readout_slot = readout_box.empty()
+        readout_slot = places.reserve(readout_box)  # the last readout stays on screen until this one is drawn
         if not st.session_state.get("_readout_drawn"):
             readout_slot.caption(":material/hourglass_top: Stitching readout: computing while the maps are drawn…")
 

@@ -335,3 +335,22 @@ def test_a_first_visit_previews_as_images_while_plotly_js_loads(monkeypatch):
     at.run()
     no_errors(at)
     assert len(maps(at)) == 4 and _preloads(at) == 0
+
+
+def test_an_edit_keeps_a_large_collections_readout_on_screen_until_the_new_one(digits, monkeypatch, sent_deltas):
+    """The readout computed beside the maps is drawn in a place held for it: the last readout stays until then.
+    An st.empty() there blanked it for the whole edit (at 1M rows, half a minute)."""
+    from dashboard import loaders
+
+    monkeypatch.setattr(loaders, "READOUT_IN_BACKGROUND_FROM", 0)
+    at = start(**PCA, **EDIT)
+    no_errors(at)
+    before = anchors_of(at)
+    new = next(int(i) for i in digits.ids[digits.split == "train"] if int(i) not in before)
+    sent_deltas.clear()
+    select_on_map(at, [new], kind="rel", side="B")
+    no_errors(at)
+    assert metric(at, "B → A's head · relative") == expected_readout(digits, before + (new,))
+    blanked = [p for i, (p, what) in enumerate(sent_deltas) if what == "empty"
+               and any(q == p for q, _ in sent_deltas[i + 1:])]  # an empty first, then what fills the place
+    assert sent_deltas and not blanked, blanked
