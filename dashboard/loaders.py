@@ -205,8 +205,8 @@ def pair_relative_stitching(source: str, enc_a: str, enc_b: str, anchor_ids: tup
     return stitching_matrix(*_pair_inputs(source, enc_a, enc_b), list(anchor_ids), modes=("relative",))
 
 
-#: From this many samples, Explore's readout is computed in a server thread while the maps are laid out in a
-#: worker, and drawn after them: at 1M rows it takes as long as the maps, and the maps are what an edit is about.
+#: From this many samples, Explore's readout is computed in a server thread once the maps are laid out, and drawn
+#: after them: at 1M rows it costs about as much CPU as the maps, and the maps are what an edit is about.
 READOUT_IN_BACKGROUND_FROM = 200_000
 
 
@@ -236,20 +236,54 @@ class _Background:
                     self._futures.pop(next(iter(self._futures)))
             return fut
 
+    def finished(self, key: tuple):
+        """The future for ``key`` if it has a result already, else None (nothing is started)."""
+        with self._lock:
+            fut = self._futures.get(key)
+        if fut is None or not fut.done() or fut.cancelled() or fut.exception() is not None:
+            return None
+        return fut
+
 
 @st.cache_resource(show_spinner=False)
 def _background() -> _Background:
     return _Background()
 
 
+def readout_in_background(source: str, anchor_ids: tuple) -> bool:
+    """Whether the relative readout of ``source`` is computed in the server thread (:func:`start_relative_readout`)."""
+    return collection(source).n_samples >= READOUT_IN_BACKGROUND_FROM and len(anchor_ids) >= 2
+
+
+def finished_relative_readout(source: str, enc_a: str, enc_b: str, anchor_ids: tuple):
+    """The server thread's future of this readout if its result is there already (an undo, a revisit), else None."""
+    return _background().finished((source, enc_a, enc_b, tuple(anchor_ids)))
+
+
 def start_relative_readout(source: str, enc_a: str, enc_b: str, anchor_ids: tuple):
     """For a collection of :data:`READOUT_IN_BACKGROUND_FROM` samples or more, the future of
     :func:`pair_relative_stitching` computed in a server thread (started now if it is not running); else None."""
-    if collection(source).n_samples < READOUT_IN_BACKGROUND_FROM or len(anchor_ids) < 2:
+    if not readout_in_background(source, anchor_ids):
         return None
     train, test = _pair_inputs(source, enc_a, enc_b)
     return _background().get((source, enc_a, enc_b, tuple(anchor_ids)), stitching_matrix, train, test,
                              list(anchor_ids), modes=("relative",))
+
+
+def wait_relative_readout(source: str, enc_a: str, enc_b: str, anchor_ids: tuple, *, should_stop) -> bool:
+    """Start the server thread's readout if needed and wait for it; False as soon as ``should_stop()`` is true.
+
+    A run blocked on the readout would hold off a newer interaction's run for as long as the
+    readout takes (seconds at 1M rows); polling lets that run start at once.
+    """
+    from concurrent.futures import wait
+
+    fut = start_relative_readout(source, enc_a, enc_b, anchor_ids)
+    while fut is not None and not fut.done():
+        if should_stop():
+            return False
+        wait([fut], timeout=0.1)
+    return True
 
 
 def relative_readout(source: str, enc_a: str, enc_b: str, anchor_ids: tuple):

@@ -8,8 +8,8 @@ import streamlit as st
 
 from core.io.export import csv_bytes, layout_table
 from core.maps.layout import LAYOUT_METHODS
-from dashboard import (anchor_controls, anchor_state, bootstrap, controls, copy_link, explore_maps, inspector, loaders,
-                       map_chart, map_legend, panels, places, share, text)
+from dashboard import (anchor_controls, anchor_state, bootstrap, controls, copy_link, explore_maps, inspector, jobs,
+                       loaders, map_chart, map_legend, panels, places, share, text)
 from dashboard.explore_maps import METHOD_NAMES
 from dashboard.slide_export import explore_slide_downloads
 
@@ -258,24 +258,28 @@ def workbench() -> None:
         anchor_controls.apply_map_selection(coll=coll)
         map_legend.apply_click()
     anchors = anchor_state.ids()
-    # A large collection's readout is computed in a server thread while the maps are laid out in a worker. It is
-    # drawn before the layouts start if it is ready by then, else after them; until then the last one stays.
-    future = loaders.start_relative_readout(source, enc_a, enc_b, anchors) if labelled else None
+    # A large collection's readout is computed in a server thread once the maps are laid out (before, it took half
+    # the CPU from the layouts) and drawn after them; until then the last one stays on screen. One computed already
+    # (an undo) is drawn before the layouts start.
+    later = labelled and loaders.readout_in_background(source, anchors)
     readout_box = st.container()
-    if future is None:  # drawn now, in place: the readout on screen is updated, never removed and redrawn
+    if not later:  # drawn now, in place: the readout on screen is updated, never removed and redrawn
         with readout_box:
             show_readout(anchors)
     else:
-        readout_slot = places.reserve(readout_box)  # the last readout stays on screen until this one is drawn
+        readout_slot = places.reserve(readout_box)
         if not st.session_state.get("_readout_drawn"):
-            readout_slot.caption(":material/hourglass_top: Stitching readout: computing while the maps are drawn…")
+            readout_slot.caption(":material/hourglass_top: Stitching readout: computed once the maps are drawn…")
 
     def draw_readout(*, wait: bool = True) -> None:
-        nonlocal future
-        if future is not None and (wait or future.done()):
-            future = None  # drawn once
-            with readout_slot.container():
-                show_readout(anchors)
+        nonlocal later
+        if not later or not (wait or loaders.finished_relative_readout(source, enc_a, enc_b, anchors)):
+            return
+        if not loaders.wait_relative_readout(source, enc_a, enc_b, anchors, should_stop=jobs.should_stop):
+            return  # a newer interaction: its run draws the readout
+        later = False  # drawn once
+        with readout_slot.container():
+            show_readout(anchors)
 
     st.session_state["_readout_drawn"] = True
     anchor_controls.show_anchor_controls(anchors, source=source, coll=coll, enc_a=enc_a)

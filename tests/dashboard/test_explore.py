@@ -60,33 +60,51 @@ def test_first_visit_is_a_ready_umap_view_with_every_point(digits):
     assert at.query_params["dataset"] == "digits" and at.query_params["method"] == "umap"
 
 
-def test_a_large_collections_readout_is_computed_beside_the_maps_and_still_right(digits, monkeypatch):
-    """From READOUT_IN_BACKGROUND_FROM samples the readout is computed in a server thread while the maps are laid
-    out and drawn after them (here from 0 samples, on digits): the same numbers, after an edit too."""
-    from dashboard import loaders
+def test_a_large_collections_readout_is_computed_after_the_maps_and_still_right(digits, monkeypatch):
+    """From READOUT_IN_BACKGROUND_FROM samples the readout is computed in a server thread once the maps are laid
+    out, not beside them (it took half the CPU from the layouts), and drawn after them (here from 0 samples, on
+    digits): the same numbers, after an edit too."""
+    from dashboard import explore_maps, loaders
 
     monkeypatch.setattr(loaders, "READOUT_IN_BACKGROUND_FROM", 0)
-    submitted = []
+    submitted, events = [], []
     real = loaders._Background.get
 
     def spy(self, key, fn, *args, **kwargs):
         fut = real(self, key, fn, *args, **kwargs)
         submitted.append((key, fut))
+        events.append("readout")
         return fut
     monkeypatch.setattr(loaders._Background, "get", spy)
+    real_maps = explore_maps.show_maps
+
+    def maps_spy(*args, **kwargs):
+        events.append("maps")
+        return real_maps(*args, **kwargs)
+    monkeypatch.setattr(explore_maps, "show_maps", maps_spy)
     at = start(**PCA, **EDIT)
     no_errors(at)
     before = anchors_of(at)
     assert submitted and submitted[-1][0][-1] == before  # the readout came from the server thread
+    first = submitted[-1][1]
+    assert events.index("maps") < events.index("readout"), events  # started once the maps were drawn
     assert metric(at, "B → A's head · relative") == expected_readout(digits, before)
     assert len(maps(at)) == 4
     new = next(int(i) for i in digits.ids[digits.split == "train"] if int(i) not in before
                and expected_readout(digits, before + (int(i),)) != expected_readout(digits, before))
+    events.clear()
     select_on_map(at, [new], kind="rel", side="B")
     no_errors(at)
+    assert events.index("maps") < events.index("readout"), events
     assert submitted[-1][0][-1] == before + (new,) and submitted[-1][1].done()
     assert metric(at, "Anchors") == "101"
     assert metric(at, "B → A's head · relative") == expected_readout(digits, before + (new,))
+    # back to the anchors before (an undo): that readout is there already, not computed again
+    at.button(key="btn_undo").click().run()
+    no_errors(at)
+    assert anchors_of(at) == before
+    assert metric(at, "B → A's head · relative") == expected_readout(digits, before)
+    assert submitted[-1][0][-1] == before and submitted[-1][1] is first
 
 
 def test_background_readouts_of_a_pair_drop_older_queued_edits_and_recover_from_errors():
@@ -354,3 +372,25 @@ def test_an_edit_keeps_a_large_collections_readout_on_screen_until_the_new_one(d
     blanked = [p for i, (p, what) in enumerate(sent_deltas) if what == "empty"
                and any(q == p for q, _ in sent_deltas[i + 1:])]  # an empty first, then what fills the place
     assert sent_deltas and not blanked, blanked
+
+
+def test_waiting_for_a_large_readout_gives_way_to_a_newer_interaction(monkeypatch):
+    """The run waits for the server thread's readout by polling: a newer interaction's run starts at once."""
+    import threading
+    import time
+
+    from dashboard import loaders
+
+    gate = threading.Event()
+    bg = loaders._Background()
+    monkeypatch.setattr(loaders, "_background", lambda: bg)
+    monkeypatch.setattr(loaders, "readout_in_background", lambda source, anchor_ids: True)
+    monkeypatch.setattr(loaders, "_pair_inputs", lambda *a: ({}, {}))
+    monkeypatch.setattr(loaders, "stitching_matrix", lambda *a, **k: gate.wait(30))
+    asked = []
+    t0 = time.perf_counter()
+    assert not loaders.wait_relative_readout("s", "a", "b", (1, 2), should_stop=lambda: asked.append(1) or len(asked) > 2)
+    assert time.perf_counter() - t0 < 5 and len(asked) == 3  # gave up when asked, the readout still running
+    gate.set()
+    assert loaders.wait_relative_readout("s", "a", "b", (1, 2), should_stop=lambda: False)
+    assert loaders.finished_relative_readout("s", "a", "b", (1, 2)) is not None
