@@ -133,10 +133,36 @@ function isolated(traces, iso) {  // a copy of the traces with the isolation's l
   return out;
 }
 
+// The points of each map come in an element of their own (map_chart.show_map), by the map's key: unchanged, Streamlit
+// sends that element as a reference to the copy the browser has, so an anchor edit sends the stars alone.
+const POINTS = (window.__stitchboardPoints = window.__stitchboardPoints || new Map());
+
+function pointsFor(key, sig) {
+  const have = POINTS.get(key);
+  if (have && have.sig === sig) return Promise.resolve(have.fig);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => { window.removeEventListener("sb-points", on); reject(new Error("the points of this map did not arrive")); }, 120000);
+    function on() {
+      const got = POINTS.get(key);
+      if (got && got.sig === sig) {
+        clearTimeout(timer);
+        window.removeEventListener("sb-points", on);
+        resolve(got.fig);
+      }
+    }
+    window.addEventListener("sb-points", on);
+  });
+}
+
 export default function (component) {
   const { data, parentElement, setTriggerValue } = component;
   if (data.preload) {  // map_chart.preload: only fetch and evaluate plotly.js, while the page waits for its maps
     loadPlotly(data.plotly).catch(() => {});  // a map drawn later tells the error
+    return undefined;
+  }
+  if (data.points) {  // the points of the map data.key (no element of its own to draw)
+    POINTS.set(data.key, { sig: data.sig, fig: data.points });
+    window.dispatchEvent(new Event("sb-points"));
     return undefined;
   }
   const gd = parentElement.querySelector(".sb-map");
@@ -151,7 +177,7 @@ export default function (component) {
   // runs one after another: a second rerun waits until the previous draw is done
   st.queue = st.queue.then(() => loadPlotly(data.plotly)).then(async (Plotly) => {
     if (st.sig !== data.sig) {
-      const fig = JSON.parse(data.fig);
+      const fig = JSON.parse(data.fig === undefined ? await pointsFor(data.key, data.sig) : data.fig);
       st.traces = fig.data;  // their own looks, to restore after an isolation
       fig.data = isolated(fig.data, isolation(fig.data, isolate, data.dimmed));
       fig.layout.shapes = data.shapes;

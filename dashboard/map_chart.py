@@ -8,7 +8,9 @@ whole edit. Every map of Explore is drawn by this component instead, with WebGL 
 ``st.components.v2`` component):
 
 - same points, other anchors or highlighted samples (the absolute maps during an
-  anchor edit): the stars and rings are layout shapes, redrawn alone;
+  anchor edit): the stars and rings are layout shapes, redrawn alone. The points come
+  in an element of their own, before the map's; unchanged, Streamlit sends that
+  element as a reference to the browser's copy, so the stars alone travel;
 - new points (a new layout): ``Plotly.react``, one draw; pan and zoom stay where
   the user left them while the points are the same;
 - a pan drag moves the picture already drawn (a CSS translation clipped to the plot
@@ -71,6 +73,14 @@ _PRELOAD = st.components.v2.component(
     html="<div></div>",
     js=_JS,
 )
+#: The points of a map (its plotly JSON), in an element of no size before the map (:func:`show_map`).
+_POINTS = st.components.v2.component(
+    "stitchboard_map_points",
+    html="<div></div>",
+    js=_JS,
+)
+#: Key of a map's points element: the map's key and this.
+POINTS_SUFFIX = "_points"
 _payloads: OrderedDict = OrderedDict()
 _payloads_lock = threading.Lock()
 
@@ -230,7 +240,11 @@ def show_map(coords, *, key: str, height: int = 380, **kwargs) -> None:
     **kwargs
         The other arguments of :func:`map_data` (``ids``, ``coloring``, ``hover``, ...).
     """
-    data = dict(map_data(coords, height=height, **kwargs), plotly=_plotly_url(), config=figures.PLOTLY_CONFIG)
+    data = dict(map_data(coords, height=height, **kwargs), plotly=_plotly_url(), config=figures.PLOTLY_CONFIG, key=key)
+    # The points go in an element of their own: while they are the same (the absolute maps during an anchor edit),
+    # its message is the same and Streamlit sends a reference to the browser's copy (megabytes at 1M points).
+    _POINTS(key=f"{key}{POINTS_SUFFIX}", data={"key": key, "sig": data["sig"], "points": data.pop("fig")}, height=0,
+            width=1)
     _MAP(key=key, data=data, on_selection_change=_ignore, height=height, width="stretch")
 
 

@@ -42,13 +42,18 @@ def maps(at: AppTest) -> list[dict]:
     """The maps on the page (``map_chart`` components), in page order, as the browser gets them:
     ``fig`` (the plotly figure without its star / ring traces), ``shapes`` (a star per anchor, a
     ring per highlighted sample) and ``stars`` / ``rings`` (their counts)."""
-    out = []
-    for c in at.get("bidi_component"):
+    out, points = [], {}
+    for c in at.get("bidi_component"):  # each map's points element comes before the map
+        if c.proto.component_name == "stitchboard_map_points":
+            d = json.loads(c.proto.json)
+            points[d["key"]] = d
         if c.proto.component_name != "stitchboard_map":
             continue
         d = json.loads(c.proto.json)
+        p = points[d["key"]]
+        assert p["sig"] == d["sig"], (p["sig"], d["sig"])  # the points the map waits for
         groups = [s.get("legendgroup") for s in d["shapes"]]
-        out.append({"fig": json.loads(d["fig"]), "shapes": d["shapes"], "stars": groups.count("anchors"),
+        out.append({"fig": json.loads(p["points"]), "shapes": d["shapes"], "stars": groups.count("anchors"),
                     "rings": groups.count("highlighted"), "isolate": d.get("isolate"), "config": d.get("config")})
     return out
 

@@ -87,9 +87,11 @@ def test_large_maps_stay_mounted_through_an_anchor_edit(browser, server, pair, t
     page.get_by_role("button", name="Pick anchors").click()  # the strategy buttons are in this popover
     page.get_by_label("seed").fill("7")
     page.get_by_label("seed").press("Enter")
-    # the seed's own rerun must end first: a click that interrupts a run can make Streamlit drop and remount
-    # elements that run had not reached yet (a fixed 1 s wait was not enough on a loaded machine)
-    wait_idle(page)
+    wait_idle(page)  # the seed's own rerun ends first
+    received = []  # sizes of the messages the server sends during the edit (the socket is open: read it over CDP)
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.on("Network.webSocketFrameReceived", lambda ev: received.append(len(ev["response"]["payloadData"])))
     page.get_by_role("button", name="random", exact=True).click()
     wait_for(lambda: sum(m["first"] != b["first"] for m, b in zip(maps(), before)) >= 2, timeout=120,
              what="the relative maps of the new anchors")
@@ -101,6 +103,11 @@ def test_large_maps_stay_mounted_through_an_anchor_edit(browser, server, pair, t
     assert [m["tag"] for m in after[:2]] == [0, 1], "an absolute map was remounted instead of updated"
     assert [m["first"] for m in after[:2]] == [b["first"] for b in before[:2]]  # absolute points unchanged
     assert all(m["points"] == N and m["stars"] == n_anchors for m in after)
+    # the points of the two relative maps were sent, those of the absolute maps not (a reference to the browser's
+    # copy): two messages of the points' size, the rest (stars, titles, the readout) far smaller
+    cdp.detach()
+    big = sorted(received, reverse=True)
+    assert big and big[0] > 100_000 and len([r for r in big if r > big[0] / 2]) == 2, big[:6]
 
     # ---- a pan drag on the absolute map of A: the drawn picture follows the mouse, WebGL draws nothing until
     # the release (in software WebGL a 100k-point redraw per mouse move is ~0.3 s), then the points are drawn once
