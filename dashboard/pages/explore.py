@@ -258,10 +258,13 @@ def workbench() -> None:
         anchor_controls.apply_map_selection(coll=coll)
         map_legend.apply_click()
     anchors = anchor_state.ids()
-    # A large collection's readout is computed in a server thread once the maps are laid out (before, it took half
-    # the CPU from the layouts) and drawn after them; until then the last one stays on screen. One computed already
-    # (an undo) is drawn before the layouts start.
+    # A large collection's readout is computed in a server thread and drawn after the maps; until then the last one
+    # stays on screen. For an edit it starts once the maps are laid out (beside them it took half the CPU from the
+    # layouts); for the session's first maps, minutes at 1M rows, it starts now: it is the first answer the page
+    # gives. One computed already (an undo) is drawn before the layouts start.
     later = labelled and loaders.readout_in_background(source, anchors)
+    if later and not st.session_state.get("_maps_shown"):
+        loaders.start_relative_readout(source, enc_a, enc_b, anchors)
     readout_box = st.container()
     if not later:  # drawn now, in place: the readout on screen is updated, never removed and redrawn
         with readout_box:
@@ -269,7 +272,7 @@ def workbench() -> None:
     else:
         readout_slot = places.reserve(readout_box)
         if not st.session_state.get("_readout_drawn"):
-            readout_slot.caption(":material/hourglass_top: Stitching readout: computed once the maps are drawn…")
+            readout_slot.caption(":material/hourglass_top: Stitching readout: computing while the maps are drawn…")
 
     def draw_readout(*, wait: bool = True) -> None:
         nonlocal later

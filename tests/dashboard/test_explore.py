@@ -60,10 +60,10 @@ def test_first_visit_is_a_ready_umap_view_with_every_point(digits):
     assert at.query_params["dataset"] == "digits" and at.query_params["method"] == "umap"
 
 
-def test_a_large_collections_readout_is_computed_after_the_maps_and_still_right(digits, monkeypatch):
-    """From READOUT_IN_BACKGROUND_FROM samples the readout is computed in a server thread once the maps are laid
-    out, not beside them (it took half the CPU from the layouts), and drawn after them (here from 0 samples, on
-    digits): the same numbers, after an edit too."""
+def test_a_large_collections_readout_is_computed_after_an_edits_maps_and_still_right(digits, monkeypatch):
+    """From READOUT_IN_BACKGROUND_FROM samples the readout is computed in a server thread and drawn after the maps
+    (here from 0 samples, on digits): beside the session's first maps, but after an edit's maps are laid out (beside
+    them it took half the CPU from the layouts). The same numbers, after an edit too."""
     from dashboard import explore_maps, loaders
 
     monkeypatch.setattr(loaders, "READOUT_IN_BACKGROUND_FROM", 0)
@@ -87,7 +87,7 @@ def test_a_large_collections_readout_is_computed_after_the_maps_and_still_right(
     before = anchors_of(at)
     assert submitted and submitted[-1][0][-1] == before  # the readout came from the server thread
     first = submitted[-1][1]
-    assert events.index("maps") < events.index("readout"), events  # started once the maps were drawn
+    assert events.index("readout") < events.index("maps"), events  # the first maps: started beside them
     assert metric(at, "B → A's head · relative") == expected_readout(digits, before)
     assert len(maps(at)) == 4
     new = next(int(i) for i in digits.ids[digits.split == "train"] if int(i) not in before
@@ -95,7 +95,7 @@ def test_a_large_collections_readout_is_computed_after_the_maps_and_still_right(
     events.clear()
     select_on_map(at, [new], kind="rel", side="B")
     no_errors(at)
-    assert events.index("maps") < events.index("readout"), events
+    assert events.index("maps") < events.index("readout"), events  # an edit: started once the maps were drawn
     assert submitted[-1][0][-1] == before + (new,) and submitted[-1][1].done()
     assert metric(at, "Anchors") == "101"
     assert metric(at, "B → A's head · relative") == expected_readout(digits, before + (new,))
