@@ -16,14 +16,6 @@ from __future__ import annotations
 __all__ = ["in_place_of", "reserve"]
 
 
-def _locked_at(box, parent_path: tuple, index: int, *, parent):
-    from streamlit.cursor import LockedCursor
-    from streamlit.delta_generator import DeltaGenerator
-
-    at = LockedCursor(root_container=box._cursor.root_container, parent_path=parent_path, index=index)
-    return DeltaGenerator(root_container=box._root_container, cursor=at, parent=parent)
-
-
 def in_place_of(box):
     """A place at container ``box``: a block written to it replaces the box and what was drawn in it.
 
@@ -42,7 +34,11 @@ def in_place_of(box):
         cur = box._cursor
         if cur is None or not cur.parent_path:  # outside a script run: nothing was drawn
             return box
-        return _locked_at(box, cur.parent_path[:-1], cur.parent_path[-1], parent=box._parent)
+        from streamlit.cursor import LockedCursor
+        from streamlit.delta_generator import DeltaGenerator
+
+        at = LockedCursor(root_container=cur.root_container, parent_path=cur.parent_path[:-1], index=cur.parent_path[-1])
+        return DeltaGenerator(root_container=box._root_container, cursor=at, parent=box._parent)
     except (ImportError, AttributeError, TypeError):  # pragma: no cover - a future Streamlit
         return box
 
@@ -65,11 +61,13 @@ def reserve(box):
         ``box.empty()`` outside a script run or on a Streamlit laid out otherwise.
     """
     try:
+        from streamlit.delta_generator import DeltaGenerator
+
         dg = box._active_dg
         cur = dg._cursor
         if cur is None or cur.is_locked:
             return box.empty()
         held = cur.lock_element()  # takes the place: later elements of box go after it
-        return _locked_at(dg, held.parent_path, held.index, parent=dg)
+        return DeltaGenerator(root_container=dg._root_container, cursor=held, parent=dg)
     except (ImportError, AttributeError, TypeError):  # pragma: no cover - a future Streamlit
         return box.empty()
