@@ -11,7 +11,7 @@ import re
 import numpy as np
 import streamlit as st
 
-from dashboard import controls, explore_maps, loaders, share
+from dashboard import controls, explore_maps, loaders, readouts, share
 from dashboard.figures import Coloring
 from dashboard.slide import Readout, SlideMap, slide_png, slide_svg
 
@@ -32,7 +32,7 @@ def readout(source: str, enc_a: str, enc_b: str, anchors: tuple) -> list[Readout
     S = A.scores["absolute"]
     rel = (np.nan, np.nan)
     if len(anchors) >= 2:
-        R = loaders.relative_readout(source, enc_a, enc_b, tuple(anchors))
+        R = readouts.relative_readout(source, enc_a, enc_b, tuple(anchors))
         ja, jb = R.encoders.index(enc_a), R.encoders.index(enc_b)
         rel = (float(R.scores["relative"][ja, jb]), float(R.scores["relative"][jb, ja]))
     return [Readout("B → A's head", rel[0], float(S[ia, ib])), Readout("A → B's head", rel[1], float(S[ib, ia]))]

@@ -9,7 +9,7 @@ import streamlit as st
 from core.io.export import csv_bytes, layout_table
 from core.maps.layout import LAYOUT_METHODS
 from dashboard import (anchor_controls, anchor_state, bootstrap, controls, copy_link, explore_maps, inspector, jobs,
-                       loaders, map_chart, map_legend, panels, places, share, text)
+                       loaders, map_chart, map_legend, panels, places, readouts, share, text)
 from dashboard.explore_maps import METHOD_NAMES
 from dashboard.slide_export import explore_slide_downloads
 
@@ -102,7 +102,7 @@ def show_readout(anchors: tuple) -> None:
     head.metric("Anchors", len(anchors), help="Train samples whose similarities form the relative vectors.")
     R = None
     if len(anchors) >= 2:
-        rel = loaders.relative_readout(source, enc_a, enc_b, anchors)
+        rel = readouts.relative_readout(source, enc_a, enc_b, anchors)
         R, rel_names = rel.scores["relative"], rel.encoders
     for col, (h, x, kind) in zip(cols, ((enc_a, enc_b, "relative"), (enc_a, enc_b, "absolute"),
                                        (enc_b, enc_a, "relative"), (enc_b, enc_a, "absolute"))):
@@ -262,9 +262,9 @@ def workbench() -> None:
     # stays on screen. For an edit it starts once the maps are laid out (beside them it took half the CPU from the
     # layouts); for the session's first maps, minutes at 1M rows, it starts now: it is the first answer the page
     # gives. One computed already (an undo) is drawn before the layouts start.
-    later = labelled and loaders.readout_in_background(source, anchors)
+    later = labelled and readouts.readout_in_background(source, anchors)
     if later and not st.session_state.get("_maps_shown"):
-        loaders.start_relative_readout(source, enc_a, enc_b, anchors)
+        readouts.start_relative_readout(source, enc_a, enc_b, anchors)
     readout_box = st.container()
     if not later:  # drawn now, in place: the readout on screen is updated, never removed and redrawn
         with readout_box:
@@ -276,9 +276,9 @@ def workbench() -> None:
 
     def draw_readout(*, wait: bool = True) -> None:
         nonlocal later
-        if not later or not (wait or loaders.finished_relative_readout(source, enc_a, enc_b, anchors)):
+        if not later or not (wait or readouts.finished_relative_readout(source, enc_a, enc_b, anchors)):
             return
-        if not loaders.wait_relative_readout(source, enc_a, enc_b, anchors, should_stop=jobs.should_stop):
+        if not readouts.wait_relative_readout(source, enc_a, enc_b, anchors, should_stop=jobs.should_stop):
             return  # a newer interaction: its run draws the readout
         later = False  # drawn once
         with readout_slot.container():

@@ -64,18 +64,18 @@ def test_a_large_collections_readout_is_computed_after_an_edits_maps_and_still_r
     """From READOUT_IN_BACKGROUND_FROM samples the readout is computed in a server thread and drawn after the maps
     (here from 0 samples, on digits): beside the session's first maps, but after an edit's maps are laid out (beside
     them it took half the CPU from the layouts). The same numbers, after an edit too."""
-    from dashboard import explore_maps, loaders
+    from dashboard import explore_maps, readouts
 
-    monkeypatch.setattr(loaders, "READOUT_IN_BACKGROUND_FROM", 0)
+    monkeypatch.setattr(readouts, "READOUT_IN_BACKGROUND_FROM", 0)
     submitted, events = [], []
-    real = loaders._Background.get
+    real = readouts._Background.get
 
     def spy(self, key, fn, *args, **kwargs):
         fut = real(self, key, fn, *args, **kwargs)
         submitted.append((key, fut))
         events.append("readout")
         return fut
-    monkeypatch.setattr(loaders._Background, "get", spy)
+    monkeypatch.setattr(readouts._Background, "get", spy)
     real_maps = explore_maps.show_maps
 
     def maps_spy(*args, **kwargs):
@@ -110,7 +110,7 @@ def test_a_large_collections_readout_is_computed_after_an_edits_maps_and_still_r
 def test_background_readouts_of_a_pair_drop_older_queued_edits_and_recover_from_errors():
     import threading
 
-    from dashboard.loaders import _Background
+    from dashboard.readouts import _Background
 
     bg, gate = _Background(keep=3), threading.Event()
     first = bg.get(("s", "a", "b", (1, 2)), gate.wait, 30)  # holds the one thread
@@ -356,11 +356,11 @@ def test_a_first_visit_previews_as_images_while_plotly_js_loads(monkeypatch):
 
 
 def test_an_edit_keeps_a_large_collections_readout_on_screen_until_the_new_one(digits, monkeypatch, sent_deltas):
-    """The readout computed beside the maps is drawn in a place held for it: the last readout stays until then.
+    """The readout of a large collection is drawn in a place held for it: the last readout stays until then.
     An st.empty() there blanked it for the whole edit (at 1M rows, half a minute)."""
-    from dashboard import loaders
+    from dashboard import readouts
 
-    monkeypatch.setattr(loaders, "READOUT_IN_BACKGROUND_FROM", 0)
+    monkeypatch.setattr(readouts, "READOUT_IN_BACKGROUND_FROM", 0)
     at = start(**PCA, **EDIT)
     no_errors(at)
     before = anchors_of(at)
@@ -379,18 +379,18 @@ def test_waiting_for_a_large_readout_gives_way_to_a_newer_interaction(monkeypatc
     import threading
     import time
 
-    from dashboard import loaders
+    from dashboard import loaders, readouts
 
     gate = threading.Event()
-    bg = loaders._Background()
-    monkeypatch.setattr(loaders, "_background", lambda: bg)
-    monkeypatch.setattr(loaders, "readout_in_background", lambda source, anchor_ids: True)
+    bg = readouts._Background()
+    monkeypatch.setattr(readouts, "_background", lambda: bg)
+    monkeypatch.setattr(readouts, "readout_in_background", lambda source, anchor_ids: True)
     monkeypatch.setattr(loaders, "_pair_inputs", lambda *a: ({}, {}))
-    monkeypatch.setattr(loaders, "stitching_matrix", lambda *a, **k: gate.wait(30))
+    monkeypatch.setattr(readouts, "stitching_matrix", lambda *a, **k: gate.wait(30))
     asked = []
     t0 = time.perf_counter()
-    assert not loaders.wait_relative_readout("s", "a", "b", (1, 2), should_stop=lambda: asked.append(1) or len(asked) > 2)
+    assert not readouts.wait_relative_readout("s", "a", "b", (1, 2), should_stop=lambda: asked.append(1) or len(asked) > 2)
     assert time.perf_counter() - t0 < 5 and len(asked) == 3  # gave up when asked, the readout still running
     gate.set()
-    assert loaders.wait_relative_readout("s", "a", "b", (1, 2), should_stop=lambda: False)
-    assert loaders.finished_relative_readout("s", "a", "b", (1, 2)) is not None
+    assert readouts.wait_relative_readout("s", "a", "b", (1, 2), should_stop=lambda: False)
+    assert readouts.finished_relative_readout("s", "a", "b", (1, 2)) is not None
