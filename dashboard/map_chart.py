@@ -48,7 +48,7 @@ import streamlit.components.v1 as components_v1
 from dashboard import figures
 
 
-__all__ = ["available", "chart_data", "map_data", "preload", "selection", "show_map"]
+__all__ = ["POINTS_CSS", "available", "chart_data", "map_data", "preload", "selection", "show_map"]
 
 PLOTLY_DIR = Path(plotly.__file__).parent / "package_data"
 PLOTLY_JS = "plotly.min.js"
@@ -80,7 +80,10 @@ _POINTS = st.components.v2.component(
     js=_JS,
 )
 #: Key of a map's points element: the map's key and this.
-POINTS_SUFFIX = "_points"
+POINTS_SUFFIX = "-sbpoints"
+#: For the pages with maps: the points elements take no room (an element of no height still gets the column's gap,
+#: which pushed every map 16 px down).
+POINTS_CSS = f"div.stElementContainer[class*='{POINTS_SUFFIX}'] {{display: none !important;}}"
 _payloads: OrderedDict = OrderedDict()
 _payloads_lock = threading.Lock()
 

@@ -18,7 +18,7 @@ from dashboard.slide_export import explore_slide_downloads
 PAGE_CSS = """<style>
 div.st-key-sb-status {height: 2rem !important; overflow-y: auto !important; flex: none !important;}
 div.st-key-sb-status [data-testid='stAlertContainer'] {padding: 0.3rem 0.75rem !important;}
-</style>"""
+""" + map_chart.POINTS_CSS + "</style>"
 #: Nearest neighbours listed for an inspected sample, in each of the four spaces.
 K_NEIGHBOURS = 8
 

@@ -79,6 +79,10 @@ def test_large_maps_stay_mounted_through_an_anchor_edit(browser, server, pair, t
     page.screenshot(path=str(tmp_path / "large_maps.png"))
     before = maps()
     assert all(m["points"] == N for m in before)  # every point drawn, none sampled
+    # each map's points element takes no room (no gap above the map)
+    hidden = page.evaluate("() => Array.from(document.querySelectorAll('.stElementContainer[class*=\"-sbpoints\"]'))"
+                           ".map((c) => [getComputedStyle(c).display, c.getBoundingClientRect().height])")
+    assert hidden == [["none", 0]] * 4, hidden
     n_anchors = before[0]["stars"]
     assert n_anchors >= 2 and all(m["stars"] == n_anchors for m in before)
     page.evaluate("() => document.querySelectorAll('.sb-map').forEach((gd, i) => { gd.__tag = i; })")
