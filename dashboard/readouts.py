@@ -40,7 +40,7 @@ class _Background:
         """The future of ``fn(*args, **kwargs)`` for ``key``: the one submitted earlier, unless it failed or was dropped."""
         with self._lock:
             fut = self._futures.get(key)
-            if fut is None or fut.cancelled() or (fut.done() and fut.exception() is not None):
+            if not _usable(fut):
                 for k, other in self._futures.items():
                     if k[:-1] == key[:-1]:
                         other.cancel()
@@ -54,9 +54,12 @@ class _Background:
         """The future for ``key`` if it has a result already, else None (nothing is started)."""
         with self._lock:
             fut = self._futures.get(key)
-        if fut is None or not fut.done() or fut.cancelled() or fut.exception() is not None:
-            return None
-        return fut
+        return fut if _usable(fut) and fut.done() else None
+
+
+def _usable(fut) -> bool:
+    """A future that is running, queued or has a result (not dropped, not failed)."""
+    return fut is not None and not fut.cancelled() and not (fut.done() and fut.exception() is not None)
 
 
 @st.cache_resource(show_spinner=False)
