@@ -151,12 +151,32 @@ def _layout_inputs(key: tuple, *, should_stop=None):
     return XA, XB, kw, ref
 
 
+@st.cache_resource(show_spinner=False)
+def _relative_code_version() -> tuple:
+    """What relative vectors also depend on: the code that projects them."""
+    import core.methods.relative
+    import core.methods.similarities
+
+    return tuple(content_key(open(m.__file__, "rb").read()) for m in (core.methods.relative, core.methods.similarities))
+
+
 @st.cache_resource(show_spinner=False, max_entries=256)
 def _disk_key(key: tuple) -> str:
-    """The disk-cache key of a :func:`layout_key`: the vectors' content and the settings (hashed once per process)."""
-    XA, XB, kw, ref = _layout_inputs(key)
-    settings = sorted((k, v) for k, v in kw.items() if k not in ("init", "reference"))
-    return content_key("layout_pair", XA, XB, ref, settings, _layout_code_version())
+    """The disk-cache key of a :func:`layout_key`: the vectors' content and the settings (hashed once per process).
+
+    Relative maps are keyed by the absolute maps' key and the anchors' vectors, which fix the relative
+    vectors: hashing those (2 x n_samples x n_anchors) took most of a second per anchor edit at 1M rows.
+    """
+    source, a, b, ids, method, frame, nn, md, perp = key
+    settings = sorted(dict(method=method, frame=frame, n_neighbors=nn, min_dist=md, perplexity=perp).items())
+    if ids is None:
+        XA, XB, _, _ = _layout_inputs(key)
+        return content_key("layout_pair", XA, XB, None, settings, _layout_code_version())
+    absolute = (source, a, b, None, method, frame, nn, md, perp)
+    ref = layouts(*absolute)[0]
+    spaces = loaders.spaces(source, "all")
+    return content_key("layout_pair", _disk_key(absolute), spaces[a].take(list(ids)), spaces[b].take(list(ids)),
+                       np.asarray(ids).astype(str), ref, settings, _layout_code_version(), _relative_code_version())
 
 
 def layouts(source: str, enc_a: str, enc_b: str, anchor_ids: tuple | None, method: str, frame: str,
@@ -177,11 +197,12 @@ def layouts(source: str, enc_a: str, enc_b: str, anchor_ids: tuple | None, metho
     report = store.reporter(key, progress)
 
     def compute():
-        XA, XB, kw, _ = _layout_inputs(key, should_stop=should_stop)
         if method == "pca":  # milliseconds: not worth a disk round trip
+            XA, XB, kw, _ = _layout_inputs(key, should_stop=should_stop)
             LA, LB, used = layout_pair(XA, XB, progress=report, should_stop=should_stop, **kw)
         else:
-            def run() -> dict:
+            def run() -> dict:  # on a disk-cache hit the relative vectors are not even projected
+                XA, XB, kw, _ = _layout_inputs(key, should_stop=should_stop)
                 LA, LB, used = layout_pair_in_worker(XA, XB, progress=report, should_stop=should_stop, **kw)
                 return {"LA": LA, "LB": LB, "used": np.array(used)}
 

@@ -28,12 +28,15 @@ def test_umap_layouts_come_back_from_disk_in_a_new_process(tmp_path, monkeypatch
     assert len(list(tmp_path.glob("layout_pair/*.npz"))) == 2
 
     _fresh_process(monkeypatch, tmp_path)
+    loaders._relative_vectors.clear()
     assert results.has_layouts(*args, None, "umap", "A", 10, 0.3)
     assert results.has_layouts(*args, anchors, "umap", "A", 10, 0.3)
     assert not results.has_layouts(*args, anchors, "umap", "A", 11, 0.3)  # other settings: not cached
     assert not results.has_layouts(*args, anchors[:-1], "umap", "A", 10, 0.3)  # other anchors: not cached
     for name in ("layout_pair", "layout_pair_in_worker"):
         monkeypatch.setattr(results, name, lambda *a, **k: pytest.fail("recomputed a layout that is on disk"))
+    # the relative maps' key comes from the absolute key and the anchors: no relative vectors to project and hash
+    monkeypatch.setattr(loaders, "relative_projection", lambda *a, **k: pytest.fail("projected for a disk hit"))
     for first, anchor_ids in ((abs_first, None), (rel_first, anchors)):
         LA, LB, used = results.layouts(*args, anchor_ids, "umap", "A", 10, 0.3)
         np.testing.assert_array_equal(LA, first[0])
