@@ -29,6 +29,7 @@ import collections
 import concurrent.futures as cf
 import os
 import re
+import sys
 import threading
 import time
 
@@ -61,7 +62,12 @@ class _Slot:
         self.control = ControlBlock.create()
         self.executor = ProcessPoolExecutor(max_workers=1, timeout=None, initializer=init_worker,
                                             initargs=(str(self.control.path), memory_bytes, warmers), env=env)
-        self.started = self.executor.submit(noop)  # starts the process and its warm-up now
+        try:
+            self.started = self.executor.submit(noop)  # starts the process and its warm-up now
+        except BaseException:
+            self.executor.shutdown(wait=False, kill_workers=True)
+            self.control.unlink()
+            raise
         self.busy = False
         self.dead = False
         self.idle_since = time.monotonic()
@@ -154,12 +160,27 @@ class WorkerPool:
             self._warm_target = max(self._warm_target or 0, wanted)
         self._warm_next()
 
+    def _background_slot(self) -> _Slot | None:
+        """A new warm slot started by the pool itself, or None once the interpreter exits (lock held).
+
+        loky refuses new work from its own exit hook on, which runs before :func:`shutdown`.
+        """
+        try:
+            return self._new_slot(False)
+        except RuntimeError:
+            if not _exiting():
+                raise
+            self._closed = True
+            return None
+
     def _warm_next(self) -> None:
         with self._cond:
             self._slots = [s for s in self._slots if not s.dead]
             if self._closed or len(self._slots) >= self._kept():
                 return
-            slot = self._new_slot(False)
+            slot = self._background_slot()
+            if slot is None:
+                return
             self._slots.append(slot)
         slot.started.add_done_callback(self._next_warm)
 
@@ -248,7 +269,9 @@ class WorkerPool:
                     s.close()
             self._slots = [s for s in self._slots if not s.dead]
             if not self._closed and len(self._slots) < self._kept():
-                self._slots.append(self._new_slot(False))  # a killed warm slot is replaced at once
+                slot = self._background_slot()  # a killed warm slot is replaced at once
+                if slot is not None:
+                    self._slots.append(slot)
             self._cond.notify_all()
 
     # ---------------------------------------------------------------- jobs
@@ -369,6 +392,13 @@ class WorkerPool:
         for s in slots:
             s.kill()  # an idle worker may still be warming up: do not wait for it
         self._files.close()
+
+
+def _exiting() -> bool:
+    """Whether the interpreter is exiting (loky's exit hook has run, or Python is finalising)."""
+    from joblib.externals.loky import process_executor
+
+    return bool(getattr(process_executor, "_global_shutdown", False)) or sys.is_finalizing()
 
 
 def _crashed(fut) -> bool:

@@ -353,3 +353,17 @@ def test_a_fresh_jobs_files_are_never_kept_for_later_jobs(share_pool):
     assert total == float(X.sum()) and not os.path.exists(path)
     _, later, _, _ = p.run(_shared_info, X)
     assert later != path
+
+
+@pytest.mark.parametrize("wait_s", [0.0, 0.5, 1.5])
+def test_exiting_while_workers_warm_up_prints_no_error(wait_s):
+    """Each warm slot that finishes starting starts the next one; at exit loky refuses new work before our hook."""
+    import subprocess
+    import sys
+
+    script = ("import time\nfrom core.runtime.pool import shared_pool\n"
+              f"shared_pool().warm_up(); time.sleep({wait_s})\n")
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+    done = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr and "cannot schedule" not in done.stderr, done.stderr
