@@ -1,7 +1,8 @@
 """The slide downloads: the 2x2 maps, the stitching readout and a title as one PNG or SVG (:mod:`dashboard.slide`).
 
 Offered on Explore (next to its other downloads) and on the presenter page. The image
-is drawn only when a button is clicked; everything it needs is gathered in the run.
+is drawn only when a button is clicked; everything it needs is gathered in the run, except
+the readout, read when clicked (a large collection's may still be computing).
 """
 
 from __future__ import annotations
@@ -81,18 +82,24 @@ def slide_downloads(maps: dict, *, source: str, coll, enc_a: str, enc_b: str, an
     labelled = controls.is_labelled(coll)
     kw = dict(
         ids=coll.ids, coloring=coloring, anchor_ids=tuple(anchors),
-        readout=readout(source, enc_a, enc_b, tuple(anchors)) if labelled else (),
         chance=chance(coll),
         title=f"{coll.name}: {enc_a} (A) vs {enc_b} (B)",
         subtitle=f"{method} · {len(anchors)} anchors · every one of the {coll.n_samples:,} samples",
         footer="Stitchboard · relative representations (Moschella et al., ICLR 2023)"
                + (f" · test accuracy on {n_test:,} test samples" if labelled else ""),
     )
+    anchors = tuple(anchors)
+
+    def numbers() -> list[Readout]:
+        # read when clicked: a large collection's readout may still be computing, and a run that waited for it
+        # held off the next interaction's run (seconds at 1M rows)
+        return readout(source, enc_a, enc_b, anchors) if labelled else []
+
     stem = re.sub(r"[^\w.-]+", "_", f"slide_{coll.name}_{enc_a}_vs_{enc_b}")
-    share.download("Slide (PNG)", lambda: slide_png(panels, **kw), f"{stem}.png", "image/png", key=f"{key}_png",
-                   help=SLIDE_HELP)
-    share.download("Slide (SVG)", lambda: slide_svg(panels, **kw).encode("utf-8"), f"{stem}.svg", "image/svg+xml",
-                   key=f"{key}_svg", help=SLIDE_HELP + " Vector: every point a circle, text as text.")
+    share.download("Slide (PNG)", lambda: slide_png(panels, readout=numbers(), **kw), f"{stem}.png", "image/png",
+                   key=f"{key}_png", help=SLIDE_HELP)
+    share.download("Slide (SVG)", lambda: slide_svg(panels, readout=numbers(), **kw).encode("utf-8"), f"{stem}.svg",
+                   "image/svg+xml", key=f"{key}_svg", help=SLIDE_HELP + " Vector: every point a circle, text as text.")
 
 
 def shown_layouts(drawn: dict) -> str:

@@ -164,3 +164,23 @@ def test_without_labels_the_slide_says_there_is_no_readout(slide_inputs):
     texts = [t.text for t in root.iter(SVG_NS + "text")]
     assert "no labels: no classifier to stitch" in texts and "relative" not in texts
     assert len(root.findall(SVG_NS + "svg")) == 4
+
+
+def test_the_slide_reads_its_readout_when_clicked_and_the_run_never_waits_for_it(digits, slide_inputs, monkeypatch):
+    """A large collection's readout may still be computing when the downloads are drawn: a run that waited for it
+    there held off the next click's run (3-8 s at 1M rows)."""
+    from dashboard import loaders, readouts, share, slide_export
+
+    buttons, calls = {}, []
+    monkeypatch.setattr(share, "download", lambda label, data, *a, **k: buttons.__setitem__(label, data))
+    monkeypatch.setattr(readouts, "relative_readout", lambda *a: calls.append(a) or loaders.pair_relative_stitching(*a))
+    maps = dict(zip(slide_export.MAP_NAMES, (m.coords for m in slide_inputs["maps"])))
+    anchors = slide_inputs["anchor_ids"]
+    slide_export.slide_downloads(maps, source="digits", coll=loaders.collection("digits"), enc_a="mlp-s0",
+                                 enc_b="mlp-s1", anchors=anchors, coloring=slide_inputs["coloring"], method="PCA")
+    assert set(buttons) == {"Slide (PNG)", "Slide (SVG)"} and calls == []  # the run asked for no readout
+    svg = buttons["Slide (SVG)"]().decode("utf-8")
+    assert calls == [("digits", "mlp-s0", "mlp-s1", anchors)]
+    R = loaders.pair_relative_stitching("digits", "mlp-s0", "mlp-s1", anchors)
+    assert f"{R.scores['relative'][1, 0]:.3f}" in svg  # B -> A's head, relative: the clicked slide's number
+    assert buttons["Slide (PNG)"]()[:8] == b"\x89PNG\r\n\x1a\n" and len(calls) == 2
