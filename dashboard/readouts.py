@@ -3,20 +3,16 @@
 From :data:`READOUT_IN_BACKGROUND_FROM` samples the readout of an anchor edit costs seconds
 (about as much CPU as the maps at 1M rows), so the page asks this module for it: the
 readouts of a pair run one at a time in a thread, a burst of edits computes only the last
-one (a running readout of replaced anchors that no page waits for stops at its next head),
-and the page waits for it by polling, so that a newer interaction's run starts at once.
+one, and the page waits for it by polling, so that a newer interaction's run starts at once.
 Smaller collections get :func:`dashboard.loaders.pair_relative_stitching` directly.
 """
 
 from __future__ import annotations
 
-import collections
 import threading
-from contextlib import contextmanager
 
 import streamlit as st
 
-from core.errors import CancelledError
 from core.methods.stitching import stitching_matrix
 from dashboard import loaders
 
@@ -30,54 +26,29 @@ READOUT_IN_BACKGROUND_FROM = 200_000
 
 class _Background:
     """Readouts computed in one server thread, by key. A request for another anchor set of the same pair drops
-    the older ones still queued, and asks the running one to stop unless a page waits for it (:meth:`watch`):
-    after a burst of edits only the last one takes the CPU."""
+    the older ones still queued (the running one finishes): after a burst of edits only the last one waits."""
 
     def __init__(self, keep: int = 4):
         from concurrent.futures import ThreadPoolExecutor
 
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="stitchboard-readout")
         self._futures: dict = {}
-        self._stops: dict = {}
-        self._watchers: collections.Counter = collections.Counter()
         self._lock = threading.Lock()
         self._keep = keep
 
-    def get(self, key: tuple, fn, *args, stoppable: bool = False, **kwargs):
-        """The future of ``fn(*args, **kwargs)`` for ``key``: the one submitted earlier, unless it failed or was dropped.
-
-        ``stoppable``: ``fn`` also gets ``should_stop`` (a callable) and raises
-        :class:`core.errors.CancelledError` once it returns True.
-        """
+    def get(self, key: tuple, fn, *args, **kwargs):
+        """The future of ``fn(*args, **kwargs)`` for ``key``: the one submitted earlier, unless it failed or was dropped."""
         with self._lock:
             fut = self._futures.get(key)
             if not _usable(fut):
                 for k, other in self._futures.items():
-                    if k[:-1] == key[:-1] and k != key:
-                        if not other.cancel() and not self._watchers[k] and k in self._stops:
-                            self._stops[k].set()  # running, and no page waits for it any more
+                    if k[:-1] == key[:-1]:
+                        other.cancel()
                 self._futures = {k: f for k, f in self._futures.items() if not f.cancelled()}
-                stop = self._stops[key] = threading.Event()
-                if stoppable:
-                    kwargs["should_stop"] = stop.is_set
                 fut = self._futures[key] = self._executor.submit(fn, *args, **kwargs)
                 while len(self._futures) > self._keep:
                     self._futures.pop(next(iter(self._futures)))
-                self._stops = {k: e for k, e in self._stops.items() if k in self._futures}
             return fut
-
-    @contextmanager
-    def watch(self, key: tuple):
-        """While in this block a page waits for ``key``'s readout: a newer edit of the pair does not stop it."""
-        with self._lock:
-            self._watchers[key] += 1
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._watchers[key] -= 1
-                if not self._watchers[key]:
-                    del self._watchers[key]
 
     def finished(self, key: tuple):
         """The future for ``key`` if it has a result already, else None (nothing is started)."""
@@ -112,16 +83,8 @@ def start_relative_readout(source: str, enc_a: str, enc_b: str, anchor_ids: tupl
     if not readout_in_background(source, anchor_ids):
         return None
     train, test = loaders._pair_inputs(source, enc_a, enc_b)
-    return _background().get((source, enc_a, enc_b, tuple(anchor_ids)), _relative_job, train, test, list(anchor_ids),
-                             stoppable=True)
-
-
-def _relative_job(train, test, anchor_ids, *, should_stop):
-    def check(done, total, what):
-        if should_stop():
-            raise CancelledError("the anchors were replaced")
-
-    return stitching_matrix(train, test, anchor_ids, modes=("relative",), progress=check)
+    return _background().get((source, enc_a, enc_b, tuple(anchor_ids)), stitching_matrix, train, test,
+                             list(anchor_ids), modes=("relative",))
 
 
 def wait_relative_readout(source: str, enc_a: str, enc_b: str, anchor_ids: tuple, *, should_stop) -> bool:
@@ -133,28 +96,23 @@ def wait_relative_readout(source: str, enc_a: str, enc_b: str, anchor_ids: tuple
     from concurrent.futures import wait
 
     fut = start_relative_readout(source, enc_a, enc_b, anchor_ids)
-    if fut is None:
-        return True
-    with _background().watch((source, enc_a, enc_b, tuple(anchor_ids))):
-        while not fut.done():
-            if should_stop():
-                return False
-            wait([fut], timeout=0.1)
+    while fut is not None and not fut.done():
+        if should_stop():
+            return False
+        wait([fut], timeout=0.1)
     return True
 
 
 def relative_readout(source: str, enc_a: str, enc_b: str, anchor_ids: tuple):
     """:func:`dashboard.loaders.pair_relative_stitching`, from the server thread of :func:`start_relative_readout` for a large collection."""
-    from concurrent.futures import CancelledError as Dropped
+    from concurrent.futures import CancelledError
 
-    key = (source, enc_a, enc_b, tuple(anchor_ids))
     for _ in range(3):
         fut = start_relative_readout(source, enc_a, enc_b, anchor_ids)
         if fut is None:
             break
         try:
-            with _background().watch(key):
-                return fut.result()
-        except (Dropped, CancelledError):  # dropped or stopped for a newer edit of the pair (another session): again
+            return fut.result()
+        except CancelledError:  # dropped for a newer edit of the same pair in another session: ask again
             continue
     return loaders.pair_relative_stitching(source, enc_a, enc_b, anchor_ids)

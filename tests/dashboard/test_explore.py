@@ -2,7 +2,6 @@
 
 import json
 
-import numpy as np
 import pytest
 
 from dashboard.text import unmd
@@ -129,50 +128,6 @@ def test_background_readouts_of_a_pair_drop_older_queued_edits_and_recover_from_
     with pytest.raises(ValueError, match="broken"):
         failed.result(timeout=30)
     assert bg.get(("s", "x", "y", (1,)), lambda: "retried").result(timeout=30) == "retried"
-
-
-def test_a_running_readout_of_replaced_anchors_stops_unless_a_page_waits_for_it():
-    """At 1M rows the last edit's readout ran on beside the next edit's layout, taking CPU from it."""
-    import threading
-    import time
-
-    from core.errors import CancelledError
-    from dashboard.readouts import _Background
-
-    bg, started = _Background(), threading.Event()
-
-    def job(*, should_stop):
-        started.set()
-        for _ in range(1000):
-            if should_stop():
-                raise CancelledError("stopped")
-            time.sleep(0.01)
-        return "ran to the end"
-
-    first = bg.get(("s", "a", "b", (1, 2)), job, stoppable=True)
-    assert started.wait(10)
-    with bg.watch(("s", "a", "b", (1, 2))):  # a page waits for it: a newer edit leaves it running
-        second = bg.get(("s", "a", "b", (1, 3)), lambda: "second")
-        other_pair = bg.get(("s", "a", "c", (1, 3)), lambda: "other pair")
-        time.sleep(0.3)
-        assert not first.done()
-    third = bg.get(("s", "a", "b", (1, 4)), lambda: "third")  # no page waits for it any more: it stops
-    with pytest.raises(CancelledError):
-        first.result(timeout=5)
-    assert second.cancelled() and third.result(timeout=10) == "third" and other_pair.result(timeout=10) == "other pair"
-
-
-def test_the_readout_job_stops_at_its_next_head_when_asked():
-    from core.errors import CancelledError
-    from dashboard import loaders, readouts
-
-    train, test = loaders._pair_inputs("digits", "mlp-s0", "mlp-s1")
-    anchors = list(loaders.anchors("digits", 20, "random", 0))
-    with pytest.raises(CancelledError, match="replaced"):
-        readouts._relative_job(train, test, anchors, should_stop=lambda: True)
-    R = readouts._relative_job(train, test, anchors, should_stop=lambda: False)
-    expected = loaders.pair_relative_stitching("digits", "mlp-s0", "mlp-s1", tuple(anchors))
-    np.testing.assert_array_equal(R.scores["relative"], expected.scores["relative"])
 
 
 def test_click_on_a_map_toggles_one_anchor_and_the_readout_follows(digits):
