@@ -1,6 +1,6 @@
 """A pool of bounded worker processes for layouts and untrusted models, off the server's interpreter.
 
-Each *slot* is its own single-worker ``loky`` executor (joblib's process pool), so killing
+Each *slot* (:class:`core.runtime.slot.WorkerSlot`) is its own single-worker ``loky`` executor, so killing
 one worker (a cancel that did not stop in time, a timeout, a crash) never fails another
 slot's job. The pool keeps ``STITCHBOARD_WORKERS`` (4) slots warm and grows to
 ``STITCHBOARD_MAX_WORKERS`` (4) jobs at once when they are all busy; further jobs wait
@@ -29,18 +29,16 @@ import collections
 import concurrent.futures as cf
 import os
 import re
-import sys
 import threading
 import time
 
-from joblib.externals.loky import ProcessPoolExecutor
 from joblib.externals.loky.process_executor import BrokenProcessPool, ShutdownExecutorError
 
 from ..errors import CancelledError, LoadError
 from . import memory
-from .control import SHARE_KEEP_BYTES, ControlBlock, ShareFiles, remove_files, share_arrays, shm_dir
-from .disk_cache import numba_cache_dir
-from .workers import THREAD_ENV, WorkerLimits, call_job, init_worker, noop
+from .control import SHARE_KEEP_BYTES, ShareFiles, remove_files, share_arrays, shm_dir
+from .slot import WorkerSlot, interpreter_exiting, slot_env
+from .workers import WorkerLimits, call_job
 
 __all__ = ["WorkerPool", "shared_pool", "warm_up", "shutdown"]
 
@@ -52,50 +50,6 @@ STOP_GRACE_S = 5.0
 START_S = 300.0
 #: Seconds an extra slot (beyond the warm ones) stays idle before it is closed.
 IDLE_S = 60.0
-
-
-class _Slot:
-    """One worker process behind a one-worker executor, with its control block."""
-
-    def __init__(self, *, fresh: bool, warmers: tuple, env: dict, memory_bytes: int):
-        self.fresh = fresh
-        self.control = ControlBlock.create()
-        self.executor = ProcessPoolExecutor(max_workers=1, timeout=None, initializer=init_worker,
-                                            initargs=(str(self.control.path), memory_bytes, warmers), env=env)
-        try:
-            self.started = self.executor.submit(noop)  # starts the process and its warm-up now
-        except BaseException:
-            self.executor.shutdown(wait=False, kill_workers=True)
-            self.control.unlink()
-            raise
-        self.busy = False
-        self.dead = False
-        self.idle_since = time.monotonic()
-
-    @property
-    def warm(self) -> bool:
-        return self.started.done()
-
-    def kill(self) -> None:
-        if self.dead:
-            return
-        self.dead = True
-        self.executor.shutdown(wait=False, kill_workers=True)
-        self.control.unlink()
-
-    def close(self) -> None:
-        if self.dead:
-            return
-        self.dead = True
-        self.executor.shutdown(wait=False)
-        self.control.unlink()
-
-
-def _env() -> dict:
-    env = dict(THREAD_ENV)
-    if "NUMBA_CACHE_DIR" not in os.environ and numba_cache_dir() is not None:
-        env["NUMBA_CACHE_DIR"] = str(numba_cache_dir())  # compiled layouts survive the worker
-    return env
 
 
 class WorkerPool:
@@ -121,8 +75,8 @@ class WorkerPool:
         self.warmers = tuple(warmers)
         self.fresh_warmers: tuple = ()
         self.spare_enabled = spare
-        self._slots: list[_Slot] = []
-        self._spare: _Slot | None = None
+        self._slots: list[WorkerSlot] = []
+        self._spare: WorkerSlot | None = None
         self._queue: collections.deque = collections.deque()
         self._cond = threading.Condition()
         self._closed = False
@@ -143,8 +97,8 @@ class WorkerPool:
             else:
                 self.warmers += tuple(f for f in fns if f not in self.warmers)
 
-    def _new_slot(self, fresh: bool) -> _Slot:
-        return _Slot(fresh=fresh, warmers=self.fresh_warmers if fresh else self.warmers, env=_env(),
+    def _new_slot(self, fresh: bool) -> WorkerSlot:
+        return WorkerSlot(fresh=fresh, warmers=self.fresh_warmers if fresh else self.warmers, env=slot_env(),
                      memory_bytes=WorkerLimits().memory_bytes)
 
     def warm_up(self, slots: int | None = None) -> None:
@@ -160,15 +114,12 @@ class WorkerPool:
             self._warm_target = max(self._warm_target or 0, wanted)
         self._warm_next()
 
-    def _background_slot(self) -> _Slot | None:
-        """A new warm slot started by the pool itself, or None once the interpreter exits (lock held).
-
-        loky refuses new work from its own exit hook on, which runs before :func:`shutdown`.
-        """
+    def _background_slot(self) -> WorkerSlot | None:
+        """A warm slot the pool starts by itself (lock held); None once the interpreter exits."""
         try:
             return self._new_slot(False)
         except RuntimeError:
-            if not _exiting():
+            if not interpreter_exiting():
                 raise
             self._closed = True
             return None
@@ -199,7 +150,7 @@ class WorkerPool:
                     "fresh_busy": self._n_fresh, "waiting": len(self._queue),
                     "pids": [s.control.pid for s in live]}
 
-    def _take(self, fresh: bool) -> _Slot | None:
+    def _take(self, fresh: bool) -> WorkerSlot | None:
         """A slot for the next job, or None when ``max_workers`` jobs run already (lock held)."""
         self._slots = [s for s in self._slots if not s.dead]
         busy = sum(s.busy for s in self._slots) + self._n_fresh
@@ -222,7 +173,7 @@ class WorkerPool:
         slot.busy = True
         return slot
 
-    def _acquire(self, fresh: bool, progress, should_stop) -> _Slot:
+    def _acquire(self, fresh: bool, progress, should_stop) -> WorkerSlot:
         ticket = object()
         told = False
         with self._cond:
@@ -253,7 +204,7 @@ class WorkerPool:
                 self._cond.notify_all()
             raise
 
-    def _release(self, slot: _Slot, *, broken: bool) -> None:
+    def _release(self, slot: WorkerSlot, *, broken: bool) -> None:
         with self._cond:
             slot.busy = False
             slot.idle_since = time.monotonic()
@@ -334,14 +285,14 @@ class WorkerPool:
             else:  # an abandoned job's worker may still read them: they go (its mapping keeps the data)
                 remove_files(files)
 
-    def _abandon(self, slot: _Slot, fut) -> None:
+    def _abandon(self, slot: WorkerSlot, fut) -> None:
         slot.control.request_stop()
         cf.wait([fut], timeout=STOP_GRACE_S)
         if not fut.done():
             slot.kill()
         self._release(slot, broken=slot.dead or _crashed(fut))
 
-    def _watch(self, slot: _Slot, fut, seq: int, progress, should_stop, limits: WorkerLimits, what: str):
+    def _watch(self, slot: WorkerSlot, fut, seq: int, progress, should_stop, limits: WorkerLimits, what: str):
         """Poll a running job until it ends; return its result or raise."""
         submitted, started = time.monotonic(), None
         killed, stop_at = None, None
@@ -392,13 +343,6 @@ class WorkerPool:
         for s in slots:
             s.kill()  # an idle worker may still be warming up: do not wait for it
         self._files.close()
-
-
-def _exiting() -> bool:
-    """Whether the interpreter is exiting (loky's exit hook has run, or Python is finalising)."""
-    from joblib.externals.loky import process_executor
-
-    return bool(getattr(process_executor, "_global_shutdown", False)) or sys.is_finalizing()
 
 
 def _crashed(fut) -> bool:
