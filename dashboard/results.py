@@ -122,8 +122,13 @@ def _layout_code_version() -> tuple:
 
     modules = (core.maps.layout, core.maps.umap_maps, core.maps.placement, core.maps.fit_progress,
                core.methods.neighbours, core.methods.smallest)
-    sources = tuple(content_key(open(m.__file__, "rb").read()) for m in modules)
-    return sources + package_versions("umap-learn", "pynndescent", "numba", "scikit-learn", "numpy", "scipy")
+    return _source_keys(*modules) + package_versions("umap-learn", "pynndescent", "numba", "scikit-learn", "numpy",
+                                                     "scipy")
+
+
+def _source_keys(*modules) -> tuple:
+    """A content key of each module's source file."""
+    return tuple(content_key(open(m.__file__, "rb").read()) for m in modules)
 
 
 @st.cache_resource(show_spinner=False)
@@ -139,11 +144,16 @@ def layout_key(source: str, enc_a: str, enc_b: str, anchor_ids, method: str, fra
             float(perplexity) if method == "tsne" else 30.0)
 
 
+def _settings(key: tuple) -> dict:
+    """The layout settings of a :func:`layout_key` (keyword arguments of ``layout_pair``)."""
+    return dict(zip(("method", "frame", "n_neighbors", "min_dist", "perplexity"), key[4:]))
+
+
 def _layout_inputs(key: tuple, *, should_stop=None):
     """A's and B's vectors, the keyword arguments of ``layout_pair`` and the reference map of a :func:`layout_key`."""
     source, a, b, ids, m, f, nn, md, perp = key
     XA, XB = loaders.map_vectors(source, a, ids), loaders.map_vectors(source, b, ids)
-    kw = dict(method=m, frame=f, n_neighbors=nn, min_dist=md, perplexity=perp)
+    kw = _settings(key)
     ref = None
     if ids is not None:
         ref = layouts(source, a, b, None, m, f, nn, md, perp, should_stop=should_stop)[0]
@@ -157,7 +167,7 @@ def _relative_code_version() -> tuple:
     import core.methods.relative
     import core.methods.similarities
 
-    return tuple(content_key(open(m.__file__, "rb").read()) for m in (core.methods.relative, core.methods.similarities))
+    return _source_keys(core.methods.relative, core.methods.similarities)
 
 
 @st.cache_resource(show_spinner=False, max_entries=256)
@@ -167,12 +177,12 @@ def _disk_key(key: tuple) -> str:
     Relative maps are keyed by the absolute maps' key and the anchors' vectors, which fix the relative
     vectors: hashing those (2 x n_samples x n_anchors) took most of a second per anchor edit at 1M rows.
     """
-    source, a, b, ids, method, frame, nn, md, perp = key
-    settings = sorted(dict(method=method, frame=frame, n_neighbors=nn, min_dist=md, perplexity=perp).items())
+    source, a, b, ids = key[:4]
+    settings = sorted(_settings(key).items())
     if ids is None:
         XA, XB, _, _ = _layout_inputs(key)
         return content_key("layout_pair", XA, XB, None, settings, _layout_code_version())
-    absolute = (source, a, b, None, method, frame, nn, md, perp)
+    absolute = key[:3] + (None,) + key[4:]
     ref = layouts(*absolute)[0]
     spaces = loaders.spaces(source, "all")
     return content_key("layout_pair", _disk_key(absolute), spaces[a].take(list(ids)), spaces[b].take(list(ids)),

@@ -70,6 +70,7 @@ def slide_downloads(maps: dict, *, source: str, coll, enc_a: str, enc_b: str, an
     key : str, default="slide"
         Prefix of the buttons' widget keys.
     """
+    anchors = tuple(anchors)
     coords = {k: (v[0] if isinstance(v, tuple) else v) for k, v in maps.items()}
     missing = [k.replace("_", " ") for k in MAP_NAMES if k not in coords]
     if missing:
@@ -81,14 +82,13 @@ def slide_downloads(maps: dict, *, source: str, coll, enc_a: str, enc_b: str, an
     n_test = int((coll.split == "test").sum())
     labelled = controls.is_labelled(coll)
     kw = dict(
-        ids=coll.ids, coloring=coloring, anchor_ids=tuple(anchors),
+        ids=coll.ids, coloring=coloring, anchor_ids=anchors,
         chance=chance(coll),
         title=f"{coll.name}: {enc_a} (A) vs {enc_b} (B)",
         subtitle=f"{method} · {len(anchors)} anchors · every one of the {coll.n_samples:,} samples",
         footer="Stitchboard · relative representations (Moschella et al., ICLR 2023)"
                + (f" · test accuracy on {n_test:,} test samples" if labelled else ""),
     )
-    anchors = tuple(anchors)
 
     def numbers() -> list[Readout]:
         # read when clicked: a large collection's readout may still be computing, and a run that waited for it
