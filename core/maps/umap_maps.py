@@ -19,6 +19,7 @@ from ..validation import as_vectors, check_choice, check_int, check_number
 from ..methods.neighbours import _n_workers
 from .fit_progress import umap_epochs
 from .placement import place_epochs
+from .placement_graph import placement_graph
 
 __all__ = ["fit_map", "UmapMap", "n_stages", "how_made", "UMAP_METRICS"]
 
@@ -166,20 +167,16 @@ def _transform_knn(reducer, idx: np.ndarray, dist: np.ndarray, *, n_epochs=None,
 
     umap-learn's own ``transform`` after ``fit(precomputed_knn=...)`` needs its
     pynndescent index; this is the rest of that method, fed our neighbours: the same
-    fuzzy bipartite graph, initial positions (weighted mean of the neighbours' map
-    positions), then epochs that move only the new points
+    fuzzy bipartite graph (:func:`core.maps.placement_graph.placement_graph`), initial
+    positions (weighted mean of the neighbours' map positions), then epochs that move only
+    the new points
     (:func:`core.maps.placement.place_epochs`): 30 after a cold fit, 5 after a warm start
     (they start next to their neighbours already). The graph stays in the kNN's dense
     (n_new, k) shape, where each row already holds one new point's edges: no sparse COO
     and CSR copies of it (hundreds of MB at 1M rows).
     """
     from sklearn.utils import check_random_state
-    from umap.umap_ import (
-        INT32_MAX,
-        INT32_MIN,
-        compute_membership_strengths,
-        smooth_knn_dist,
-    )
+    from umap.umap_ import INT32_MAX, INT32_MIN
 
     n_new, k = idx.shape
     rng_state = check_random_state(reducer.transform_seed).randint(INT32_MIN, INT32_MAX, 3).astype(np.int64)
@@ -187,9 +184,8 @@ def _transform_knn(reducer, idx: np.ndarray, dist: np.ndarray, *, n_epochs=None,
     dist = np.array(dist, dtype=np.float32)
     nearest = idx[:, 0].copy()
     idx[dist >= reducer._disconnection_distance] = -1
-    sigmas, rhos = smooth_knn_dist(dist, float(reducer._n_neighbors), local_connectivity=max(0.0, reducer.local_connectivity - 1.0))
-    W = compute_membership_strengths(idx, dist, sigmas, rhos, bipartite=True)[2].reshape(n_new, k)
-    W[idx < 0] = 0.0
+    W = placement_graph(idx, dist, n_neighbors=float(reducer._n_neighbors),
+                        local_connectivity=max(0.0, reducer.local_connectivity - 1.0), threads=_n_workers())
     embedding = _init_positions(W, idx, reducer.embedding_, nearest)
     if n_epochs is None:  # 30 after a cold fit (200 epochs), 5 after a warm start (30); fewer for many rows
         n_epochs = min(_PLACE_EPOCHS, max(5, reducer.n_epochs // 6))
