@@ -21,8 +21,10 @@ from pathlib import Path
 
 import numpy as np
 
+from .file_owner import owned_prefix
+
 __all__ = ["ControlBlock", "SharedArray", "ShareFiles", "shm_dir", "share_arrays", "load_shared", "remove_files",
-           "share_file_pattern", "SHARE_MIN_BYTES", "SHARE_KEEP_BYTES"]
+           "SHARE_MIN_BYTES", "SHARE_KEEP_BYTES"]
 
 #: Arrays at least this large (bytes) go to the worker as files (``STITCHBOARD_WORKER_SHARE_MB``).
 SHARE_MIN_BYTES = int(float(os.environ.get("STITCHBOARD_WORKER_SHARE_MB", 64)) * (1 << 20))
@@ -53,7 +55,8 @@ class ControlBlock:
 
     @classmethod
     def create(cls, folder: Path | None = None) -> "ControlBlock":
-        path = Path(folder or shm_dir()) / f"stitchboard-{os.getpid()}-{uuid.uuid4().hex[:12]}.ctl"
+        folder = Path(folder or shm_dir())
+        path = folder / f"{owned_prefix(folder)}{uuid.uuid4().hex[:12]}.ctl"
         with open(path, "wb") as fh:
             fh.truncate(_SIZE)
         return cls(path, np.memmap(path, dtype=np.uint8, mode="r+", shape=(_SIZE,)))
@@ -186,13 +189,9 @@ class ShareFiles:
 
 
 def _new_path(folder) -> str:
-    """A new share file's path: named after this (the server's) process, so its workers find it if it dies."""
-    return str(Path(folder) / f"stitchboard-{os.getpid()}-{uuid.uuid4().hex[:12]}.npy")
-
-
-def share_file_pattern(server_pid: int) -> str:
-    """The glob of the share files of server ``server_pid``."""
-    return f"stitchboard-{server_pid}-*.npy"
+    """A new share file's path: named after this (the server's) process, so its workers find it if it dies
+    (:mod:`core.runtime.file_owner`)."""
+    return str(Path(folder) / f"{owned_prefix(folder)}{uuid.uuid4().hex[:12]}.npy")
 
 
 def remove_files(paths) -> None:

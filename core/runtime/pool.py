@@ -37,6 +37,7 @@ from joblib.externals.loky.process_executor import BrokenProcessPool, ShutdownEx
 from ..errors import CancelledError, LoadError
 from . import memory
 from .control import SHARE_KEEP_BYTES, ShareFiles, remove_files, share_arrays, shm_dir
+from .file_owner import sweep_dead_owners
 from .slot import WorkerSlot, interpreter_exiting, slot_env
 from .workers import WorkerLimits, call_job
 
@@ -359,9 +360,14 @@ _SHARED_LOCK = threading.Lock()
 
 
 def shared_pool() -> WorkerPool:
-    """The process-wide pool, created on first use and shut down at exit."""
+    """The process-wide pool, created on first use and shut down at exit.
+
+    Creating it first removes the files of servers that were killed
+    (:func:`core.runtime.file_owner.sweep_dead_owners`).
+    """
     with _SHARED_LOCK:
         if not _SHARED:
+            sweep_dead_owners(shm_dir())  # files of servers killed before they could remove them
             _SHARED.append(WorkerPool())
             atexit.register(shutdown)
         return _SHARED[0]

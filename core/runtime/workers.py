@@ -14,7 +14,8 @@ import threading
 import time
 
 from ..errors import LoadError
-from .control import ControlBlock, load_shared, remove_files, share_file_pattern, shm_dir
+from .control import ControlBlock, load_shared, shm_dir
+from .file_owner import sweep_dead_owners
 from .memory import keep_freed_memory
 
 __all__ = ["WorkerLimits", "worker_progress", "worker_should_stop", "in_worker", "THREAD_ENV"]
@@ -120,7 +121,7 @@ def _exit_with_parent(parent: int) -> None:
         time.sleep(1.0)
     if _CONTROL is not None:
         _CONTROL.unlink()  # the server cannot any more
-    remove_files(shm_dir().glob(share_file_pattern(parent)))  # its kept share files (control.ShareFiles)
+    sweep_dead_owners(shm_dir())  # its kept share files (control.ShareFiles), now that its lock is gone
     os._exit(0)
 
 
