@@ -116,12 +116,13 @@ def _layout_code_version() -> tuple:
     import core.maps.fit_progress
     import core.maps.layout
     import core.maps.placement
+    import core.maps.placement_graph
     import core.maps.umap_maps
     import core.methods.neighbours
     import core.methods.smallest
 
-    modules = (core.maps.layout, core.maps.umap_maps, core.maps.placement, core.maps.fit_progress,
-               core.methods.neighbours, core.methods.smallest)
+    modules = (core.maps.layout, core.maps.umap_maps, core.maps.placement, core.maps.placement_graph,
+               core.maps.fit_progress, core.methods.neighbours, core.methods.smallest)
     return _source_keys(*modules) + package_versions("umap-learn", "pynndescent", "numba", "scikit-learn", "numpy",
                                                      "scipy")
 

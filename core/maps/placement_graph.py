@@ -7,7 +7,7 @@ the weights of its neighbours after the first sum to ``log2(k)`` (McInnes et al.
 umap-learn's ``smooth_knn_dist`` followed by ``compute_membership_strengths(bipartite=True)``,
 with the same float32 arithmetic, computed row by row in one compiled pass on two threads:
 umap-learn's versions run on one thread in a pool worker (``NUMBA_NUM_THREADS=1`` there) and
-copy each row's non-zero distances, which made them a tenth of a 1M-row placement.
+copy each row's non-zero distances (timings: ``benchmarks/README.md``).
 """
 
 from __future__ import annotations
