@@ -15,7 +15,7 @@ import numpy as np
 
 from ..errors import InvalidInputError, MismatchError
 from ..runtime.progress import Steps
-from ..validation import as_vectors, check_choice, check_int
+from ..validation import as_vectors, check_choice, check_finite, check_int
 from .fit_progress import tsne_iterations
 from .umap_maps import fit_map, n_stages
 
@@ -129,19 +129,34 @@ def _layout_input(X, name: str) -> np.ndarray:
     magnitudes beyond 1e15 or below 1e-15 are divided by their largest magnitude,
     so squared distances neither overflow nor underflow float32.
     """
-    X = as_vectors(X, name=name)
+    X = as_vectors(X, name=name, finite=False)
     if X.shape[0] < 3:
         raise InvalidInputError(f"{name} must be 2-D with at least 3 rows to lay out; got shape {X.shape}")
-    if not np.ptp(X, axis=0).any():
+    lo, hi = _column_range(X)
+    if not (np.isfinite(lo).all() and np.isfinite(hi).all()):  # a NaN or an Inf reaches its column's min or max
+        check_finite(X, name=name)  # names the rows
+    if not (hi > lo).any():
         # one point has no layout, and scikit-learn's t-SNE crashes the process on it
         raise InvalidInputError(
             f"all {X.shape[0]:,} rows of {name} are the same vector, so a map has nothing to show; check the "
             "file or the encoder (a collapsed or constant output)"
         )
-    top = float(np.abs(X).max())
+    top = float(max(np.abs(lo).max(), np.abs(hi).max()))
     if top > 1e15 or 0 < top < 1e-15:
         X = X.astype(np.float64) / top
     return X.astype(np.float32, copy=False)
+
+
+def _column_range(X: np.ndarray, block: int = 16_384) -> tuple[np.ndarray, np.ndarray]:
+    """Each column's min and max (float64), block by block: one pass, no temporary the size of ``X``
+    (whose first touch costs seconds per GB on hosts that take freed memory away)."""
+    lo = np.full(X.shape[1], np.inf)
+    hi = np.full(X.shape[1], -np.inf)
+    for s in range(0, X.shape[0], block):
+        B = X[s:s + block]
+        np.minimum(lo, B.min(axis=0), out=lo)  # NaN propagates, as it must for the finiteness check
+        np.maximum(hi, B.max(axis=0), out=hi)
+    return lo, hi
 
 
 def _check_spread(X: np.ndarray, name: str, metric: str) -> np.ndarray:

@@ -86,3 +86,28 @@ def test_a_native_crash_during_a_layout_is_a_load_error(pool):
     with pytest.raises(LoadError, match=r"the umap layout crashed \(its process ended with SIGSEGV"):
         pool.run(_crash_layout, X, what="the umap layout")
     assert compute_layout_in_worker(X, n_epochs=10, pool=pool).shape == (100, 2)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_a_non_finite_value_is_named_by_its_row(bad):
+    X = np.random.default_rng(0).normal(size=(40_000, 6)).astype(np.float32)
+    X[33_333, 4] = bad
+    with pytest.raises(InvalidInputError, match="NaN or Inf in row.*33333"):
+        compute_layout(X, method="pca")
+
+
+def test_checking_a_layouts_input_makes_no_copy_of_it():
+    """The checks read the vectors block by block: a temporary as large as the input costs its first touch,
+    seconds per GB on hosts that take freed memory away."""
+    import tracemalloc
+
+    from core.maps.layout import _layout_input
+
+    X = np.random.default_rng(0).normal(size=(200_000, 64)).astype(np.float32)
+    tracemalloc.start()
+    try:
+        assert _layout_input(X, "X") is X
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < X.nbytes / 16, peak
