@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .file_owner import owned_prefix
+from .file_owner import owned_prefix, remove_files
 
 __all__ = ["ControlBlock", "SharedArray", "ShareFiles", "shm_dir", "share_arrays", "load_shared", "remove_files",
            "SHARE_MIN_BYTES", "SHARE_KEEP_BYTES"]
@@ -192,15 +192,6 @@ def _new_path(folder) -> str:
     """A new share file's path: named after this (the server's) process, so its workers find it if it dies
     (:mod:`core.runtime.file_owner`)."""
     return str(Path(folder) / f"{owned_prefix(folder)}{uuid.uuid4().hex[:12]}.npy")
-
-
-def remove_files(paths) -> None:
-    """Remove these files, skipping those already gone."""
-    for path in paths:
-        try:
-            os.unlink(path)
-        except OSError:
-            pass
 
 
 def share_arrays(obj, folder: Path, *, min_bytes: int | None = None, paths: list | None = None,

@@ -24,7 +24,7 @@ try:
 except ImportError:  # Windows
     fcntl = None
 
-__all__ = ["owned_prefix", "sweep_dead_owners"]
+__all__ = ["owned_prefix", "sweep_dead_owners", "remove_files"]
 
 _OWNER, _NEW = ".owner", ".owner-new"
 #: A ``.owner-new`` file (a server killed between creating and naming its owner file) this old is stale (s).
@@ -62,7 +62,7 @@ def _lock_owner_file(folder: Path, stem: str) -> int:
         return fd
     except OSError:
         os.close(fd)
-        _unlink(new)
+        remove_files([new])
         return -1
 
 
@@ -94,9 +94,7 @@ def sweep_dead_owners(folder) -> int:
             except OSError:  # held: its server runs
                 continue
             stem = owner.name[: -len(_OWNER)]
-            for path in folder.glob(stem + "-*"):
-                removed += _unlink(path)
-            removed += _unlink(owner)
+            removed += remove_files([*folder.glob(stem + "-*"), owner])
         finally:
             os.close(fd)
     for new in folder.glob("stitchboard-*" + _NEW):
@@ -105,16 +103,20 @@ def sweep_dead_owners(folder) -> int:
         except OSError:
             continue
         if old:
-            removed += _unlink(new)
+            removed += remove_files([new])
     return removed
 
 
-def _unlink(path) -> int:
-    try:
-        os.unlink(path)
-        return 1
-    except OSError:
-        return 0
+def remove_files(paths) -> int:
+    """Remove these files, skipping those already gone; returns how many were removed."""
+    removed = 0
+    for path in paths:
+        try:
+            os.unlink(path)
+            removed += 1
+        except OSError:
+            pass
+    return removed
 
 
 def _release() -> None:
@@ -123,7 +125,7 @@ def _release() -> None:
         owned = [(folder, prefix, fd) for (pid, folder), (prefix, fd) in _OWNED.items() if pid == os.getpid()]
     for folder, prefix, fd in owned:
         if fd >= 0 and not any(Path(folder).glob(prefix + "*")):
-            _unlink(Path(folder) / (prefix[:-1] + _OWNER))
+            remove_files([Path(folder) / (prefix[:-1] + _OWNER)])
 
 
 # registered at import, before the pool's own exit hook: exit hooks run last registered first, so this runs
