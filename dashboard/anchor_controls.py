@@ -183,18 +183,22 @@ def _strategy_controls(*, source: str, coll, enc_a: str) -> None:
     """The strategy buttons with their n / seed / replace-or-fill, and the typed ids (in the "Pick anchors" popover)."""
     n_train = anchor_state.n_train(coll)
     st.session_state["n_anchors"] = max(1, min(int(st.session_state["n_anchors"]), n_train))
-    c = st.columns([1, 1, 1.6], vertical_alignment="bottom")
-    c[0].number_input("n", min_value=1, max_value=n_train, step=10, key="n_anchors",
-                      help="How many anchors a strategy button picks (the dataset's default set on a new dataset).")
-    c[1].number_input("seed", min_value=0, max_value=2**31 - 1, step=1, key="seed")
-    c[2].radio("Strategy buttons", ("replace", "fill"), key="fill_mode", horizontal=True,
-               format_func={"replace": "replace", "fill": "fill up to n"}.get,
-               help="replace: the set becomes the strategy's n picks. fill: keep your anchors and add the "
-                    "strategy's picks until there are n.")
-    with st.container(horizontal=True, gap="small"):
-        for strategy in STRATEGIES:
-            st.button(strategy, on_click=on_strategy, args=(strategy,), kwargs=dict(source=source, enc_a=enc_a),
-                      key=f"btn_{strategy}", help=STRATEGY_HELP.get(strategy))
+    # A form: n, seed and replace-or-fill are the buttons' parameters, so typing them reruns nothing (a rerun redrew
+    # the whole workbench and closed this popover). Enter does not submit: it would run the first strategy.
+    with st.form("strategy_form", border=False, enter_to_submit=False):
+        c = st.columns([1, 1, 1.6], vertical_alignment="bottom")
+        c[0].number_input("n", min_value=1, max_value=n_train, step=10, key="n_anchors",
+                          help="How many anchors a strategy button picks (the dataset's default set on a new dataset).")
+        c[1].number_input("seed", min_value=0, max_value=2**31 - 1, step=1, key="seed")
+        c[2].radio("Strategy buttons", ("replace", "fill"), key="fill_mode", horizontal=True,
+                   format_func={"replace": "replace", "fill": "fill up to n"}.get,
+                   help="replace: the set becomes the strategy's n picks. fill: keep your anchors and add the "
+                        "strategy's picks until there are n.")
+        with st.container(horizontal=True, gap="small"):
+            for strategy in STRATEGIES:
+                st.form_submit_button(strategy, on_click=on_strategy, args=(strategy,),
+                                      kwargs=dict(source=source, enc_a=enc_a), key=f"btn_{strategy}",
+                                      help=STRATEGY_HELP.get(strategy))
     with st.container(horizontal=True, vertical_alignment="bottom", gap="small"):
         st.text_input("Toggle ids", key="typed_ids", placeholder="e.g. 3, 17, 20-25", width=220,
                       help="Add these train samples as anchors (or remove those that are anchors already).")

@@ -197,6 +197,16 @@ def test_strategy_buttons_replace_or_fill(strategy, digits):
     assert len(filled) == 40 and filled[:30] == ids
 
 
+def test_strategy_parameters_are_a_form_so_typing_them_reruns_nothing():
+    at = start(**PCA)
+    form = at.button(key="btn_random").proto.form_id
+    assert form, "the strategy buttons submit a form"
+    assert at.number_input(key="n_anchors").proto.form_id == form
+    assert at.number_input(key="seed").proto.form_id == form
+    assert at.radio(key="fill_mode").proto.form_id == form
+    assert at.text_input(key="typed_ids").proto.form_id == "", "Toggle ids is not one of the strategies' parameters"
+
+
 def test_typed_ids_undo_and_clear(digits):
     at = start(**PCA)
     before = anchors_of(at)

@@ -38,7 +38,7 @@ def open_page(context, server):
 
 
 def prepare(page, n: int, seed: int) -> None:
-    """Open the strategy popover, type n and the seed (each a rerun), without pressing a strategy yet."""
+    """Open the strategy popover, type n and the seed (a form: no rerun yet), without pressing a strategy yet."""
     page.get_by_role("button", name="Pick anchors").click()
     for label, value in (("n", n), ("seed", seed)):
         box = page.get_by_label(label, exact=True)
