@@ -18,7 +18,7 @@ from ..runtime.progress import Steps
 from ..validation import as_vectors, check_choice, check_int, check_number
 from ..methods.neighbours import _n_workers
 from .fit_progress import umap_epochs
-from .placement import place_epochs
+from .placement import initial_positions, place_epochs
 from .placement_graph import placement_graph
 
 __all__ = ["fit_map", "UmapMap", "n_stages", "how_made", "UMAP_METRICS"]
@@ -168,8 +168,8 @@ def _transform_knn(reducer, idx: np.ndarray, dist: np.ndarray, *, n_epochs=None,
     umap-learn's own ``transform`` after ``fit(precomputed_knn=...)`` needs its
     pynndescent index; this is the rest of that method, fed our neighbours: the same
     fuzzy bipartite graph (:func:`core.maps.placement_graph.placement_graph`), initial
-    positions (weighted mean of the neighbours' map positions), then epochs that move only
-    the new points
+    positions (weighted mean of the neighbours' map positions,
+    :func:`core.maps.placement.initial_positions`), then epochs that move only the new points
     (:func:`core.maps.placement.place_epochs`): 30 after a cold fit, 5 after a warm start
     (they start next to their neighbours already). The graph stays in the kNN's dense
     (n_new, k) shape, where each row already holds one new point's edges: no sparse COO
@@ -186,7 +186,7 @@ def _transform_knn(reducer, idx: np.ndarray, dist: np.ndarray, *, n_epochs=None,
     idx[dist >= reducer._disconnection_distance] = -1
     W = placement_graph(idx, dist, n_neighbors=float(reducer._n_neighbors),
                         local_connectivity=max(0.0, reducer.local_connectivity - 1.0), threads=_n_workers())
-    embedding = _init_positions(W, idx, reducer.embedding_, nearest)
+    embedding = initial_positions(W, idx, reducer.embedding_, nearest, threads=_n_workers())
     if n_epochs is None:  # 30 after a cold fit (200 epochs), 5 after a warm start (30); fewer for many rows
         n_epochs = min(_PLACE_EPOCHS, max(5, reducer.n_epochs // 6))
         if n_new > _PLACE_FULL_UP_TO:
@@ -198,30 +198,6 @@ def _transform_knn(reducer, idx: np.ndarray, dist: np.ndarray, *, n_epochs=None,
                         gamma=reducer.repulsion_strength, initial_alpha=reducer._initial_alpha / 4.0,
                         negative_sample_rate=reducer.negative_sample_rate, seed=int(rng_state[0]), steps=steps,
                         threads=_n_workers())
-
-
-def _init_positions(W: np.ndarray, idx: np.ndarray, E: np.ndarray, nearest: np.ndarray,
-                    block: int = 131_072) -> np.ndarray:
-    """Start of each new point: the weighted mean of its neighbours' map positions.
-
-    umap-learn's ``init_graph_transform`` (a Python loop over rows), vectorised over the
-    dense graph ``W`` (n_new, k) of neighbours ``idx`` (n_new, k) in map ``E`` (n_fit, 2): a point with a
-    weight-1 neighbour (a duplicate) starts on it; a point with no neighbour left starts on its nearest one
-    instead of NaN. Returns (n_new, 2), float32.
-    """
-    E = np.asarray(E, dtype=np.float64)
-    out = np.empty((W.shape[0], 2), dtype=np.float32)
-    for s in range(0, W.shape[0], block):  # bounds the (block, k, 2) gather
-        w, i = W[s:s + block].astype(np.float64), np.maximum(idx[s:s + block], 0)
-        sums = w.sum(axis=1)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            pos = np.einsum("nk,nkd->nd", w, E[i]) / sums[:, None]
-        empty = sums == 0
-        pos[empty] = E[nearest[s:s + block][empty]]
-        ones = (w == 1).any(axis=1)
-        pos[ones] = E[i[ones, np.argmax(w[ones] == 1, axis=1)]]
-        out[s:s + block] = pos
-    return out
 
 
 def _distances(X, Y=None, *, metric: str) -> np.ndarray:

@@ -392,7 +392,7 @@ def test_placed_points_start_where_umaps_own_transform_starts_them():
     import scipy.sparse
     from umap.umap_ import init_graph_transform
 
-    from core.maps.umap_maps import _init_positions
+    from core.maps.placement import initial_positions
 
     rng = np.random.default_rng(0)
     n, k, n_fit = 300, 6, 80
@@ -408,7 +408,8 @@ def test_placed_points_start_where_umaps_own_transform_starts_them():
     keep = W.ravel() > 0
     graph = scipy.sparse.csr_matrix((W.ravel()[keep], (rows[keep], idx.ravel()[keep])), shape=(n, n_fit))
     ref = init_graph_transform(graph, E)
-    ours = _init_positions(W, idx, E, idx[:, 0], block=64)  # several blocks
+    ours = initial_positions(W, idx, E, idx[:, 0], block=64, threads=1)  # several blocks
+    np.testing.assert_array_equal(initial_positions(W, idx, E, idx[:, 0], block=64, threads=2), ours)
     np.testing.assert_allclose(ours[10:], ref[10:], rtol=1e-5, atol=1e-6)
     np.testing.assert_array_equal(ours[:10], E[idx[:10, 0]])  # umap leaves NaN there
     np.testing.assert_array_equal(ours[10:20], E[idx[10:20, 2]])
