@@ -107,7 +107,8 @@ def default_pair(source: str, names: list[str]) -> tuple[str, str]:
 
 
 def follow_default_n(coll) -> None:
-    """Keep the anchor-count field ("n") on the dataset's starting count until the user sets another.
+    """Keep the anchor-count field ("n") on the dataset's starting count until the user sets another
+    (by pressing a strategy button: "n" is in their form, so a count typed but not used is not kept).
 
     The starting set has :func:`anchor_state.default_n` anchors (60 on text, 35 on wine);
     a field still at another dataset's count would offer a different experiment.

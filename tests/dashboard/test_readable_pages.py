@@ -90,7 +90,9 @@ def test_the_n_field_follows_the_dataset_until_the_user_sets_it(zoo):
     assert at.number_input(key="n_anchors").value == _start_n(zoo("text")) == len(anchors_of(at))
     at.selectbox(key="dataset").set_value("wine").run()
     assert at.number_input(key="n_anchors").value == _start_n(zoo("wine")) == len(anchors_of(at))
-    at.number_input(key="n_anchors").set_value(20).run()
+    at.number_input(key="n_anchors").set_value(20)
+    at.button(key="btn_random").click().run()  # n is a strategy button's parameter: set once pressed
+    assert len(anchors_of(at)) == 20
     at.selectbox(key="dataset").set_value("digits").run()
     no_errors(at)
     assert at.number_input(key="n_anchors").value == 20  # the user's count is kept
