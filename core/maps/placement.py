@@ -60,17 +60,22 @@ def initial_positions(W, idx, fixed, nearest, *, block: int = 65_536, threads: i
     idx = np.ascontiguousarray(idx, dtype=np.int64)
     fixed = np.ascontiguousarray(fixed, dtype=np.float64)
     nearest = np.ascontiguousarray(nearest, dtype=np.int64)
-    n = W.shape[0]
-    out = np.empty((n, 2), dtype=np.float32)
+    out = np.empty((W.shape[0], 2), dtype=np.float32)
+    _row_blocks(_start_rows, (W, idx, fixed, nearest, out), W.shape[0], block=block, threads=threads, name="start")
+    return out
+
+
+def _row_blocks(kernel, args: tuple, n: int, *, block: int, threads: int, name: str) -> None:
+    """``kernel(*args, start, stop)`` over ``n`` rows in blocks of ``block``, on ``threads`` threads
+    (a ``nogil`` numba kernel writing its own rows, so the blocks run in parallel)."""
     starts = range(0, n, block)
     if threads <= 1 or n <= block:
         for s in starts:
-            _start_rows(W, idx, fixed, nearest, out, s, min(n, s + block))
-        return out
-    with ThreadPoolExecutor(threads, thread_name_prefix="stitchboard-start") as pool:
-        for fut in [pool.submit(_start_rows, W, idx, fixed, nearest, out, s, min(n, s + block)) for s in starts]:
+            kernel(*args, s, min(n, s + block))
+        return
+    with ThreadPoolExecutor(threads, thread_name_prefix=f"stitchboard-{name}") as pool:
+        for fut in [pool.submit(kernel, *args, s, min(n, s + block)) for s in starts]:
             fut.result()
-    return out
 
 
 @numba.njit(nogil=True, cache=True)

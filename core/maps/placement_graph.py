@@ -12,10 +12,10 @@ copy each row's non-zero distances (timings: ``benchmarks/README.md``).
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 import numba
 import numpy as np
+
+from .placement import _row_blocks
 
 __all__ = ["placement_graph"]
 
@@ -61,13 +61,7 @@ def placement_graph(idx, dist, *, n_neighbors: float, local_connectivity: float 
         return W
     mean = float(_mean(dist))
     args = (idx, dist, float(np.log2(n_neighbors)), float(local_connectivity), int(n_iter), mean, W)
-    starts = range(0, n, _BLOCK)
-    if threads <= 1 or n <= _BLOCK:
-        for s in starts:
-            _rows(*args, s, min(n, s + _BLOCK))
-        return W
-    with ThreadPoolExecutor(threads, thread_name_prefix="stitchboard-graph") as pool:
-        list(pool.map(lambda s: _rows(*args, s, min(n, s + _BLOCK)), starts))
+    _row_blocks(_rows, args, n, block=_BLOCK, threads=threads, name="graph")
     return W
 
 
