@@ -184,7 +184,7 @@ def _strategy_controls(*, source: str, coll, enc_a: str) -> None:
     n_train = anchor_state.n_train(coll)
     st.session_state["n_anchors"] = max(1, min(int(st.session_state["n_anchors"]), n_train))
     # A form: n, seed and replace-or-fill are the buttons' parameters, so typing them reruns nothing (a rerun redrew
-    # the whole workbench and closed this popover). Enter does not submit: it would run the first strategy.
+    # the whole workbench). Enter does not submit: it would run the first strategy.
     with st.form("strategy_form", border=False, enter_to_submit=False):
         c = st.columns([1, 1, 1.6], vertical_alignment="bottom")
         c[0].number_input("n", min_value=1, max_value=n_train, step=10, key="n_anchors",
