@@ -77,7 +77,7 @@ function steadyPan(gd) {
     const ctx = contexts();
     if (!ctx.length) return;
     ctx.forEach(([, gl]) => hook(gl));
-    Object.assign(held, { on: true, skipped: 0, canvases: ctx.map(([c]) => c), x: L.xaxis.range.slice(), y: L.yaxis.range.slice(), len: [L.xaxis._length, L.yaxis._length] });
+    Object.assign(held, { on: true, skipped: 0, canvases: ctx.map(([c]) => c).concat(Array.from(gd.querySelectorAll("svg.sb-marks"))), x: L.xaxis.range.slice(), y: L.yaxis.range.slice(), len: [L.xaxis._length, L.yaxis._length] });
   }, true);
   gd.on("plotly_relayouting", () => {
     if (!held.on) return;
@@ -133,6 +133,73 @@ function isolated(traces, iso) {  // a copy of the traces with the isolation's l
   return out;
 }
 
+// The stars (anchors) and rings (highlighted samples) of a map: one SVG path each, in an overlay above the WebGL
+// points, redrawn from the axes after every plot, relayout and pan step. As plotly.js layout shapes (one SVG element
+// per star, laid out by plotly.js) an anchor edit cost the browser about a third of its work.
+const SVGNS = "http://www.w3.org/2000/svg";
+
+function markOffsets(path) {  // a shape's pixel path "M0,5L1.5,1.8...Z" (y up) as [[dx, dy], ...] on screen (y down)
+  return Array.from(path.matchAll(/(-?[\d.]+),(-?[\d.]+)/g), (m) => [Number(m[1]), -Number(m[2])]);
+}
+
+function marksLayer(gd) {
+  let svg = gd.querySelector("svg.sb-marks");
+  const glc = gd.querySelector(".gl-container");
+  if (svg && svg.isConnected) return svg;
+  svg = document.createElementNS(SVGNS, "svg");
+  svg.setAttribute("class", "sb-marks");
+  svg.style.cssText = "position:absolute;top:0;left:0;pointer-events:none;overflow:hidden";
+  const clip = document.createElementNS(SVGNS, "clipPath");
+  clip.id = "sbclip" + Math.random().toString(36).slice(2);
+  clip.appendChild(document.createElementNS(SVGNS, "rect"));
+  const g = document.createElementNS(SVGNS, "g");
+  g.setAttribute("clip-path", `url(#${clip.id})`);
+  for (const name of ["anchors", "highlighted"]) {  // rings on top of the stars, as the trace order of map_figure
+    const p = document.createElementNS(SVGNS, "path");
+    p.setAttribute("class", "sb-" + name);
+    g.appendChild(p);
+  }
+  svg.append(clip, g);
+  if (glc) glc.after(svg); else gd.querySelector(".svg-container").appendChild(svg);
+  return svg;
+}
+
+function drawMarks(gd, marks) {
+  const L = gd._fullLayout;
+  if (!L || !L._size || !L.xaxis || !L.xaxis.l2p) return;
+  const svg = marksLayer(gd), s = L._size, xa = L.xaxis, ya = L.yaxis;
+  svg.setAttribute("width", L.width);
+  svg.setAttribute("height", L.height);
+  const rect = svg.querySelector("rect");
+  rect.setAttribute("x", s.l); rect.setAttribute("y", s.t); rect.setAttribute("width", s.w); rect.setAttribute("height", s.h);
+  const at = [];
+  for (const name of ["highlighted", "anchors"]) {
+    const path = svg.querySelector(".sb-" + name), group = (marks || []).filter((m) => m.legendgroup === name);
+    let d = "";
+    for (const m of group) {
+      const x = xa._offset + xa.l2p(m.xanchor), y = ya._offset + ya.l2p(m.yanchor);
+      at.push({ group: name, x: m.xanchor, y: m.yanchor });
+      if (!Number.isFinite(x) || !Number.isFinite(y)) continue;
+      if (m.type === "circle") {
+        const r = (m.x1 - m.x0) / 2;
+        d += `M${(x - r).toFixed(1)},${y.toFixed(1)}a${r},${r} 0 1,0 ${2 * r},0a${r},${r} 0 1,0 ${-2 * r},0`;
+      } else {
+        const off = m.__off || (m.__off = markOffsets(m.path));
+        d += off.map(([dx, dy], i) => `${i ? "L" : "M"}${(x + dx).toFixed(1)},${(y + dy).toFixed(1)}`).join("") + "Z";
+      }
+    }
+    const look = group[0];
+    path.setAttribute("d", d);
+    if (look) {
+      path.setAttribute("fill", look.type === "circle" ? "none" : look.fillcolor);
+      path.setAttribute("opacity", look.opacity === undefined ? 1 : look.opacity);
+      path.setAttribute("stroke", (look.line && look.line.color) || "none");
+      path.setAttribute("stroke-width", (look.line && look.line.width) || 0);
+    }
+  }
+  gd.__stitchboardMarks = at;  // read by the browser tests: which samples carry a star / ring
+}
+
 // The points of each map come in an element of their own (map_chart.show_map), by the map's key: unchanged, Streamlit
 // sends that element as a reference to the copy the browser has, so an anchor edit sends the stars alone.
 const POINTS = (window.__stitchboardPoints = window.__stitchboardPoints || new Map());
@@ -180,7 +247,7 @@ export default function (component) {
       const fig = JSON.parse(data.fig === undefined ? await pointsFor(data.key, data.sig) : data.fig);
       st.traces = fig.data;  // their own looks, to restore after an isolation
       fig.data = isolated(fig.data, isolation(fig.data, isolate, data.dimmed));
-      fig.layout.shapes = data.shapes;
+      st.marks = data.shapes;
       st.height = fig.layout.height || 380;
       if (document.fullscreenElement === parentElement) fig.layout.height = window.innerHeight;
       gd.style.height = fig.layout.height + "px";
@@ -193,10 +260,15 @@ export default function (component) {
           setTriggerValue("selection", selectionEvent(ev.points));
         });
         new ResizeObserver(() => Plotly.Plots.resize(gd)).observe(gd);
+        const redraw = () => drawMarks(gd, st.marks);
+        gd.on("plotly_afterplot", redraw);
+        gd.on("plotly_relayout", redraw);
+        gd.on("plotly_relayouting", () => { if (!(gd.__stitchboardPan && gd.__stitchboardPan.on)) redraw(); });
         st.unpan = steadyPan(gd);
       } else {
         await Plotly.react(gd, fig.data, fig.layout, config);
       }
+      drawMarks(gd, st.marks);
       st.sig = data.sig;
       st.selected = false;
     } else {
@@ -204,14 +276,13 @@ export default function (component) {
         const iso = isolation(st.traces, isolate, data.dimmed);
         if (iso.idx.length) await Plotly.restyle(gd, iso.update, iso.idx);
       }
-      if (st.shapes !== shapesText || st.selected) {
-        // same points: only the anchors / highlighted samples moved (layout shapes, no WebGL redraw)
-        if (st.selected) {  // clear the box / lasso of the selection just reported
-          await Plotly.update(gd, { selectedpoints: [null] }, { shapes: data.shapes, selections: [] });
-          st.selected = false;
-        } else {
-          await Plotly.relayout(gd, { shapes: data.shapes });
-        }
+      if (st.shapes !== shapesText) {  // same points: only the anchors / highlighted samples moved (no WebGL redraw)
+        st.marks = data.shapes;
+        drawMarks(gd, st.marks);
+      }
+      if (st.selected) {  // clear the box / lasso of the selection just reported
+        await Plotly.update(gd, { selectedpoints: [null] }, { selections: [] });
+        st.selected = false;
       }
     }
     st.isolate = isolate;

@@ -8,7 +8,9 @@ whole edit. Every map of Explore is drawn by this component instead, with WebGL 
 ``st.components.v2`` component):
 
 - same points, other anchors or highlighted samples (the absolute maps during an
-  anchor edit): the stars and rings are layout shapes, redrawn alone. The points come
+  anchor edit): the stars and rings are redrawn alone, as one SVG path each in an
+  overlay above the WebGL points (not plotly.js layout shapes: one SVG element per star,
+  which cost the browser about a quarter of an edit's work). The points come
   in an element of their own, before the map's; unchanged, Streamlit sends that
   element as a reference to the browser's copy, so the stars alone travel;
 - new points (a new layout): ``Plotly.react``, one draw; pan and zoom stay where
@@ -52,7 +54,7 @@ __all__ = ["POINTS_CSS", "available", "chart_data", "map_data", "preload", "sele
 
 PLOTLY_DIR = Path(plotly.__file__).parent / "package_data"
 PLOTLY_JS = "plotly.min.js"
-#: Trace names (prefixes) drawn as layout shapes: the anchors and the highlighted samples.
+#: Trace names (prefixes) drawn in the overlay, not as points: the anchors and the highlighted samples.
 OVERLAYS = ("anchors", "highlighted")
 #: A five-pointed star about 10 px across, in pixels around its point (y up): small enough that 100 anchors leave
 #: a cluster visible.
@@ -108,7 +110,7 @@ def _shapes(x, y, group: str, *, anchor_look: str = "show") -> list[dict]:
         m = figures.HIGHLIGHT_MARKER
         r = m["size"] / 2
         look = dict(type="circle", x0=-r, x1=r, y0=-r, y1=r, line=dict(m["line"], color=m["color"]))
-    # no shape in the legend: plotly.js redraws the whole WebGL plot when shapes with legend entries change
+    # plotly's shape format, read by map_chart.js' overlay (one path per group), not given to plotly.js
     return [dict(common, **look, xanchor=float(a), yanchor=float(b))
             for a, b in zip(np.asarray(x, dtype=float), np.asarray(y, dtype=float))]
 
@@ -189,7 +191,7 @@ def map_data(coords, *, ids, coloring, hover, anchor_ids=(), highlight_ids=(), n
     coloring : dashboard.figures.Coloring
     hover : ndarray of str, shape (n_samples,)
     anchor_ids, highlight_ids : sequence of ids
-        Drawn as stars / rings (layout shapes); ids not on the map are ignored.
+        Drawn as stars / rings (the overlay's shapes); ids not on the map are ignored.
     note : str, default=""
     height : int, default=380
     anchor_look : {"show", "faint", "hide"}, default="show"

@@ -15,8 +15,8 @@ N_SAMPLES = 1797  # every digits sample is drawn in every map
 READOUT = "B → A's head · relative"
 
 # pixel position, id and trace of every point of the i-th map on the page; then one entry per star / ring
-# (trace "anchors" / "highlighted"): the maps draw them as layout shapes at their sample's point, whose id is
-# found by its coordinates
+# (trace "anchors" / "highlighted"): the maps draw them in an SVG overlay at their sample's point, whose id is
+# found by its coordinates; ``drawn`` says whether the overlay's path has that star / ring at that pixel
 POINTS_JS = """(idx) => {
   const gd = document.querySelectorAll('.js-plotly-plot')[idx];
   if (!gd || !gd._fullLayout || !gd._fullData) return [];  // a chart being (re)mounted: no points yet
@@ -33,9 +33,18 @@ POINTS_JS = """(idx) => {
       out.push({trace: t.name, id: Number(id), ...px(t.x[k], t.y[k])});
     }
   });
-  (gd._fullLayout.shapes || []).forEach((s) => {
-    if (s.visible === false || !['anchors', 'highlighted'].includes(s.legendgroup)) return;
-    out.push({trace: s.legendgroup, id: at.get(s.xanchor + ',' + s.yanchor), ...px(s.xanchor, s.yanchor)});
+  // the first vertex of each star (its top, 5 px above the point) and of each ring (its left, r px beside it)
+  const starts = {anchors: [], highlighted: []};
+  for (const g of ['anchors', 'highlighted']) {
+    const path = gd.querySelector('svg.sb-marks .sb-' + g), d = path ? path.getAttribute('d') || '' : '';
+    for (const m of d.matchAll(/M(-?[0-9.]+),(-?[0-9.]+)(a(-?[0-9.]+))?/g)) {
+      starts[g].push([Number(m[1]) + (m[4] ? Number(m[4]) : 0), Number(m[2]) + (m[4] ? 0 : 5)]);
+    }
+  }
+  (gd.__stitchboardMarks || []).forEach((s) => {
+    const x = xa._offset + xa.l2p(s.x), y = ya._offset + ya.l2p(s.y);
+    const drawn = starts[s.group].some(([u, v]) => Math.abs(u - x) < 0.2 && Math.abs(v - y) < 0.2);
+    out.push({trace: s.group, id: at.get(s.x + ',' + s.y), drawn, ...px(s.x, s.y)});
   });
   return out;
 }"""
@@ -119,7 +128,9 @@ def click_mode(page, mode: str) -> None:
 
 
 def current_anchor_ids(page, map_index: int = 0) -> set:
-    return {p["id"] for p in page.evaluate(POINTS_JS, map_index) if p["trace"].startswith("anchors")}
+    stars = [p for p in page.evaluate(POINTS_JS, map_index) if p["trace"].startswith("anchors")]
+    assert all(p["drawn"] for p in stars), "a star is not drawn at its sample's point"
+    return {p["id"] for p in stars}
 
 
 def test_click_and_box_select_on_a_map_pick_anchors(browser, server, digits, tmp_path):

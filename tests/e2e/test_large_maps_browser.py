@@ -17,7 +17,8 @@ N = figures.HOVERTEXT_UP_TO + 5_000
 
 MAPS_JS = """() => Array.from(document.querySelectorAll('.sb-map')).map((gd) => ({
   points: (gd._fullData || []).filter((t) => t.meta !== 'overlay').reduce((a, t) => a + (t._length || 0), 0),
-  stars: ((gd._fullLayout || {}).shapes || []).filter((s) => s.legendgroup === 'anchors' && s.visible !== false).length,
+  stars: (gd.__stitchboardMarks || []).filter((s) => s.group === 'anchors').length,
+  drawn: ((gd.querySelector('svg.sb-marks .sb-anchors') || {getAttribute: () => ''}).getAttribute('d') || '').split('Z').length - 1,
   first: gd._fullData && gd._fullData[0] ? gd._fullData[0].x[0] : null,
   tag: gd.__tag === undefined ? null : gd.__tag,
 }))"""
@@ -84,7 +85,7 @@ def test_large_maps_stay_mounted_through_an_anchor_edit(browser, server, pair, t
                            ".map((c) => [getComputedStyle(c).display, c.getBoundingClientRect().height])")
     assert hidden == [["none", 0]] * 4, hidden
     n_anchors = before[0]["stars"]
-    assert n_anchors >= 2 and all(m["stars"] == n_anchors for m in before)
+    assert n_anchors >= 2 and all(m["stars"] == m["drawn"] == n_anchors for m in before)
     page.evaluate("() => document.querySelectorAll('.sb-map').forEach((gd, i) => { gd.__tag = i; })")
 
     # ---- an anchor edit: new relative maps, new stars on the absolute maps, the same four plots
@@ -106,7 +107,7 @@ def test_large_maps_stay_mounted_through_an_anchor_edit(browser, server, pair, t
     # points (a remount or Plotly.react: one draw either way)
     assert [m["tag"] for m in after[:2]] == [0, 1], "an absolute map was remounted instead of updated"
     assert [m["first"] for m in after[:2]] == [b["first"] for b in before[:2]]  # absolute points unchanged
-    assert all(m["points"] == N and m["stars"] == n_anchors for m in after)
+    assert all(m["points"] == N and m["stars"] == m["drawn"] == n_anchors for m in after)
     # the points of the two relative maps were sent, those of the absolute maps not (a reference to the browser's
     # copy): two messages of the points' size, the rest (stars, titles, the readout) far smaller
     cdp.detach()
