@@ -132,6 +132,9 @@ def main(argv: list[str] | None = None) -> int:
     root = str(APP.parent.parent)
     if root not in sys.path:
         sys.path.insert(0, root)
+    from core.runtime.blas_threads import let_blas_threads_sleep
+
+    let_blas_threads_sleep()  # before numpy loads OpenBLAS: its idle threads took a CPU after every edit
     from core.runtime.disk_cache import use_numba_cache_dir
     from core.runtime.memory import keep_freed_memory
 
