@@ -62,19 +62,25 @@ def test_reference_orients_both_maps_alike():
 
 
 def test_umap_warm_start_keeps_clusters_in_place():
-    """An edit of the space (new anchors) keeps a warm-started map's cluster arrangement and moves
-    its clusters far less than a cold refit does. Medians over 8 seeds, with bounds far from what
-    30 seeds gave (the commit that set them has the figures), so other machines pass too."""
+    """An anchor edit keeps a warm-started map's cluster arrangement and moves its clusters far less
+    than a cold refit does: digits' relative vectors of A for two anchor sets, as the dashboard's
+    relative maps. Medians over 4 seeds; the bounds are far from what they gave (the commit that set
+    them has the figures). Synthetic Gaussian clusters made the cold refit depend on which basis
+    ARPACK returns for their near-degenerate spectral embedding, which changed with SciPy 1.17."""
     from scipy.spatial.distance import pdist
 
-    rng = np.random.default_rng(0)
-    centers = rng.normal(size=(6, 10)) * 3
-    y = rng.integers(0, 6, 400)
-    X = centers[y] + rng.normal(size=(400, 10))
+    from core import relative_projection, select_anchors
+    from core.spaces.zoo import Zoo
+
+    zoo = Zoo("digits")
+    train, every = zoo.spaces("train")["mlp-s0"], zoo.spaces("all")["mlp-s0"]
+    y = np.asarray(zoo.collection().samples["label"])
+    X, X1 = (relative_projection(every.vectors, train.take(select_anchors(train, 100, random_state=seed)))
+             for seed in (0, 1))
     L0 = compute_layout(X)
 
     def centroids(L):
-        return np.array([L[y == k].mean(0) for k in range(6)])
+        return np.array([L[y == k].mean(0) for k in np.unique(y)])
 
     def drift(L):
         L = align_layout(L, L0)
@@ -83,17 +89,16 @@ def test_umap_warm_start_keeps_clusters_in_place():
     def arrangement(L):  # how alike the distances between clusters are, before and after
         return np.corrcoef(pdist(centroids(L)), pdist(centroids(L0)))[0, 1]
 
-    X1 = X @ np.linalg.qr(rng.normal(size=(10, 10)))[0] + 0.3 * rng.normal(size=X.shape)
-    warm = [compute_layout(X1, init=L0, random_state=s) for s in range(8)]
-    cold = [compute_layout(X1, random_state=s + 100) for s in range(8)]
+    warm = [compute_layout(X1, init=L0, random_state=s) for s in range(4)]
+    cold = [compute_layout(X1, random_state=s + 100) for s in range(4)]
     kept_w, kept_c = np.median([arrangement(L) for L in warm]), np.median([arrangement(L) for L in cold])
     drift_w, drift_c = np.median([drift(L) for L in warm]), np.median([drift(L) for L in cold])
-    print(f"median over 8 seeds: arrangement kept {kept_w:.3f} warm vs {kept_c:.3f} cold; "
+    print(f"median over 4 seeds: arrangement kept {kept_w:.3f} warm vs {kept_c:.3f} cold; "
           f"drift {drift_w:.3f} warm vs {drift_c:.3f} cold")
     assert kept_w > 0.8
     assert drift_w < 0.6 * drift_c
     with pytest.raises(ValueError, match=r"init must have shape \(400, 2\)"):
-        compute_layout(X, init=np.zeros((10, 2)))
+        compute_layout(X[:400], init=np.zeros((10, 2)))
 
 
 def _blobs(n=700, d=12, seed=0):
