@@ -135,7 +135,7 @@ function isolated(traces, iso) {  // a copy of the traces with the isolation's l
 
 // The stars (anchors) and rings (highlighted samples) of a map: one SVG path each, in an overlay above the WebGL
 // points, redrawn from the axes after every plot, relayout and pan step. As plotly.js layout shapes (one SVG element
-// per star, laid out by plotly.js) an anchor edit cost the browser about a third of its work.
+// per star, laid out and painted anew on each edit) they were a large share of an edit's browser work.
 const SVGNS = "http://www.w3.org/2000/svg";
 
 function markOffsets(path) {  // a shape's pixel path "M0,5L1.5,1.8...Z" (y up) as [[dx, dy], ...] on screen (y down)
@@ -144,8 +144,7 @@ function markOffsets(path) {  // a shape's pixel path "M0,5L1.5,1.8...Z" (y up) 
 
 function marksLayer(gd) {
   let svg = gd.querySelector("svg.sb-marks");
-  const glc = gd.querySelector(".gl-container");
-  if (svg && svg.isConnected) return svg;
+  if (svg) return svg;
   svg = document.createElementNS(SVGNS, "svg");
   svg.setAttribute("class", "sb-marks");
   svg.style.cssText = "position:absolute;top:0;left:0;pointer-events:none;overflow:hidden";
@@ -160,6 +159,7 @@ function marksLayer(gd) {
     g.appendChild(p);
   }
   svg.append(clip, g);
+  const glc = gd.querySelector(".gl-container");  // above the WebGL points, below plotly's hover labels
   if (glc) glc.after(svg); else gd.querySelector(".svg-container").appendChild(svg);
   return svg;
 }

@@ -10,7 +10,7 @@ whole edit. Every map of Explore is drawn by this component instead, with WebGL 
 - same points, other anchors or highlighted samples (the absolute maps during an
   anchor edit): the stars and rings are redrawn alone, as one SVG path each in an
   overlay above the WebGL points (not plotly.js layout shapes: one SVG element per star,
-  which cost the browser about a quarter of an edit's work). The points come
+  laid out and painted anew on each edit; figures in benchmarks/README.md). The points come
   in an element of their own, before the map's; unchanged, Streamlit sends that
   element as a reference to the browser's copy, so the stars alone travel;
 - new points (a new layout): ``Plotly.react``, one draw; pan and zoom stay where
