@@ -136,6 +136,9 @@ def show_url_error() -> None:
 
 # ---------------------------------------------------------------- downloads
 
+#: Session key of Explore's Downloads expander: True while open (its buttons are made only then).
+EXPLORE_DOWNLOADS_OPEN = "explore_downloads_open"
+
 
 def download(label: str, data, file_name: str, mime: str, *, key: str, help: str | None = None) -> None:
     """A download button; no rerun on click.

@@ -225,7 +225,12 @@ def show_inspector(anchors: tuple) -> None:
 
 @panels.isolated("Downloads")
 def show_downloads(anchors: tuple, drawn: dict) -> None:
-    with st.expander("Download: anchors, coordinates, relative vectors, figures"):
+    # Its buttons are made only while it is open: closed, an anchor edit's rerun does not send them again
+    box = st.expander("Download: anchors, coordinates, relative vectors, figures", key=share.EXPLORE_DOWNLOADS_OPEN,
+                      on_change="rerun")
+    if not box.open:
+        return
+    with box:
         c = st.columns(4)
         with c[0]:
             share.download("Anchors (JSON)", lambda: json.dumps({"dataset": source, "anchors": list(anchors)}, indent=1),

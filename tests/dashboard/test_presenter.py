@@ -12,7 +12,7 @@ from core.methods.relative import relative_projection
 from core.methods.stitching import stitching_matrix
 from core.methods.transforms import transform_space
 from core.spaces.latent_space import LatentSpace
-from dashboard import story
+from dashboard import share, story
 from dashboard.text import unmd
 from tests.dashboard.apphelp import metric, no_errors, plotly_array, start
 
@@ -148,12 +148,17 @@ def test_follow_cycles_through_the_classes():
 def test_explore_offers_the_slide_next_to_its_downloads():
     at = start("pages/explore.py", method="pca")
     no_errors(at)
+    assert not at.get("download_button")  # made only while their expander is open: an edit does not resend them
+    at.session_state[share.EXPLORE_DOWNLOADS_OPEN] = True
+    at.run()
+    no_errors(at)
     keys = {d.key for d in at.get("download_button")}
-    assert {"dl_slide_png", "dl_slide_svg"} <= keys, keys
+    assert {"dl_slide_png", "dl_slide_svg", "dl_anchors", "dl_layout"} <= keys, keys
 
 
 def test_explore_offers_the_slide_on_an_unlabelled_upload(unlabelled_source):
-    at = start("pages/explore.py", method="pca", uploaded_sources=[unlabelled_source], source=unlabelled_source)
+    at = start("pages/explore.py", method="pca", uploaded_sources=[unlabelled_source], source=unlabelled_source,
+               **{share.EXPLORE_DOWNLOADS_OPEN: True})
     no_errors(at)
     assert {"dl_slide_png", "dl_slide_svg"} <= {d.key for d in at.get("download_button")}
 
@@ -165,7 +170,8 @@ def test_explore_slide_names_the_layout_shown_not_the_one_asked(monkeypatch):
     said = []
     monkeypatch.setattr(slide_export, "slide_downloads", lambda maps, **kw: said.append(kw["method"]))
     monkeypatch.setattr(jobs, "rerun_requested", lambda: True)  # the user acted while t-SNE ran
-    at = start("pages/explore.py", source="wine", method="tsne", perplexity=24.0)
+    at = start("pages/explore.py", source="wine", method="tsne", perplexity=24.0,
+               **{share.EXPLORE_DOWNLOADS_OPEN: True})
     no_errors(at)
     assert said[-1] == "PCA preview", said
     monkeypatch.setattr(jobs, "rerun_requested", lambda: False)
