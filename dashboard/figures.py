@@ -37,6 +37,10 @@ WEBGL_FROM = 5000
 ANCHOR_COLOR = "#ff00ff"
 ANCHOR_MARKER = dict(symbol="star", size=8, color=ANCHOR_COLOR, opacity=0.9, line=dict(width=0.8, color="#ffffff"))
 HIGHLIGHT_MARKER = dict(symbol="circle-open", size=13, color="#111111", line=dict(width=2.2))
+#: Above this many highlighted samples (a search matching a whole class) their rings are smaller, thinner and
+#: translucent (HIGHLIGHT_MARKER_MANY): at full weight they hid the class under one black blob.
+HIGHLIGHT_FULL_UP_TO = 40
+HIGHLIGHT_MARKER_MANY = dict(symbol="circle-open", size=9, color="#111111", opacity=0.6, line=dict(width=1.2))
 #: The "Anchors" control of the maps: stars drawn as ANCHOR_MARKER, faint (this opacity) or not at all.
 ANCHOR_LOOKS = ("show", "faint", "hide")
 ANCHOR_FAINT_OPACITY = 0.3
@@ -123,6 +127,11 @@ def anchor_marker(look: str = "show") -> dict:
     """The marker of the anchors for an :data:`ANCHOR_LOOKS` choice (``"hide"`` draws none: fully transparent)."""
     opacity = {"show": ANCHOR_MARKER["opacity"], "faint": ANCHOR_FAINT_OPACITY, "hide": 0.0}[look]
     return dict(ANCHOR_MARKER, opacity=opacity)
+
+
+def highlight_marker(n: int) -> dict:
+    """The rings of ``n`` highlighted samples: :data:`HIGHLIGHT_MARKER`, lighter above :data:`HIGHLIGHT_FULL_UP_TO`."""
+    return HIGHLIGHT_MARKER if n <= HIGHLIGHT_FULL_UP_TO else HIGHLIGHT_MARKER_MANY
 
 
 def value_range(values) -> tuple[float, float]:
@@ -243,7 +252,7 @@ def map_figure(
     if len(h_pos):
         fig.add_trace(go.Scatter(
             x=coords[h_pos, 0], y=coords[h_pos, 1], name=f"highlighted ({len(h_pos)})",
-            marker=HIGHLIGHT_MARKER,
+            marker=highlight_marker(len(h_pos)),
             customdata=_ids_column(ids[h_pos]), hovertext=np.array(["<b>highlighted</b> " + h for h in hover[h_pos]], dtype=object),
             **common,
         ))

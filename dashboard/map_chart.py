@@ -107,9 +107,10 @@ def _shapes(x, y, group: str, *, anchor_look: str = "show") -> list[dict]:
         m = figures.anchor_marker(anchor_look)
         look = dict(type="path", path=STAR_PATH, fillcolor=m["color"], opacity=m["opacity"], line=m["line"])
     else:
-        m = figures.HIGHLIGHT_MARKER
+        m = figures.highlight_marker(len(x))
         r = m["size"] / 2
-        look = dict(type="circle", x0=-r, x1=r, y0=-r, y1=r, line=dict(m["line"], color=m["color"]))
+        look = dict(type="circle", x0=-r, x1=r, y0=-r, y1=r, opacity=m.get("opacity", 1.0),
+                    line=dict(m["line"], color=m["color"]))
     # plotly's shape format, read by map_chart.js' overlay (one path per group), not given to plotly.js
     return [dict(common, **look, xanchor=float(a), yanchor=float(b))
             for a, b in zip(np.asarray(x, dtype=float), np.asarray(y, dtype=float))]

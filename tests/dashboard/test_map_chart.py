@@ -54,6 +54,23 @@ def test_signature_follows_the_points_not_the_stars():
     assert c["sig"] != a["sig"]  # a new layout: the points are sent again
 
 
+def test_many_rings_are_lighter_than_a_few():
+    """A search matching a whole class rings it with thinner, translucent rings: at full weight, one black blob."""
+    def rings(n):
+        coords, kw = _map_args(highlight=range(100, 100 + n))
+        return [s for s in map_chart.map_data(coords, **kw)["shapes"] if s["legendgroup"] == "highlighted"]
+
+    few, many = rings(figures.HIGHLIGHT_FULL_UP_TO), rings(figures.HIGHLIGHT_FULL_UP_TO + 1)
+    assert len(few) == figures.HIGHLIGHT_FULL_UP_TO and len(many) == figures.HIGHLIGHT_FULL_UP_TO + 1
+    assert {(s["x1"] - s["x0"], s["line"]["width"], s["opacity"]) for s in few} == {(13.0, 2.2, 1.0)}
+    ((size, width, opacity),) = {(s["x1"] - s["x0"], s["line"]["width"], s["opacity"]) for s in many}
+    assert size < 13.0 and width < 2.2 and opacity < 1.0
+    # the figures of the other pages ring them the same way
+    fig, _, _ = _fig(n=300, highlight=range(100, 100 + figures.HIGHLIGHT_FULL_UP_TO + 1))
+    ring = next(t for t in fig.data if t.name.startswith("highlighted"))
+    assert ring.marker.size == size and ring.marker.line.width == width
+
+
 def test_the_component_event_reads_like_a_plotly_chart_event():
     # what map_chart.js sends for a click / box / lasso: customdata as a list, first column the id
     event = {"selection": {"points": [{"customdata": [105]}, {"customdata": [130]}, {"customdata": [105]}]}}
