@@ -10,6 +10,7 @@ import html
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 import plotly.graph_objects as go
 
 PALETTE = [
@@ -227,9 +228,13 @@ def map_figure(
                 **labelled(~ok, f"id %{{customdata[0]}} · {plain(coloring.name)} <b>missing</b>"),
             ))
     else:
-        vals = np.asarray(coloring.values).astype(str)
+        # each point's class as an integer code, found in one hashed pass: comparing every string once per class
+        # was most of the time of a 1M-point map
+        cats = pd.Index(list(dict.fromkeys(str(c) for c in coloring.categories)))
+        seen, uniq = pd.factorize(np.asarray(coloring.values).astype(str))
+        codes = cats.get_indexer(uniq)[seen]  # -1: a value of no category (drawn by no trace, as before)
         for cat in sorted(coloring.categories, key=lambda c: c == isolate):  # the isolated class on top
-            m = vals == cat
+            m = codes == cats.get_loc(str(cat))
             if not m.any():
                 continue
             on = isolate in (None, cat)

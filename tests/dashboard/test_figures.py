@@ -25,6 +25,19 @@ def _map(n, *, continuous=False, anchors=(), highlight=()):
     return fig, ids, hover
 
 
+def test_each_class_trace_holds_exactly_its_points():
+    """Points are grouped by their class's code; classes given as numbers match the values' text."""
+    rng = np.random.default_rng(3)
+    labels = rng.integers(0, 5, 400)
+    coloring = figures.Coloring("label", labels, categories=(0, 1, 2, 3, 4))
+    fig = figures.map_figure(rng.normal(size=(400, 2)), ids=np.arange(400), coloring=coloring,
+                             hover=np.full(400, "x"), isolate=2)
+    traces = _points(fig)
+    assert [t.name for t in traces] == ["0", "1", "3", "4", "2"]  # the isolated class on top
+    for t in traces:
+        assert np.asarray(t.customdata)[:, 0].tolist() == np.flatnonzero(labels == int(t.name)).tolist()
+
+
 def _points(fig):
     return [t for t in fig.data if not t.name.startswith(("anchors", "highlighted"))]
 
