@@ -245,4 +245,5 @@ def show_anchor_controls(anchors: tuple, *, source: str, coll, enc_a: str) -> No
         else:
             msg = st.session_state.get(anchor_state.MESSAGE, "")
             hl = anchor_state.highlight()
-            st.caption(text.md(msg + (f" · {len(hl)} highlighted" if hl else "")) or "\u00a0")
+            # the count first: a long message (an edit's ids) ends in an ellipsis on one line
+            st.caption(text.md(" · ".join(p for p in (f"{len(hl)} highlighted" if hl else "", msg) if p)) or "\u00a0")

@@ -13,11 +13,13 @@ from dashboard import (anchor_controls, anchor_state, bootstrap, controls, copy_
 from dashboard.explore_maps import METHOD_NAMES
 from dashboard.slide_export import explore_slide_downloads
 
-#: The status line under the toolbar keeps one height whatever it says (an error included), so the maps never move.
+#: The status line under the toolbar keeps one height whatever it says (an error included), so the maps never move;
+#: a long caption ends in an ellipsis rather than scrolling out of sight.
 #: (The room above the title is every page's: ``bootstrap.PAGE_TOP_CSS``.)
 PAGE_CSS = """<style>
 div.st-key-sb-status {height: 2rem !important; overflow-y: auto !important; flex: none !important;}
 div.st-key-sb-status [data-testid='stAlertContainer'] {padding: 0.3rem 0.75rem !important;}
+div.st-key-sb-status [data-testid='stCaptionContainer'] p {white-space: nowrap; overflow: hidden; text-overflow: ellipsis;}
 """ + map_chart.POINTS_CSS + "</style>"
 #: Nearest neighbours listed for an inspected sample, in each of the four spaces.
 K_NEIGHBOURS = 8

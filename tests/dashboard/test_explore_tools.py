@@ -173,6 +173,9 @@ def test_search_by_id_label_and_text_rings_and_lists_the_matches(digits):
     assert list(at.session_state["highlight_ids"]) == want
     assert [m["rings"] for m in maps(at)] == [len(want)] * 4
     assert f"{len(want)} match(es)" in status(at)
+    # the count first on the status line: a long message is cut at its end
+    assert any(unmd(c.value).startswith(f"{len(want)} highlighted · ") and "match(es)" in unmd(c.value)
+               for c in at.caption)
     listed = next(t for t in tables(at) if len(t) == len(want))  # the "Highlighted" tab
     assert listed["id"].tolist() == [str(i) for i in want]
     at.text_input(key="search_query").input("id:5, 7-9").run()
