@@ -156,7 +156,23 @@ def _relative_vectors(source: str, encoder: str, anchor_ids: tuple) -> np.ndarra
     space = spaces(source, "all")[encoder]
     R = relative_projection(space.vectors, space.take(list(anchor_ids)))
     R.setflags(write=False)
+    _made_relative()[(source, encoder, tuple(anchor_ids))] = R
     return R
+
+
+@st.cache_resource(show_spinner=False)
+def _made_relative() -> weakref.WeakValueDictionary:
+    """The arrays :func:`_relative_vectors` made and still holds, by (source, encoder, anchor ids)."""
+    return weakref.WeakValueDictionary()
+
+
+def relative_vectors_at_hand(source: str, encoders, anchor_ids: tuple) -> dict[str, np.ndarray] | None:
+    """Every sample's relative vectors of ``encoders`` (rows as :func:`map_vectors`) if the maps projected
+    them already, else None. Never projects: the readout of a large collection reuses them instead of
+    projecting the same rows again beside the maps."""
+    made = _made_relative()
+    arrays = {e: made.get((source, e, tuple(anchor_ids))) for e in dict.fromkeys(encoders)}
+    return None if any(R is None for R in arrays.values()) else arrays
 
 
 @st.cache_resource(show_spinner=False)

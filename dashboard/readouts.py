@@ -1,7 +1,7 @@
 """The live relative readout of Explore: for a large collection, computed in one server thread.
 
 From :data:`READOUT_IN_BACKGROUND_FROM` samples the readout of an anchor edit costs seconds
-(about as much CPU as the maps at 1M rows), so the page asks this module for it: the
+of CPU (two heads fitted on every train row), so the page asks this module for it: the
 readouts of a pair run one at a time in a thread, a burst of edits computes only the last
 one, and the page waits for it by polling, so that a newer interaction's run starts at once.
 Smaller collections get :func:`dashboard.loaders.pair_relative_stitching` directly.
@@ -14,13 +14,14 @@ import threading
 import streamlit as st
 
 from core.methods.stitching import stitching_matrix
+from core.spaces.latent_space import LatentSpace
 from dashboard import loaders
 
 __all__ = ["READOUT_IN_BACKGROUND_FROM", "finished_relative_readout", "readout_in_background", "relative_readout",
            "start_relative_readout", "wait_relative_readout"]
 
 #: From this many samples, Explore's readout is computed in a server thread once the maps are laid out, and drawn
-#: after them: at 1M rows it costs about as much CPU as the maps, and the maps are what an edit is about.
+#: after them: at 1M rows it costs seconds of CPU, and the maps are what an edit is about.
 READOUT_IN_BACKGROUND_FROM = 200_000
 
 
@@ -83,8 +84,17 @@ def start_relative_readout(source: str, enc_a: str, enc_b: str, anchor_ids: tupl
     if not readout_in_background(source, anchor_ids):
         return None
     train, test = loaders._pair_inputs(source, enc_a, enc_b)
-    return _background().get((source, enc_a, enc_b, tuple(anchor_ids)), stitching_matrix, train, test,
-                             list(anchor_ids), modes=("relative",))
+    # an edit's maps are laid out by now: their relative vectors are looked up, not projected again
+    relative = loaders.relative_vectors_at_hand(source, list(train), tuple(anchor_ids))
+    ids = None if relative is None else {e: loaders.spaces(source, "all")[e].ids for e in relative}
+    return _background().get((source, enc_a, enc_b, tuple(anchor_ids)), _readout, train, test, list(anchor_ids),
+                             relative, ids)
+
+
+def _readout(train: dict, test: dict, anchor_ids: list, relative: dict | None, ids: dict | None):
+    """The relative stitching of the pair, from every sample's relative vectors when given (by encoder)."""
+    spaces = None if relative is None else {e: LatentSpace(R, ids[e], name=e) for e, R in relative.items()}
+    return stitching_matrix(train, test, anchor_ids, modes=("relative",), relative_spaces=spaces)
 
 
 def wait_relative_readout(source: str, enc_a: str, enc_b: str, anchor_ids: tuple, *, should_stop) -> bool:

@@ -185,6 +185,7 @@ def stitching_matrix(
     center: str | None = None,
     translation: str = "orthogonal",
     absolute_heads: Mapping | None = None,
+    relative_spaces: Mapping[str, LatentSpace] | None = None,
     progress: Callable[[int, int, str], None] | None = None,
 ) -> StitchingResult:
     """Stitching accuracy for every ordered pair of encoders.
@@ -220,6 +221,10 @@ def stitching_matrix(
     absolute_heads : mapping of str to fitted head, optional
         Heads already trained on each encoder's absolute train space (they do not depend
         on the anchors), e.g. from :func:`fit_absolute_heads`; trained here if None.
+    relative_spaces : mapping of str to LatentSpace, optional
+        Each encoder's relative vectors on these ``anchor_ids`` (same ``similarity`` and
+        ``center``), for at least every train and test id, e.g. those a map was laid out
+        from: the ``relative`` mode looks their rows up instead of projecting them again.
     progress : callable(done, total, what), optional
 
     Returns
@@ -246,7 +251,9 @@ def stitching_matrix(
     n_heads = m * (("absolute" in modes or "translated" in modes) + ("relative" in modes))
     done = 0
     ref_ids = test[names[0]].ids
-    X_test = {n: test[n].vectors[test[n].positions(ref_ids)] for n in names}  # test rows aligned by id
+    # test rows aligned by id; not needed when only the given relative vectors are read
+    need_test = "absolute" in modes or "translated" in modes or relative_spaces is None
+    X_test = {n: test[n].vectors[test[n].positions(ref_ids)] for n in names} if need_test else {}
     y_test = test[names[0]].labels
     scores = {}
 
@@ -291,8 +298,13 @@ def stitching_matrix(
         kw = dict(similarity=similarity, center=center)
         anchors = {n: train[n].take(anchor_ids) for n in names}
         kw_tr = {n: dict(kw, ids=train[n].ids, anchor_ids=anchor_ids) for n in names}
-        feats_tr = {n: relative_projection(train[n].vectors, anchors[n], **kw_tr[n]) for n in names}
-        feats_te = {n: relative_projection(X_test[n], anchors[n], **dict(kw_tr[n], ids=ref_ids)) for n in names}
+        if relative_spaces is not None:
+            given = _given_relative(relative_spaces, names, len(anchor_ids) * (4 if similarity == "product" else 1))
+            feats_tr = {n: given[n].vectors[given[n].positions(train[n].ids)] for n in names}
+            feats_te = {n: given[n].vectors[given[n].positions(ref_ids)] for n in names}
+        else:
+            feats_tr = {n: relative_projection(train[n].vectors, anchors[n], **kw_tr[n]) for n in names}
+            feats_te = {n: relative_projection(X_test[n], anchors[n], **dict(kw_tr[n], ids=ref_ids)) for n in names}
         M = np.full((m, m), np.nan)
         for i, a in enumerate(names):
             tick(f"relative head of {a}")
@@ -308,3 +320,21 @@ def stitching_matrix(
         anchor_ids=anchor_ids,
         params={"head": head, "similarity": similarity, "center": center, "translation": translation, "modes": list(modes)},
     )
+
+
+def _given_relative(relative_spaces, names, width: int) -> dict:
+    """``relative_spaces`` checked: a LatentSpace of ``width`` columns for each encoder of ``names``."""
+    if not isinstance(relative_spaces, Mapping):
+        raise InvalidTypeError("relative_spaces must map encoder names to LatentSpace; "
+                               f"got {type(relative_spaces).__name__}")
+    missing = [n for n in names if n not in relative_spaces]
+    if missing:
+        raise InvalidInputError(f"relative_spaces lacks encoders {missing}; give one for each of {names}")
+    for n in names:
+        r = relative_spaces[n]
+        if not isinstance(r, LatentSpace):
+            raise InvalidTypeError(f"relative_spaces[{n!r}] must be a LatentSpace; got {type(r).__name__}")
+        if r.n_dims != width:
+            raise MismatchError(f"relative_spaces[{n!r}] has {r.n_dims} columns, but these anchors give {width}: "
+                                "project it on the same anchors and similarity")
+    return {n: relative_spaces[n] for n in names}

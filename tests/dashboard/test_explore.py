@@ -64,7 +64,7 @@ def test_a_large_collections_readout_is_computed_after_an_edits_maps_and_still_r
     """From READOUT_IN_BACKGROUND_FROM samples the readout is computed in a server thread and drawn after the maps
     (here from 0 samples, on digits): beside the session's first maps, but after an edit's maps are laid out (beside
     them it took half the CPU from the layouts). The same numbers, after an edit too."""
-    from dashboard import explore_maps, readouts
+    from dashboard import explore_maps, loaders, readouts
 
     monkeypatch.setattr(readouts, "READOUT_IN_BACKGROUND_FROM", 0)
     submitted, events = [], []
@@ -72,7 +72,7 @@ def test_a_large_collections_readout_is_computed_after_an_edits_maps_and_still_r
 
     def spy(self, key, fn, *args, **kwargs):
         fut = real(self, key, fn, *args, **kwargs)
-        submitted.append((key, fut))
+        submitted.append((key, fut, args))
         events.append("readout")
         return fut
     monkeypatch.setattr(readouts._Background, "get", spy)
@@ -97,6 +97,10 @@ def test_a_large_collections_readout_is_computed_after_an_edits_maps_and_still_r
     no_errors(at)
     assert events.index("maps") < events.index("readout"), events  # an edit: started once the maps were drawn
     assert submitted[-1][0][-1] == before + (new,) and submitted[-1][1].done()
+    # from the relative vectors the maps were laid out from: A's and B's rows are not projected again
+    relative = submitted[-1][2][3]
+    assert relative is not None and set(relative) == {"mlp-s0", "mlp-s1"}
+    assert all(R is loaders.map_vectors("digits", e, before + (new,)) for e, R in relative.items())
     assert metric(at, "Anchors") == "101"
     assert metric(at, "B → A's head · relative") == expected_readout(digits, before + (new,))
     # back to the anchors before (an undo): that readout is there already, not computed again

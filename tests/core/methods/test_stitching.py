@@ -74,3 +74,36 @@ def test_logreg_head_also_stitches(train_spaces, test_spaces, result):
     assert res.stitched_mean("relative") >= 0.85 and res.non_stitched_mean("relative") >= 0.9
     with pytest.raises(ValueError, match="head='svm' is not supported"):
         stitching_matrix(train_spaces, test_spaces, result.anchor_ids, modes=("relative",), head="svm")
+
+
+def test_given_relative_vectors_give_the_same_scores(zoo, train_spaces, test_spaces):
+    """Relative vectors of every sample (as a map was laid out from) are looked up, not projected again."""
+    from core import relative_projection
+    from core.errors import MismatchError
+
+    names = ["mlp-s0", "mlp-s1"]
+    train, test = {n: train_spaces[n] for n in names}, {n: test_spaces[n] for n in names}
+    every = zoo.spaces("all")
+    anchors = select_anchors(train["mlp-s0"], 50, random_state=1)
+    rel = {n: LatentSpace(relative_projection(every[n].vectors, every[n].take(anchors)), every[n].ids, name=n)
+           for n in names}
+    want = stitching_matrix(train, test, anchors, modes=("relative",)).scores["relative"]
+    got = stitching_matrix(train, test, anchors, modes=("relative",), relative_spaces=rel).scores["relative"]
+    np.testing.assert_allclose(got, want, atol=1e-3)  # the same vectors, up to the GEMM's float rounding
+    both = stitching_matrix(train, test, anchors, modes=("absolute", "relative"), relative_spaces=rel).scores
+    np.testing.assert_allclose(both["relative"], got)
+    np.testing.assert_allclose(both["absolute"], stitching_matrix(train, test, anchors, modes=("absolute",))
+                               .scores["absolute"])
+    # they are used: another anchor set's vectors give other scores
+    other = select_anchors(train["mlp-s0"], 50, random_state=2)
+    rel2 = {n: LatentSpace(relative_projection(every[n].vectors, every[n].take(other)), every[n].ids, name=n)
+            for n in names}
+    assert not np.allclose(stitching_matrix(train, test, anchors, modes=("relative",), relative_spaces=rel2)
+                           .scores["relative"], want)
+    with pytest.raises(MismatchError, match="columns"):
+        stitching_matrix(train, test, anchors[:10], modes=("relative",), relative_spaces=rel)
+    with pytest.raises(ValueError, match="lacks encoders"):
+        stitching_matrix(train, test, anchors, modes=("relative",), relative_spaces={"mlp-s0": rel["mlp-s0"]})
+    few = {n: LatentSpace(r.vectors[:100], r.ids[:100], name=n) for n, r in rel.items()}
+    with pytest.raises(KeyError, match="not in space"):
+        stitching_matrix(train, test, anchors, modes=("relative",), relative_spaces=few)
