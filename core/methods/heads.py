@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
-from sklearn.linear_model import LogisticRegression, RidgeClassifier
+from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_array
 
@@ -102,7 +102,10 @@ class SampleScaledRidge(ClassifierMixin, BaseEstimator):
     """Ridge classifier (closed form) whose penalty grows with the number of samples.
 
     ``alpha_ = alpha_per_sample * n_samples``, so the same setting regularises a 150-row
-    and a 1,500-row training set alike.
+    and a 1,500-row training set alike. The fit is scikit-learn's ``RidgeClassifier``
+    (targets +-1 per class, centred data, a Cholesky solve of ``Xc^T Xc + alpha I``) done
+    in one pass over ``X``: that class also rescales ``X`` by unit sample weights and
+    averages it with them, copies that cost seconds at 1M rows. Tests check both agree.
 
     Parameters
     ----------
@@ -112,7 +115,8 @@ class SampleScaledRidge(ClassifierMixin, BaseEstimator):
     ----------
     alpha_ : float
     classes_ : ndarray of shape (n_classes,)
-    coef_ : ndarray of shape (n_classes, n_features)
+    coef_ : ndarray of shape (n_classes, n_features), or (n_features,) for two classes
+    intercept_ : ndarray of shape (n_classes,), or (1,) for two classes
     """
 
     def __init__(self, alpha_per_sample: float = 0.7):
@@ -120,28 +124,42 @@ class SampleScaledRidge(ClassifierMixin, BaseEstimator):
 
     def fit(self, X, y):
         """X : (n_samples, n_features); y : (n_samples,)."""
+        from scipy import linalg
+
         X = check_array(as_vectors(X), dtype=(np.float64, np.float32))
         check_number(self.alpha_per_sample, name="alpha_per_sample", low=0, low_open=True)
         y = check_labels(y, n=X.shape[0])
         self.alpha_ = float(self.alpha_per_sample * X.shape[0])
-        self._ridge = RidgeClassifier(alpha=self.alpha_).fit(X, y)
-        self.classes_ = self._ridge.classes_
-        self.coef_ = self._ridge.coef_
+        self.classes_, code = np.unique(y, return_inverse=True)
+        Y = np.full((X.shape[0], len(self.classes_)), -1.0, dtype=X.dtype)
+        Y[np.arange(X.shape[0]), code] = 1.0
+        if len(self.classes_) == 2:  # one column, as scikit-learn's label binariser gives for two classes
+            Y = Y[:, 1:]
+        x_mean = X.mean(axis=0, dtype=np.float64).astype(X.dtype)
+        y_mean = Y.mean(axis=0, dtype=np.float64).astype(X.dtype)
+        Xc = X - x_mean
+        Y -= y_mean
+        A = Xc.T @ Xc
+        A.flat[:: X.shape[1] + 1] += self.alpha_
+        W = linalg.solve(A, Xc.T @ Y, assume_a="pos", overwrite_a=True)  # (n_features, n_targets)
+        self.coef_ = W[:, 0] if W.shape[1] == 1 else W.T  # the shapes scikit-learn gives
+        self.intercept_ = y_mean - x_mean @ W
         self.n_features_in_ = X.shape[1]
         return self
 
+    def decision_function(self, X):
+        """X : (n_samples, n_features) -> scores (n_samples, n_classes), or (n_samples,) for two classes."""
+        return self._input(X) @ self.coef_.T + self.intercept_
+
     def predict(self, X):
         """X : (n_samples, n_features) -> labels (n_samples,)."""
-        return self._ridge.predict(self._input(X))
-
-    def decision_function(self, X):
-        """X : (n_samples, n_features) -> scores (n_samples, n_classes)."""
-        return self._ridge.decision_function(self._input(X))
+        scores = self.decision_function(X)
+        return self.classes_[(scores > 0).astype(int) if scores.ndim == 1 else scores.argmax(axis=1)]
 
     def _input(self, X):
-        if not hasattr(self, "_ridge"):
+        if not hasattr(self, "coef_"):
             raise NotFittedYetError("This SampleScaledRidge is not fitted yet: call fit(X, y) first")
-        X = as_vectors(X)
+        X = check_array(as_vectors(X), dtype=(np.float64, np.float32))
         if X.shape[1] != self.n_features_in_:
             raise MismatchError(f"X has {X.shape[1]} features, but the head was fitted with {self.n_features_in_}")
         return X
