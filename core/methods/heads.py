@@ -139,9 +139,21 @@ class SampleScaledRidge(ClassifierMixin, BaseEstimator):
         y_mean = Y.mean(axis=0, dtype=np.float64).astype(X.dtype)
         Xc = X - x_mean
         Y -= y_mean
-        A = Xc.T @ Xc
-        A.flat[:: X.shape[1] + 1] += self.alpha_
-        W = linalg.solve(A, Xc.T @ Y, assume_a="pos", overwrite_a=True)  # (n_features, n_targets)
+        try:
+            if X.shape[1] > X.shape[0]:  # wide: the n x n kernel form, as scikit-learn solves it
+                K = Xc @ Xc.T
+                K.flat[:: X.shape[0] + 1] += self.alpha_
+                W = Xc.T @ linalg.solve(K, Y, assume_a="pos", overwrite_a=True)
+            else:
+                A = Xc.T @ Xc
+                A.flat[:: X.shape[1] + 1] += self.alpha_
+                W = linalg.solve(A, Xc.T @ Y, assume_a="pos", overwrite_a=True)  # (n_features, n_targets)
+        except linalg.LinAlgError:  # numerically singular: scikit-learn's own fallback (an SVD)
+            from sklearn.linear_model import RidgeClassifier
+
+            ridge = RidgeClassifier(alpha=self.alpha_).fit(X, y)
+            self.coef_, self.intercept_, self.n_features_in_ = ridge.coef_, np.atleast_1d(ridge.intercept_), X.shape[1]
+            return self
         self.coef_ = W[:, 0] if W.shape[1] == 1 else W.T  # the shapes scikit-learn gives
         self.intercept_ = y_mean - x_mean @ W
         self.n_features_in_ = X.shape[1]

@@ -31,21 +31,25 @@ def test_row_standardizer_gives_each_row_zero_mean_and_unit_std():
 
 @pytest.mark.parametrize("n_classes", [2, 3, 10])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_sample_scaled_ridge_is_scikit_learns_ridge_classifier(n_classes, dtype):
+@pytest.mark.parametrize("n", [2000, 8])  # 8 rows of 12 features: the wide (kernel) form
+def test_sample_scaled_ridge_is_scikit_learns_ridge_classifier(n_classes, dtype, n):
     """The one-pass fit gives scikit-learn's RidgeClassifier with alpha = alpha_per_sample * n."""
     from sklearn.linear_model import RidgeClassifier
 
     rng = np.random.default_rng(n_classes)
-    y = rng.choice(np.array(["cat", "dog", "emu", "fox", "gnu", "hen", "ibis", "jay", "kite", "lynx"])[:n_classes], 2000)
+    names = np.array(["cat", "dog", "emu", "fox", "gnu", "hen", "ibis", "jay", "kite", "lynx"])[:n_classes]
+    y = rng.choice(names, n)
+    y[: min(n, n_classes)] = names[: min(n, n_classes)]  # each class present (as many as 8 rows hold)
     centres = {c: rng.normal(size=12) for c in np.unique(y)}
-    X = (np.array([centres[c] for c in y]) + rng.normal(size=(2000, 12)) * 1.5 + 4.0).astype(dtype)
+    X = (np.array([centres[c] for c in y]) + rng.normal(size=(n, 12)) * 1.5 + 4.0).astype(dtype)
     ours = SampleScaledRidge(alpha_per_sample=0.01).fit(X, y)
-    ref = RidgeClassifier(alpha=0.01 * 2000).fit(X, y)
+    ref = RidgeClassifier(alpha=0.01 * n).fit(X, y)
     assert ours.coef_.shape == ref.coef_.shape and ours.intercept_.shape == ref.intercept_.shape
     tol = 1e-4 if dtype == np.float32 else 1e-9
     np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=tol, atol=tol * np.abs(ref.coef_).max())
     np.testing.assert_allclose(ours.intercept_, ref.intercept_, rtol=tol, atol=tol)
-    Xt = (np.array([centres[c] for c in y[:500]]) + rng.normal(size=(500, 12)) * 1.5 + 4.0).astype(dtype)
+    yt = rng.choice(np.unique(y), 500)
+    Xt = (np.array([centres[c] for c in yt]) + rng.normal(size=(500, 12)) * 1.5 + 4.0).astype(dtype)
     np.testing.assert_allclose(ours.decision_function(Xt), ref.decision_function(Xt), rtol=tol, atol=10 * tol)
     assert (ours.predict(Xt) == ref.predict(Xt)).all()
     assert list(ours.classes_) == list(ref.classes_)
