@@ -153,7 +153,7 @@ function marksLayer(gd) {
   clip.appendChild(document.createElementNS(SVGNS, "rect"));
   const g = document.createElementNS(SVGNS, "g");
   g.setAttribute("clip-path", `url(#${clip.id})`);
-  for (const name of ["anchors", "highlighted"]) {  // rings on top of the stars, as the trace order of map_figure
+  for (const name of ["highlighted", "anchors"]) {  // stars above the rings: rings round a whole class must not dim them
     const p = document.createElementNS(SVGNS, "path");
     p.setAttribute("class", "sb-" + name);
     g.appendChild(p);
