@@ -37,18 +37,10 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 sys.path.insert(0, str(ROOT))
 
 from bench_first_paint import ARGS, CHROMIUM, start_server, stop_server  # noqa: E402
-from bench_many_users import edit, open_explore  # noqa: E402
+from bench_many_users import edit, open_explore, process_cpu  # noqa: E402
 
 DIGITS = 1797
 FIELDS = ("renderer", "gpu", "chromium_other", "server", "driver", "task", "final")
-
-
-def _cpu(p: psutil.Process) -> float:
-    try:
-        t = p.cpu_times()
-        return t.user + t.system
-    except psutil.Error:
-        return 0.0
 
 
 def chromium_cpu(server_pids: set) -> collections.Counter:
@@ -63,7 +55,7 @@ def chromium_cpu(server_pids: set) -> collections.Counter:
             continue
         kind = ("renderer" if "--type=renderer" in cmd else "gpu" if "--type=gpu" in cmd
                 else "chromium_other" if "chrom" in cmd else "driver")
-        out[kind] += _cpu(p)
+        out[kind] += process_cpu(p)
     return out
 
 
@@ -90,11 +82,11 @@ async def one_server(root: Path, edits: int, seed0: int) -> list[dict]:
             for k in range(edits):
                 tree = [server, *server.children(recursive=True)]
                 pids = {q.pid for q in tree}
-                c0, s0, t0 = chromium_cpu(pids), sum(map(_cpu, tree)), await task_s()
+                c0, s0, t0 = chromium_cpu(pids), sum(map(process_cpu, tree)), await task_s()
                 marks = await edit(page, seed0 + 1 + k, DIGITS)
                 await asyncio.sleep(1.5)  # what the page still draws after the maps are final
                 tree = [server, *server.children(recursive=True)]
-                c1, s1, t1 = chromium_cpu({q.pid for q in tree}), sum(map(_cpu, tree)), await task_s()
+                c1, s1, t1 = chromium_cpu({q.pid for q in tree}), sum(map(process_cpu, tree)), await task_s()
                 row = {f: c1[f] - c0[f] for f in ("renderer", "gpu", "chromium_other", "driver")}
                 row.update(server=s1 - s0, task=t1 - t0, final=marks["final"])
                 rows.append(row)

@@ -63,21 +63,22 @@ EDIT_TIMEOUT_MS = 90_000
 ERRORS = '[data-testid="stException"], [data-testid="stAlertContentError"]'
 
 
+def process_cpu(p: psutil.Process) -> float:
+    """User + system CPU seconds of one process so far (0 once it has gone)."""
+    try:
+        t = p.cpu_times()
+        return t.user + t.system
+    except psutil.Error:
+        return 0.0
+
+
 def cpu_seconds(server_pid: int) -> tuple[float, float]:
     """CPU seconds used so far by the server's process tree and by this script's Chromium (and Playwright's driver)."""
-    def used(procs) -> float:
-        out = 0.0
-        for p in procs:
-            try:
-                t = p.cpu_times()
-                out += t.user + t.system
-            except psutil.Error:
-                pass
-        return out
     server = psutil.Process(server_pid)
     tree = [server, *server.children(recursive=True)]
     pids = {p.pid for p in tree}
-    return used(tree), used([p for p in psutil.Process().children(recursive=True) if p.pid not in pids])
+    return (sum(map(process_cpu, tree)),
+            sum(process_cpu(p) for p in psutil.Process().children(recursive=True) if p.pid not in pids))
 
 
 class RssSampler(threading.Thread):
