@@ -48,6 +48,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("STITCHBOARD_CHROMIUM", "/usr/bin/chromium")
+sys.path.insert(0, str(ROOT))
+from core.runtime.parent_death import die_with_parent  # noqa: E402
 ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--no-first-run", "--enable-unsafe-swiftshader"]
 
 MAPS_DRAWN_JS = """() => {
@@ -97,7 +99,7 @@ def start_server(env: dict, *, plain: bool, log=subprocess.DEVNULL, root: Path =
         [sys.executable, *head, "--server.headless", "true",
          "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
          "--server.fileWatcherType", "none"],
-        cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT,
+        cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, preexec_fn=die_with_parent(),  # ends with us
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 120

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from core.runtime.parent_death import die_with_parent
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("STITCHBOARD_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -72,7 +74,8 @@ def launch_server(log: Path, *extra: str):
             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none", "--client.toolbarMode", "viewer",
             *extra,
         ],
-        cwd=ROOT, stdout=fh, stderr=subprocess.STDOUT,
+        # a test run killed outright skips the teardown below: the server then gets SIGTERM from the kernel
+        cwd=ROOT, stdout=fh, stderr=subprocess.STDOUT, preexec_fn=die_with_parent(),
     )
     url = ServerURL(f"http://127.0.0.1:{port}")
     url.pid = proc.pid
