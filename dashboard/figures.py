@@ -98,6 +98,10 @@ class Coloring:
         return PALETTE[self.categories.index(category) % len(PALETTE)]
 
 
+#: Legend order of the overlays (plotly's default rank is 1000: the classes, in trace order, come first).
+_RANK_ANCHORS, _RANK_HIGHLIGHTED = 1001, 1002
+
+
 def plain(value) -> str:
     """A user string for plotly text (legends, ticks, titles), which renders a subset of HTML: escaped."""
     return html.escape(str(value), quote=False)
@@ -245,21 +249,22 @@ def map_figure(
                 customdata=_ids_column(ids, m),
                 **labelled(m, f"id %{{customdata[0]}} · {plain(coloring.name)} <b>{plain(cat)}</b>"),
             ))
-    a_pos = rows_of(ids, anchor_ids) if anchor_look != "hide" else np.array([], dtype=np.int64)
-    if len(a_pos):
-        fig.add_trace(go.Scatter(
-            x=coords[a_pos, 0], y=coords[a_pos, 1], name=f"anchors ({len(a_pos)})",
-            marker=anchor_marker(anchor_look),
-            customdata=_ids_column(ids[a_pos]), hovertext=np.array(["<b>anchor</b> " + h for h in hover[a_pos]], dtype=object),
-            **common,
-        ))
+    # rings first, stars above them: a ringed class must not dim its anchors; the legend keeps stars first
     h_pos = rows_of(ids, highlight_ids)
     if len(h_pos):
         fig.add_trace(go.Scatter(
             x=coords[h_pos, 0], y=coords[h_pos, 1], name=f"highlighted ({len(h_pos)})",
             marker=highlight_marker(len(h_pos)),
             customdata=_ids_column(ids[h_pos]), hovertext=np.array(["<b>highlighted</b> " + h for h in hover[h_pos]], dtype=object),
-            **common,
+            legendrank=_RANK_HIGHLIGHTED, **common,
+        ))
+    a_pos = rows_of(ids, anchor_ids) if anchor_look != "hide" else np.array([], dtype=np.int64)
+    if len(a_pos):
+        fig.add_trace(go.Scatter(
+            x=coords[a_pos, 0], y=coords[a_pos, 1], name=f"anchors ({len(a_pos)})",
+            marker=anchor_marker(anchor_look),
+            customdata=_ids_column(ids[a_pos]), hovertext=np.array(["<b>anchor</b> " + h for h in hover[a_pos]], dtype=object),
+            legendrank=_RANK_ANCHORS, **common,
         ))
     n_entries = sum(1 for t in fig.data if t.showlegend is not False)
     if not legend:

@@ -54,8 +54,9 @@ __all__ = ["POINTS_CSS", "available", "chart_data", "map_data", "preload", "sele
 
 PLOTLY_DIR = Path(plotly.__file__).parent / "package_data"
 PLOTLY_JS = "plotly.min.js"
-#: Trace names (prefixes) drawn in the overlay, not as points: the anchors and the highlighted samples.
-OVERLAYS = ("anchors", "highlighted")
+#: Trace names (prefixes) drawn in the overlay, not as points: the highlighted samples and the anchors, in the
+#: order map_figure draws them (stars above rings).
+OVERLAYS = ("highlighted", "anchors")
 #: A five-pointed star about 10 px across, in pixels around its point (y up): small enough that 100 anchors leave
 #: a cluster visible.
 STAR_PATH = "M0,5L1.5,1.8L5,1.6L2.3,-0.8L3.1,-4.2L0,-2.3L-3.1,-4.2L-2.3,-0.8L-5,1.6L-1.5,1.8Z"

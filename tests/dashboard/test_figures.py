@@ -141,3 +141,13 @@ def test_the_shared_legend_lists_each_class_once_and_one_scale_per_distinct_rang
     assert [(s["title"], s["lo"], s["hi"]) for s in two["scales"]] == [
         ("absolute: agreement", "0", "0.5"), ("relative: agreement", "0.2", "1")]
     assert two["entries"] == [] and two["isolate"] is None
+
+
+def test_stars_are_drawn_above_rings_and_listed_before_them():
+    """plotly draws traces in order: a star that is also ringed (a whole class found by search) stays on top."""
+    fig, _, _ = _map(300, anchors=[1000, 1001], highlight=list(range(1000, 1040)))
+    names = [t.name.split(" (")[0] for t in fig.data]
+    assert names.index("highlighted") < names.index("anchors") == len(names) - 1
+    ranks = {t.name.split(" (")[0]: 1000 if t.legendrank is None else t.legendrank for t in fig.data}  # plotly's default
+    assert ranks["anchors"] < ranks["highlighted"]
+    assert all(ranks[n] < ranks["anchors"] for n in names if n not in ("anchors", "highlighted"))
