@@ -1,7 +1,6 @@
 """Reproduce the paper: build the `stitchboard reproduce` report, download it or read it here."""
 
 import streamlit as st
-import streamlit.components.v1 as components
 
 from dashboard import bootstrap, controls, jobs, panels, results, share, tables
 
@@ -37,7 +36,8 @@ def show_report() -> None:
     st.info(rep["note"], icon=":material/info:")
     if st.toggle("Show the full report here", key="rp_show",
                  help="The whole page with its interactive plots (about 5 MB to send to the browser)."):
-        components.html(rep["html"].decode("utf-8"), height=1100, scrolling=True)
+        # our own report (the bundled zoos, no uploaded text): st.iframe runs its plots' scripts
+        st.iframe(rep["html"].decode("utf-8"), height=1100)
 
 
 if ready:

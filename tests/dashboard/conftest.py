@@ -4,6 +4,20 @@ import numpy as np
 import pytest
 
 
+@pytest.fixture(autouse=True)
+def no_deprecated_streamlit_calls(monkeypatch):
+    """Every dashboard test fails on a call Streamlit has deprecated: such calls only log a line on a server,
+    and a later Streamlit removes them (``st.components.v1.html`` was due to go after 2026-06-01)."""
+    import streamlit.deprecation_util as deprecation_util
+
+    said = []
+    real = deprecation_util.show_deprecation_warning
+    monkeypatch.setattr(deprecation_util, "show_deprecation_warning",
+                        lambda message, *a, **k: said.append(message) or real(message, *a, **k))
+    yield
+    assert not said, f"deprecated Streamlit calls: {said}"
+
+
 @pytest.fixture(scope="session")
 def digits():
     from core.spaces.zoo import Zoo

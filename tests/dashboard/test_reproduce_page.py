@@ -35,9 +35,12 @@ def test_build_download_and_reopen(wine_only):
     assert list(heads["effect"]) == list(want["effect"])
     iso = heads.set_index("effect").loc["Isometry: mean cosine, relative spaces"]
     assert iso["ours"] == "1.000000" and iso["published"] == "1.0"
-    assert any("installing the text extra" in i.value for i in at.info)
+    assert any("which the text extra installs" in i.value for i in at.info)
     assert at.get("download_button")  # the HTML report
     assert any(c.value.startswith("Built in") for c in at.caption)
+    at.toggle(key="rp_show").set_value(True).run()  # the whole report, in a frame of the page
+    no_errors(at)
+    assert at.get("iframe") and "<html" in at.get("iframe")[0].proto.srcdoc.lower()
     # a new session: the report is kept (no button, shown at once)
     again = start("pages/reproduce.py")
     no_errors(again)
