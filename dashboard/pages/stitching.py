@@ -77,6 +77,14 @@ def show_drill_down() -> None:
     mode = st.radio("Vectors", modes, key="drill_mode", horizontal=True,
                     help="relative: A's relative head on B's relative vectors. translated: A's absolute head on B's "
                          "vectors mapped into A's space. absolute: A's absolute head on B's raw vectors.")
+    if mode == "absolute" and coll.dim(enc_a) != coll.dim(enc_b):  # the method's limit, not a failure
+        others = " or ".join(m for m in modes if m != "absolute")
+        st.info(text.md(f"No absolute stitching for this pair: {enc_a} has {coll.dim(enc_a)} dims and {enc_b} "
+                        f"{coll.dim(enc_b)}, so A's absolute head cannot even read B's vectors. "
+                        + (f"Choose {others} above: those vectors do not depend on the dims." if others else
+                           "Add at least 2 anchors for relative or translated vectors, which do not depend on the dims.")),
+                icon=":material/info:")
+        return
     try:
         ps = loaders.pair_stitching(source, enc_a, enc_b, anchors, mode)
     except ValueError as exc:

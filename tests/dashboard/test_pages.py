@@ -35,6 +35,21 @@ def test_stitching_page_heatmaps_and_drill_down(digits):
     assert len(at.get("image")) == min(24, int((~ps.correct).sum()))
 
 
+def test_stitching_page_explains_absolute_stitching_across_dims(digits):
+    """mlp-s0 (64 dims) and ae-s0 (32): absolute stitching is the method's limit, said as such, not an error box."""
+    assert digits.spaces["mlp-s0"].n_dims != digits.spaces["ae-s0"].n_dims
+    at = start("pages/stitching.py", **PCA)
+    at.selectbox(key="enc_b").set_value("ae-s0").run()
+    at.radio(key="drill_mode").set_value("absolute").run()
+    no_errors(at)
+    note = [i.value for i in at.info if "No absolute stitching" in i.value]
+    assert note and "64 dims" in note[0] and "32" in note[0] and "relative or translated" in note[0]
+    assert not [m for m in at.metric if m.label == "Test accuracy"]
+    at.radio(key="drill_mode").set_value("relative").run()
+    no_errors(at)
+    assert metric(at, "Test accuracy") is not None
+
+
 def test_stitching_page_autoencoder_gallery():
     at = start("pages/stitching.py", **PCA)
     at.selectbox(key="rec_decoder").set_value("ae-s1").run()
