@@ -57,6 +57,12 @@ def on_strategy(strategy: str, *, source: str, enc_a: str) -> None:
     old = anchor_state.history()
     new = old.fill(picks, n_anchors=n) if fill else old.replace(picks)
     st.session_state["strategy"] = strategy
+    if new.ids == old.ids:  # e.g. random with the seed the default set was drawn with: say why, and what to do
+        anchor_state.note(f"Fill up to {n}: you have {len(old.ids)} anchors already, no change. Raise n to add "
+                          f"{strategy} picks." if fill else
+                          f"Your {len(old.ids)} anchors are already {strategy}'s picks for seed {seed}, no change: "
+                          "the same seed picks the same set. Change the seed or n for another one.")
+        return
     verb = f"Filled up to {n}" if fill else f"Replaced by {n}"
     anchor_state.commit(new, f"{verb} {strategy} anchors (seed {seed}): {describe_edit(old.ids, new.ids)}.")
 

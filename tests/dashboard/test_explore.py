@@ -201,6 +201,25 @@ def test_strategy_buttons_replace_or_fill(strategy, digits):
     assert len(filled) == 40 and filled[:30] == ids
 
 
+def test_a_strategy_that_picks_the_same_set_says_why_and_what_to_do():
+    """The default set is random's picks for seed 0: pressing random again changes nothing, and says so once."""
+    from dashboard.text import unmd
+
+    at = start(**PCA)
+    before = anchors_of(at)
+    at.button(key="btn_random").click().run()
+    no_errors(at)
+    assert anchors_of(at) == before
+    said = " ".join(unmd(c.value) for c in at.caption)  # as read: markdown escapes undone
+    assert "already random's picks for seed 0" in said and "Change the seed" in said
+    assert said.count("no change") == 1
+    at.number_input(key="n_anchors").set_value(len(before))
+    at.radio(key="fill_mode").set_value("fill")
+    at.button(key="btn_kmeans").click().run()
+    said = " ".join(unmd(c.value) for c in at.caption)
+    assert anchors_of(at) == before and "Raise n to add kmeans picks" in said
+
+
 def test_strategy_parameters_are_a_form_so_typing_them_reruns_nothing():
     at = start(**PCA)
     form = at.button(key="btn_random").proto.form_id
