@@ -128,8 +128,10 @@ def fairness_note(method: str, frame: str, *, dims_differ: bool) -> str:
     """
     if method != "tsne" and frame == "A" and not dims_differ:
         return ""
-    why = "t-SNE" if method == "tsne" else "its dims differ" if dims_differ and frame == "A" else "own layouts chosen"
-    return f"Absolute B has its own layout ({why}): its clusters are B's own, not what A's head sees; the readout is fair."
+    why = ("t-SNE cannot place new points" if method == "tsne" else "its dims differ from A's" if dims_differ and frame == "A"
+           else "own layouts chosen")
+    return (f"Absolute B has its own layout ({why}): its clusters are B's own, not what A's head sees, so it can look as "
+            "tidy as Relative B. The readout above still measures what A's head makes of B's vectors.")
 
 
 @panels.isolated("Maps", default={})

@@ -34,7 +34,7 @@ with st.sidebar:
     st.header("Maps")
     method = st.radio("Layout", LAYOUT_METHODS, key="method", horizontal=True, format_func=METHOD_NAMES.get)
     frame = st.radio(
-        "Place B", ("A", "own"), key="frame",
+        "Place B", ("A", "own"), key="frame", disabled=method == "tsne",  # t-SNE always lays B out on its own
         format_func=lambda f: {"A": "in A's frame (what A's head sees)", "own": "own layout, aligned to A"}[f],
         help="In A's frame, the layout is fitted on A and B's vectors are placed by the same fitted map: B looks "
              "like A only if B's coordinates mean what A's mean. 'Own layout' fits B separately and rotates it onto "
