@@ -199,6 +199,9 @@ def show_least_agreeing(df: pd.DataFrame, *, column: str, label: str, many: int)
                 on_click=anchor_state.set_highlight,
                 args=(tuple(ids), f"Highlighted the {len(ids)} samples A and B agree on least ({label})."),
                 help="Ring these samples on Explore's four maps.")
+    if ids and tuple(anchor_state.highlight()) == tuple(ids):  # done: say so where the button is, and lead there
+        c[2].page_link(st.session_state.get("_explore_page", "pages/explore.py"), icon=":material/check_circle:",
+                       label=f"{len(ids)} samples ringed on Explore's maps: open Explore & stitch")
 
 
 st.subheader("Space metrics: absolute vs relative")

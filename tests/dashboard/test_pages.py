@@ -166,8 +166,12 @@ def test_compare_page_lists_the_least_agreeing_samples(digits):
     no_errors(at)
     worst = want["absolute_cosine"].sort_values(kind="stable").head(8)
     assert [i.proto.imgs[0].caption for i in at.get("image")][-8:] == [f"id {i} · {v:.3f}" for i, v in worst.items()]
+    assert not at.get("page_link")
     at.button(key="btn_worst_highlight").click().run()
+    no_errors(at)
     assert at.session_state["highlight_ids"] == tuple(worst.index)
+    # the click says it worked, where it was made, and leads to the maps
+    assert [p.proto.label for p in at.get("page_link")] == ["8 samples ringed on Explore's maps: open Explore & stitch"]
 
 
 def test_compare_page_text_lists_sentences():
