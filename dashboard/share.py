@@ -83,6 +83,12 @@ def _context() -> dict:
     return dict(datasets=state.sources(), collection_of=loaders.collection, color_choices=controls.color_choices)
 
 
+def clear_session_message() -> None:
+    """Forget the last Load's error or success (a new session file was chosen)."""
+    st.session_state[SESSION_ERROR] = ""
+    st.session_state[SESSION_OK] = ""
+
+
 def load_session_text(text: str | bytes) -> bool:
     """Validate and apply a session file; on any problem keep the current state and record the error."""
     st.session_state[SESSION_ERROR] = ""

@@ -41,7 +41,9 @@ with panels.panel("Session"):
             st.json(share.current_session(), expanded=False)
     with c2:
         st.markdown("**Load**")
-        st.file_uploader("Session file", type=["json"], key="session_file", max_upload_size=1)
+        # a new file: the last Load's message was about another one
+        st.file_uploader("Session file", type=["json"], key="session_file", max_upload_size=1,
+                         on_change=share.clear_session_message)
         st.button("Load session", on_click=on_load, key="btn_load_session", type="primary")
         if st.session_state.get(share.SESSION_ERROR):
             st.error(text.md(st.session_state[share.SESSION_ERROR]))

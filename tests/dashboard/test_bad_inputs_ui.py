@@ -183,6 +183,19 @@ def test_a_tampered_link_is_reported_and_nothing_is_applied(case, tmp_path):
     _good_upload_works(at, "after a bad link")
 
 
+def test_choosing_a_file_clears_the_last_loads_message():
+    """Load without a file says so; choosing a file then removes that message before Load is pressed again."""
+    at = start("pages/export.py", **USER)
+    at.button(key="btn_load_session").click().run()
+    assert _one_error(at) == md("Choose a session JSON file first.")
+    good = {"version": 1, "dataset": "digits", "enc_b": "cnn-s1"}
+    at.file_uploader(key="session_file").set_value(("session.json", json.dumps(good).encode(), "application/json"))
+    at.run()
+    assert not at.error and not at.success
+    at.button(key="btn_load_session").click().run()
+    assert not at.error and any("Session loaded" in s.value for s in at.success)
+
+
 def test_a_session_file_quoting_markup_is_shown_as_text(tmp_path):
     """Unknown keys are echoed in the message: markdown and HTML in them stay text."""
     evil = {"version": 1, "dataset": "digits", "[x](javascript:alert(1))": 1, "<img src=x onerror=alert(1)>": 2,
