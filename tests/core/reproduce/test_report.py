@@ -29,7 +29,7 @@ def test_cli_writes_a_self_contained_report(tmp_path, monkeypatch, capsys):
         assert title in page
     assert page.count("class='figure'") == 7 and page.count("Plotly.newPlot") == 7
     assert not re.search(r"<script[^>]+src=", page)  # plotly.js is inline: the page opens offline
-    assert "installing the text extra" in page  # no pretrained encoder here
+    assert "which the text extra installs" in page  # no pretrained encoder here
     assert "Isometry: mean cosine, relative spaces" in captured.out and "report written to" in captured.out
     assert "[100.0%" in captured.err and "anchor-count curve" in captured.err  # progress on stderr
     assert not (tmp_path / "r.html.partial").exists()
