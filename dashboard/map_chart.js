@@ -97,7 +97,7 @@ function fullscreenButton(root, gd, st) {
     const on = document.fullscreenElement === root;
     root.style.background = on ? "white" : "";
     gd.style.height = (on ? window.innerHeight : st.height) + "px";
-    if (window.Plotly && gd._fullLayout) window.Plotly.Plots.resize(gd);  // width and height from the element
+    if (window.Plotly && gd._fullLayout && gd.offsetParent) window.Plotly.Plots.resize(gd).catch(() => {});  // size from the element
   };
   document.addEventListener("fullscreenchange", fit);
   st.unfullscreen = () => document.removeEventListener("fullscreenchange", fit);
@@ -259,7 +259,9 @@ export default function (component) {
           st.selected = true;
           setTriggerValue("selection", selectionEvent(ev.points));
         });
-        new ResizeObserver(() => Plotly.Plots.resize(gd)).observe(gd);
+        // hidden (a stale element, a page change): plotly.js rejects the resize, and the next size change redoes it
+        new ResizeObserver(() => { if (gd.isConnected && gd.offsetParent) Plotly.Plots.resize(gd).catch(() => {}); })
+          .observe(gd);
         const redraw = () => drawMarks(gd, st.marks);
         gd.on("plotly_afterplot", redraw);
         gd.on("plotly_relayout", redraw);

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from tests.e2e.test_dashboard_browser import metric_value, no_error_on, readouts, wait_for, wait_idle
+from tests.e2e.test_dashboard_browser import metric_value, no_error_on, readouts, uncaught_errors, wait_for, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -27,6 +27,7 @@ def maps_final(page, method: str) -> bool:
 
 def test_a_running_tsne_is_cancelled_recomputed_and_replaced_by_pca(browser, server, tmp_path):
     page = browser.new_page(viewport={"width": 1500, "height": 2400})
+    thrown = uncaught_errors(page)  # the maps swapped under hidden previews used to reject plotly.js resizes
     page.goto(server + "/?method=tsne")
     cancel = page.get_by_role("button", name="Cancel")
     cancel.wait_for(timeout=240_000)  # t-SNE of the absolute maps is running
@@ -79,6 +80,7 @@ def test_a_running_tsne_is_cancelled_recomputed_and_replaced_by_pca(browser, ser
     assert page.get_by_text("PCA fitted on A").count() == 1 and page.get_by_text("placed in A's PCA frame").count() == 2
     assert metric_value(page, "Anchors") == "100" and readouts(page) == before
     os.kill(server.pid, 0)  # the same server process all along
+    assert thrown == []
     page.screenshot(path=str(tmp_path / "switched_to_pca.png"), full_page=True)
     print(f"cancel click -> cancelled state shown {t_cancel:.2f} s (page idle {t_idle:.2f} s); "
           f"PCA click during t-SNE -> final PCA maps {t_switch:.2f} s; screenshots in {tmp_path}")

@@ -117,6 +117,13 @@ def no_error_on(page) -> None:
     assert page.locator('[data-testid="stAlertContentError"]').count() == 0, page.locator('[data-testid="stAlertContentError"]').all_inner_texts()
 
 
+def uncaught_errors(page) -> list:
+    """The page's uncaught script errors from now on (a list that fills as they happen); none expected."""
+    errors: list = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    return errors
+
+
 def anchors_in_message(page) -> str:
     return " ".join(page.locator('[data-testid="stCaptionContainer"]').all_inner_texts())
 
@@ -322,6 +329,7 @@ def test_a_saved_session_loads_back_the_same_anchors(browser, server, tmp_path):
 def test_every_page_renders_without_errors(browser, server, tmp_path):
     """Screenshots of every page (look at them); the slow parts are started by their buttons."""
     page = browser.new_page(viewport={"width": 1500, "height": 3400})  # Streamlit scrolls inside: a tall window
+    thrown = uncaught_errors(page)  # leaving a page of maps used to reject plotly.js resizes of hidden plots
     page.goto(server + "/?method=pca")
     page.wait_for_selector(".js-plotly-plot", timeout=180_000)
     wait_idle(page)
@@ -342,4 +350,5 @@ def test_every_page_renders_without_errors(browser, server, tmp_path):
         page.screenshot(path=str(path), full_page=True)
         shots[title] = path
     print("screenshots:", *shots.values(), sep="\n  ")
+    assert thrown == []
     page.close()
