@@ -16,8 +16,8 @@ controls.what_note(
     "How many anchors does stitching need, and does it matter how they are picked? For each strategy and each "
     "anchor count, fresh anchors are picked, heads are trained, and the A ← B stitched accuracy (solid) is "
     "plotted next to the non-stitched A on A (dotted). Relative: A's head on relative vectors; translated: A's "
-    "absolute head on B mapped into A by an orthogonal map fitted on the anchors (needs about as many anchors "
-    "as dimensions). The dashed grey line is absolute stitching of the same pair, which uses no anchors: the "
+    "absolute head on B mapped into A by an orthogonal map fitted on the anchors (Maiorca et al. advise at "
+    "least as many anchors as latent dims; the sweep shows what this pair needs). The dashed grey line is absolute stitching of the same pair, which uses no anchors: the "
     "baseline the anchors have to beat."
 )
 
@@ -46,7 +46,8 @@ mode_choice = c[1].radio("Vectors", ("relative", "translated"), key="sw_mode", h
 total = len(chosen) * len(counts) * int(n_seeds)
 run = st.button("Run the sweep", type="primary", key="sw_run", disabled=total == 0,
                 help="Picks fresh anchors and trains heads for every strategy, count and seed chosen.")
-st.caption(f"{total} anchor sets, 4 relative heads each (A and B, both directions).")
+st.caption(f"{total} anchor sets; for each, a relative head on A and one on B, and an orthogonal map each way for the "
+           "absolute heads (trained once): both kinds of vectors, both directions, whichever is plotted.")
 key = (source, enc_a, enc_b, tuple(sorted(counts)), tuple(chosen), tuple(range(int(n_seeds))))
 job = ("sweep", *key)
 done = st.session_state.setdefault("_sweep_done", set())
