@@ -37,6 +37,9 @@ def show_summary(coll) -> None:
     c[2].metric("Spaces", len(info["spaces"]))
     c[3].metric("Classes", "none" if info["labels"] is None else info["labels"]["n_classes"])
     tables.show(coll.encoders.drop(columns=["spec"], errors="ignore"))
+    if "test_accuracy" in coll.encoders.columns:  # the other pages' accuracies are of ridge heads: they differ a little
+        st.caption("Test accuracy: each network's own classifier, measured when the zoo was trained. The accuracies "
+                   "on the other pages are of ridge heads trained on the vectors, so they differ a little.")
     for note in info["notes"]:
         st.warning(text.md(note))
     if not info["notes"] and coll.meta.get("source") == "upload":

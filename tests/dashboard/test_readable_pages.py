@@ -249,6 +249,8 @@ def test_the_encoders_table_has_human_headers_and_no_none(zoo):
             else:
                 assert float(got[head]) == pytest.approx(want[col], rel=2e-3)
     assert shown.loc[0, "Test accuracy"] == f"{digits.encoders.loc[0, 'test_accuracy']:.3f}"
+    # whose accuracy it is: the readouts elsewhere (ridge heads) differ from it
+    assert any("each network's own classifier" in c.value and "ridge heads" in c.value for c in at.caption)
 
 
 def test_the_worst_text_samples_are_shown_whole(zoo):
