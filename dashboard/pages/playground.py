@@ -138,7 +138,9 @@ def show_readout(res: dict) -> None:
                 col.metric(f"{label} · {mode}", "n/a")
                 col.caption(f"n/a: absolute stitching needs equal dims; A has {coll.dim(enc_a)}, B has {coll.dim(enc_b)}.")
             else:
-                col.metric(f"{label} · {mode}", f"{after:.3f}", f"{after - before:+.3f} vs before", delta_color="off")
+                same = f"{after:.3f}" == f"{before:.3f}"  # no arrow for a change the three decimals do not show
+                col.metric(f"{label} · {mode}", f"{after:.3f}", "same as before" if same else f"{after - before:+.3f} vs before",
+                           delta_color="off", delta_arrow="off" if same else "auto")
     st.caption(
         f"Test accuracy ({int((coll.split == 'test').sum())} test samples). *B's head on B*: B's own head (trained on "
         "the untransformed B) fed the transformed B: the transform alone. *A's head on B*: stitching A ← B. "

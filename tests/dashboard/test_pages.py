@@ -203,6 +203,8 @@ def test_playground_rotation_keeps_relative_and_breaks_absolute():
     no_errors(at)
     assert metric(at, rel) == rel0
     assert float(metric(at, absol)) < float(abs0) - 0.5
+    deltas = {m.label: m.proto.delta for m in at.metric}
+    assert deltas[rel] == "same as before" and deltas[absol].endswith(" vs before")  # no arrow for +0.000
     assert metric(at, "Relative vectors: mean cosine(before, after)") == "1.000"
     assert any("are invariant" in m.value for m in at.markdown)
     # translation: relative vectors move unless centred on the anchors
