@@ -52,7 +52,10 @@ if kind in SLIDERS:
                            help=TRANSFORM_HELP[kind][0].capitalize() + ".")
 else:
     strength = 1.0
-    c[1].caption(TRANSFORM_HELP[kind][0].capitalize())
+    # core's help says "unused: ..." of the strength parameter; here there is no slider to be unused
+    what = TRANSFORM_HELP[kind][0].removeprefix("unused").lstrip(": ")
+    c[1].caption(f"{what[:1].upper()}{what[1:]}, drawn from the seed; no strength to set." if what
+                 else "No transform: B as it is.")
 seed = c[2].number_input("seed", 0, 10_000, 0, key="pg_seed", help="Seed of the random basis, direction, factors or noise.")
 center = c[3].checkbox("Centre on anchors", key="pg_center",
                        help="Subtract the anchors' mean before the cosines: relative vectors become translation invariant.")

@@ -217,6 +217,15 @@ def test_playground_rotation_keeps_relative_and_breaks_absolute():
     assert len(at.get("plotly_chart")) == 4  # the playground's maps stay plain plotly charts
 
 
+def test_playground_transforms_without_a_strength_say_what_they_draw():
+    at = start("pages/playground.py", **PCA)
+    at.selectbox(key="pg_kind").set_value("permutation").run()
+    no_errors(at)
+    said = [c.value for c in at.caption]
+    assert "A random permutation of the axes, drawn from the seed; no strength to set." in said
+    assert not [c for c in said if c.lower().startswith("unused")]
+
+
 def test_playground_without_labels(unlabelled_source):
     at = start("pages/playground.py", **on_upload(unlabelled_source), **PCA)
     no_errors(at)
