@@ -203,8 +203,6 @@ def test_strategy_buttons_replace_or_fill(strategy, digits):
 
 def test_a_strategy_that_picks_the_same_set_says_why_and_what_to_do():
     """The default set is random's picks for seed 0: pressing random again changes nothing, and says so once."""
-    from dashboard.text import unmd
-
     at = start(**PCA)
     before = anchors_of(at)
     at.button(key="btn_random").click().run()
@@ -278,14 +276,16 @@ def test_tsne_layout_and_dims_differ(digits):
     assert len(titles) == 4 and all("t-SNE" in t for t in titles), titles
     # t-SNE always gives B its own layout: the map says so, and why it can look as tidy as Relative B
     assert "not A's frame" in titles[1] and "not A's frame" not in titles[0] + titles[2] + titles[3]
-    assert any(f"{FAIR} (t-SNE)" in c.value for c in at.caption)
+    assert any(f"{FAIR} (t-SNE cannot place new points)" in unmd(c.value) for c in at.caption)
+    assert at.radio(key="frame").disabled  # "Place B in A's frame" cannot apply
     at = start(enc_b="mlp-wide-s0", **PCA)
     no_errors(at)
+    assert not at.radio(key="frame").disabled
     assert metric(at, "B → A's head · absolute") == "n/a"
     assert delta(at, "B → A's head · absolute") == f"dims differ ({digits.dim('mlp-wide-s0')} vs {digits.dim('mlp-s0')})"
     titles = [m.value for m in at.markdown if m.value.startswith(("**Absolute", "**Relative"))]
     assert "not A's frame" in titles[1] and "not A's frame" not in titles[0] + titles[2] + titles[3]
-    assert any(f"{FAIR} (its dims differ)" in c.value for c in at.caption)
+    assert any(f"{FAIR} (its dims differ from A's)" in unmd(c.value) for c in at.caption)
     # the same encoders in A's frame with PCA: a fair picture, no note
     at = start(**PCA)
     assert not any(FAIR in c.value for c in at.caption)
