@@ -49,7 +49,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("STITCHBOARD_CHROMIUM", "/usr/bin/chromium")
 sys.path.insert(0, str(ROOT))
-from core.runtime.parent_death import die_with_parent  # noqa: E402
+from core.runtime.parent_death import tied_to_parent  # noqa: E402
 ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--no-first-run", "--enable-unsafe-swiftshader"]
 
 MAPS_DRAWN_JS = """() => {
@@ -96,10 +96,10 @@ def start_server(env: dict, *, plain: bool, log=subprocess.DEVNULL, root: Path =
     t0 = time.perf_counter()
     head = ["-m", "streamlit", "run", str(root / "dashboard" / "app.py")] if plain else ["-m", "dashboard.server"]
     proc = subprocess.Popen(
-        [sys.executable, *head, "--server.headless", "true",
-         "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none"],
-        cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, preexec_fn=die_with_parent(),  # ends with us
+        tied_to_parent([sys.executable, *head, "--server.headless", "true",  # it ends with us, however we end
+                        "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats",
+                        "false", "--server.fileWatcherType", "none"]),
+        cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 120

@@ -3,59 +3,64 @@
 A test run or a benchmark that starts a dashboard server stops it in its own clean-up. If the
 run itself is killed (SIGKILL, a segfault in a native library), that clean-up never runs and
 the server would go on serving, holding its port, its memory and its pool workers. On Linux the
-kernel can send the child a signal when its parent ends (``PR_SET_DEATHSIG``); elsewhere there
-is no such switch, and :func:`die_with_parent` returns None.
+kernel can send a process a signal when its parent ends (``PR_SET_DEATHSIG``), and the setting
+survives ``exec``. :func:`tied_to_parent` wraps a command in a small Python launcher that sets
+it and then becomes the command. (A ``preexec_fn`` could set it too, but Popen's ``preexec_fn``
+is unsafe in a process with threads, as a test run is.) Elsewhere the command is returned as is.
 
 Examples
 --------
 >>> import subprocess, sys
->>> from core.runtime.parent_death import die_with_parent
->>> subprocess.Popen([sys.executable, "-c", "pass"], preexec_fn=die_with_parent()).wait()
-0
+>>> from core.runtime.parent_death import tied_to_parent
+>>> subprocess.run(tied_to_parent([sys.executable, "-c", "print('tied')"]), capture_output=True, text=True).stdout
+'tied\\n'
 """
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import os
 import signal
 import sys
-from collections.abc import Callable
 
-__all__ = ["die_with_parent"]
+__all__ = ["tied_to_parent"]
 
-_PR_SET_DEATHSIG = 1
+#: The launcher: argv = [parent pid, signal, command...]. It exits 127 when the switch cannot be set, as a shell
+#: does for a command it cannot run, and signals itself when the parent died before the switch was set.
+_LAUNCHER = """\
+import ctypes, os, sys
+parent, sig, cmd = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3:]
+libc = ctypes.CDLL(None, use_errno=True)
+if libc.prctl(1, sig, 0, 0, 0) != 0:  # PR_SET_DEATHSIG
+    sys.exit("stitchboard: prctl(PR_SET_DEATHSIG) failed: " + os.strerror(ctypes.get_errno()))
+if os.getppid() != parent:
+    os.kill(os.getpid(), sig)
+os.execvp(cmd[0], cmd)
+"""
 
 
-def die_with_parent(sig: int = signal.SIGTERM) -> Callable[[], None] | None:
-    """A ``preexec_fn`` for :class:`subprocess.Popen`: the child gets ``sig`` when its parent ends.
+def tied_to_parent(cmd, *, sig: int = signal.SIGTERM) -> list[str]:
+    """``cmd`` as a command whose process gets ``sig`` when the calling process ends.
 
     Parameters
     ----------
+    cmd : sequence of str
+        The command, as for :class:`subprocess.Popen` (``cmd[0]`` is looked up on ``PATH``).
     sig : int, default=signal.SIGTERM
         The signal sent. SIGTERM lets a server shut down cleanly (its workers and shared files).
 
     Returns
     -------
-    callable or None
-        None where the platform has no such switch (not Linux); pass it on to ``preexec_fn`` as it is.
+    list of str
+        The command to start instead; ``list(cmd)`` where the platform has no such switch (not Linux).
 
     Notes
     -----
-    The kernel sends the signal when the *thread* that started the child ends, so start the child
-    from a thread that lives as long as the child should (the main thread of a test run does).
+    The kernel sends the signal when the *thread* that started the process ends, so start it from
+    a thread that lives as long as the process should (the main thread of a test run does).
     """
+    cmd = [str(c) for c in cmd]
+    if not cmd:
+        raise ValueError("cmd is empty: give the command to run")
     if not sys.platform.startswith("linux"):
-        return None
-    libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-    parent = os.getpid()
-
-    def preexec() -> None:
-        if libc.prctl(_PR_SET_DEATHSIG, int(sig), 0, 0, 0) != 0:  # Popen raises this in the parent
-            err = ctypes.get_errno()
-            raise OSError(err, f"prctl(PR_SET_DEATHSIG) failed: {os.strerror(err)}")
-        if os.getppid() != parent:  # the parent died before the switch was set: nothing would signal us
-            os.kill(os.getpid(), int(sig))
-
-    return preexec
+        return cmd
+    return [sys.executable, "-c", _LAUNCHER, str(os.getpid()), str(int(sig)), *cmd]

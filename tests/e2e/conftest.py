@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from core.runtime.parent_death import die_with_parent
+from core.runtime.parent_death import tied_to_parent
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("STITCHBOARD_CHROMIUM", "/usr/bin/chromium")
@@ -67,15 +67,15 @@ def launch_server(log: Path, *extra: str):
     a warm-up, plus ``extra`` options); yield its URL, stop it afterwards."""
     port = _free_port()
     fh = open(log, "w")
+    # tied: a test run killed outright skips the teardown below, and the kernel then sends the server SIGTERM
     proc = subprocess.Popen(
-        [
+        tied_to_parent([
             sys.executable, "-m", "dashboard.server",
             "--server.headless", "true", "--server.address", "127.0.0.1", "--server.port", str(port),
             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none", "--client.toolbarMode", "viewer",
             *extra,
-        ],
-        # a test run killed outright skips the teardown below: the server then gets SIGTERM from the kernel
-        cwd=ROOT, stdout=fh, stderr=subprocess.STDOUT, preexec_fn=die_with_parent(),
+        ]),
+        cwd=ROOT, stdout=fh, stderr=subprocess.STDOUT,
     )
     url = ServerURL(f"http://127.0.0.1:{port}")
     url.pid = proc.pid
