@@ -146,7 +146,7 @@ def show_readout(res: dict) -> None:
                            delta_color="off", delta_arrow="off" if same else "auto")
     st.caption(
         f"Test accuracy ({int((coll.split == 'test').sum())} test samples). *B's head on B*: B's own head (trained on "
-        "the untransformed B) fed the transformed B: the transform alone. *A's head on B*: stitching A ← B. "
+        "the untransformed B) fed the transformed B: the transform alone. *A's head on B*: stitching B → A. "
         "Heads standardise each input vector, so a uniform rescaling never hurts either head."
     )
     share.table_download(scores, f"playground_{kind}_{enc_b}", key="dl_pg")

@@ -14,11 +14,11 @@ st.title("Anchor sweep")
 share.show_url_error()
 controls.what_note(
     "How many anchors does stitching need, and does it matter how they are picked? For each strategy and each "
-    "anchor count, fresh anchors are picked, heads are trained, and the A ← B stitched accuracy (solid) is "
-    "plotted next to the non-stitched A on A (dotted). Relative: A's head on relative vectors; translated: A's "
-    "absolute head on B mapped into A by an orthogonal map fitted on the anchors (Maiorca et al. advise at "
-    "least as many anchors as latent dims; the sweep shows what this pair needs). The dashed grey line is absolute stitching of the same pair, which uses no anchors: the "
-    "baseline the anchors have to beat."
+    "anchor count, fresh anchors are picked, heads are trained, and the B → A stitched accuracy (solid: B fed to "
+    "A's head) is plotted next to the non-stitched A on A (dotted). Relative: A's head on relative vectors; "
+    "translated: A's absolute head on B mapped into A by an orthogonal map fitted on the anchors (Maiorca et al. "
+    "advise at least as many anchors as latent dims; the sweep shows what this pair needs). The dashed grey line "
+    "is absolute stitching of the same pair, which uses no anchors: the baseline the anchors have to beat."
 )
 
 if not controls.is_labelled(coll):
@@ -64,15 +64,15 @@ def show_sweep() -> None:
     slot.caption(f"Done: {total} anchor sets.")
     done.add(key)
     d = df[df["mode"] == mode_choice]
-    what = {(enc_a, enc_b): "stitched: A's head ← B", (enc_a, enc_a): "A on A (no stitching)",
-            (enc_b, enc_a): "stitched: B's head ← A", (enc_b, enc_b): "B on B (no stitching)"}
+    what = {(enc_a, enc_b): "stitched: B → A's head", (enc_a, enc_a): "A on A (no stitching)",
+            (enc_b, enc_a): "stitched: A → B's head", (enc_b, enc_b): "B on B (no stitching)"}
     d = d.assign(what=[what[(h, s)] for h, s in zip(d["head_encoder"], d["space_encoder"])])
     d = d[d["what"].isin([what[(enc_a, enc_b)], what[(enc_a, enc_a)]])]
     agg = d.groupby(["strategy", "what", "n_anchors"], as_index=False)["accuracy"].agg(["mean", "std"])
     agg = agg.rename(columns={"mean": "accuracy"})
     agg = agg.sort_values("strategy", key=lambda c: c.map({k: i for i, k in enumerate(chosen)}), kind="stable")
     baseline, label, note = absolute_baseline()
-    fig = score_figures.sweep_figure(agg, title=f"{mode_choice.capitalize()} stitching, {enc_a} ← {enc_b}",
+    fig = score_figures.sweep_figure(agg, title=f"{mode_choice.capitalize()} stitching, {enc_b} → {enc_a}",
                                      baseline=baseline, baseline_label=label, note=note)
     st.plotly_chart(fig, key="sweep_fig", width="stretch", config=figures.PLOTLY_CONFIG)
     d1, d2 = st.columns(2)
@@ -82,7 +82,7 @@ def show_sweep() -> None:
         share.figure_download(fig, f"sweep_{enc_a}_{enc_b}_{mode_choice}", key="dl_sweep_html")
     pivot = agg[agg["what"] == what[(enc_a, enc_b)]].pivot(index="n_anchors", columns="strategy", values="accuracy")
     tables.show(pivot[[s for s in chosen if s in pivot.columns]], index="Anchors")  # in the order picked
-    st.caption(f"Stitched accuracy A ← B, mean over {int(n_seeds)} seed(s), per anchor count (rows) and strategy "
+    st.caption(f"Stitched accuracy B → A, mean over {int(n_seeds)} seed(s), per anchor count (rows) and strategy "
                f"(columns); {int((coll.split == 'test').sum())} test samples. "
                + (f"Absolute baseline (no anchors): {baseline:.3f}." if baseline is not None else note))
 
@@ -93,7 +93,7 @@ def absolute_baseline() -> tuple:
     if da != db:
         return None, "", (f"No absolute baseline: A has {da} dims and B {db}, and absolute stitching needs equal "
                           "dims.")
-    label = "absolute A ← B (no anchors)" if enc_a != enc_b else "absolute A on A (no anchors)"
+    label = "absolute B → A (no anchors)" if enc_a != enc_b else "absolute A on A (no anchors)"
     return loaders.pair_stitching(source, enc_a, enc_b, (), "absolute").accuracy, label, ""
 
 

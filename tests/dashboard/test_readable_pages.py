@@ -133,7 +133,7 @@ def test_the_sweep_draws_the_absolute_baseline_where_dims_match(zoo):
     want = stitch_pair(digits.part("train"), digits.part("test"), [], head_encoder="mlp-s0", space_encoder="mlp-s1",
                        mode="absolute").accuracy
     assert plotly_array(line["y"]).tolist() == pytest.approx([want, want])
-    assert plotly_array(line["x"]).tolist() == [5, 20] and "absolute A ← B" in line["name"]
+    assert plotly_array(line["x"]).tolist() == [5, 20] and "absolute B → A" in line["name"]
     # ae-s0 has 32 dims, mlp-s0 64: no line, and the figure and the caption say why
     at.selectbox(key="enc_b").set_value("ae-s0").run()
     at.button(key="sw_run").click().run()
