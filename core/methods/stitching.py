@@ -300,8 +300,10 @@ def stitching_matrix(
         kw_tr = {n: dict(kw, ids=train[n].ids, anchor_ids=anchor_ids) for n in names}
         if relative_spaces is not None:
             given = _given_relative(relative_spaces, names, len(anchor_ids) * (4 if similarity == "product" else 1))
-            feats_tr = {n: given[n].vectors[given[n].positions(train[n].ids)] for n in names}
-            feats_te = {n: given[n].vectors[given[n].positions(ref_ids)] for n in names}
+            feats_tr, feats_te = {}, {}
+            for n in names:  # one lookup (an argsort of all the given ids) per encoder, split into train and test
+                rows = given[n].positions(np.concatenate([train[n].ids, ref_ids]))
+                feats_tr[n], feats_te[n] = given[n].vectors[rows[:len(train[n])]], given[n].vectors[rows[len(train[n]):]]
         else:
             feats_tr = {n: relative_projection(train[n].vectors, anchors[n], **kw_tr[n]) for n in names}
             feats_te = {n: relative_projection(X_test[n], anchors[n], **dict(kw_tr[n], ids=ref_ids)) for n in names}
@@ -324,17 +326,12 @@ def stitching_matrix(
 
 def _given_relative(relative_spaces, names, width: int) -> dict:
     """``relative_spaces`` checked: a LatentSpace of ``width`` columns for each encoder of ``names``."""
-    if not isinstance(relative_spaces, Mapping):
-        raise InvalidTypeError("relative_spaces must map encoder names to LatentSpace; "
-                               f"got {type(relative_spaces).__name__}")
+    relative_spaces = _check_spaces(relative_spaces, "relative_spaces")
     missing = [n for n in names if n not in relative_spaces]
     if missing:
         raise InvalidInputError(f"relative_spaces lacks encoders {missing}; give one for each of {names}")
     for n in names:
-        r = relative_spaces[n]
-        if not isinstance(r, LatentSpace):
-            raise InvalidTypeError(f"relative_spaces[{n!r}] must be a LatentSpace; got {type(r).__name__}")
-        if r.n_dims != width:
-            raise MismatchError(f"relative_spaces[{n!r}] has {r.n_dims} columns, but these anchors give {width}: "
-                                "project it on the same anchors and similarity")
+        if relative_spaces[n].n_dims != width:
+            raise MismatchError(f"relative_spaces[{n!r}] has {relative_spaces[n].n_dims} columns, but these anchors "
+                                f"give {width}: project it on the same anchors and similarity")
     return {n: relative_spaces[n] for n in names}
