@@ -91,8 +91,7 @@ def clear_session_message() -> None:
 
 def load_session_text(text: str | bytes) -> bool:
     """Validate and apply a session file; on any problem keep the current state and record the error."""
-    st.session_state[SESSION_ERROR] = ""
-    st.session_state[SESSION_OK] = ""
+    clear_session_message()
     try:
         clean = from_json(text, **_context())
     except StitchboardError as exc:
