@@ -24,8 +24,8 @@ import sys
 
 __all__ = ["tied_to_parent"]
 
-#: The launcher: argv = [parent pid, signal, command...]. It exits 127 when the switch cannot be set, as a shell
-#: does for a command it cannot run, and signals itself when the parent died before the switch was set.
+#: The launcher: argv = [parent pid, signal, command...]. It exits with status 1 and a message when the switch
+#: cannot be set, and signals itself when the parent died before the switch was set.
 _LAUNCHER = """\
 import ctypes, os, sys
 parent, sig, cmd = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3:]
