@@ -99,7 +99,7 @@ def thumbnail_uri(coll, sample_id, *, size: int = 28) -> str | None:
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def sample_table(coll, sample_ids, *, extra: dict | None = None, text_chars: int = 140,
+def sample_table(coll, sample_ids, *, extra: dict | None = None, text_chars: int | None = 140,
                  split: bool = True) -> pd.DataFrame:
     """One row per sample: its image (if any), id, label, split, then its text or first feature values.
 
@@ -109,8 +109,8 @@ def sample_table(coll, sample_ids, *, extra: dict | None = None, text_chars: int
     sample_ids : sequence of ids
     extra : dict of str -> sequence, optional
         More columns, one value per sample (e.g. a similarity), placed after the id.
-    text_chars : int, default=140
-        Longer text is cut with "…".
+    text_chars : int or None, default=140
+        Longer text is cut with "…"; None keeps it whole.
     split : bool, default=True
         Include the ``split`` column.
 
@@ -135,7 +135,8 @@ def sample_table(coll, sample_ids, *, extra: dict | None = None, text_chars: int
     meta = metadata_columns(coll)
     text_cols = [c for c in meta if not pd.api.types.is_numeric_dtype(coll.samples[c])]
     for c in text_cols[:1]:
-        out[c.replace("_", " ")] = [t if len(t) <= text_chars else t[: text_chars - 1] + "…" for t in df[c].astype(str)]
+        out[c.replace("_", " ")] = [t if text_chars is None or len(t) <= text_chars else t[: text_chars - 1] + "…"
+                                    for t in df[c].astype(str)]
     if not text_cols:
         for c in [c for c in meta if c not in text_cols][:4]:
             out[c.replace("_", " ")] = [f"{v:.4g}" if isinstance(v, (float, np.floating)) else str(v) for v in df[c]]
@@ -144,7 +145,15 @@ def sample_table(coll, sample_ids, *, extra: dict | None = None, text_chars: int
 
 def show_table(coll, sample_ids, *, key: str, extra: dict | None = None, height: int | str = "auto",
                selectable: bool = False, split: bool = True) -> int | None:
-    """:func:`sample_table` as a dataframe (images as thumbnails); returns the row the user picked, if ``selectable``."""
+    """:func:`sample_table` as a dataframe (images as thumbnails); returns the row the user picked, if ``selectable``.
+
+    A list of texts that is only read (not ``selectable``) is drawn whole by :func:`dashboard.tables.show`:
+    a grid cuts a sentence to its column's width, and half a page's width cuts most of them.
+    """
+    if not selectable and coll.images is None:
+        tables.show(sample_table(coll, sample_ids, extra=extra, split=split, text_chars=None),
+                    height=height if isinstance(height, int) else None)
+        return None
     df = sample_table(coll, sample_ids, extra=extra, split=split)
     config = {"image": st.column_config.ImageColumn("image", width="small")} if "image" in df.columns else None
     kw = dict(on_select="rerun", selection_mode="single-row") if selectable else {}

@@ -234,3 +234,20 @@ def test_similarities_that_all_round_to_one_are_shown_as_distances():
     assert similarity_column([0.95, 0.9123]) == {"cos": ["0.950", "0.912"]}
     saturated = similarity_column([0.99999942, 0.99999446])  # a saturated space (wine's tanh encoders)
     assert saturated == {"1 − cos": ["5.8e-07", "5.5e-06"]}
+
+
+def test_neighbours_of_a_sentence_are_listed_whole():
+    """A grid cuts a sentence to its column's width (half the page here): text neighbours are drawn as whole tables."""
+    at = start(source="text", **PCA)
+    samples = Zoo("text").collection().samples
+    sid = int(samples.loc[samples.split == "train", "id"].iloc[0])
+    select_on_map(at, [sid], kind="abs", side="A")
+    no_errors(at)
+    assert any("Nearest neighbours of id" in m.value for m in at.markdown)
+    whole = [t.value for t in at.table]
+    assert len(whole) == 4  # absolute and relative, A and B
+    text_of = dict(zip(samples["id"].astype(str), samples["text"]))
+    for t in whole:
+        ids = [unmd(i) for i in t["Id"]]
+        assert len(ids) == 8 and [unmd(x) for x in t["Text"]] == [text_of[i] for i in ids]
+    assert len(at.main.dataframe) == 1  # only the selection list, whose rows are picked, is a grid
