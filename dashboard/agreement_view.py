@@ -78,6 +78,7 @@ def distribution_figure(df: pd.DataFrame, *, k: int, height: int = 300) -> go.Fi
     """
     fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.08,
                         subplot_titles=("cosine of each sample's two vectors", f"overlap of its {k} nearest neighbours"))
+    tallest = {1: 0, 2: 0}
     for col, (kind, color) in enumerate((("relative", RELATIVE_COLOR), ("absolute", ABSOLUTE_COLOR))):
         for panel, (measure, lo, hi, bins) in enumerate((("cosine", -1.0, 1.0, 0.05), ("overlap", 0.0, 1.0, 1.0 / k)), 1):
             v = df[f"{kind}_{measure}"].to_numpy(dtype=float)
@@ -85,6 +86,8 @@ def distribution_figure(df: pd.DataFrame, *, k: int, height: int = 300) -> go.Fi
             if not len(v):
                 continue
             start = lo - bins / 2 if measure == "overlap" else lo
+            edges = np.arange(start, hi + bins + bins / 2, bins)
+            tallest[panel] = max(tallest[panel], int(np.histogram(v, bins=edges)[0].max()))
             fig.add_trace(go.Histogram(
                 x=v, name=kind, legendgroup=kind, showlegend=not any(t.name == kind for t in fig.data),
                 marker_color=color, opacity=0.7, xbins=dict(start=start, end=hi + bins, size=bins),
@@ -93,6 +96,9 @@ def distribution_figure(df: pd.DataFrame, *, k: int, height: int = 300) -> go.Fi
     fig.update_xaxes(range=[-1.02, 1.02], title_text="cos", row=1, col=1)
     fig.update_xaxes(range=[-0.5 / k, 1 + 0.5 / k], title_text=f"overlap@{k}", row=1, col=2)
     fig.update_yaxes(title_text="samples", row=1, col=1)
+    for panel, top in tallest.items():  # plotly fits bars to the top edge: room above the tallest one
+        if top:
+            fig.update_yaxes(range=[0, top * 1.08], row=1, col=panel)
     fig.update_annotations(font_size=13)
     fig.update_layout(barmode="overlay", height=height, margin=dict(l=10, r=10, t=60, b=10),
                       legend=dict(orientation="h", yanchor="bottom", y=1.12, x=0, font=dict(size=11)))

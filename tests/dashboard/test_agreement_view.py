@@ -79,6 +79,12 @@ def test_distribution_figure_counts_every_sample(digits):
     assert [t.showlegend for t in fig.data] == [True, False, True]  # one legend entry per kind
     assert all(len(t.x) == digits.n_samples for t in fig.data)
     np.testing.assert_allclose(np.sort(fig.data[0].x), np.sort(df["relative_cosine"]))
+    # room above the tallest bar of each panel (plotly's own range ends at its top)
+    for axis, panel in (("yaxis", 0), ("yaxis2", 1)):
+        tallest = max(np.histogram(t.x, bins=np.arange(t.xbins.start, t.xbins.end + t.xbins.size / 2, t.xbins.size))[0].max()
+                      for t in fig.data if t.xaxis == ("x" if panel == 0 else "x2"))
+        lo, hi = fig.layout[axis].range
+        assert lo == 0 and 1.05 * tallest <= hi <= 1.15 * tallest
 
 
 def test_least_agreeing_is_lowest_first_ties_in_order():
