@@ -45,26 +45,41 @@ def describe_edit(old: tuple, new: tuple) -> str:
     return " and ".join(parts) if parts else "no change"
 
 
+#: How many seeds after the typed one a strategy button tries when the typed seed's picks are the anchors already.
+RESEED_TRIES = 5
+
+
 def on_strategy(strategy: str, *, source: str, enc_a: str) -> None:
-    """Button callback: replace the anchors by (or fill them up with) a strategy's picks in A's space."""
+    """Button callback: replace the anchors by (or fill them up with) a strategy's picks in A's space.
+
+    Pressing a button again asks for another set: when the typed seed picks the anchors the
+    user has (the default set is random's picks for seed 0), the next seeds are tried, and
+    the seed box then shows the one used.
+    """
     n, seed = int(st.session_state["n_anchors"]), int(st.session_state["seed"])
     fill = st.session_state.get("fill_mode") == "fill"
-    try:
-        picks = loaders.anchors(source, n, strategy, seed, enc_a)
-    except (ValueError, TypeError, StitchboardError) as exc:
-        anchor_state.fail(f"Could not pick {strategy} anchors: {exc}. Your anchors are unchanged.")
-        return
     old = anchor_state.history()
-    new = old.fill(picks, n_anchors=n) if fill else old.replace(picks)
+    typed = seed
+    for seed in range(typed, typed + (1 if fill else RESEED_TRIES + 1)):
+        try:
+            picks = loaders.anchors(source, n, strategy, seed, enc_a)
+        except (ValueError, TypeError, StitchboardError) as exc:
+            anchor_state.fail(f"Could not pick {strategy} anchors: {exc}. Your anchors are unchanged.")
+            return
+        new = old.fill(picks, n_anchors=n) if fill else old.replace(picks)
+        if new.ids != old.ids:
+            break
     st.session_state["strategy"] = strategy
-    if new.ids == old.ids:  # e.g. random with the seed the default set was drawn with: say why, and what to do
+    if new.ids == old.ids:  # say why, and what to do
         anchor_state.note(f"Fill up to {n}: you have {len(old.ids)} anchors already, no change. Raise n to add "
                           f"{strategy} picks." if fill else
-                          f"Your {len(old.ids)} anchors are already {strategy}'s picks for seed {seed}, no change: "
-                          "the same seed picks the same set. Change the seed or n for another one.")
+                          f"{strategy} picks your {len(old.ids)} anchors for seeds {typed} to {seed}, no change: "
+                          "change n for another set.")
         return
+    st.session_state["seed"] = seed
+    again = f"; seed {typed}'s are your anchors already" if seed != typed else ""
     verb = f"Filled up to {n}" if fill else f"Replaced by {n}"
-    anchor_state.commit(new, f"{verb} {strategy} anchors (seed {seed}): {describe_edit(old.ids, new.ids)}.")
+    anchor_state.commit(new, f"{verb} {strategy} anchors (seed {seed}{again}): {describe_edit(old.ids, new.ids)}.")
 
 
 def on_typed(*, coll) -> None:

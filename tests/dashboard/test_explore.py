@@ -201,21 +201,30 @@ def test_strategy_buttons_replace_or_fill(strategy, digits):
     assert len(filled) == 40 and filled[:30] == ids
 
 
-def test_a_strategy_that_picks_the_same_set_says_why_and_what_to_do():
-    """The default set is random's picks for seed 0: pressing random again changes nothing, and says so once."""
+def test_pressing_a_strategy_again_draws_another_set_with_the_next_seed(digits):
+    """The default set is random's picks for seed 0: pressing random asks for another set, so seed 1 is used
+    (and shown); a fill that has nothing to add says so once, and what to do."""
+    from core.methods.anchors import select_anchors
+
     at = start(**PCA)
     before = anchors_of(at)
     at.button(key="btn_random").click().run()
     no_errors(at)
-    assert anchors_of(at) == before
+    after = anchors_of(at)
+    assert after != before and len(after) == len(before)
+    train_a = digits.part("train")["mlp-s0"]
+    assert after == tuple(select_anchors(train_a, len(before), strategy="random", random_state=1).tolist())
+    assert at.number_input(key="seed").value == 1  # the seed box shows the seed used
     said = " ".join(unmd(c.value) for c in at.caption)  # as read: markdown escapes undone
-    assert "already random's picks for seed 0" in said and "Change the seed" in said
-    assert said.count("no change") == 1
+    assert "random anchors (seed 1; seed 0's are your anchors already)" in said
+    at.button(key="btn_random").click().run()  # seed 1 is typed now: the same press draws seed 2's set
+    assert at.number_input(key="seed").value == 2 and anchors_of(at) != after
     at.number_input(key="n_anchors").set_value(len(before))
     at.radio(key="fill_mode").set_value("fill")
     at.button(key="btn_kmeans").click().run()
     said = " ".join(unmd(c.value) for c in at.caption)
-    assert anchors_of(at) == before and "Raise n to add kmeans picks" in said
+    assert len(anchors_of(at)) == len(before) and "Raise n to add kmeans picks" in said
+    assert said.count("no change") == 1 and at.number_input(key="seed").value == 2  # a fill keeps the seed
 
 
 def test_strategy_parameters_are_a_form_so_typing_them_reruns_nothing():
