@@ -15,12 +15,13 @@ import streamlit as st
 from dashboard import controls, share, snapshot
 
 _switched = False
-#: Streamlit fades the elements of a running script (opacity 0.33) over one second. Drawn
-#: in software (no GPU), each frame of that fade recomposites every WebGL map on the page,
-#: which costs the browser CPU the server's layout then competes with. Charts fade at once instead.
-STALE_CHARTS_CSS = (
-    "<style>[data-testid='stElementContainer'][data-stale='true']:has(.js-plotly-plot) "
-    "{transition: none !important;}</style>"
+#: Streamlit fades the elements of a running script to opacity 0.33 over one second, after half a second (and an
+#: expander's border and title with them). Drawn in software (no GPU), every frame of a fade recomposites the page
+#: and its WebGL maps: under load, when runs last seconds, those frames took a third of the browsers' CPU from the
+#: maps (benchmarks/README.md). Here they dim in one step after the same half second, and not at all in a quick run.
+STALE_CSS = (
+    "<style>[data-testid='stElementContainer'][data-stale='true'], [data-testid='stExpander'] :is(details, summary) "
+    "{transition-duration: 0s !important;}</style>"
 )
 #: Every page starts 3.5rem from the top instead of Streamlit's 6rem (less puts the title under Streamlit's header):
 #: at 1280 x 800 the first chart of Compare, Stitching or the playground otherwise sits 40 px lower.
@@ -62,4 +63,4 @@ def prepare(*, entry: bool = False) -> None:
     # of Streamlit's html element before Explore's snapshot images arrive, which would otherwise stay grey
     # placeholders until the run ends (React Suspense).
     if entry:
-        st.html(snapshot.HIDE_CSS + STALE_CHARTS_CSS + PAGE_TOP_CSS)
+        st.html(snapshot.HIDE_CSS + STALE_CSS + PAGE_TOP_CSS)

@@ -352,3 +352,31 @@ def test_every_page_renders_without_errors(browser, server, tmp_path):
     print("screenshots:", *shots.values(), sep="\n  ")
     assert thrown == []
     page.close()
+
+
+# every element that turns stale from now on: its computed transition when it does
+STALE_JS = """() => { window.__stale = [];
+  new MutationObserver((ms) => { for (const m of ms) { if (m.target.getAttribute('data-stale') !== 'true') continue;
+    const cs = getComputedStyle(m.target);
+    window.__stale.push([m.target.getAttribute('data-testid'), cs.transitionDuration, cs.transitionDelay]); } })
+  .observe(document.body, {attributes: true, subtree: true, attributeFilter: ['data-stale']}); }"""
+
+
+def test_elements_of_a_running_script_dim_in_one_step(browser, server):
+    """Streamlit fades a running script's elements over a second; drawn in software, each frame of it recomposites
+    the page and its maps. Here they dim in one step, after Streamlit's own half second."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1200})
+    page.goto(server + "/?method=pca")
+    page.wait_for_selector(".js-plotly-plot", timeout=180_000)
+    wait_idle(page)
+    page.evaluate(STALE_JS)
+    page.get_by_role("button", name="Pick anchors").click()
+    page.get_by_role("button", name="kmeans", exact=True).click()
+    page.get_by_text("kmeans anchors (seed").first.wait_for(timeout=120_000)
+    wait_idle(page)
+    stale = page.evaluate("() => window.__stale")
+    containers = [s for s in stale if s[0] == "stElementContainer"]
+    assert containers, f"no element turned stale during the edit: {stale}"
+    assert {d for _, d, _ in containers} == {"0s"}, containers
+    assert {delay for _, _, delay in containers} == {"0.5s"}, containers  # Streamlit's delay, kept
+    page.close()
