@@ -23,8 +23,13 @@ same load, same script. Also printed: the server's peak RSS, its own (``VmHWM``)
 with its children (the pool's workers; the largest sum of RSS sampled every 0.2 s), and
 the CPU time of the server tree and of Chromium over the many-users phase.
 
+The eight browsers share the server's CPUs here. ``--idle-browsers`` runs them in the
+SCHED_IDLE class, so the server and its workers come first: closer to a classroom, where
+each browser runs on its user's machine (the edit is still timed in the page, so the
+browsers' drawing still counts).
+
     python benchmarks/bench_many_users.py [--users 8] [--edits 5] [--interval 4] [--single-edits 5]
-                                         [--modes pool,in-process]
+                                         [--modes pool,in-process] [--idle-browsers]
 """
 
 from __future__ import annotations
@@ -109,6 +114,19 @@ class RssSampler(threading.Thread):
         return 0
 
 
+def chromium_executable(tmp: Path, *, idle: bool) -> str:
+    """Chromium, or (``idle``) a wrapper that starts it in the SCHED_IDLE class: its processes then only use CPU the
+    server and its workers leave, as when each user's browser runs on the user's own machine. (``nice`` would not
+    do: Chromium sets its processes' nice values itself.)"""
+    exe = shutil.which(CHROMIUM) or CHROMIUM
+    if not idle:
+        return exe
+    wrapper = tmp / "chromium-idle"
+    wrapper.write_text(f'#!/bin/sh\nexec chrt --idle 0 "{exe}" "$@"\n')
+    wrapper.chmod(0o755)
+    return str(wrapper)
+
+
 async def open_explore(browser, url: str, dataset: str):
     ctx = await browser.new_context(viewport={"width": 1400, "height": 1700})
     page = await ctx.new_page()
@@ -168,7 +186,7 @@ async def run_mode(mode: str, args, sizes: dict, numba_dir: Path, base_seed: int
     res: dict = {"mode": mode}
     try:
         async with async_playwright() as p:
-            browser = await p.chromium.launch(executable_path=shutil.which(CHROMIUM) or CHROMIUM, args=ARGS)
+            browser = await p.chromium.launch(executable_path=chromium_executable(tmp, idle=args.idle_browsers), args=ARGS)
             ctx, page = await open_explore(browser, url, "digits")
             first = await edit(page, base_seed, sizes["digits"])  # the first layout of this process: not timed
             print(f"[{mode}] first edit (not timed): {first['final']:.2f} s", flush=True)
@@ -245,6 +263,9 @@ def main() -> None:
     ap.add_argument("--modes", default="pool,in-process", help="comma-separated: pool, in-process")
     ap.add_argument("--shots", type=Path, default=None, help="save a screenshot of a failed edit's page here")
     ap.add_argument("--datasets", default=",".join(CYCLE), help="the sessions' datasets, comma-separated, cycled")
+    ap.add_argument("--idle-browsers", action="store_true",
+                    help="run Chromium in the SCHED_IDLE class (chrt): the server first, as if the browsers ran on "
+                         "the users' own machines")
     args = ap.parse_args()
     from core.spaces.zoo import Zoo
 
