@@ -95,14 +95,13 @@ def heatmaps_figure(matrices: dict, *, encoders, highlight=None, height: int = 4
     titles = list(matrices)
     fig = make_subplots(rows=1, cols=len(titles), subplot_titles=[plain(t) for t in titles], shared_yaxes=True,
                         horizontal_spacing=0.02)
-    # the largest cell text that fits "0.97" in a cell of a third of a 1280 px page's main column
-    cell_font = 12 if len(encoders) <= 6 else 10 if len(encoders) <= 9 else 9
+    small = len(encoders) > 6
     names = [plain(e) for e in encoders]
     for k, title in enumerate(titles, start=1):
         M = np.asarray(matrices[title], dtype=float)
         fig.add_trace(go.Heatmap(
             z=M, x=names, y=names, text=_cells(M), texttemplate="%{text}", coloraxis="coloraxis",
-            textfont=dict(size=cell_font),
+            textfont=dict(size=9 if small else 12),
             hovertemplate=f"{plain(title)}<br>head of %{{y}}<br>fed space of %{{x}}<br>accuracy %{{text}}<extra></extra>",
         ), row=1, col=k)
         for i, j in highlight or ():
