@@ -47,6 +47,8 @@ def describe_edit(old: tuple, new: tuple) -> str:
 
 #: How many seeds after the typed one a strategy button tries when the typed seed's picks are the anchors already.
 RESEED_TRIES = 5
+#: Strategies whose picks do not depend on the seed (core.methods.anchors.select_anchors): no other seed to try.
+SEEDLESS = frozenset({"kdpp"})
 
 
 def on_strategy(strategy: str, *, source: str, enc_a: str) -> None:
@@ -54,13 +56,13 @@ def on_strategy(strategy: str, *, source: str, enc_a: str) -> None:
 
     Pressing a button again asks for another set: when the typed seed picks the anchors the
     user has (the default set is random's picks for seed 0), the next seeds are tried, and
-    the seed box then shows the one used.
+    the seed box then shows the one used. ``kdpp`` ignores the seed: it is not retried.
     """
     n, seed = int(st.session_state["n_anchors"]), int(st.session_state["seed"])
     fill = st.session_state.get("fill_mode") == "fill"
     old = anchor_state.history()
     typed = seed
-    for seed in range(typed, typed + (1 if fill else RESEED_TRIES + 1)):
+    for seed in range(typed, typed + (1 if fill or strategy in SEEDLESS else RESEED_TRIES + 1)):
         try:
             picks = loaders.anchors(source, n, strategy, seed, enc_a)
         except (ValueError, TypeError, StitchboardError) as exc:
@@ -71,10 +73,15 @@ def on_strategy(strategy: str, *, source: str, enc_a: str) -> None:
             break
     st.session_state["strategy"] = strategy
     if new.ids == old.ids:  # say why, and what to do
-        anchor_state.note(f"Fill up to {n}: you have {len(old.ids)} anchors already, no change. Raise n to add "
-                          f"{strategy} picks." if fill else
-                          f"{strategy} picks your {len(old.ids)} anchors for seeds {typed} to {seed}, no change: "
-                          "change n for another set.")
+        if fill:
+            why = f"Fill up to {n}: you have {len(old.ids)} anchors already, no change. Raise n to add {strategy} picks."
+        elif strategy in SEEDLESS:
+            why = (f"Your {len(old.ids)} anchors are {strategy}'s picks already, no change: {strategy} picks the same "
+                   "set for every seed. Change n for another set.")
+        else:
+            why = (f"{strategy} picks your {len(old.ids)} anchors for seeds {typed} to {seed}, no change. "
+                   "Change n for another set.")
+        anchor_state.note(why)
         return
     st.session_state["seed"] = seed
     again = f"; seed {typed}'s are your anchors already" if seed != typed else ""

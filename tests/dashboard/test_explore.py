@@ -225,6 +225,13 @@ def test_pressing_a_strategy_again_draws_another_set_with_the_next_seed(digits):
     said = " ".join(unmd(c.value) for c in at.caption)
     assert len(anchors_of(at)) == len(before) and "Raise n to add kmeans picks" in said
     assert said.count("no change") == 1 and at.number_input(key="seed").value == 2  # a fill keeps the seed
+    at.radio(key="fill_mode").set_value("replace")
+    at.button(key="btn_kdpp").click().run()
+    picked = anchors_of(at)
+    at.button(key="btn_kdpp").click().run()  # kdpp ignores the seed: nothing else to draw, and the seed stays
+    said = " ".join(unmd(c.value) for c in at.caption)
+    assert anchors_of(at) == picked and at.number_input(key="seed").value == 2
+    assert "kdpp picks the same set for every seed" in said and said.count("no change") == 1
 
 
 def test_strategy_parameters_are_a_form_so_typing_them_reruns_nothing():
