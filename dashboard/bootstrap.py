@@ -17,8 +17,8 @@ from dashboard import controls, share, snapshot
 _switched = False
 #: Streamlit fades the elements of a running script to opacity 0.33 over one second, after half a second (and an
 #: expander's border and title with them). Drawn in software (no GPU), every frame of a fade recomposites the page
-#: and its WebGL maps: under load, when runs last seconds, those frames took a third of the browsers' CPU from the
-#: maps (benchmarks/README.md). Here they dim in one step after the same half second, and not at all in a quick run.
+#: and its WebGL maps, CPU the maps lack under load (benchmarks/README.md). Here they dim in one step after the same
+#: half second, and not at all in a quick run.
 STALE_CSS = (
     "<style>[data-testid='stElementContainer'][data-stale='true'], [data-testid='stExpander'] :is(details, summary) "
     "{transition-duration: 0s !important;}</style>"
