@@ -7,7 +7,7 @@ import streamlit as st
 
 from core.errors import StitchboardError
 from core.methods.anchor_history import parse_ids
-from core.methods.anchors import STRATEGIES
+from core.methods.anchors import SEEDLESS, STRATEGIES
 from core.spaces.search import search_samples
 from dashboard import anchor_state, figures, loaders, map_chart, panels, text
 from dashboard.explore_maps import KINDS, SIDES, STAGES, chart_key, map_key
@@ -47,8 +47,6 @@ def describe_edit(old: tuple, new: tuple) -> str:
 
 #: How many seeds after the typed one a strategy button tries when the typed seed's picks are the anchors already.
 RESEED_TRIES = 5
-#: Strategies whose picks do not depend on the seed (core.methods.anchors.select_anchors): no other seed to try.
-SEEDLESS = frozenset({"kdpp"})
 
 
 def on_strategy(strategy: str, *, source: str, enc_a: str) -> None:

@@ -8,10 +8,12 @@ from ..errors import AnchorError, InvalidInputError, InvalidTypeError, UnknownId
 from ..spaces.latent_space import LatentSpace
 from ..validation import check_choice, check_int, fmt_list, unit_rows
 
-__all__ = ["select_anchors", "validate_anchor_ids", "STRATEGIES", "anchor_coverage"]
+__all__ = ["select_anchors", "validate_anchor_ids", "STRATEGIES", "SEEDLESS", "anchor_coverage"]
 
 #: Data-driven strategies accepted by :func:`select_anchors` (plus ``"explicit"``).
 STRATEGIES = ("random", "stratified", "kmeans", "fps", "kdpp")
+#: The strategies whose picks do not depend on ``random_state``.
+SEEDLESS = ("kdpp",)
 
 
 def _normalized(V: np.ndarray) -> np.ndarray:

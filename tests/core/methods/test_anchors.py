@@ -55,7 +55,7 @@ def test_stratified_needs_labels():
         select_anchors(space, 2, strategy="stratified")
 
 
-from core.methods.anchors import STRATEGIES, anchor_coverage  # noqa: E402
+from core.methods.anchors import SEEDLESS, STRATEGIES, anchor_coverage  # noqa: E402
 
 
 @pytest.mark.parametrize("strategy", STRATEGIES)
@@ -65,6 +65,14 @@ def test_every_strategy_valid_unique_seeded(train_spaces, strategy):
     b = select_anchors(space, 60, strategy=strategy, random_state=7)
     assert np.array_equal(a, b)
     assert len(a) == 60 and len(np.unique(a)) == 60 and np.isin(a, space.ids).all()
+
+
+@pytest.mark.parametrize("strategy", STRATEGIES)
+def test_seedless_lists_exactly_the_strategies_that_ignore_the_seed(train_spaces, strategy):
+    space = train_spaces["mlp-s1"]
+    a = select_anchors(space, 60, strategy=strategy, random_state=7)
+    b = select_anchors(space, 60, strategy=strategy, random_state=8)
+    assert np.array_equal(a, b) == (strategy in SEEDLESS)
 
 
 def _random_baseline(space, n, reduce):
