@@ -76,7 +76,7 @@ def commit(new: AnchorHistory, message: str) -> None:
     old = history()
     st.session_state[ERROR] = ""
     if new is old or new.ids == old.ids and new.n_undo == old.n_undo:
-        st.session_state[MESSAGE] = message if "no change" in message else message + " (no change)"
+        st.session_state[MESSAGE] = message + " (no change)"
         return
     st.session_state[HISTORY] = new
     st.session_state[MESSAGE] = message
